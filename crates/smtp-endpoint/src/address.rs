@@ -1,0 +1,131 @@
+use crate::credentials::{TextDefect, check_text};
+use crate::host::{Host, HostDefect};
+use crate::problem::Problem;
+use email_address::EmailAddress;
+use std::fmt;
+
+/// Longest address (`local@domain`) accepted: the limit of an SMTP path (RFC 5321) less its brackets.
+pub const MAX_ADDRESS_LEN: usize = 254;
+const MAX_LOCAL_PART_LEN: usize = 64;
+/// Longest value accepted, display name included, in characters.
+const MAX_INPUT_LEN: usize = 512;
+
+/// Why a from address was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AddressDefect {
+    Text(TextDefect),
+    NoAt,
+    EmptyLocalPart,
+    LocalPartTooLong,
+    InvalidLocalPart,
+    EmptyDomain,
+    InvalidDomain(HostDefect),
+    TooLong,
+    /// `Name <addr` without the closing `>`, or a `>` without its `<`.
+    UnbalancedAngleBrackets,
+    /// A quote or backslash inside the display name.
+    InvalidDisplayName,
+    /// More than one address (`a@example.com, b@example.com`).
+    SeveralAddresses,
+}
+
+/// A default from address: `addr@domain` or `Display Name <addr@domain>`, with the domain in punycode.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FromAddress {
+    local_part: String,
+    domain: String,
+    display_name: Option<String>,
+}
+
+impl FromAddress {
+    /// Parses a from address as an administrator types it; surrounding white space is ignored.
+    pub fn parse(input: &str) -> Result<FromAddress, Problem> {
+        let input = input.trim();
+        if input.is_empty() {
+            return Err(Problem::FromRequired);
+        }
+        parse_mailbox(input).map_err(Problem::FromInvalid)
+    }
+
+    /// The bare address, `local@domain`.
+    pub fn address(&self) -> String {
+        format!("{}@{}", self.local_part, self.domain)
+    }
+
+    pub fn local_part(&self) -> &str {
+        &self.local_part
+    }
+
+    pub fn domain(&self) -> &str {
+        &self.domain
+    }
+
+    pub fn display_name(&self) -> Option<&str> {
+        self.display_name.as_deref()
+    }
+}
+
+/// The mailbox as it may stand in a `From:` header; the display name is quoted when it needs to be.
+impl fmt::Display for FromAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.display_name {
+            None => write!(f, "{}@{}", self.local_part, self.domain),
+            Some(name) if name.chars().all(|c| c == ' ' || is_atext(c)) => {
+                write!(f, "{name} <{}@{}>", self.local_part, self.domain)
+            }
+            Some(name) => write!(f, "\"{name}\" <{}@{}>", self.local_part, self.domain),
+        }
+    }
+}
+
+fn is_atext(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c)
+}
+
+fn parse_mailbox(input: &str) -> Result<FromAddress, AddressDefect> {
+    check_text(input, MAX_INPUT_LEN).map_err(AddressDefect::Text)?;
+    let (display_name, address) = match input.find('<') {
+        Some(open) => {
+            let inner = input[open + 1..].strip_suffix('>').ok_or(AddressDefect::UnbalancedAngleBrackets)?;
+            (parse_display_name(&input[..open])?, inner.trim())
+        }
+        None => (None, input),
+    };
+    if address.contains(['<', '>']) {
+        return Err(AddressDefect::UnbalancedAngleBrackets);
+    }
+    if address.contains([',', ';']) {
+        return Err(AddressDefect::SeveralAddresses);
+    }
+    let (local_part, domain) = address.rsplit_once('@').ok_or(AddressDefect::NoAt)?;
+    if local_part.is_empty() {
+        return Err(AddressDefect::EmptyLocalPart);
+    }
+    if local_part.len() > MAX_LOCAL_PART_LEN {
+        return Err(AddressDefect::LocalPartTooLong);
+    }
+    if !EmailAddress::is_valid_local_part(local_part) {
+        return Err(AddressDefect::InvalidLocalPart);
+    }
+    if domain.is_empty() {
+        return Err(AddressDefect::EmptyDomain);
+    }
+    let domain = Host::parse_domain(domain).map_err(AddressDefect::InvalidDomain)?;
+    if local_part.len() + 1 + domain.len() > MAX_ADDRESS_LEN {
+        return Err(AddressDefect::TooLong);
+    }
+    Ok(FromAddress { local_part: local_part.to_owned(), domain, display_name })
+}
+
+fn parse_display_name(raw: &str) -> Result<Option<String>, AddressDefect> {
+    let raw = raw.trim();
+    let name = match raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+        Some(quoted) => quoted.trim(),
+        None => raw,
+    };
+    if name.contains(['"', '\\', '<', '>']) {
+        return Err(AddressDefect::InvalidDisplayName);
+    }
+    let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+    Ok((!name.is_empty()).then_some(name))
+}

@@ -1,0 +1,131 @@
+use std::fmt;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+/// Longest DNS name in its ASCII (punycode) form, without a trailing dot.
+const MAX_DOMAIN_LEN: usize = 253;
+const MAX_LABEL_LEN: usize = 63;
+
+/// A host that a connection can be made to: a DNS name in lower-case ASCII (IDN names are converted to
+/// punycode) or an IP address.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Host {
+    Domain(String),
+    Ipv4(Ipv4Addr),
+    Ipv6(Ipv6Addr),
+}
+
+/// Why a host was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostDefect {
+    Empty,
+    InvalidIpv4,
+    InvalidIpv6,
+    /// A character that may not appear in a host name (the first one found).
+    InvalidCharacter(char),
+    /// An internationalised name that cannot be converted to its ASCII form.
+    InvalidInternationalName,
+    EmptyLabel,
+    LabelTooLong,
+    HyphenAtLabelEdge,
+    TooLong,
+}
+
+impl Host {
+    /// Parses a host as written in a URI: `mail.example.com`, `bücher.example`, `192.0.2.1` or `[2001:db8::1]`.
+    pub fn parse(input: &str) -> Result<Host, HostDefect> {
+        if input.is_empty() {
+            return Err(HostDefect::Empty);
+        }
+        if let Some(inner) = input.strip_prefix('[') {
+            let literal = inner.strip_suffix(']').ok_or(HostDefect::InvalidIpv6)?;
+            return literal.parse().map(Host::Ipv6).map_err(|_| HostDefect::InvalidIpv6);
+        }
+        if let Some(ch) = input.chars().find(|c| matches!(c, '[' | ']' | ':' | '/' | '\\' | '@' | '%' | ' ')) {
+            return Err(HostDefect::InvalidCharacter(ch));
+        }
+        match url::Host::parse(input) {
+            Ok(url::Host::Domain(domain)) => check_domain(domain),
+            Ok(url::Host::Ipv4(ip)) => Ok(Host::Ipv4(ip)),
+            Ok(url::Host::Ipv6(ip)) => Ok(Host::Ipv6(ip)),
+            Err(url::ParseError::InvalidIpv4Address) => Err(HostDefect::InvalidIpv4),
+            Err(url::ParseError::InvalidIpv6Address) => Err(HostDefect::InvalidIpv6),
+            Err(url::ParseError::EmptyHost) => Err(HostDefect::Empty),
+            Err(url::ParseError::IdnaError) => Err(first_invalid_char(input)
+                .map(HostDefect::InvalidCharacter)
+                .unwrap_or(HostDefect::InvalidInternationalName)),
+            Err(_) => Err(first_invalid_char(input)
+                .map(HostDefect::InvalidCharacter)
+                .unwrap_or(HostDefect::InvalidInternationalName)),
+        }
+    }
+
+    /// Parses the domain of an e-mail address; IP literals are not accepted there.
+    pub fn parse_domain(input: &str) -> Result<String, HostDefect> {
+        match Host::parse(input)? {
+            Host::Domain(domain) => Ok(domain),
+            Host::Ipv4(_) => Err(HostDefect::InvalidCharacter('.')),
+            Host::Ipv6(_) => Err(HostDefect::InvalidCharacter('[')),
+        }
+    }
+
+    /// Whether traffic to this host stays on this machine (127.0.0.0/8, ::1, `localhost`).
+    pub fn is_loopback(&self) -> bool {
+        match self {
+            Host::Domain(name) => name == "localhost" || name.ends_with(".localhost"),
+            Host::Ipv4(ip) => ip.is_loopback(),
+            Host::Ipv6(ip) => ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()),
+        }
+    }
+
+    /// The name to connect to and to check a certificate against: no brackets around IPv6 addresses.
+    pub fn connect_name(&self) -> String {
+        match self {
+            Host::Domain(name) => name.clone(),
+            Host::Ipv4(ip) => ip.to_string(),
+            Host::Ipv6(ip) => ip.to_string(),
+        }
+    }
+}
+
+/// The form used inside a URI: IPv6 addresses in brackets.
+impl fmt::Display for Host {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Host::Domain(name) => f.write_str(name),
+            Host::Ipv4(ip) => write!(f, "{ip}"),
+            Host::Ipv6(ip) => write!(f, "[{ip}]"),
+        }
+    }
+}
+
+fn first_invalid_char(input: &str) -> Option<char> {
+    input.chars().find(|c| !(c.is_alphanumeric() || matches!(c, '.' | '-')))
+}
+
+/// Holds the ASCII form of a name to the rules of DNS host names (letters, digits, hyphens; RFC 1123).
+fn check_domain(mut domain: String) -> Result<Host, HostDefect> {
+    if domain.ends_with('.') {
+        domain.pop();
+    }
+    if domain.is_empty() {
+        return Err(HostDefect::Empty);
+    }
+    if domain.len() > MAX_DOMAIN_LEN {
+        return Err(HostDefect::TooLong);
+    }
+    for label in domain.split('.') {
+        if label.is_empty() {
+            return Err(HostDefect::EmptyLabel);
+        }
+        if label.len() > MAX_LABEL_LEN {
+            return Err(HostDefect::LabelTooLong);
+        }
+        if let Some(ch) = label.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-')) {
+            return Err(HostDefect::InvalidCharacter(ch));
+        }
+        if label.starts_with('-') || label.ends_with('-') {
+            return Err(HostDefect::HyphenAtLabelEdge);
+        }
+    }
+    Ok(Host::Domain(domain))
+}

@@ -1,0 +1,276 @@
+//! The message catalogue: every sentence this product shows about an endpoint, in English and German.
+//!
+//! Each language is one exhaustive `match`, so a new problem cannot be added without its words in both.
+
+use crate::address::{AddressDefect, MAX_ADDRESS_LEN};
+use crate::credentials::TextDefect;
+use crate::host::HostDefect;
+use crate::locale::Locale;
+use crate::problem::{Component, Problem};
+use crate::uri::{SmtpUri, TlsMode};
+
+/// The sentence for a problem: what is wrong and what to type instead.
+pub fn problem(problem: &Problem, locale: Locale) -> String {
+    match locale {
+        Locale::En => en(problem),
+        Locale::De => de(problem),
+    }
+}
+
+/// One sentence that says what a URI will do, e.g. "TLS from the first byte to mail.example.com, port 465,
+/// logs in as ses-user."
+pub fn summary(uri: &SmtpUri, username: Option<&str>, locale: Locale) -> String {
+    let host = uri.host();
+    let port = uri.port();
+    match locale {
+        Locale::En => {
+            let how = match uri.tls() {
+                TlsMode::Implicit => format!("TLS from the first byte to {host}, port {port}"),
+                TlsMode::StarttlsRequired => {
+                    format!("Plain connection to {host}, port {port}, upgraded with STARTTLS (required)")
+                }
+                TlsMode::StarttlsOpportunistic => {
+                    format!("Plain connection to {host}, port {port}, upgraded with STARTTLS when the server offers it")
+                }
+                TlsMode::None => format!("Unencrypted connection to {host}, port {port}, never TLS"),
+            };
+            match username {
+                Some(user) => format!("{how}; logs in as {user}."),
+                None => format!("{how}; does not log in."),
+            }
+        }
+        Locale::De => {
+            let how = match uri.tls() {
+                TlsMode::Implicit => format!("TLS ab dem ersten Byte zu {host}, Port {port}"),
+                TlsMode::StarttlsRequired => {
+                    format!("Unverschlüsselte Verbindung zu {host}, Port {port}, mit STARTTLS verschlüsselt (Pflicht)")
+                }
+                TlsMode::StarttlsOpportunistic => format!(
+                    "Unverschlüsselte Verbindung zu {host}, Port {port}, mit STARTTLS verschlüsselt, wenn der Server es anbietet"
+                ),
+                TlsMode::None => format!("Unverschlüsselte Verbindung zu {host}, Port {port}, nie TLS"),
+            };
+            match username {
+                Some(user) => format!("{how}; meldet sich als {user} an."),
+                None => format!("{how}; ohne Anmeldung."),
+            }
+        }
+    }
+}
+
+fn en(problem: &Problem) -> String {
+    match problem {
+        Problem::UriRequired => {
+            "Enter the SMTP server's URI, for example smtp://mail.example.com or smtps://mail.example.com.".into()
+        }
+        Problem::UriMissingScheme { suggestion: Some(s) } => {
+            format!("The URI needs a scheme: smtp:// or smtps://. Use {s}")
+        }
+        Problem::UriMissingScheme { suggestion: None } => {
+            "The URI needs a scheme: start it with smtp:// (STARTTLS) or smtps:// (TLS from the first byte).".into()
+        }
+        Problem::UriUnknownScheme { scheme } => format!(
+            "\"{scheme}\" is not a scheme for mail: start the URI with smtp:// (STARTTLS) or smtps:// (TLS from the first byte)."
+        ),
+        Problem::UriInvalidHost(defect) => format!("{} Type a host name such as mail.example.com, or an IP address such as 192.0.2.10 or [2001:db8::1].", en_host(defect)),
+        Problem::UriInvalidPort { port } if port.is_empty() => {
+            "The port after \":\" is empty: type a number from 1 to 65535 (25, 587 or 465), or leave out the colon.".into()
+        }
+        Problem::UriInvalidPort { port } => {
+            format!("\"{port}\" is not a port: type a number from 1 to 65535, usually 25, 587 or 465.")
+        }
+        Problem::UriCredentialsInUri => {
+            "Remove the user name and password from the URI and type them into the Username and Password fields.".into()
+        }
+        Problem::UriUnsupportedComponent(component) => en_component(component),
+        Problem::UriPlaintextAuth { suggestion } => format!(
+            "?tls=none would send the password unencrypted to a remote server. Use {suggestion} (STARTTLS), or smtps:// for TLS from the first byte."
+        ),
+        Problem::UriInvalid(defect) => en_text("URI", defect),
+        Problem::UriPortExpectsImplicitTls { suggestion } => {
+            format!("Port 465 expects TLS from the first byte: use {suggestion}")
+        }
+        Problem::UriPortExpectsStarttls { port, suggestion } => format!(
+            "Port {port} expects a plain start upgraded with STARTTLS, not TLS from the first byte: use {suggestion}, or smtps:// with port 465."
+        ),
+        Problem::UsernameRequired => "Enter the username that goes with the password.".into(),
+        Problem::UsernameInvalid(defect) => en_text("username", defect),
+        Problem::PasswordRequired => "Enter the password for this username, or clear the username if the server needs no login.".into(),
+        Problem::PasswordInvalid(defect) => en_text("password", defect),
+        Problem::PasswordReentryRequired => "The server or username changed: type the password again. A stored password is never sent to a different server.".into(),
+        Problem::FromRequired => "Enter the default from address, for example notifications@example.com.".into(),
+        Problem::FromInvalid(defect) => en_address(defect),
+    }
+}
+
+fn en_host(defect: &HostDefect) -> String {
+    match defect {
+        HostDefect::Empty => "The URI has no host.".into(),
+        HostDefect::InvalidIpv4 => "The host is not a valid IPv4 address.".into(),
+        HostDefect::InvalidIpv6 => {
+            "The host is not a valid IPv6 address; write it in brackets, e.g. [2001:db8::1].".into()
+        }
+        HostDefect::InvalidCharacter(c) => {
+            format!("The host contains \"{}\", which a host name cannot contain.", c.escape_default())
+        }
+        HostDefect::InvalidInternationalName => "The host is not a valid international domain name.".into(),
+        HostDefect::EmptyLabel => "The host has an empty part between two dots.".into(),
+        HostDefect::LabelTooLong => "A part of the host name is longer than 63 characters.".into(),
+        HostDefect::HyphenAtLabelEdge => "A part of the host name starts or ends with a hyphen.".into(),
+        HostDefect::TooLong => "The host name is longer than 253 characters.".into(),
+    }
+}
+
+fn en_component(component: &Component) -> String {
+    match component {
+        Component::Path => "Remove the path after the host: the URI is only smtp://host or smtp://host:port.".into(),
+        Component::Fragment => "Remove the part after \"#\": the URI is only smtp://host or smtp://host:port.".into(),
+        Component::Query { key } => format!(
+            "\"{key}\" is not an option here. Only ?tls=required|opportunistic|none or ?starttls=always|never may follow the host."
+        ),
+        Component::TlsOptionValue { key, value } => format!(
+            "\"{value}\" is not a value for {key}: use tls=required, tls=opportunistic or tls=none (or starttls=always / starttls=never)."
+        ),
+        Component::TlsOptionOnSmtps => {
+            "smtps:// always uses TLS from the first byte: remove the TLS option, or use smtp:// with it.".into()
+        }
+        Component::ConflictingTlsOptions => "The TLS options contradict each other: keep only one.".into(),
+    }
+}
+
+fn en_text(what: &str, defect: &TextDefect) -> String {
+    match defect {
+        TextDefect::ControlCharacter => format!(
+            "The {what} contains a line break or another control character; retype it on one line without them."
+        ),
+        TextDefect::TooLong { max } => format!("The {what} is longer than {max} characters; shorten it."),
+    }
+}
+
+fn en_address(defect: &AddressDefect) -> String {
+    let tail = "Type an address such as notifications@example.com or Example App <notifications@example.com>.";
+    let what = match defect {
+        AddressDefect::Text(TextDefect::ControlCharacter) => "The address contains a line break or another control character.".into(),
+        AddressDefect::Text(TextDefect::TooLong { max }) => format!("The address is longer than {max} characters."),
+        AddressDefect::NoAt => "The address has no \"@\".".into(),
+        AddressDefect::EmptyLocalPart => "The address has nothing before the \"@\".".into(),
+        AddressDefect::LocalPartTooLong => "The part before the \"@\" is longer than 64 characters.".into(),
+        AddressDefect::InvalidLocalPart => "The part before the \"@\" contains characters an address cannot have (such as spaces or two dots in a row).".into(),
+        AddressDefect::EmptyDomain => "The address has no domain after the \"@\".".into(),
+        AddressDefect::InvalidDomain(host) => format!("The domain after the \"@\" is not valid: {}", en_host(host)),
+        AddressDefect::TooLong => format!("The address is longer than {MAX_ADDRESS_LEN} characters."),
+        AddressDefect::UnbalancedAngleBrackets => "The angle brackets do not match: write Name <address>.".into(),
+        AddressDefect::InvalidDisplayName => "The name before the address contains a quote or backslash.".into(),
+        AddressDefect::SeveralAddresses => "Only one from address is possible.".into(),
+    };
+    format!("{what} {tail}")
+}
+
+fn de(problem: &Problem) -> String {
+    match problem {
+        Problem::UriRequired => {
+            "Geben Sie die URI des SMTP-Servers ein, zum Beispiel smtp://mail.example.com oder smtps://mail.example.com.".into()
+        }
+        Problem::UriMissingScheme { suggestion: Some(s) } => {
+            format!("Der URI fehlt das Schema smtp:// oder smtps://. Verwenden Sie {s}")
+        }
+        Problem::UriMissingScheme { suggestion: None } => {
+            "Der URI fehlt das Schema: Beginnen Sie sie mit smtp:// (STARTTLS) oder smtps:// (TLS ab dem ersten Byte).".into()
+        }
+        Problem::UriUnknownScheme { scheme } => format!(
+            "„{scheme}“ ist kein Schema für E-Mail: Beginnen Sie die URI mit smtp:// (STARTTLS) oder smtps:// (TLS ab dem ersten Byte)."
+        ),
+        Problem::UriInvalidHost(defect) => format!("{} Geben Sie einen Hostnamen wie mail.example.com oder eine IP-Adresse wie 192.0.2.10 oder [2001:db8::1] ein.", de_host(defect)),
+        Problem::UriInvalidPort { port } if port.is_empty() => {
+            "Nach dem „:“ fehlt der Port: Geben Sie eine Zahl von 1 bis 65535 ein (25, 587 oder 465) oder lassen Sie den Doppelpunkt weg.".into()
+        }
+        Problem::UriInvalidPort { port } => {
+            format!("„{port}“ ist kein Port: Geben Sie eine Zahl von 1 bis 65535 ein, meist 25, 587 oder 465.")
+        }
+        Problem::UriCredentialsInUri => {
+            "Entfernen Sie Benutzername und Passwort aus der URI und tragen Sie sie in die Felder Benutzername und Passwort ein.".into()
+        }
+        Problem::UriUnsupportedComponent(component) => de_component(component),
+        Problem::UriPlaintextAuth { suggestion } => format!(
+            "Mit ?tls=none ginge das Passwort unverschlüsselt an einen entfernten Server. Verwenden Sie {suggestion} (STARTTLS) oder smtps:// für TLS ab dem ersten Byte."
+        ),
+        Problem::UriInvalid(defect) => de_text("Die URI", defect),
+        Problem::UriPortExpectsImplicitTls { suggestion } => {
+            format!("Port 465 erwartet TLS ab dem ersten Byte: Verwenden Sie {suggestion}")
+        }
+        Problem::UriPortExpectsStarttls { port, suggestion } => format!(
+            "Port {port} erwartet einen unverschlüsselten Beginn mit STARTTLS, nicht TLS ab dem ersten Byte: Verwenden Sie {suggestion} oder smtps:// mit Port 465."
+        ),
+        Problem::UsernameRequired => "Geben Sie den Benutzernamen zum Passwort ein.".into(),
+        Problem::UsernameInvalid(defect) => de_text("Der Benutzername", defect),
+        Problem::PasswordRequired => "Geben Sie das Passwort zu diesem Benutzernamen ein, oder leeren Sie den Benutzernamen, wenn der Server keine Anmeldung braucht.".into(),
+        Problem::PasswordInvalid(defect) => de_text("Das Passwort", defect),
+        Problem::PasswordReentryRequired => "Server oder Benutzername wurden geändert: Geben Sie das Passwort erneut ein. Ein gespeichertes Passwort wird nie an einen anderen Server gesendet.".into(),
+        Problem::FromRequired => "Geben Sie die Standard-Absenderadresse ein, zum Beispiel notifications@example.com.".into(),
+        Problem::FromInvalid(defect) => de_address(defect),
+    }
+}
+
+fn de_host(defect: &HostDefect) -> String {
+    match defect {
+        HostDefect::Empty => "Die URI enthält keinen Host.".into(),
+        HostDefect::InvalidIpv4 => "Der Host ist keine gültige IPv4-Adresse.".into(),
+        HostDefect::InvalidIpv6 => {
+            "Der Host ist keine gültige IPv6-Adresse; schreiben Sie sie in eckigen Klammern, z. B. [2001:db8::1]."
+                .into()
+        }
+        HostDefect::InvalidCharacter(c) => {
+            format!("Der Host enthält „{}“, das in einem Hostnamen nicht vorkommen darf.", c.escape_default())
+        }
+        HostDefect::InvalidInternationalName => "Der Host ist kein gültiger internationaler Domainname.".into(),
+        HostDefect::EmptyLabel => "Der Host hat einen leeren Teil zwischen zwei Punkten.".into(),
+        HostDefect::LabelTooLong => "Ein Teil des Hostnamens ist länger als 63 Zeichen.".into(),
+        HostDefect::HyphenAtLabelEdge => "Ein Teil des Hostnamens beginnt oder endet mit einem Bindestrich.".into(),
+        HostDefect::TooLong => "Der Hostname ist länger als 253 Zeichen.".into(),
+    }
+}
+
+fn de_component(component: &Component) -> String {
+    match component {
+        Component::Path => "Entfernen Sie den Pfad nach dem Host: Die URI lautet nur smtp://host oder smtp://host:port.".into(),
+        Component::Fragment => "Entfernen Sie den Teil nach „#“: Die URI lautet nur smtp://host oder smtp://host:port.".into(),
+        Component::Query { key } => format!(
+            "„{key}“ ist hier keine Option. Nach dem Host darf nur ?tls=required|opportunistic|none oder ?starttls=always|never folgen."
+        ),
+        Component::TlsOptionValue { key, value } => format!(
+            "„{value}“ ist kein Wert für {key}: Verwenden Sie tls=required, tls=opportunistic oder tls=none (oder starttls=always / starttls=never)."
+        ),
+        Component::TlsOptionOnSmtps => {
+            "smtps:// nutzt immer TLS ab dem ersten Byte: Entfernen Sie die TLS-Option oder verwenden Sie smtp:// damit.".into()
+        }
+        Component::ConflictingTlsOptions => "Die TLS-Optionen widersprechen sich: Behalten Sie nur eine.".into(),
+    }
+}
+
+fn de_text(what: &str, defect: &TextDefect) -> String {
+    match defect {
+        TextDefect::ControlCharacter => format!(
+            "{what} enthält einen Zeilenumbruch oder ein anderes Steuerzeichen; geben Sie den Wert ohne sie in einer Zeile ein."
+        ),
+        TextDefect::TooLong { max } => format!("{what} ist länger als {max} Zeichen; kürzen Sie den Wert."),
+    }
+}
+
+fn de_address(defect: &AddressDefect) -> String {
+    let tail = "Geben Sie eine Adresse wie notifications@example.com oder Example App <notifications@example.com> ein.";
+    let what = match defect {
+        AddressDefect::Text(TextDefect::ControlCharacter) => "Die Adresse enthält einen Zeilenumbruch oder ein anderes Steuerzeichen.".into(),
+        AddressDefect::Text(TextDefect::TooLong { max }) => format!("Die Adresse ist länger als {max} Zeichen."),
+        AddressDefect::NoAt => "Der Adresse fehlt das „@“.".into(),
+        AddressDefect::EmptyLocalPart => "Vor dem „@“ steht nichts.".into(),
+        AddressDefect::LocalPartTooLong => "Der Teil vor dem „@“ ist länger als 64 Zeichen.".into(),
+        AddressDefect::InvalidLocalPart => "Der Teil vor dem „@“ enthält Zeichen, die eine Adresse nicht haben kann (etwa Leerzeichen oder zwei Punkte hintereinander).".into(),
+        AddressDefect::EmptyDomain => "Nach dem „@“ fehlt die Domain.".into(),
+        AddressDefect::InvalidDomain(host) => format!("Die Domain nach dem „@“ ist ungültig: {}", de_host(host)),
+        AddressDefect::TooLong => format!("Die Adresse ist länger als {MAX_ADDRESS_LEN} Zeichen."),
+        AddressDefect::UnbalancedAngleBrackets => "Die spitzen Klammern passen nicht zusammen: Schreiben Sie Name <Adresse>.".into(),
+        AddressDefect::InvalidDisplayName => "Der Name vor der Adresse enthält ein Anführungszeichen oder einen Backslash.".into(),
+        AddressDefect::SeveralAddresses => "Es ist nur eine Absenderadresse möglich.".into(),
+    };
+    format!("{what} {tail}")
+}

@@ -1,0 +1,110 @@
+use crate::address::AddressDefect;
+use crate::code::{Code, Field};
+use crate::credentials::TextDefect;
+use crate::host::HostDefect;
+use crate::locale::Locale;
+use crate::messages;
+
+/// A part of a URI that has no meaning for an SMTP endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Component {
+    Path,
+    Fragment,
+    /// A query parameter other than `tls` / `starttls`.
+    Query {
+        key: String,
+    },
+    /// `tls` or `starttls` with a value that is not one of theirs.
+    TlsOptionValue {
+        key: String,
+        value: String,
+    },
+    /// `smtps://` is TLS from the first byte; it takes no TLS option.
+    TlsOptionOnSmtps,
+    ConflictingTlsOptions,
+}
+
+/// Everything that can be wrong with an endpoint, with what a message needs to say about it.
+///
+/// A problem never carries the password, so no message can repeat it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    UriRequired,
+    UriMissingScheme { suggestion: Option<String> },
+    UriUnknownScheme { scheme: String },
+    UriInvalidHost(HostDefect),
+    UriInvalidPort { port: String },
+    UriCredentialsInUri,
+    UriUnsupportedComponent(Component),
+    UriPlaintextAuth { suggestion: String },
+    UriInvalid(TextDefect),
+    UriPortExpectsImplicitTls { suggestion: String },
+    UriPortExpectsStarttls { port: u16, suggestion: String },
+    UsernameRequired,
+    UsernameInvalid(TextDefect),
+    PasswordRequired,
+    PasswordInvalid(TextDefect),
+    PasswordReentryRequired,
+    FromRequired,
+    FromInvalid(AddressDefect),
+}
+
+impl Problem {
+    pub fn code(&self) -> Code {
+        match self {
+            Problem::UriRequired => Code::UriRequired,
+            Problem::UriMissingScheme { .. } => Code::UriMissingScheme,
+            Problem::UriUnknownScheme { .. } => Code::UriUnknownScheme,
+            Problem::UriInvalidHost(_) => Code::UriInvalidHost,
+            Problem::UriInvalidPort { .. } => Code::UriInvalidPort,
+            Problem::UriCredentialsInUri => Code::UriCredentialsInUri,
+            Problem::UriUnsupportedComponent(_) => Code::UriUnsupportedComponent,
+            Problem::UriPlaintextAuth { .. } => Code::UriPlaintextAuth,
+            Problem::UriInvalid(_) => Code::UriInvalid,
+            Problem::UriPortExpectsImplicitTls { .. } => Code::UriPortExpectsImplicitTls,
+            Problem::UriPortExpectsStarttls { .. } => Code::UriPortExpectsStarttls,
+            Problem::UsernameRequired => Code::UsernameRequired,
+            Problem::UsernameInvalid(_) => Code::UsernameInvalid,
+            Problem::PasswordRequired => Code::PasswordRequired,
+            Problem::PasswordInvalid(_) => Code::PasswordInvalid,
+            Problem::PasswordReentryRequired => Code::PasswordReentryRequired,
+            Problem::FromRequired => Code::FromRequired,
+            Problem::FromInvalid(_) => Code::FromInvalid,
+        }
+    }
+
+    pub fn field(&self) -> Field {
+        match self.code() {
+            Code::UriRequired
+            | Code::UriMissingScheme
+            | Code::UriUnknownScheme
+            | Code::UriInvalidHost
+            | Code::UriInvalidPort
+            | Code::UriCredentialsInUri
+            | Code::UriUnsupportedComponent
+            | Code::UriPlaintextAuth
+            | Code::UriInvalid
+            | Code::UriPortExpectsImplicitTls
+            | Code::UriPortExpectsStarttls => Field::Uri,
+            Code::UsernameRequired | Code::UsernameInvalid => Field::Username,
+            Code::PasswordRequired | Code::PasswordInvalid | Code::PasswordReentryRequired => Field::Password,
+            Code::FromRequired | Code::FromInvalid => Field::DefaultFromAddress,
+        }
+    }
+
+    /// A value that can replace the field's content to fix the problem (offered as a one-click fix).
+    pub fn suggestion(&self) -> Option<&str> {
+        match self {
+            Problem::UriMissingScheme { suggestion } => suggestion.as_deref(),
+            Problem::UriPlaintextAuth { suggestion }
+            | Problem::UriPortExpectsImplicitTls { suggestion }
+            | Problem::UriPortExpectsStarttls { suggestion, .. } => Some(suggestion),
+            _ => None,
+        }
+    }
+
+    /// The plain sentence that says what is wrong and what to type instead.
+    pub fn message(&self, locale: Locale) -> String {
+        messages::problem(self, locale)
+    }
+}

@@ -1,0 +1,280 @@
+use crate::credentials::check_text;
+use crate::host::Host;
+use crate::problem::{Component, Problem};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Longest URI accepted, in characters (after trimming surrounding white space).
+pub const MAX_URI_LEN: usize = 2048;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scheme {
+    Smtp,
+    Smtps,
+}
+
+impl Scheme {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scheme::Smtp => "smtp",
+            Scheme::Smtps => "smtps",
+        }
+    }
+
+    pub fn default_port(self) -> u16 {
+        match self {
+            Scheme::Smtp => 25,
+            Scheme::Smtps => 465,
+        }
+    }
+}
+
+/// How the connection is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TlsMode {
+    /// TLS from the first byte (`smtps://`).
+    Implicit,
+    /// `STARTTLS` must succeed, or nothing is sent (`?tls=required`, `?starttls=always`).
+    StarttlsRequired,
+    /// `STARTTLS` when the server offers it (plain `smtp://`, `?tls=opportunistic`).
+    StarttlsOpportunistic,
+    /// Never TLS (`?tls=none`, `?starttls=never`).
+    None,
+}
+
+impl TlsMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TlsMode::Implicit => "implicit",
+            TlsMode::StarttlsRequired => "starttls_required",
+            TlsMode::StarttlsOpportunistic => "starttls_opportunistic",
+            TlsMode::None => "none",
+        }
+    }
+}
+
+/// A parsed `smtp://host[:port][?tls=…]` or `smtps://host[:port]` URI.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SmtpUri {
+    scheme: Scheme,
+    host: Host,
+    port: u16,
+    tls: TlsMode,
+}
+
+impl SmtpUri {
+    /// Parses a URI as an administrator types it: surrounding white space is ignored, scheme and host are
+    /// case-insensitive.
+    pub fn parse(input: &str) -> Result<SmtpUri, Problem> {
+        let input = input.trim();
+        check_text(input, MAX_URI_LEN).map_err(Problem::UriInvalid)?;
+        if input.is_empty() {
+            return Err(Problem::UriRequired);
+        }
+        let Some((scheme, rest)) = input.split_once("://") else {
+            return Err(missing_scheme(input));
+        };
+        let scheme = parse_scheme(scheme)?;
+
+        let (rest, fragment) = split_off(rest, '#');
+        if fragment.is_some() {
+            return Err(Problem::UriUnsupportedComponent(Component::Fragment));
+        }
+        let (rest, query) = split_off(rest, '?');
+        let (authority, path) = split_off(rest, '/');
+        if path.is_some_and(|p| !p.is_empty()) {
+            return Err(Problem::UriUnsupportedComponent(Component::Path));
+        }
+        if authority.contains('@') {
+            return Err(Problem::UriCredentialsInUri);
+        }
+        let (host, port) = split_host_port(authority)?;
+        let host = Host::parse(host).map_err(Problem::UriInvalidHost)?;
+        let port = match port {
+            None => scheme.default_port(),
+            Some(port) => parse_port(port)?,
+        };
+        let tls = parse_query(scheme, query.unwrap_or_default())?;
+        Ok(SmtpUri { scheme, host, port, tls })
+    }
+
+    pub fn scheme(&self) -> Scheme {
+        self.scheme
+    }
+
+    pub fn host(&self) -> &Host {
+        &self.host
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn tls(&self) -> TlsMode {
+        self.tls
+    }
+
+    /// Warnings about a URI that is valid but probably not what was meant.
+    pub fn warnings(&self) -> Vec<Problem> {
+        match (self.scheme, self.port) {
+            (Scheme::Smtp, 465) => {
+                vec![Problem::UriPortExpectsImplicitTls { suggestion: format!("smtps://{}", self.host) }]
+            }
+            (Scheme::Smtps, port @ (25 | 587)) => {
+                vec![Problem::UriPortExpectsStarttls { port, suggestion: format!("smtp://{}:587", self.host) }]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// This URI with `?tls=none` taken away: what to type when credentials would cross the network in clear.
+    pub fn with_default_tls(&self) -> SmtpUri {
+        let tls = match self.scheme {
+            Scheme::Smtp => TlsMode::StarttlsOpportunistic,
+            Scheme::Smtps => TlsMode::Implicit,
+        };
+        SmtpUri { tls, ..self.clone() }
+    }
+}
+
+/// The normalised form: lower-case scheme and host, punycode, the port only when it is not the scheme's
+/// default, and the TLS option in lettre's spelling only when it is not the scheme's default.
+impl fmt::Display for SmtpUri {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}://{}", self.scheme.as_str(), self.host)?;
+        if self.port != self.scheme.default_port() {
+            write!(f, ":{}", self.port)?;
+        }
+        match self.tls {
+            TlsMode::StarttlsRequired => f.write_str("?tls=required"),
+            TlsMode::None => f.write_str("?tls=none"),
+            TlsMode::Implicit | TlsMode::StarttlsOpportunistic => Ok(()),
+        }
+    }
+}
+
+fn split_off(input: &str, separator: char) -> (&str, Option<&str>) {
+    match input.split_once(separator) {
+        Some((head, tail)) => (head, Some(tail)),
+        None => (input, None),
+    }
+}
+
+fn is_scheme_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+}
+
+fn parse_scheme(scheme: &str) -> Result<Scheme, Problem> {
+    if scheme.eq_ignore_ascii_case("smtp") {
+        Ok(Scheme::Smtp)
+    } else if scheme.eq_ignore_ascii_case("smtps") {
+        Ok(Scheme::Smtps)
+    } else if scheme.is_empty() {
+        Err(Problem::UriMissingScheme { suggestion: None })
+    } else {
+        Err(Problem::UriUnknownScheme { scheme: shorten(scheme) })
+    }
+}
+
+/// Input without `://`: either a bare `host[:port]`, or a URI of another kind such as `mailto:…`.
+fn missing_scheme(input: &str) -> Problem {
+    if let Some((prefix, rest)) = input.split_once(':') {
+        let looks_like_port = !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit());
+        if is_scheme_name(prefix) && !prefix.contains('.') && !looks_like_port {
+            return if prefix.eq_ignore_ascii_case("smtp") || prefix.eq_ignore_ascii_case("smtps") {
+                let candidate = format!("{}://{}", prefix.to_ascii_lowercase(), rest.trim_start_matches('/'));
+                Problem::UriMissingScheme { suggestion: suggest(&candidate) }
+            } else {
+                Problem::UriUnknownScheme { scheme: shorten(prefix) }
+            };
+        }
+    }
+    let candidate = match input.rsplit_once(':') {
+        Some((host, "465")) => format!("smtps://{host}"),
+        _ => format!("smtp://{input}"),
+    };
+    Problem::UriMissingScheme { suggestion: suggest(&candidate) }
+}
+
+/// A corrected URI is only suggested when it is itself valid.
+fn suggest(candidate: &str) -> Option<String> {
+    SmtpUri::parse(candidate).ok().map(|uri| uri.to_string())
+}
+
+fn split_host_port(authority: &str) -> Result<(&str, Option<&str>), Problem> {
+    if authority.starts_with('[') {
+        return match authority.find(']') {
+            Some(end) => {
+                let (host, after) = authority.split_at(end + 1);
+                match after.strip_prefix(':') {
+                    Some(port) => Ok((host, Some(port))),
+                    None if after.is_empty() => Ok((host, None)),
+                    None => Err(Problem::UriInvalidHost(crate::HostDefect::InvalidIpv6)),
+                }
+            }
+            None => Err(Problem::UriInvalidHost(crate::HostDefect::InvalidIpv6)),
+        };
+    }
+    match authority.split_once(':') {
+        Some((host, port)) => Ok((host, Some(port))),
+        None => Ok((authority, None)),
+    }
+}
+
+fn parse_port(port: &str) -> Result<u16, Problem> {
+    let invalid = || Problem::UriInvalidPort { port: shorten(port) };
+    if port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid());
+    }
+    match port.trim_start_matches('0').parse::<u32>() {
+        Ok(n @ 1..=65535) => Ok(n as u16),
+        _ => Err(invalid()),
+    }
+}
+
+/// Reads `tls=required|opportunistic|none` (lettre's spelling) or `starttls=always|never` (MailKit's).
+fn parse_query(scheme: Scheme, query: &str) -> Result<TlsMode, Problem> {
+    let default = match scheme {
+        Scheme::Smtp => TlsMode::StarttlsOpportunistic,
+        Scheme::Smtps => TlsMode::Implicit,
+    };
+    let mut chosen: Option<TlsMode> = None;
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let key = key.to_ascii_lowercase();
+        let value = value.to_ascii_lowercase();
+        let mode = match (key.as_str(), value.as_str()) {
+            ("tls", "required") | ("starttls", "always") => TlsMode::StarttlsRequired,
+            ("tls", "opportunistic") => TlsMode::StarttlsOpportunistic,
+            ("tls", "none") | ("starttls", "never") => TlsMode::None,
+            ("tls" | "starttls", _) => {
+                return Err(Problem::UriUnsupportedComponent(Component::TlsOptionValue {
+                    key,
+                    value: shorten(&value),
+                }));
+            }
+            _ => return Err(Problem::UriUnsupportedComponent(Component::Query { key: shorten(&key) })),
+        };
+        if scheme == Scheme::Smtps {
+            return Err(Problem::UriUnsupportedComponent(Component::TlsOptionOnSmtps));
+        }
+        if chosen.is_some_and(|c| c != mode) {
+            return Err(Problem::UriUnsupportedComponent(Component::ConflictingTlsOptions));
+        }
+        chosen = Some(mode);
+    }
+    Ok(chosen.unwrap_or(default))
+}
+
+/// Echoed input is cut short so a message stays readable.
+fn shorten(s: &str) -> String {
+    const MAX: usize = 40;
+    match s.char_indices().nth(MAX) {
+        Some((end, _)) => format!("{}…", &s[..end]),
+        None => s.to_owned(),
+    }
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs every test: native, WebAssembly (Node), the JS package (node --test), the server against real SMTP
+# servers, and the page end to end in headless Chromium. Installs what it needs first (scripts/setup.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+source scripts/env.sh
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
+
+step "native tests (core crate, server, end-to-end)"
+cargo test --workspace --exclude smtp-endpoint-web
+
+step "core crate under wasm32 in Node (wasm-bindgen-test)"
+cargo test -p smtp-endpoint --target wasm32-unknown-unknown
+
+step "JavaScript package in Node (node --test)"
+scripts/build-js.sh
+node --test crates/smtp-endpoint/js/

@@ -1,0 +1,3 @@
+fn main() {
+    println!("smtp-endpoint-server: not yet implemented");
+}
