@@ -1,4 +1,4 @@
-use crate::credentials::{TextDefect, check_text};
+use crate::credentials::{TextDefect, check_text, trim};
 use crate::host::{Host, HostDefect};
 use crate::problem::Problem;
 use email_address::EmailAddress;
@@ -20,6 +20,8 @@ pub enum AddressDefect {
     InvalidLocalPart,
     EmptyDomain,
     InvalidDomain(HostDefect),
+    /// An IP address after the `@`: mail is addressed to a domain.
+    IpAddressDomain,
     TooLong,
     /// `Name <addr` without the closing `>`, or a `>` without its `<`.
     UnbalancedAngleBrackets,
@@ -40,7 +42,7 @@ pub struct FromAddress {
 impl FromAddress {
     /// Parses a from address as an administrator types it; surrounding white space is ignored.
     pub fn parse(input: &str) -> Result<FromAddress, Problem> {
-        let input = input.trim();
+        let input = trim(input);
         if input.is_empty() {
             return Err(Problem::FromRequired);
         }
@@ -84,6 +86,9 @@ fn is_atext(c: char) -> bool {
 
 fn parse_mailbox(input: &str) -> Result<FromAddress, AddressDefect> {
     check_text(input, MAX_INPUT_LEN).map_err(AddressDefect::Text)?;
+    if input.matches('<').nth(1).is_some() {
+        return Err(AddressDefect::SeveralAddresses);
+    }
     let (display_name, address) = match input.find('<') {
         Some(open) => {
             let inner = input[open + 1..].strip_suffix('>').ok_or(AddressDefect::UnbalancedAngleBrackets)?;
@@ -104,13 +109,18 @@ fn parse_mailbox(input: &str) -> Result<FromAddress, AddressDefect> {
     if local_part.len() > MAX_LOCAL_PART_LEN {
         return Err(AddressDefect::LocalPartTooLong);
     }
-    if !EmailAddress::is_valid_local_part(local_part) {
+    // Only the dot-atom form: a quoted local part (`"a b"@example.com`) is read differently by mail libraries
+    // (lettre drops the quotes, then refuses the space), so it would fail when the mail is sent.
+    if local_part.starts_with('"') || !EmailAddress::is_valid_local_part(local_part) {
         return Err(AddressDefect::InvalidLocalPart);
     }
     if domain.is_empty() {
         return Err(AddressDefect::EmptyDomain);
     }
-    let domain = Host::parse_domain(domain).map_err(AddressDefect::InvalidDomain)?;
+    let domain = match Host::parse(domain).map_err(AddressDefect::InvalidDomain)? {
+        Host::Domain(domain) => domain,
+        Host::Ipv4(_) | Host::Ipv6(_) => return Err(AddressDefect::IpAddressDomain),
+    };
     if local_part.len() + 1 + domain.len() > MAX_ADDRESS_LEN {
         return Err(AddressDefect::TooLong);
     }

@@ -6,20 +6,43 @@ pub const MAX_PASSWORD_LEN: usize = 1024;
 /// Why a free-text value was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TextDefect {
-    /// CR, LF, NUL or another control character: it could smuggle SMTP commands or mail headers.
+    /// CR, LF, NUL, another control character or a Unicode line separator: it could smuggle SMTP commands
+    /// or mail headers.
     ControlCharacter,
     TooLong {
         max: usize,
     },
 }
 
-/// The checks every field shares: no control characters, and a length limit in characters.
+/// White space around a value is not part of it. The same as [`str::trim`] (ASCII white space is Unicode
+/// white space too), with the common case — ASCII spaces, tabs, line breaks — taken off byte by byte first,
+/// which is several times faster on a large paste.
+pub(crate) fn trim(value: &str) -> &str {
+    value.trim_ascii().trim()
+}
+
+/// The checks every field shares: a length limit in characters, and no control characters. The length comes
+/// first, so the work on any value is bounded by its limit, however much was pasted.
 pub(crate) fn check_text(value: &str, max: usize) -> Result<(), TextDefect> {
-    if value.chars().any(char::is_control) {
-        return Err(TextDefect::ControlCharacter);
-    }
-    if value.chars().nth(max).is_some() {
+    // A value of at most `max` bytes has at most `max` characters; only longer ones are counted.
+    if value.len() > max && value.chars().nth(max).is_some() {
         return Err(TextDefect::TooLong { max });
     }
+    if has_forbidden(value) {
+        return Err(TextDefect::ControlCharacter);
+    }
     Ok(())
+}
+
+/// Whether the value holds a control character (`Cc`: C0, DEL, C1 — CR, LF, NUL, …) or a Unicode line or
+/// paragraph separator, which some clients treat as line breaks too. Read from the UTF-8 bytes in one pass:
+/// C1 is `C2 80`–`C2 9F`, the separators are `E2 80 A8` and `E2 80 A9`.
+fn has_forbidden(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    bytes.iter().enumerate().any(|(i, &b)| match b {
+        0x00..=0x1f | 0x7f => true,
+        0xc2 => bytes.get(i + 1).is_some_and(|&next| next < 0xa0),
+        0xe2 => bytes.get(i + 1) == Some(&0x80) && matches!(bytes.get(i + 2), Some(0xa8 | 0xa9)),
+        _ => false,
+    })
 }

@@ -45,7 +45,10 @@ impl Host {
         }
         match url::Host::parse(input) {
             Ok(url::Host::Domain(domain)) => check_domain(domain),
-            Ok(url::Host::Ipv4(ip)) => Ok(Host::Ipv4(ip)),
+            // The WHATWG parser also reads `192.168.1`, `0x7f.1` or `2130706433` as IPv4 addresses; only the
+            // dotted quad is accepted, so the address meant is the one written.
+            Ok(url::Host::Ipv4(ip)) if input.parse() == Ok(ip) => Ok(Host::Ipv4(ip)),
+            Ok(url::Host::Ipv4(_)) => Err(HostDefect::InvalidIpv4),
             Ok(url::Host::Ipv6(ip)) => Ok(Host::Ipv6(ip)),
             Err(url::ParseError::InvalidIpv4Address) => Err(HostDefect::InvalidIpv4),
             Err(url::ParseError::InvalidIpv6Address) => Err(HostDefect::InvalidIpv6),

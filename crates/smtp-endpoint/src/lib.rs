@@ -10,6 +10,7 @@
 mod address;
 mod code;
 mod credentials;
+mod diagnosis;
 mod endpoint;
 mod host;
 mod locale;
@@ -24,6 +25,9 @@ mod wasm;
 pub use address::{AddressDefect, FromAddress, MAX_ADDRESS_LEN};
 pub use code::{Code, Field};
 pub use credentials::{MAX_PASSWORD_LEN, MAX_USERNAME_LEN, TextDefect};
+pub use diagnosis::{
+    CustomCaDefect, DiagnosisCode, EnhancedStatus, MAX_CUSTOM_CA_LEN, ReplyContext, ReplyStatus, Step, classify_reply,
+};
 pub use endpoint::{ConnectionIdentity, Endpoint, requires_password_reentry};
 pub use host::{Host, HostDefect};
 pub use locale::Locale;

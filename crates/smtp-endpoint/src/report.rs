@@ -1,6 +1,6 @@
 use crate::address::FromAddress;
 use crate::code::{Code, Field};
-use crate::credentials::{MAX_PASSWORD_LEN, MAX_USERNAME_LEN, check_text};
+use crate::credentials::{MAX_PASSWORD_LEN, MAX_USERNAME_LEN, check_text, trim};
 use crate::locale::Locale;
 use crate::messages;
 use crate::problem::Problem;
@@ -82,7 +82,7 @@ pub struct Effective {
     pub host: String,
     pub port: u16,
     pub tls: TlsMode,
-    /// Whether the client logs in (a username is set).
+    /// Whether the client logs in (a valid username is set).
     pub auth: bool,
     /// One sentence that says what the connection will do.
     pub summary: String,
@@ -98,6 +98,7 @@ pub struct FromSummary {
 #[derive(Debug, Default)]
 pub(crate) struct Checked {
     pub uri: Option<SmtpUri>,
+    /// The username, when one is set and valid.
     pub username: Option<String>,
     pub from: Option<FromAddress>,
     pub errors: Vec<Problem>,
@@ -108,7 +109,7 @@ pub(crate) fn check(input: &EndpointInput) -> Checked {
     let mut checked = Checked::default();
 
     let uri = SmtpUri::parse(input.uri.as_deref().unwrap_or_default());
-    let username = input.username.as_deref().unwrap_or_default().trim();
+    let username = trim(input.username.as_deref().unwrap_or_default());
     let password = input.password.as_deref().unwrap_or_default();
     let has_username = !username.is_empty();
     let has_password = !password.is_empty() || input.password_set;
@@ -126,7 +127,8 @@ pub(crate) fn check(input: &EndpointInput) -> Checked {
     match check_text(username, MAX_USERNAME_LEN) {
         Err(defect) => checked.errors.push(Problem::UsernameInvalid(defect)),
         Ok(()) if has_password && !has_username => checked.errors.push(Problem::UsernameRequired),
-        Ok(()) => {}
+        // Only a valid username is passed on, so an injected line never reaches the summary.
+        Ok(()) => checked.username = has_username.then(|| username.to_owned()),
     }
     match check_text(password, MAX_PASSWORD_LEN) {
         Err(defect) => checked.errors.push(Problem::PasswordInvalid(defect)),
@@ -140,7 +142,6 @@ pub(crate) fn check(input: &EndpointInput) -> Checked {
     }
 
     checked.uri = uri.ok();
-    checked.username = has_username.then(|| username.to_owned());
     checked
 }
 

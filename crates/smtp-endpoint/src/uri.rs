@@ -1,8 +1,9 @@
-use crate::credentials::check_text;
-use crate::host::Host;
+use crate::credentials::{check_text, trim};
+use crate::host::{Host, HostDefect};
 use crate::problem::{Component, Problem};
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::net::Ipv6Addr;
 
 /// Longest URI accepted, in characters (after trimming surrounding white space).
 pub const MAX_URI_LEN: usize = 2048;
@@ -26,6 +27,14 @@ impl Scheme {
         match self {
             Scheme::Smtp => 25,
             Scheme::Smtps => 465,
+        }
+    }
+
+    /// `smtps://` is TLS from the first byte; `smtp://` upgrades with STARTTLS when the server offers it.
+    pub fn default_tls(self) -> TlsMode {
+        match self {
+            Scheme::Smtp => TlsMode::StarttlsOpportunistic,
+            Scheme::Smtps => TlsMode::Implicit,
         }
     }
 }
@@ -68,7 +77,7 @@ impl SmtpUri {
     /// Parses a URI as an administrator types it: surrounding white space is ignored, scheme and host are
     /// case-insensitive.
     pub fn parse(input: &str) -> Result<SmtpUri, Problem> {
-        let input = input.trim();
+        let input = trim(input);
         check_text(input, MAX_URI_LEN).map_err(Problem::UriInvalid)?;
         if input.is_empty() {
             return Err(Problem::UriRequired);
@@ -76,7 +85,12 @@ impl SmtpUri {
         let Some((scheme, rest)) = input.split_once("://") else {
             return Err(missing_scheme(input));
         };
-        let scheme = parse_scheme(scheme)?;
+        // Checked before anything is read from the URI: a password may contain `:`, `/`, `?` or `#`, and no
+        // part of it may end up in a message (as a "scheme" or a "port", say).
+        if scheme.contains('@') || rest.contains('@') {
+            return Err(Problem::UriCredentialsInUri);
+        }
+        let scheme = parse_scheme(scheme, rest)?;
 
         let (rest, fragment) = split_off(rest, '#');
         if fragment.is_some() {
@@ -86,9 +100,6 @@ impl SmtpUri {
         let (authority, path) = split_off(rest, '/');
         if path.is_some_and(|p| !p.is_empty()) {
             return Err(Problem::UriUnsupportedComponent(Component::Path));
-        }
-        if authority.contains('@') {
-            return Err(Problem::UriCredentialsInUri);
         }
         let (host, port) = split_host_port(authority)?;
         let host = Host::parse(host).map_err(Problem::UriInvalidHost)?;
@@ -123,7 +134,8 @@ impl SmtpUri {
                 vec![Problem::UriPortExpectsImplicitTls { suggestion: format!("smtps://{}", self.host) }]
             }
             (Scheme::Smtps, port @ (25 | 587)) => {
-                vec![Problem::UriPortExpectsStarttls { port, suggestion: format!("smtp://{}:587", self.host) }]
+                let starttls = SmtpUri { scheme: Scheme::Smtp, tls: TlsMode::StarttlsOpportunistic, ..self.clone() };
+                vec![Problem::UriPortExpectsStarttls { port, suggestion: starttls.to_string() }]
             }
             _ => Vec::new(),
         }
@@ -131,11 +143,7 @@ impl SmtpUri {
 
     /// This URI with `?tls=none` taken away: what to type when credentials would cross the network in clear.
     pub fn with_default_tls(&self) -> SmtpUri {
-        let tls = match self.scheme {
-            Scheme::Smtp => TlsMode::StarttlsOpportunistic,
-            Scheme::Smtps => TlsMode::Implicit,
-        };
-        SmtpUri { tls, ..self.clone() }
+        SmtpUri { tls: self.scheme.default_tls(), ..self.clone() }
     }
 }
 
@@ -168,13 +176,14 @@ fn is_scheme_name(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
 }
 
-fn parse_scheme(scheme: &str) -> Result<Scheme, Problem> {
+/// `rest` is what follows `://`, used to suggest a whole URI when the scheme is empty (`://mail.example.com`).
+fn parse_scheme(scheme: &str, rest: &str) -> Result<Scheme, Problem> {
     if scheme.eq_ignore_ascii_case("smtp") {
         Ok(Scheme::Smtp)
     } else if scheme.eq_ignore_ascii_case("smtps") {
         Ok(Scheme::Smtps)
     } else if scheme.is_empty() {
-        Err(Problem::UriMissingScheme { suggestion: None })
+        Err(Problem::UriMissingScheme { suggestion: suggest_for_authority(rest) })
     } else {
         Err(Problem::UriUnknownScheme { scheme: shorten(scheme) })
     }
@@ -193,11 +202,16 @@ fn missing_scheme(input: &str) -> Problem {
             };
         }
     }
-    let candidate = match input.rsplit_once(':') {
+    Problem::UriMissingScheme { suggestion: suggest_for_authority(input) }
+}
+
+/// The URI for a bare `host[:port]`: `smtps://` for port 465, `smtp://` otherwise.
+fn suggest_for_authority(authority: &str) -> Option<String> {
+    let candidate = match authority.rsplit_once(':') {
         Some((host, "465")) => format!("smtps://{host}"),
-        _ => format!("smtp://{input}"),
+        _ => format!("smtp://{authority}"),
     };
-    Problem::UriMissingScheme { suggestion: suggest(&candidate) }
+    suggest(&candidate)
 }
 
 /// A corrected URI is only suggested when it is itself valid.
@@ -213,11 +227,15 @@ fn split_host_port(authority: &str) -> Result<(&str, Option<&str>), Problem> {
                 match after.strip_prefix(':') {
                     Some(port) => Ok((host, Some(port))),
                     None if after.is_empty() => Ok((host, None)),
-                    None => Err(Problem::UriInvalidHost(crate::HostDefect::InvalidIpv6)),
+                    None => Err(Problem::UriInvalidHost(HostDefect::InvalidIpv6)),
                 }
             }
-            None => Err(Problem::UriInvalidHost(crate::HostDefect::InvalidIpv6)),
+            None => Err(Problem::UriInvalidHost(HostDefect::InvalidIpv6)),
         };
+    }
+    if authority.parse::<Ipv6Addr>().is_ok() {
+        // `smtp://2001:db8::1` cannot be told apart from a host and port; the message says to add brackets.
+        return Err(Problem::UriInvalidHost(HostDefect::InvalidIpv6));
     }
     match authority.split_once(':') {
         Some((host, port)) => Ok((host, Some(port))),
@@ -238,10 +256,6 @@ fn parse_port(port: &str) -> Result<u16, Problem> {
 
 /// Reads `tls=required|opportunistic|none` (lettre's spelling) or `starttls=always|never` (MailKit's).
 fn parse_query(scheme: Scheme, query: &str) -> Result<TlsMode, Problem> {
-    let default = match scheme {
-        Scheme::Smtp => TlsMode::StarttlsOpportunistic,
-        Scheme::Smtps => TlsMode::Implicit,
-    };
     let mut chosen: Option<TlsMode> = None;
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
@@ -267,7 +281,7 @@ fn parse_query(scheme: Scheme, query: &str) -> Result<TlsMode, Problem> {
         }
         chosen = Some(mode);
     }
-    Ok(chosen.unwrap_or(default))
+    Ok(chosen.unwrap_or(scheme.default_tls()))
 }
 
 /// Echoed input is cut short so a message stays readable.

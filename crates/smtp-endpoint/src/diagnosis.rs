@@ -1,0 +1,647 @@
+//! Why mail could not go out: the steps of an SMTP conversation, the stable diagnosis codes, their words in
+//! English and German, and the rules that turn a server's reply into a code.
+//!
+//! Pure data and pure functions, like the rest of this crate: the server drives the conversation and hands the
+//! step and the reply it failed on to [`classify_reply`]; the catalogue ([`DiagnosisCode::message`],
+//! [`DiagnosisCode::remedy`]) is the one place where these sentences live.
+
+use crate::locale::Locale;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// One step of a connection probe or a test email, in the order they happen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    Resolve,
+    Connect,
+    Tls,
+    Ehlo,
+    Starttls,
+    Auth,
+    MailFrom,
+    RcptTo,
+    /// Only when a message is sent: `DATA`, the message and the server's verdict on it.
+    Data,
+    /// Only in a probe, which sends no message.
+    Rset,
+    Quit,
+}
+
+impl Step {
+    /// The steps of a probe, in order.
+    pub const PROBE: [Step; 10] = [
+        Step::Resolve,
+        Step::Connect,
+        Step::Tls,
+        Step::Ehlo,
+        Step::Starttls,
+        Step::Auth,
+        Step::MailFrom,
+        Step::RcptTo,
+        Step::Rset,
+        Step::Quit,
+    ];
+
+    /// The steps of a test email, in order.
+    pub const SEND: [Step; 10] = [
+        Step::Resolve,
+        Step::Connect,
+        Step::Tls,
+        Step::Ehlo,
+        Step::Starttls,
+        Step::Auth,
+        Step::MailFrom,
+        Step::RcptTo,
+        Step::Data,
+        Step::Quit,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::Resolve => "resolve",
+            Step::Connect => "connect",
+            Step::Tls => "tls",
+            Step::Ehlo => "ehlo",
+            Step::Starttls => "starttls",
+            Step::Auth => "auth",
+            Step::MailFrom => "mail_from",
+            Step::RcptTo => "rcpt_to",
+            Step::Data => "data",
+            Step::Rset => "rset",
+            Step::Quit => "quit",
+        }
+    }
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+macro_rules! diagnosis_codes {
+    ($($variant:ident => $text:literal,)*) => {
+        /// A stable diagnosis code: why mail could not go out. Codes are API (the page, the CLI and the README's
+        /// troubleshooting table key on them), so a code is never renamed or reused.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum DiagnosisCode {
+            $(#[serde(rename = $text)] $variant,)*
+        }
+
+        impl DiagnosisCode {
+            pub const ALL: &'static [DiagnosisCode] = &[$(DiagnosisCode::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(DiagnosisCode::$variant => $text,)*
+                }
+            }
+        }
+    };
+}
+
+diagnosis_codes! {
+    DnsNotFound => "dns.not_found",
+    ConnectRefused => "connect.refused",
+    ConnectTimeout => "connect.timeout",
+    TlsExpectedImplicit => "tls.expected_implicit",
+    TlsUnexpectedPlaintext => "tls.unexpected_plaintext",
+    TlsCertificateUntrusted => "tls.certificate_untrusted",
+    TlsCertificateHostnameMismatch => "tls.certificate_hostname_mismatch",
+    TlsCertificateExpired => "tls.certificate_expired",
+    TlsHandshakeFailed => "tls.handshake_failed",
+    StarttlsUnavailable => "starttls.unavailable",
+    AuthNotOffered => "auth.not_offered",
+    AuthRequired => "auth.required",
+    AuthFailed => "auth.failed",
+    AuthMechanismUnsupported => "auth.mechanism_unsupported",
+    AuthPlaintextRefused => "auth.plaintext_refused",
+    SenderRejected => "sender.rejected",
+    RecipientRejected => "recipient.rejected",
+    MessageRejected => "message.rejected",
+    ServerTemporaryFailure => "server.temporary_failure",
+    ServerClosed => "server.closed",
+    Timeout => "timeout",
+}
+
+impl fmt::Display for DiagnosisCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl DiagnosisCode {
+    /// What went wrong, in one sentence.
+    pub fn message(self, locale: Locale) -> &'static str {
+        match locale {
+            Locale::En => en_message(self),
+            Locale::De => de_message(self),
+        }
+    }
+
+    /// What to change.
+    pub fn remedy(self, locale: Locale) -> &'static str {
+        match locale {
+            Locale::En => en_remedy(self),
+            Locale::De => de_remedy(self),
+        }
+    }
+}
+
+fn en_message(code: DiagnosisCode) -> &'static str {
+    use DiagnosisCode::*;
+    match code {
+        DnsNotFound => "The server's host name could not be found (DNS).",
+        ConnectRefused => {
+            "The server refused the connection: nothing accepts connections on this port, or a firewall rejects them."
+        }
+        ConnectTimeout => "No connection could be made: the server did not answer in time.",
+        TlsExpectedImplicit => {
+            "The connection was made but the server never greeted: this port expects TLS from the first byte."
+        }
+        TlsUnexpectedPlaintext => {
+            "TLS from the first byte was expected, but the server answered in plain text: this port expects a plain start (STARTTLS)."
+        }
+        TlsCertificateUntrusted => {
+            "The server's certificate is not signed by a trusted authority (self-signed, or from an internal CA)."
+        }
+        TlsCertificateHostnameMismatch => "The server's certificate is not valid for the host name in the URI.",
+        TlsCertificateExpired => "The server's certificate has expired or is not valid yet.",
+        TlsHandshakeFailed => "The TLS handshake with the server failed.",
+        StarttlsUnavailable => "The settings require STARTTLS, but the server does not offer it (or refused it).",
+        AuthNotOffered => {
+            "A username and password are configured, but the server offers no login (AUTH) on this connection."
+        }
+        AuthRequired => "Authentication required: the server accepts mail only after a login.",
+        AuthFailed => "The server rejected the username or password.",
+        AuthMechanismUnsupported => "The server offers no login method supported here (PLAIN or LOGIN).",
+        AuthPlaintextRefused => {
+            "The password was not sent: the connection is not encrypted, because the server did not offer STARTTLS."
+        }
+        SenderRejected => "The server refused the default from address as sender.",
+        RecipientRejected => "The server refused the recipient.",
+        MessageRejected => "The server refused the message.",
+        ServerTemporaryFailure => "The server reported a temporary failure (4xx).",
+        ServerClosed => "The server closed the connection or refused the session.",
+        Timeout => "The server stopped answering: no reply within the time limit.",
+    }
+}
+
+fn en_remedy(code: DiagnosisCode) -> &'static str {
+    use DiagnosisCode::*;
+    match code {
+        DnsNotFound => {
+            "Check the host name in the URI for typing errors. An internal name must be resolvable from the machine this server runs on."
+        }
+        ConnectRefused => {
+            "Check the port: 587 for STARTTLS (smtp://host:587), 465 for TLS from the first byte (smtps://host), 25 between mail servers. Make sure the mail server runs and accepts connections from this machine."
+        }
+        ConnectTimeout => {
+            "Check host and port, and whether a firewall silently drops outgoing connections to this port (many networks block port 25)."
+        }
+        TlsExpectedImplicit => {
+            "Use smtps:// for this port (usually 465), or smtp:// with the server's STARTTLS port (usually 587)."
+        }
+        TlsUnexpectedPlaintext => {
+            "Use smtp:// for this port (STARTTLS, usually 587 or 25), or smtps:// with the server's TLS port (usually 465)."
+        }
+        TlsCertificateUntrusted => {
+            "Use the server's public host name if it has a certificate from a public authority, or paste the internal CA's certificate (PEM) into the custom CA field. Verification is never switched off."
+        }
+        TlsCertificateHostnameMismatch => {
+            "Use a host name the certificate was issued for (see the certificate's names) in the URI, or ask the mail server's administrator for a certificate that names this host."
+        }
+        TlsCertificateExpired => {
+            "Ask the mail server's administrator to renew the certificate, and check that this machine's clock is right."
+        }
+        TlsHandshakeFailed => {
+            "Check that host and port are right and that the server supports TLS 1.2 or newer; the detail shows what the TLS library reported."
+        }
+        StarttlsUnavailable => {
+            "Use the server's submission port that offers STARTTLS (usually 587), or smtps:// with its TLS port (usually 465)."
+        }
+        AuthNotOffered => {
+            "Check the port: submission ports (587, 465) offer login, port 25 often does not. If the server needs no login, clear Username and Password."
+        }
+        AuthRequired => "Enter the Username and Password of an account that may send through this server.",
+        AuthFailed => {
+            "Retype the password and check the username. Some providers need an app password or separate SMTP credentials."
+        }
+        AuthMechanismUnsupported => "Enable AUTH PLAIN or LOGIN on the server (over TLS). OAuth 2.0 is not supported.",
+        AuthPlaintextRefused => {
+            "Use smtps:// (TLS from the first byte, usually port 465) or a port that offers STARTTLS (usually 587). A password is never sent unencrypted to another machine."
+        }
+        SenderRejected => {
+            "Use a default from address that this login may send as: usually the account's own address or one of its verified domains."
+        }
+        RecipientRejected => {
+            "Check the recipient address. If the server relays to other domains only after a login, configure Username and Password."
+        }
+        MessageRejected => "Read the server's reply: a content, size or sender policy refused the message.",
+        ServerTemporaryFailure => {
+            "Try again later. If it persists, read the server's reply (rate limit, greylisting or a problem on the server)."
+        }
+        ServerClosed => {
+            "Try again. If it persists, the server may limit connections or refuse this machine's address: read the server's reply and its log."
+        }
+        Timeout => {
+            "Try again. If it persists, check whether a firewall or proxy interferes with the connection, or whether the server is overloaded."
+        }
+    }
+}
+
+fn de_message(code: DiagnosisCode) -> &'static str {
+    use DiagnosisCode::*;
+    match code {
+        DnsNotFound => "Der Hostname des Servers wurde nicht gefunden (DNS).",
+        ConnectRefused => {
+            "Der Server hat die Verbindung abgelehnt: An diesem Port nimmt nichts Verbindungen an, oder eine Firewall weist sie ab."
+        }
+        ConnectTimeout => "Es kam keine Verbindung zustande: Der Server hat nicht rechtzeitig geantwortet.",
+        TlsExpectedImplicit => {
+            "Die Verbindung steht, aber der Server hat nie gegrüßt: Dieser Port erwartet TLS ab dem ersten Byte."
+        }
+        TlsUnexpectedPlaintext => {
+            "TLS ab dem ersten Byte war erwartet, aber der Server hat unverschlüsselt geantwortet: Dieser Port erwartet einen unverschlüsselten Beginn (STARTTLS)."
+        }
+        TlsCertificateUntrusted => {
+            "Das Zertifikat des Servers ist nicht von einer vertrauenswürdigen Stelle signiert (selbst signiert oder von einer internen CA)."
+        }
+        TlsCertificateHostnameMismatch => "Das Zertifikat des Servers gilt nicht für den Hostnamen in der URI.",
+        TlsCertificateExpired => "Das Zertifikat des Servers ist abgelaufen oder noch nicht gültig.",
+        TlsHandshakeFailed => "Der TLS-Handshake mit dem Server ist fehlgeschlagen.",
+        StarttlsUnavailable => {
+            "Die Einstellungen verlangen STARTTLS, aber der Server bietet es nicht an (oder hat es abgelehnt)."
+        }
+        AuthNotOffered => {
+            "Benutzername und Passwort sind eingetragen, aber der Server bietet auf dieser Verbindung keine Anmeldung (AUTH) an."
+        }
+        AuthRequired => "Anmeldung erforderlich: Der Server nimmt E-Mails erst nach einer Anmeldung an.",
+        AuthFailed => "Der Server hat Benutzername oder Passwort abgelehnt.",
+        AuthMechanismUnsupported => "Der Server bietet kein hier unterstütztes Anmeldeverfahren an (PLAIN oder LOGIN).",
+        AuthPlaintextRefused => {
+            "Das Passwort wurde nicht gesendet: Die Verbindung ist nicht verschlüsselt, weil der Server kein STARTTLS angeboten hat."
+        }
+        SenderRejected => "Der Server hat die Standard-Absenderadresse abgelehnt.",
+        RecipientRejected => "Der Server hat den Empfänger abgelehnt.",
+        MessageRejected => "Der Server hat die Nachricht abgelehnt.",
+        ServerTemporaryFailure => "Der Server hat einen vorübergehenden Fehler gemeldet (4xx).",
+        ServerClosed => "Der Server hat die Verbindung geschlossen oder die Sitzung abgelehnt.",
+        Timeout => "Der Server antwortet nicht mehr: keine Antwort innerhalb der Frist.",
+    }
+}
+
+fn de_remedy(code: DiagnosisCode) -> &'static str {
+    use DiagnosisCode::*;
+    match code {
+        DnsNotFound => {
+            "Prüfen Sie den Hostnamen in der URI auf Tippfehler. Ein interner Name muss auf dem Rechner auflösbar sein, auf dem dieser Server läuft."
+        }
+        ConnectRefused => {
+            "Prüfen Sie den Port: 587 für STARTTLS (smtp://host:587), 465 für TLS ab dem ersten Byte (smtps://host), 25 zwischen Mailservern. Stellen Sie sicher, dass der Mailserver läuft und Verbindungen von diesem Rechner annimmt."
+        }
+        ConnectTimeout => {
+            "Prüfen Sie Host und Port und ob eine Firewall ausgehende Verbindungen zu diesem Port stillschweigend verwirft (viele Netze sperren Port 25)."
+        }
+        TlsExpectedImplicit => {
+            "Verwenden Sie smtps:// für diesen Port (meist 465) oder smtp:// mit dem STARTTLS-Port des Servers (meist 587)."
+        }
+        TlsUnexpectedPlaintext => {
+            "Verwenden Sie smtp:// für diesen Port (STARTTLS, meist 587 oder 25) oder smtps:// mit dem TLS-Port des Servers (meist 465)."
+        }
+        TlsCertificateUntrusted => {
+            "Verwenden Sie den öffentlichen Hostnamen des Servers, falls er ein Zertifikat einer öffentlichen Stelle hat, oder fügen Sie das Zertifikat der internen CA (PEM) in das Feld für die eigene CA ein. Die Prüfung wird nie abgeschaltet."
+        }
+        TlsCertificateHostnameMismatch => {
+            "Verwenden Sie in der URI einen Hostnamen, für den das Zertifikat ausgestellt ist (siehe die Namen im Zertifikat), oder bitten Sie den Betreiber des Mailservers um ein Zertifikat für diesen Host."
+        }
+        TlsCertificateExpired => {
+            "Bitten Sie den Betreiber des Mailservers, das Zertifikat zu erneuern, und prüfen Sie, ob die Uhr dieses Rechners stimmt."
+        }
+        TlsHandshakeFailed => {
+            "Prüfen Sie Host und Port und ob der Server TLS 1.2 oder neuer unterstützt; das Detail zeigt, was die TLS-Bibliothek gemeldet hat."
+        }
+        StarttlsUnavailable => {
+            "Verwenden Sie den Submission-Port des Servers, der STARTTLS anbietet (meist 587), oder smtps:// mit seinem TLS-Port (meist 465)."
+        }
+        AuthNotOffered => {
+            "Prüfen Sie den Port: Submission-Ports (587, 465) bieten eine Anmeldung an, Port 25 oft nicht. Braucht der Server keine Anmeldung, leeren Sie Benutzername und Passwort."
+        }
+        AuthRequired => "Geben Sie Benutzername und Passwort eines Kontos ein, das über diesen Server senden darf.",
+        AuthFailed => {
+            "Geben Sie das Passwort erneut ein und prüfen Sie den Benutzernamen. Manche Anbieter verlangen ein App-Passwort oder eigene SMTP-Zugangsdaten."
+        }
+        AuthMechanismUnsupported => {
+            "Aktivieren Sie AUTH PLAIN oder LOGIN auf dem Server (über TLS). OAuth 2.0 wird nicht unterstützt."
+        }
+        AuthPlaintextRefused => {
+            "Verwenden Sie smtps:// (TLS ab dem ersten Byte, meist Port 465) oder einen Port mit STARTTLS (meist 587). Ein Passwort wird nie unverschlüsselt an einen anderen Rechner gesendet."
+        }
+        SenderRejected => {
+            "Verwenden Sie eine Standard-Absenderadresse, mit der dieses Konto senden darf: meist die eigene Adresse des Kontos oder eine seiner bestätigten Domains."
+        }
+        RecipientRejected => {
+            "Prüfen Sie die Empfängeradresse. Leitet der Server an fremde Domains erst nach einer Anmeldung weiter, tragen Sie Benutzername und Passwort ein."
+        }
+        MessageRejected => {
+            "Lesen Sie die Antwort des Servers: Eine Regel zu Inhalt, Größe oder Absender hat die Nachricht abgelehnt."
+        }
+        ServerTemporaryFailure => {
+            "Versuchen Sie es später erneut. Bleibt der Fehler, lesen Sie die Antwort des Servers (Ratenbegrenzung, Greylisting oder ein Problem des Servers)."
+        }
+        ServerClosed => {
+            "Versuchen Sie es erneut. Bleibt der Fehler, begrenzt der Server womöglich Verbindungen oder lehnt die Adresse dieses Rechners ab: Lesen Sie die Antwort des Servers und sein Protokoll."
+        }
+        Timeout => {
+            "Versuchen Sie es erneut. Bleibt der Fehler, prüfen Sie, ob eine Firewall oder ein Proxy die Verbindung stört oder ob der Server überlastet ist."
+        }
+    }
+}
+
+/// An enhanced mail system status code (RFC 3463), e.g. `5.7.1`: class, subject and detail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct EnhancedStatus {
+    pub class: u8,
+    pub subject: u16,
+    pub detail: u16,
+}
+
+impl EnhancedStatus {
+    /// Reads `class.subject.detail` (class 2, 4 or 5; subject and detail of one to three digits).
+    pub fn parse(word: &str) -> Option<EnhancedStatus> {
+        let mut parts = word.split('.');
+        let (class, subject, detail) = (parts.next()?, parts.next()?, parts.next()?);
+        if parts.next().is_some() {
+            return None;
+        }
+        let number = |s: &str, max_len: usize| {
+            (!s.is_empty() && s.len() <= max_len && s.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| s.parse::<u16>().ok())
+                .flatten()
+        };
+        let class = number(class, 1)?;
+        if !matches!(class, 2 | 4 | 5) {
+            return None;
+        }
+        Some(EnhancedStatus { class: class as u8, subject: number(subject, 3)?, detail: number(detail, 3)? })
+    }
+}
+
+impl fmt::Display for EnhancedStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}.{}", self.class, self.subject, self.detail)
+    }
+}
+
+/// What a classification needs to know about a reply: its code and, when the server sent one that agrees with
+/// the code, its enhanced status code. Never its wording: every server words its replies differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReplyStatus {
+    pub code: u16,
+    pub enhanced: Option<EnhancedStatus>,
+}
+
+impl ReplyStatus {
+    /// Reads the status of a reply from its first line, e.g. `553 5.7.1 <a@example.com>: Sender address rejected`.
+    pub fn parse(first_line: &str) -> Option<ReplyStatus> {
+        let digits = first_line.get(..3)?;
+        if !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let code: u16 = digits.parse().ok()?;
+        if !(200..=599).contains(&code) {
+            return None;
+        }
+        let rest = first_line.get(3..).unwrap_or_default();
+        let enhanced = rest
+            .get(1..)
+            .and_then(|text| text.split_whitespace().next())
+            .and_then(EnhancedStatus::parse)
+            .filter(|e| u16::from(e.class) == code / 100);
+        Some(ReplyStatus { code, enhanced })
+    }
+
+    fn enhanced_is(&self, subject: u16, detail: Option<u16>) -> bool {
+        self.enhanced.is_some_and(|e| e.subject == subject && detail.is_none_or(|d| e.detail == d))
+    }
+}
+
+/// What the client knew when the server refused: whether the server offered a login, and whether the endpoint
+/// has credentials.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ReplyContext {
+    pub auth_offered: bool,
+    pub credentials: bool,
+}
+
+/// The diagnosis for a negative reply (4xx or 5xx) to the given step.
+pub fn classify_reply(step: Step, reply: ReplyStatus, context: ReplyContext) -> DiagnosisCode {
+    use DiagnosisCode::*;
+    if (400..500).contains(&reply.code) {
+        return ServerTemporaryFailure;
+    }
+    // 530 is "authentication required" at any step (RFC 4954).
+    if reply.code == 530 {
+        return AuthRequired;
+    }
+    match step {
+        Step::Auth => match reply.code {
+            504 | 534 => AuthMechanismUnsupported,
+            538 => AuthPlaintextRefused,
+            _ if reply.enhanced_is(7, Some(9)) => AuthMechanismUnsupported,
+            _ => AuthFailed,
+        },
+        Step::MailFrom | Step::RcptTo if reply.enhanced_is(7, None) && context.auth_offered && !context.credentials => {
+            // A policy refusal (x.7.x) from a server that offered a login we did not use: the login is missing.
+            AuthRequired
+        }
+        Step::MailFrom => match reply.code {
+            552 => MessageRejected,
+            _ => SenderRejected,
+        },
+        Step::RcptTo => {
+            // x.1.7 and x.1.8 are about the sender's address; 553 5.7.1 at RCPT is how some servers (Postfix's
+            // reject_sender_login_mismatch) refuse a sender the login does not own.
+            if reply.enhanced_is(1, Some(7))
+                || reply.enhanced_is(1, Some(8))
+                || (reply.code == 553 && reply.enhanced_is(7, Some(1)))
+            {
+                SenderRejected
+            } else {
+                RecipientRejected
+            }
+        }
+        Step::Data => MessageRejected,
+        Step::Starttls => StarttlsUnavailable,
+        Step::Resolve | Step::Connect | Step::Tls | Step::Ehlo | Step::Rset | Step::Quit => ServerClosed,
+    }
+}
+
+/// Why a custom CA (PEM text) was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CustomCaDefect {
+    /// No `-----BEGIN CERTIFICATE-----` block in the text.
+    NoCertificate,
+    /// A block that is not valid PEM (bad base64, missing end line).
+    InvalidPem,
+    /// A block that decodes but is not an X.509 certificate that can be trusted.
+    InvalidCertificate,
+    /// Longer than [`MAX_CUSTOM_CA_LEN`].
+    TooLong,
+    /// The text contains a private key, which must never be pasted here (nor stored).
+    PrivateKey,
+}
+
+/// Longest custom CA text accepted, in bytes (a few dozen certificates).
+pub const MAX_CUSTOM_CA_LEN: usize = 65_536;
+
+impl CustomCaDefect {
+    /// The field the defect belongs to, as named on the wire.
+    pub const FIELD: &'static str = "custom_ca_pem";
+
+    /// The stable code: `custom_ca.invalid`.
+    pub fn code(self) -> &'static str {
+        "custom_ca.invalid"
+    }
+
+    pub fn message(self, locale: Locale) -> &'static str {
+        match (locale, self) {
+            (Locale::En, CustomCaDefect::NoCertificate) => {
+                "The custom CA contains no certificate: paste the CA certificate in PEM form, from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----."
+            }
+            (Locale::En, CustomCaDefect::InvalidPem) => {
+                "The custom CA is not valid PEM: paste the whole block, from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----, unchanged."
+            }
+            (Locale::En, CustomCaDefect::InvalidCertificate) => {
+                "The custom CA contains a block that is not a usable X.509 CA certificate: paste the certificate of the CA that signed the mail server's certificate."
+            }
+            (Locale::En, CustomCaDefect::TooLong) => {
+                "The custom CA is longer than 64 KiB: paste only the CA certificates the mail server needs."
+            }
+            (Locale::En, CustomCaDefect::PrivateKey) => {
+                "The custom CA contains a private key: remove it and paste only the CA certificate. Treat that key as exposed."
+            }
+            (Locale::De, CustomCaDefect::NoCertificate) => {
+                "Die eigene CA enthält kein Zertifikat: Fügen Sie das CA-Zertifikat im PEM-Format ein, von -----BEGIN CERTIFICATE----- bis -----END CERTIFICATE-----."
+            }
+            (Locale::De, CustomCaDefect::InvalidPem) => {
+                "Die eigene CA ist kein gültiges PEM: Fügen Sie den ganzen Block unverändert ein, von -----BEGIN CERTIFICATE----- bis -----END CERTIFICATE-----."
+            }
+            (Locale::De, CustomCaDefect::InvalidCertificate) => {
+                "Die eigene CA enthält einen Block, der kein verwendbares X.509-CA-Zertifikat ist: Fügen Sie das Zertifikat der CA ein, die das Zertifikat des Mailservers signiert hat."
+            }
+            (Locale::De, CustomCaDefect::TooLong) => {
+                "Die eigene CA ist länger als 64 KiB: Fügen Sie nur die CA-Zertifikate ein, die der Mailserver braucht."
+            }
+            (Locale::De, CustomCaDefect::PrivateKey) => {
+                "Die eigene CA enthält einen privaten Schlüssel: Entfernen Sie ihn und fügen Sie nur das CA-Zertifikat ein. Betrachten Sie den Schlüssel als offengelegt."
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use DiagnosisCode::*;
+
+    const NO_AUTH: ReplyContext = ReplyContext { auth_offered: false, credentials: false };
+    const AUTH_OFFERED_NO_CREDENTIALS: ReplyContext = ReplyContext { auth_offered: true, credentials: false };
+    const LOGGED_IN: ReplyContext = ReplyContext { auth_offered: true, credentials: true };
+
+    fn check(step: Step, line: &str, context: ReplyContext, expected: DiagnosisCode) {
+        let reply = ReplyStatus::parse(line).unwrap_or_else(|| panic!("not a reply: {line}"));
+        assert_eq!(classify_reply(step, reply, context), expected, "{step} {line:?} {context:?}");
+    }
+
+    #[test]
+    fn replies_are_classified_by_code_enhanced_code_and_step() {
+        // One row per rule; the wording after the codes is deliberately irrelevant.
+        check(Step::Connect, "421 4.3.2 Service not available", NO_AUTH, ServerTemporaryFailure);
+        check(Step::Connect, "554 5.3.2 No SMTP service here", NO_AUTH, ServerClosed);
+        check(Step::Ehlo, "550 5.7.1 Go away", NO_AUTH, ServerClosed);
+        check(Step::Starttls, "502 5.5.1 Command not implemented", NO_AUTH, StarttlsUnavailable);
+        check(Step::Starttls, "454 4.7.0 TLS not available", NO_AUTH, ServerTemporaryFailure);
+        check(Step::Auth, "535 5.7.8 Authentication credentials invalid", LOGGED_IN, AuthFailed);
+        check(Step::Auth, "535 x", LOGGED_IN, AuthFailed);
+        check(Step::Auth, "504 5.5.4 Unrecognized authentication type", LOGGED_IN, AuthMechanismUnsupported);
+        check(Step::Auth, "534 5.7.9 Authentication mechanism is too weak", LOGGED_IN, AuthMechanismUnsupported);
+        check(Step::Auth, "550 5.7.9 Mechanism too weak", LOGGED_IN, AuthMechanismUnsupported);
+        check(Step::Auth, "538 5.7.11 Encryption required", LOGGED_IN, AuthPlaintextRefused);
+        check(Step::Auth, "454 4.7.0 Temporary authentication failure", LOGGED_IN, ServerTemporaryFailure);
+        check(Step::MailFrom, "530 5.7.0 Authentication required", AUTH_OFFERED_NO_CREDENTIALS, AuthRequired);
+        check(Step::MailFrom, "530 Authentication required", NO_AUTH, AuthRequired);
+        check(Step::MailFrom, "553 5.7.1 <a@example.com>: Sender address rejected", LOGGED_IN, SenderRejected);
+        check(Step::MailFrom, "550 5.7.1 Not allowed", AUTH_OFFERED_NO_CREDENTIALS, AuthRequired);
+        check(Step::MailFrom, "550 5.7.1 Not allowed", NO_AUTH, SenderRejected);
+        check(Step::MailFrom, "501 5.1.7 Bad sender address syntax", LOGGED_IN, SenderRejected);
+        check(Step::MailFrom, "552 5.3.4 Message size exceeds fixed limit", LOGGED_IN, MessageRejected);
+        check(Step::MailFrom, "451 4.3.0 Try later", LOGGED_IN, ServerTemporaryFailure);
+        check(
+            Step::RcptTo,
+            "553 5.7.1 <a@example.com>: Sender address rejected: not owned by user",
+            LOGGED_IN,
+            SenderRejected,
+        );
+        check(Step::RcptTo, "550 5.1.8 Bad sender's system address", LOGGED_IN, SenderRejected);
+        check(
+            Step::RcptTo,
+            "550 5.1.1 <b@example.net>: Recipient address rejected: User unknown",
+            LOGGED_IN,
+            RecipientRejected,
+        );
+        check(Step::RcptTo, "554 5.7.1 <b@example.net>: Relay access denied", LOGGED_IN, RecipientRejected);
+        check(
+            Step::RcptTo,
+            "554 5.7.1 <b@example.net>: Relay access denied",
+            AUTH_OFFERED_NO_CREDENTIALS,
+            AuthRequired,
+        );
+        check(Step::RcptTo, "550 No such user", NO_AUTH, RecipientRejected);
+        check(Step::RcptTo, "450 4.2.0 Greylisted", NO_AUTH, ServerTemporaryFailure);
+        check(Step::Data, "554 5.7.1 Message content rejected", LOGGED_IN, MessageRejected);
+        check(Step::Data, "552 5.3.4 Message too big", LOGGED_IN, MessageRejected);
+        check(Step::Rset, "500 5.5.2 Error", LOGGED_IN, ServerClosed);
+    }
+
+    #[test]
+    fn an_enhanced_code_counts_only_when_it_agrees_with_the_reply_code() {
+        let status = ReplyStatus::parse("550 4.7.1 mismatched").map(|r| r.enhanced);
+        assert_eq!(status, Some(None));
+        let status = ReplyStatus::parse("250 2.1.0 Ok").and_then(|r| r.enhanced);
+        assert_eq!(status, Some(EnhancedStatus { class: 2, subject: 1, detail: 0 }));
+        assert_eq!(ReplyStatus::parse("250"), Some(ReplyStatus { code: 250, enhanced: None }));
+        assert_eq!(ReplyStatus::parse("25"), None);
+        assert_eq!(ReplyStatus::parse("abc def"), None);
+        assert_eq!(EnhancedStatus::parse("5.7"), None);
+        assert_eq!(EnhancedStatus::parse("5.7.1.1"), None);
+        assert_eq!(EnhancedStatus::parse("3.7.1"), None);
+        assert_eq!(EnhancedStatus::parse("5.1234.1"), None);
+    }
+
+    #[test]
+    fn every_code_has_words_in_every_language_and_a_stable_spelling() {
+        for &code in DiagnosisCode::ALL {
+            for locale in Locale::ALL {
+                assert!(!code.message(locale).is_empty(), "{code} {locale:?}");
+                assert!(!code.remedy(locale).is_empty(), "{code} {locale:?}");
+            }
+            assert_ne!(code.message(Locale::En), code.message(Locale::De), "{code}");
+            let json = serde_json::to_string(&code).unwrap_or_default();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+        }
+        assert_eq!(DiagnosisCode::ALL.len(), 21);
+    }
+
+    #[test]
+    fn steps_have_their_wire_names_in_order() {
+        let names: Vec<_> = Step::PROBE.iter().map(|s| s.as_str()).collect();
+        assert_eq!(
+            names,
+            ["resolve", "connect", "tls", "ehlo", "starttls", "auth", "mail_from", "rcpt_to", "rset", "quit"]
+        );
+        assert_eq!(serde_json::to_string(&Step::MailFrom).unwrap_or_default(), "\"mail_from\"");
+    }
+}

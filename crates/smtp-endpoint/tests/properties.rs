@@ -1,0 +1,200 @@
+//! Properties over generated input: nothing panics, every from address we accept is one lettre accepts (or
+//! the send would fail later with the original's "not serializable" class of error), every URI we accept
+//! round-trips through its normalised form, and no report repeats the password.
+
+#![cfg(not(target_arch = "wasm32"))]
+#![allow(clippy::unwrap_used)]
+
+use lettre::Address;
+use lettre::message::Mailbox;
+use proptest::option;
+use proptest::prelude::*;
+use smtp_endpoint::{Endpoint, EndpointInput, FromAddress, Locale, Problem, SmtpUri, TextDefect, validate};
+
+proptest! {
+    #[test]
+    fn no_input_panics(input in endpoint_input(any_text())) {
+        check_report(&input);
+    }
+
+    #[test]
+    fn no_long_input_panics(input in endpoint_input(long_text())) {
+        check_report(&input);
+    }
+
+    #[test]
+    fn control_characters_are_found_wherever_they_are(value in "(.|\\PC|[\u{0}-\u{1f}\u{7f}-\u{a0}\u{2027}-\u{202a}]){0,40}") {
+        let forbidden = value.trim().chars().any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'));
+        let input = EndpointInput { username: Some(value.clone()), password_set: true, ..EndpointInput::default() };
+        let problems = Endpoint::parse(&input).unwrap_err();
+        prop_assert_eq!(problems.contains(&Problem::UsernameInvalid(TextDefect::ControlCharacter)), forbidden);
+    }
+
+
+    #[test]
+    fn the_password_is_never_repeated(
+        input in endpoint_input(any_text()),
+        password in "[A-Za-z0-9!#$%&*+=?^_~:/.-]{8,24}",
+        scheme in "(smtps?|SMTP|http|)(://|:|)",
+        user in "[a-z]{0,8}",
+        host in uri_like(),
+    ) {
+        let others = [&input.username, &input.default_from_address]
+            .map(|value| value.as_deref().unwrap_or_default().to_lowercase());
+        prop_assume!(others.iter().all(|other| !other.contains(&password.to_lowercase())));
+        for uri in [format!("{scheme}{user}:{password}@{host}"), input.uri.clone().unwrap_or_default()] {
+            let input = EndpointInput { uri: Some(uri), password: Some(password.clone()), ..input.clone() };
+            let json = serde_json::to_string(&validate(&input)).unwrap();
+            prop_assert!(!json.contains(&password), "{:?} repeats the password: {}", input.uri, json);
+        }
+    }
+}
+
+// Cheap cases, and only the accepted ones say something: many of them.
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+    #[test]
+    fn accepted_from_addresses_are_accepted_by_lettre(raw in address_like()) {
+        if let Ok(from) = FromAddress::parse(&raw) {
+            let address = from.address();
+            let parsed: Address = address.parse().map_err(|e| TestCaseError::fail(format!("lettre refuses {address:?}: {e}")))?;
+            prop_assert_eq!(parsed.user(), from.local_part());
+            prop_assert_eq!(parsed.domain(), from.domain());
+            prop_assert!(Address::new(from.local_part(), from.domain()).is_ok());
+
+            let mailbox = from.to_string();
+            let parsed: Mailbox = mailbox.parse().map_err(|e| TestCaseError::fail(format!("lettre refuses {mailbox:?}: {e}")))?;
+            prop_assert_eq!(parsed.email.to_string(), address);
+            prop_assert_eq!(parsed.name.as_deref(), from.display_name());
+        }
+    }
+
+    #[test]
+    fn accepted_from_addresses_are_a_fixed_point(raw in address_like()) {
+        if let Ok(from) = FromAddress::parse(&raw) {
+            let normalised = from.to_string();
+            prop_assert_eq!(FromAddress::parse(&normalised), Ok(from.clone()));
+            prop_assert_eq!(FromAddress::parse(&from.address()).map(|f| f.address()), Ok(from.address()));
+        }
+    }
+
+    #[test]
+    fn accepted_uris_round_trip(raw in uri_like()) {
+        if let Ok(uri) = SmtpUri::parse(&raw) {
+            let normalised = uri.to_string();
+            let again = SmtpUri::parse(&normalised);
+            prop_assert_eq!(again.as_ref(), Ok(&uri), "{:?} normalised to {:?}", raw, normalised);
+            prop_assert_eq!(again.unwrap().to_string(), normalised);
+        }
+    }
+
+}
+
+/// What every report holds, whatever went in.
+fn check_report(input: &EndpointInput) {
+    let report = validate(input);
+    assert_eq!(report.valid, report.errors.is_empty());
+    for issue in report.errors.iter().chain(&report.warnings) {
+        assert!(!issue.message.is_empty());
+        assert!(issue.message.chars().count() < 1_000, "an overlong message: {}", issue.message);
+    }
+    if let Some(effective) = &report.effective {
+        assert_eq!(SmtpUri::parse(&effective.uri).map(|uri| uri.to_string()).as_deref(), Ok(effective.uri.as_str()));
+    }
+}
+
+fn endpoint_input(text: impl Strategy<Value = String> + Clone) -> impl Strategy<Value = EndpointInput> {
+    (
+        option::of(prop_oneof![text.clone(), uri_like()]),
+        option::of(text.clone()),
+        option::of(text.clone()),
+        option::of(prop_oneof![text, address_like()]),
+        any::<bool>(),
+        prop_oneof![Just(Locale::En), Just(Locale::De)],
+    )
+        .prop_map(|(uri, username, password, default_from_address, password_set, locale)| EndpointInput {
+            uri,
+            username,
+            password,
+            default_from_address,
+            password_set,
+            locale,
+        })
+}
+
+/// Any Unicode, control characters included.
+fn any_text() -> impl Strategy<Value = String> + Clone {
+    prop_oneof![any::<String>(), "\\PC{0,64}"]
+}
+
+/// Around 100 kB: a piece of any text repeated, after a plausible start.
+fn long_text() -> impl Strategy<Value = String> + Clone {
+    (prop_oneof![Just(""), Just("smtp://"), Just("a@"), Just("Name <")], "(.|\\PC){1,8}", 90_000..110_000usize)
+        .prop_map(|(start, piece, bytes)| format!("{start}{}", piece.repeat(bytes / piece.len() + 1)))
+}
+
+fn local_part() -> impl Strategy<Value = String> {
+    prop_oneof![
+        6 => "[a-z0-9][a-z0-9._+-]{0,15}",
+        1 => "[a-zA-Z0-9!#$%&'*+/=?^_`{|}~.\"(),:;<>@\\[\\] \\\\-]{1,20}",
+        1 => "\"[a-z @.,\\\\\"]{0,10}\"",
+        2 => "[a-zäöüß中.]{1,10}",
+        1 => "\\PC{1,10}",
+    ]
+}
+
+fn domain() -> impl Strategy<Value = String> {
+    prop_oneof![
+        6 => "([a-z0-9][a-z0-9-]{0,10}[a-z0-9]\\.){0,3}[a-z]{2,6}",
+        3 => "([a-zA-Z0-9äöüßé中_-]{1,12}[.。]){0,3}[a-zA-Z0-9üß中-]{1,6}\\.?",
+        2 => "[0-9]{1,3}(\\.[0-9]{1,3}){0,4}",
+        1 => "\\[[0-9a-fA-F:.]{2,24}\\]",
+        1 => "xn--[a-z0-9-]{1,10}(\\.[a-z]{2,4})?",
+        1 => "\\PC{1,12}",
+    ]
+}
+
+fn address_like() -> impl Strategy<Value = String> {
+    let name = option::of(prop_oneof![
+        "[a-zA-Z ]{0,20}",
+        "[a-zA-Z0-9 .,:;@()'!#$%&*+/=?^_`{|}~äöü中-]{0,20}",
+        "\"[a-zA-Z0-9 .,:;@()'\\\\\"<>äöü]{0,20}\"",
+        "\\PC{0,20}",
+    ]);
+    let space = "[ \t]{0,2}";
+    (name, local_part(), domain(), space).prop_map(|(name, local, domain, space)| match name {
+        Some(name) => format!("{space}{name}{space}<{local}@{domain}>{space}"),
+        None => format!("{space}{local}@{domain}{space}"),
+    })
+}
+
+fn uri_like() -> impl Strategy<Value = String> {
+    let scheme = prop_oneof![
+        8 => "(smtps?|SMTPS?|SmTp)://",
+        1 => "[a-z+.-]{0,8}(://|:|)",
+    ];
+    let host = prop_oneof![
+        6 => domain(),
+        2 => "(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3}",
+        1 => "[0-9]{1,3}(\\.[0-9]{1,3}){0,4}",
+        2 => "\\[([0-9a-fA-F]{1,4}:){1,7}(:|[0-9a-fA-F]{1,4})\\]",
+        1 => "\\[[0-9a-fA-F:.]{0,30}\\]",
+        1 => "[0-9a-fA-F:]{2,20}",
+        2 => "(localhost|LOCALHOST|127\\.[0-9]{1,3}\\.0\\.1|\\[::1\\])",
+        1 => "\\PC{0,10}",
+    ];
+    let port = prop_oneof![
+        3 => Just(String::new()),
+        3 => ":0*[1-9][0-9]{0,4}",
+        1 => ":([0-9]{0,6}|[a-z]{1,3})",
+    ];
+    let query = prop_oneof![
+        3 => Just(String::new()),
+        3 => "\\?((tls|TLS|starttls)=(required|opportunistic|none|always|never|Required)&?){1,2}",
+        1 => "\\?[a-z=&]{0,12}",
+    ];
+    let tail = prop_oneof![4 => Just(String::new()), 1 => Just("/".to_owned()), 1 => "/[a-z]{1,5}", 1 => "#[a-z]{0,4}"];
+    (scheme, host, port, query, tail, "[ \t]{0,2}")
+        .prop_map(|(scheme, host, port, query, tail, space)| format!("{space}{scheme}{host}{port}{query}{tail}{space}"))
+}

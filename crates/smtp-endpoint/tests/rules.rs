@@ -1,0 +1,979 @@
+//! One row per rule and per semantic of the endpoint (issue 2), judged through [`validate`] as every client
+//! sees it. The same table runs natively (`cargo test`) and as WebAssembly in Node
+//! (`cargo test --target wasm32-unknown-unknown`; Node is wasm-bindgen-test's default runtime, so there is no
+//! `wasm_bindgen_test_configure!(run_in_browser)` here).
+
+#![allow(clippy::unwrap_used)]
+
+use smtp_endpoint::{Code, EndpointInput, Field, Issue, Locale, Report, TlsMode, validate};
+use std::collections::BTreeSet;
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn every_rule_and_semantic() {
+    let rows = rows();
+    let failures: Vec<String> = rows.iter().filter_map(|row| check(row).err()).collect();
+    assert!(failures.is_empty(), "{} of {} rows failed:\n\n{}", failures.len(), rows.len(), failures.join("\n\n"));
+}
+
+/// The table names every code `validate` can produce (the re-entry rule belongs to the server's update).
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn every_code_has_a_row() {
+    let covered: BTreeSet<&str> =
+        rows().iter().flat_map(|row| row.errors.iter().chain(row.warnings)).copied().collect();
+    let missing: Vec<&str> = Code::ALL
+        .iter()
+        .filter(|code| **code != Code::PasswordReentryRequired)
+        .map(|code| code.as_str())
+        .filter(|code| !covered.contains(code))
+        .collect();
+    assert!(missing.is_empty(), "codes without a row: {missing:?}");
+}
+
+/// One endpoint and what `validate` must say about it. Rows start from [`BASE`], a valid endpoint, and change
+/// what they are about.
+#[derive(Clone, Copy)]
+struct Row {
+    name: &'static str,
+    uri: &'static str,
+    username: &'static str,
+    password: &'static str,
+    password_set: bool,
+    from: &'static str,
+    locale: Locale,
+    /// Codes of the errors, in order.
+    errors: &'static [&'static str],
+    /// Codes of the warnings, in order.
+    warnings: &'static [&'static str],
+    effective: Option<Effective>,
+    /// The parsed from address and display name.
+    from_parsed: Option<(&'static str, Option<&'static str>)>,
+    /// Words some message must contain: what is wrong, or what to type instead.
+    says: &'static [&'static str],
+    /// Every suggested replacement, errors first, in order.
+    suggests: &'static [&'static str],
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Effective {
+    uri: &'static str,
+    host: &'static str,
+    port: u16,
+    tls: TlsMode,
+    auth: bool,
+}
+
+const PASSWORD: &str = "correct horse battery staple";
+
+const BASE: Row = Row {
+    name: "",
+    uri: "smtps://mail.example.com",
+    username: "app",
+    password: PASSWORD,
+    password_set: false,
+    from: "app@example.com",
+    locale: Locale::En,
+    errors: &[],
+    warnings: &[],
+    effective: Some(Effective {
+        uri: "smtps://mail.example.com",
+        host: "mail.example.com",
+        port: 465,
+        tls: TlsMode::Implicit,
+        auth: true,
+    }),
+    from_parsed: Some(("app@example.com", None)),
+    says: &[],
+    suggests: &[],
+};
+
+/// [`BASE`]'s connection, without a (valid) username.
+const NO_LOGIN: Option<Effective> = Some(Effective {
+    uri: "smtps://mail.example.com",
+    host: "mail.example.com",
+    port: 465,
+    tls: TlsMode::Implicit,
+    auth: false,
+});
+
+const fn effective(uri: &'static str, host: &'static str, port: u16, tls: TlsMode) -> Option<Effective> {
+    Some(Effective { uri, host, port, tls, auth: true })
+}
+
+const fn starttls(uri: &'static str, host: &'static str, port: u16) -> Option<Effective> {
+    effective(uri, host, port, TlsMode::StarttlsOpportunistic)
+}
+
+/// A long value, built once for the whole test run.
+fn long(prefix: &str, c: char, n: usize, suffix: &str) -> &'static str {
+    let value: String = prefix.chars().chain(std::iter::repeat_n(c, n)).chain(suffix.chars()).collect();
+    Box::leak(value.into_boxed_str())
+}
+
+fn rows() -> Vec<Row> {
+    use TlsMode::{Implicit, None as NoTls, StarttlsRequired};
+    vec![
+        // The seed's own examples and the two schemes.
+        Row {
+            name: "smtp:// is STARTTLS when offered, default port 25",
+            uri: "smtp://mail.example.com",
+            effective: starttls("smtp://mail.example.com", "mail.example.com", 25),
+            ..BASE
+        },
+        Row {
+            name: "smtps:// is TLS from the first byte, default port 465",
+            uri: "smtps://email-smtp.us-east-1.amazonaws.com",
+            effective: effective(
+                "smtps://email-smtp.us-east-1.amazonaws.com",
+                "email-smtp.us-east-1.amazonaws.com",
+                465,
+                Implicit,
+            ),
+            ..BASE
+        },
+        Row {
+            name: "scheme and host are case-insensitive, surrounding white space is ignored",
+            uri: "  SMTPS://Mail.Example.COM  ",
+            ..BASE
+        },
+        Row {
+            name: "a port that is the scheme's default is dropped from the normalised URI; leading zeros too",
+            uri: "smtp://mail.example.com:00025",
+            effective: starttls("smtp://mail.example.com", "mail.example.com", 25),
+            ..BASE
+        },
+        Row {
+            name: "submission port 587 with smtp://",
+            uri: "smtp://mail.example.com:587",
+            effective: starttls("smtp://mail.example.com:587", "mail.example.com", 587),
+            ..BASE
+        },
+        Row {
+            name: "an empty path is no path",
+            uri: "smtp://mail.example.com:587/",
+            effective: starttls("smtp://mail.example.com:587", "mail.example.com", 587),
+            ..BASE
+        },
+        Row {
+            name: "an IDN host is normalised to punycode",
+            uri: "smtps://Bücher.example",
+            effective: effective("smtps://xn--bcher-kva.example", "xn--bcher-kva.example", 465, Implicit),
+            ..BASE
+        },
+        Row {
+            name: "an IPv4 host",
+            uri: "smtp://192.0.2.10:2525",
+            effective: starttls("smtp://192.0.2.10:2525", "192.0.2.10", 2525),
+            ..BASE
+        },
+        Row {
+            name: "an IPv6 host in brackets; the connect name has none",
+            uri: "smtp://[::1]:2525",
+            effective: starttls("smtp://[::1]:2525", "::1", 2525),
+            ..BASE
+        },
+        Row {
+            name: "an IPv6 host is written in its canonical form",
+            uri: "smtps://[2001:DB8:0:0::1]",
+            effective: effective("smtps://[2001:db8::1]", "2001:db8::1", 465, Implicit),
+            ..BASE
+        },
+        // ?tls=… (lettre) and ?starttls=… (MailKit).
+        Row {
+            name: "?tls=required: STARTTLS must succeed",
+            uri: "smtp://mail.example.com:587?tls=required",
+            effective: effective("smtp://mail.example.com:587?tls=required", "mail.example.com", 587, StarttlsRequired),
+            ..BASE
+        },
+        Row {
+            name: "?starttls=always is ?tls=required in MailKit's spelling; option names and values are case-insensitive",
+            uri: "smtp://mail.example.com:587?StartTLS=Always",
+            effective: effective("smtp://mail.example.com:587?tls=required", "mail.example.com", 587, StarttlsRequired),
+            ..BASE
+        },
+        Row {
+            name: "?tls=opportunistic is smtp://'s default and is dropped from the normalised URI",
+            uri: "smtp://mail.example.com?tls=opportunistic",
+            effective: starttls("smtp://mail.example.com", "mail.example.com", 25),
+            ..BASE
+        },
+        Row {
+            name: "?tls=none without credentials",
+            uri: "smtp://mail.example.com?tls=none",
+            username: "",
+            password: "",
+            effective: Some(Effective {
+                uri: "smtp://mail.example.com?tls=none",
+                host: "mail.example.com",
+                port: 25,
+                tls: NoTls,
+                auth: false,
+            }),
+            ..BASE
+        },
+        Row {
+            name: "?starttls=never is ?tls=none in MailKit's spelling",
+            uri: "smtp://relay.internal:25?starttls=never",
+            username: "",
+            password: "",
+            effective: Some(Effective {
+                uri: "smtp://relay.internal?tls=none",
+                host: "relay.internal",
+                port: 25,
+                tls: NoTls,
+                auth: false,
+            }),
+            ..BASE
+        },
+        Row {
+            name: "the same option twice is fine",
+            uri: "smtp://mail.example.com?tls=required&starttls=always",
+            effective: effective("smtp://mail.example.com?tls=required", "mail.example.com", 25, StarttlsRequired),
+            ..BASE
+        },
+        // uri.required
+        Row {
+            name: "empty URI",
+            uri: "",
+            errors: &["uri.required"],
+            effective: None,
+            says: &["smtp://mail.example.com"],
+            ..BASE
+        },
+        Row { name: "blank URI", uri: " \t ", errors: &["uri.required"], effective: None, ..BASE },
+        // uri.missing_scheme
+        Row {
+            name: "a bare host gets smtp://",
+            uri: "mail.example.com",
+            errors: &["uri.missing_scheme"],
+            effective: None,
+            says: &["Use smtp://mail.example.com"],
+            suggests: &["smtp://mail.example.com"],
+            ..BASE
+        },
+        Row {
+            name: "a bare host with port 587 gets smtp://",
+            uri: "mail.example.com:587",
+            errors: &["uri.missing_scheme"],
+            effective: None,
+            suggests: &["smtp://mail.example.com:587"],
+            ..BASE
+        },
+        Row {
+            name: "a bare host with port 465 gets smtps://",
+            uri: "Mail.Example.com:465",
+            errors: &["uri.missing_scheme"],
+            effective: None,
+            says: &["Use smtps://mail.example.com"],
+            suggests: &["smtps://mail.example.com"],
+            ..BASE
+        },
+        Row {
+            name: "a scheme without its slashes",
+            uri: "smtps:mail.example.com",
+            errors: &["uri.missing_scheme"],
+            effective: None,
+            suggests: &["smtps://mail.example.com"],
+            ..BASE
+        },
+        Row {
+            name: "an empty scheme",
+            uri: "://mail.example.com",
+            errors: &["uri.missing_scheme"],
+            effective: None,
+            suggests: &["smtp://mail.example.com"],
+            ..BASE
+        },
+        Row {
+            name: "no suggestion when the host is no good either",
+            uri: "mail..example.com",
+            errors: &["uri.missing_scheme"],
+            effective: None,
+            says: &["smtps://"],
+            ..BASE
+        },
+        // uri.unknown_scheme
+        Row {
+            name: "http:// is not mail",
+            uri: "http://mail.example.com",
+            errors: &["uri.unknown_scheme"],
+            effective: None,
+            says: &["\"http\"", "smtp://", "smtps://"],
+            ..BASE
+        },
+        Row {
+            name: "smtp+starttls:// is not one of ours",
+            uri: "smtp+starttls://mail.example.com",
+            errors: &["uri.unknown_scheme"],
+            effective: None,
+            ..BASE
+        },
+        Row {
+            name: "mailto: is an address, not a server",
+            uri: "mailto:admin@example.com",
+            errors: &["uri.unknown_scheme"],
+            effective: None,
+            says: &["\"mailto\""],
+            ..BASE
+        },
+        // uri.invalid_host
+        Row {
+            name: "no host",
+            uri: "smtp://",
+            errors: &["uri.invalid_host"],
+            effective: None,
+            says: &["no host"],
+            ..BASE
+        },
+        Row { name: "a port but no host", uri: "smtps://:465", errors: &["uri.invalid_host"], effective: None, ..BASE },
+        Row {
+            name: "an empty label",
+            uri: "smtp://mail..example.com",
+            errors: &["uri.invalid_host"],
+            effective: None,
+            says: &["empty part", "such as mail.example.com"],
+            ..BASE
+        },
+        Row {
+            name: "a label starting with a hyphen",
+            uri: "smtp://-mail.example.com",
+            errors: &["uri.invalid_host"],
+            effective: None,
+            says: &["hyphen"],
+            ..BASE
+        },
+        Row {
+            name: "an underscore is not a host name character",
+            uri: "smtp://mail_server.example.com",
+            errors: &["uri.invalid_host"],
+            effective: None,
+            says: &["\"_\""],
+            ..BASE
+        },
+        Row {
+            name: "a label longer than 63 characters",
+            uri: long("smtp://", 'a', 64, ".example.com"),
+            errors: &["uri.invalid_host"],
+            effective: None,
+            says: &["63"],
+            ..BASE
+        },
+        Row {
+            name: "an IPv4 address out of range",
+            uri: "smtp://256.1.1.1",
+            errors: &["uri.invalid_host"],
+            effective: None,
+            says: &["IPv4"],
+            ..BASE
+        },
+        Row {
+            name: "a shortened IPv4 address is not read as another address",
+            uri: "smtp://192.168.1",
+            errors: &["uri.invalid_host"],
+            effective: None,
+            says: &["IPv4"],
+            ..BASE
+        },
+        Row {
+            name: "an unclosed IPv6 bracket",
+            uri: "smtp://[::1:25",
+            errors: &["uri.invalid_host"],
+            effective: None,
+            says: &["IPv6", "[2001:db8::1]"],
+            ..BASE
+        },
+        Row {
+            name: "a bad IPv6 literal",
+            uri: "smtp://[2001:db8::g]",
+            errors: &["uri.invalid_host"],
+            effective: None,
+            says: &["IPv6"],
+            ..BASE
+        },
+        Row {
+            name: "an IPv6 address needs brackets",
+            uri: "smtp://2001:db8::1",
+            errors: &["uri.invalid_host"],
+            effective: None,
+            says: &["brackets"],
+            ..BASE
+        },
+        // uri.invalid_port
+        Row {
+            name: "a port that is not a number",
+            uri: "smtp://mail.example.com:smtp",
+            errors: &["uri.invalid_port"],
+            effective: None,
+            says: &["\"smtp\" is not a port", "25, 587 or 465"],
+            ..BASE
+        },
+        Row {
+            name: "port 0",
+            uri: "smtp://mail.example.com:0",
+            errors: &["uri.invalid_port"],
+            effective: None,
+            ..BASE
+        },
+        Row {
+            name: "a port above 65535",
+            uri: "smtp://mail.example.com:65536",
+            errors: &["uri.invalid_port"],
+            effective: None,
+            says: &["65535"],
+            ..BASE
+        },
+        Row {
+            name: "an empty port",
+            uri: "smtp://mail.example.com:",
+            errors: &["uri.invalid_port"],
+            effective: None,
+            says: &["leave out the colon"],
+            ..BASE
+        },
+        Row {
+            name: "the highest port",
+            uri: "smtp://mail.example.com:65535",
+            effective: starttls("smtp://mail.example.com:65535", "mail.example.com", 65535),
+            ..BASE
+        },
+        // uri.credentials_in_uri: the password is never repeated (checked for every row, too).
+        Row {
+            name: "user:pass@ in the URI",
+            uri: "smtps://app:correct horse battery staple@mail.example.com",
+            errors: &["uri.credentials_in_uri"],
+            effective: None,
+            says: &["Username and Password fields"],
+            ..BASE
+        },
+        Row {
+            name: "a password with ? and : in the URI is not read as a port",
+            uri: "smtp://app:pa?ss:word@mail.example.com",
+            password: "pa?ss:word",
+            errors: &["uri.credentials_in_uri"],
+            effective: None,
+            ..BASE
+        },
+        Row {
+            name: "a password with :// in front of the scheme is not read as a scheme",
+            uri: "app:pass://word@smtp://mail.example.com",
+            password: "pass://word",
+            errors: &["uri.credentials_in_uri"],
+            effective: None,
+            ..BASE
+        },
+        // uri.unsupported_component
+        Row {
+            name: "a path",
+            uri: "smtp://mail.example.com/mail",
+            errors: &["uri.unsupported_component"],
+            effective: None,
+            says: &["Remove the path"],
+            ..BASE
+        },
+        Row {
+            name: "a fragment",
+            uri: "smtp://mail.example.com#main",
+            errors: &["uri.unsupported_component"],
+            effective: None,
+            says: &["#"],
+            ..BASE
+        },
+        Row {
+            name: "a query other than the TLS options",
+            uri: "smtp://mail.example.com?timeout=10",
+            errors: &["uri.unsupported_component"],
+            effective: None,
+            says: &["\"timeout\"", "?tls=required|opportunistic|none"],
+            ..BASE
+        },
+        Row {
+            name: "a TLS option with a value that is not one of its",
+            uri: "smtp://mail.example.com?tls=yes",
+            errors: &["uri.unsupported_component"],
+            effective: None,
+            says: &["\"yes\" is not a value for tls"],
+            ..BASE
+        },
+        Row {
+            name: "smtps:// takes no TLS option",
+            uri: "smtps://mail.example.com?tls=required",
+            errors: &["uri.unsupported_component"],
+            effective: None,
+            says: &["remove the TLS option"],
+            ..BASE
+        },
+        Row {
+            name: "contradicting TLS options",
+            uri: "smtp://mail.example.com?tls=none&starttls=always",
+            errors: &["uri.unsupported_component"],
+            effective: None,
+            says: &["keep only one"],
+            ..BASE
+        },
+        // uri.plaintext_auth, and its loopback exemption.
+        Row {
+            name: "a username and password without TLS",
+            uri: "smtp://mail.example.com:587?tls=none",
+            errors: &["uri.plaintext_auth"],
+            effective: effective("smtp://mail.example.com:587?tls=none", "mail.example.com", 587, NoTls),
+            says: &["unencrypted", "Use smtp://mail.example.com:587"],
+            suggests: &["smtp://mail.example.com:587"],
+            ..BASE
+        },
+        Row {
+            name: "a stored password without TLS (and without a username)",
+            uri: "smtp://mail.example.com?starttls=never",
+            username: "",
+            password: "",
+            password_set: true,
+            errors: &["uri.plaintext_auth", "username.required"],
+            effective: Some(Effective {
+                uri: "smtp://mail.example.com?tls=none",
+                host: "mail.example.com",
+                port: 25,
+                tls: NoTls,
+                auth: false,
+            }),
+            suggests: &["smtp://mail.example.com"],
+            ..BASE
+        },
+        Row {
+            name: "loopback exemption: 127.0.0.1",
+            uri: "smtp://127.0.0.1:1025?tls=none",
+            effective: effective("smtp://127.0.0.1:1025?tls=none", "127.0.0.1", 1025, NoTls),
+            ..BASE
+        },
+        Row {
+            name: "loopback exemption: all of 127.0.0.0/8",
+            uri: "smtp://127.8.9.10?tls=none",
+            effective: effective("smtp://127.8.9.10?tls=none", "127.8.9.10", 25, NoTls),
+            ..BASE
+        },
+        Row {
+            name: "loopback exemption: [::1]",
+            uri: "smtp://[::1]:1025?starttls=never",
+            effective: effective("smtp://[::1]:1025?tls=none", "::1", 1025, NoTls),
+            ..BASE
+        },
+        Row {
+            name: "loopback exemption: localhost",
+            uri: "smtp://LocalHost:1025?tls=none",
+            effective: effective("smtp://localhost:1025?tls=none", "localhost", 1025, NoTls),
+            ..BASE
+        },
+        Row {
+            name: "no exemption for a host that only starts like loopback",
+            uri: "smtp://localhost.example.com?tls=none",
+            errors: &["uri.plaintext_auth"],
+            effective: effective("smtp://localhost.example.com?tls=none", "localhost.example.com", 25, NoTls),
+            suggests: &["smtp://localhost.example.com"],
+            ..BASE
+        },
+        // Warnings: the port and the scheme disagree. Still valid.
+        Row {
+            name: "smtp:// on port 465",
+            uri: "smtp://mail.example.com:465",
+            warnings: &["uri.port_expects_implicit_tls"],
+            effective: starttls("smtp://mail.example.com:465", "mail.example.com", 465),
+            says: &["Port 465 expects TLS from the first byte: use smtps://mail.example.com"],
+            suggests: &["smtps://mail.example.com"],
+            ..BASE
+        },
+        Row {
+            name: "smtps:// on port 25",
+            uri: "smtps://mail.example.com:25",
+            warnings: &["uri.port_expects_starttls"],
+            effective: effective("smtps://mail.example.com:25", "mail.example.com", 25, Implicit),
+            says: &["Port 25", "use smtp://mail.example.com"],
+            suggests: &["smtp://mail.example.com"],
+            ..BASE
+        },
+        Row {
+            name: "smtps:// on port 587",
+            uri: "smtps://mail.example.com:587",
+            warnings: &["uri.port_expects_starttls"],
+            effective: effective("smtps://mail.example.com:587", "mail.example.com", 587, Implicit),
+            says: &["Port 587", "use smtp://mail.example.com:587"],
+            suggests: &["smtp://mail.example.com:587"],
+            ..BASE
+        },
+        // uri.invalid: control characters and length.
+        Row {
+            name: "CR LF in the URI",
+            uri: "smtp://mail.example.com\r\nRSET",
+            errors: &["uri.invalid"],
+            effective: None,
+            says: &["control character"],
+            ..BASE
+        },
+        Row {
+            name: "NUL in the URI",
+            uri: "smtp://mail.example.com\0",
+            errors: &["uri.invalid"],
+            effective: None,
+            ..BASE
+        },
+        Row {
+            name: "a URI longer than 2048 characters",
+            uri: long("smtp://", 'a', 2042, ""),
+            errors: &["uri.invalid"],
+            effective: None,
+            says: &["longer than 2048"],
+            ..BASE
+        },
+        // username.required, password.required, password_set
+        Row {
+            name: "a password without a username",
+            username: "   ",
+            errors: &["username.required"],
+            effective: NO_LOGIN,
+            says: &["Enter the username"],
+            ..BASE
+        },
+        Row {
+            name: "a stored password without a username",
+            username: "",
+            password: "",
+            password_set: true,
+            errors: &["username.required"],
+            effective: NO_LOGIN,
+            ..BASE
+        },
+        Row {
+            name: "a username without a password",
+            password: "",
+            errors: &["password.required"],
+            says: &["Enter the password"],
+            ..BASE
+        },
+        Row { name: "a username with a stored password, none typed", password: "", password_set: true, ..BASE },
+        Row { name: "no login at all", username: "", password: "", effective: NO_LOGIN, ..BASE },
+        Row { name: "a password of spaces is a password (never trimmed)", password: "   ", ..BASE },
+        // username.invalid, password.invalid
+        Row {
+            name: "CR LF in the username",
+            username: "app\r\nAUTH LOGIN",
+            errors: &["username.invalid"],
+            says: &["The username contains a line break"],
+            effective: NO_LOGIN,
+            ..BASE
+        },
+        Row {
+            name: "a Unicode line separator in the username",
+            username: "app\u{2028}x",
+            errors: &["username.invalid"],
+            effective: NO_LOGIN,
+            ..BASE
+        },
+        Row {
+            name: "a username of 256 characters is the longest",
+            username: long("", 'u', 256, ""),
+            effective: BASE.effective,
+            ..BASE
+        },
+        Row {
+            name: "a username longer than 256 characters",
+            username: long("", 'u', 257, ""),
+            errors: &["username.invalid"],
+            says: &["longer than 256"],
+            effective: NO_LOGIN,
+            ..BASE
+        },
+        Row {
+            name: "length is checked before control characters, so the work is bounded by the limit",
+            username: long("u\n", 'u', 300, ""),
+            errors: &["username.invalid"],
+            effective: NO_LOGIN,
+            says: &["longer than 256"],
+            ..BASE
+        },
+        Row {
+            name: "NUL in the password",
+            password: "pass\0word",
+            errors: &["password.invalid"],
+            says: &["The password contains"],
+            ..BASE
+        },
+        Row { name: "a password of 1024 characters is the longest", password: long("", 'p', 1024, ""), ..BASE },
+        Row {
+            name: "a password longer than 1024 characters",
+            password: long("", 'p', 1025, ""),
+            errors: &["password.invalid"],
+            says: &["longer than 1024"],
+            ..BASE
+        },
+        // from.required, from.invalid
+        Row {
+            name: "empty from address",
+            from: "",
+            errors: &["from.required"],
+            from_parsed: None,
+            says: &["notifications@example.com"],
+            ..BASE
+        },
+        Row { name: "blank from address", from: "  ", errors: &["from.required"], from_parsed: None, ..BASE },
+        Row {
+            name: "a display name and an address",
+            from: " Example  App <app@example.com> ",
+            from_parsed: Some(("app@example.com", Some("Example App"))),
+            ..BASE
+        },
+        Row {
+            name: "a quoted display name",
+            from: "\"Example, Inc.\" <app@example.com>",
+            from_parsed: Some(("app@example.com", Some("Example, Inc."))),
+            ..BASE
+        },
+        Row {
+            name: "a display name in any script",
+            from: "Jörg Müller <joerg@example.com>",
+            from_parsed: Some(("joerg@example.com", Some("Jörg Müller"))),
+            ..BASE
+        },
+        Row {
+            name: "a quoted local part is refused (mail libraries read it differently)",
+            from: "\"my app\"@example.com",
+            errors: &["from.invalid"],
+            from_parsed: None,
+            says: &["before the \"@\" contains"],
+            ..BASE
+        },
+        Row {
+            name: "an IDN domain is normalised to punycode",
+            from: "app@Bücher.example",
+            from_parsed: Some(("app@xn--bcher-kva.example", None)),
+            ..BASE
+        },
+        Row {
+            name: "no @",
+            from: "app.example.com",
+            errors: &["from.invalid"],
+            from_parsed: None,
+            says: &["no \"@\"", "Type an address such as notifications@example.com"],
+            ..BASE
+        },
+        Row {
+            name: "an empty local part",
+            from: "@example.com",
+            errors: &["from.invalid"],
+            from_parsed: None,
+            says: &["nothing before the \"@\""],
+            ..BASE
+        },
+        Row {
+            name: "a local part longer than 64 characters",
+            from: long("", 'a', 65, "@example.com"),
+            errors: &["from.invalid"],
+            from_parsed: None,
+            says: &["longer than 64"],
+            ..BASE
+        },
+        Row {
+            name: "a space in the local part",
+            from: "my app@example.com",
+            errors: &["from.invalid"],
+            from_parsed: None,
+            says: &["before the \"@\" contains"],
+            ..BASE
+        },
+        Row {
+            name: "two dots in a row in the local part",
+            from: "my..app@example.com",
+            errors: &["from.invalid"],
+            from_parsed: None,
+            ..BASE
+        },
+        Row {
+            name: "no domain",
+            from: "app@",
+            errors: &["from.invalid"],
+            from_parsed: None,
+            says: &["no domain"],
+            ..BASE
+        },
+        Row {
+            name: "a bad domain",
+            from: "app@example..com",
+            errors: &["from.invalid"],
+            from_parsed: None,
+            says: &["domain after the \"@\" is not valid"],
+            ..BASE
+        },
+        Row {
+            name: "an IP address as the domain",
+            from: "app@192.0.2.1",
+            errors: &["from.invalid"],
+            from_parsed: None,
+            says: &["IP address"],
+            ..BASE
+        },
+        Row {
+            name: "an address longer than 254 characters",
+            from: long(
+                long("", 'a', 64, "@"),
+                'd',
+                60,
+                long(".", 'e', 60, long(".", 'f', 60, long(".", 'g', 60, ".com"))),
+            ),
+            errors: &["from.invalid"],
+            from_parsed: None,
+            says: &["longer than 254"],
+            ..BASE
+        },
+        Row {
+            name: "a value longer than 512 characters",
+            from: long("", 'N', 600, " <app@example.com>"),
+            errors: &["from.invalid"],
+            from_parsed: None,
+            says: &["longer than 512"],
+            ..BASE
+        },
+        Row {
+            name: "an unclosed angle bracket",
+            from: "Example App <app@example.com",
+            errors: &["from.invalid"],
+            from_parsed: None,
+            says: &["Name <address>"],
+            ..BASE
+        },
+        Row {
+            name: "two addresses",
+            from: "a@example.com, b@example.com",
+            errors: &["from.invalid"],
+            from_parsed: None,
+            says: &["Only one"],
+            ..BASE
+        },
+        Row {
+            name: "two mailboxes",
+            from: "A <a@example.com>, B <b@example.com>",
+            errors: &["from.invalid"],
+            from_parsed: None,
+            says: &["Only one"],
+            ..BASE
+        },
+        Row {
+            name: "a header injected after the address",
+            from: "app@example.com\r\nBcc: everyone@example.com",
+            errors: &["from.invalid"],
+            from_parsed: None,
+            says: &["control character"],
+            ..BASE
+        },
+        // German.
+        Row {
+            name: "de: missing scheme",
+            uri: "mail.example.com:465",
+            locale: Locale::De,
+            errors: &["uri.missing_scheme"],
+            effective: None,
+            says: &["Verwenden Sie smtps://mail.example.com"],
+            suggests: &["smtps://mail.example.com"],
+            ..BASE
+        },
+        Row {
+            name: "de: port 465 with smtp://",
+            uri: "smtp://mail.example.com:465",
+            locale: Locale::De,
+            warnings: &["uri.port_expects_implicit_tls"],
+            effective: starttls("smtp://mail.example.com:465", "mail.example.com", 465),
+            says: &["Port 465 erwartet TLS ab dem ersten Byte: Verwenden Sie smtps://mail.example.com"],
+            suggests: &["smtps://mail.example.com"],
+            ..BASE
+        },
+        Row {
+            name: "de: from address without @",
+            from: "app.example.com",
+            locale: Locale::De,
+            errors: &["from.invalid"],
+            from_parsed: None,
+            says: &["fehlt das „@“"],
+            ..BASE
+        },
+    ]
+}
+
+fn input(row: &Row) -> EndpointInput {
+    EndpointInput {
+        uri: Some(row.uri.to_owned()),
+        username: Some(row.username.to_owned()),
+        password: Some(row.password.to_owned()),
+        default_from_address: Some(row.from.to_owned()),
+        password_set: row.password_set,
+        locale: row.locale,
+    }
+}
+
+fn codes(issues: &[Issue]) -> Vec<&'static str> {
+    issues.iter().map(|issue| issue.code.as_str()).collect()
+}
+
+fn check(row: &Row) -> Result<(), String> {
+    let report = validate(&input(row));
+    let mut wrong = Vec::new();
+
+    if codes(&report.errors) != row.errors {
+        wrong.push(format!("errors: expected {:?}", row.errors));
+    }
+    if codes(&report.warnings) != row.warnings {
+        wrong.push(format!("warnings: expected {:?}", row.warnings));
+    }
+    if report.valid != row.errors.is_empty() {
+        wrong.push("valid must be true exactly when there are no errors".to_owned());
+    }
+    let effective = report.effective.as_ref().map(|e| (e.uri.as_str(), e.host.as_str(), e.port, e.tls, e.auth));
+    if effective != row.effective.map(|e| (e.uri, e.host, e.port, e.tls, e.auth)) {
+        wrong.push(format!("effective: expected {:?}", row.effective));
+    }
+    let from = report.from.as_ref().map(|f| (f.address.as_str(), f.display_name.as_deref()));
+    if from != row.from_parsed {
+        wrong.push(format!("from: expected {:?}", row.from_parsed));
+    }
+    let suggestions: Vec<&str> =
+        report.errors.iter().chain(&report.warnings).filter_map(|issue| issue.suggestion.as_deref()).collect();
+    if suggestions != row.suggests {
+        wrong.push(format!("suggestions: expected {:?}", row.suggests));
+    }
+    let messages: Vec<&str> =
+        report.errors.iter().chain(&report.warnings).map(|issue| issue.message.as_str()).collect();
+    for words in row.says {
+        if !messages.iter().any(|message| message.contains(words)) {
+            wrong.push(format!("no message says {words:?}"));
+        }
+    }
+    wrong.extend(invariants(row, &report));
+
+    if wrong.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("row {:?}:\n  {}\n  got {report:#?}", row.name, wrong.join("\n  ")))
+    }
+}
+
+/// What holds for every report: issues sit on the field their code names, every message says something, and
+/// nothing repeats the password.
+fn invariants(row: &Row, report: &Report) -> Vec<String> {
+    let mut wrong = Vec::new();
+    for issue in report.errors.iter().chain(&report.warnings) {
+        let field = match issue.code.as_str().split('.').next() {
+            Some("uri") => Field::Uri,
+            Some("username") => Field::Username,
+            Some("password") => Field::Password,
+            _ => Field::DefaultFromAddress,
+        };
+        if issue.field != field {
+            wrong.push(format!("{} is reported on {}", issue.code, issue.field));
+        }
+        if issue.message.trim().len() < 20 {
+            wrong.push(format!("{}: the message says too little: {:?}", issue.code, issue.message));
+        }
+    }
+    if !row.password.trim().is_empty() {
+        let json = serde_json::to_string(report).unwrap();
+        if json.contains(row.password) {
+            wrong.push("the report repeats the password".to_owned());
+        }
+    }
+    wrong
+}
