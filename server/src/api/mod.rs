@@ -1,0 +1,110 @@
+//! The HTTP face: routes, guards and the OpenAPI document, built from the same `routes!` calls so the document
+//! cannot miss a route.
+//!
+//! Adding routes (e.g. in [`crate::smtp::routes`]): annotate the handler with `#[utoipa::path(...)]` and register
+//! it with `utoipa_axum::routes!` on an `OpenApiRouter<AppState>`. Routes merged into the protected router
+//! answer 401 without a session; take [`AdminSession`](crate::auth::AdminSession) to know who acts, read bodies
+//! with [`ApiJson`], fail with [`ApiError`].
+
+pub mod endpoint;
+pub mod extract;
+pub mod guard;
+pub mod health;
+pub mod session;
+
+pub use extract::{ApiJson, ClientIp, RequestLocale};
+
+use crate::auth;
+use crate::error::{ApiError, ErrorBody, ErrorDetail};
+use crate::state::AppState;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, header};
+use axum::routing::any;
+use axum::{Extension, Router, middleware};
+use std::sync::Arc;
+use tower_http::set_header::SetResponseHeaderLayer;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// Largest request body accepted, in bytes (a custom CA bundle fits easily).
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "SMTP endpoint settings", description = "The one SMTP endpoint an application sends its mail through."),
+    modifiers(&SessionCookie),
+    components(schemas(ErrorBody, ErrorDetail)),
+    tags(
+        (name = "session", description = "Admin login"),
+        (name = "endpoint", description = "The stored SMTP endpoint"),
+        (name = "meta", description = "Health and this document"),
+    )
+)]
+struct ApiDoc;
+
+struct SessionCookie;
+
+impl Modify for SessionCookie {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(auth::SESSION_COOKIE))),
+        );
+    }
+}
+
+/// Every route with its documentation, guards included.
+fn routes(state: &AppState) -> OpenApiRouter<AppState> {
+    let protected = OpenApiRouter::new()
+        .routes(routes!(endpoint::get_endpoint, endpoint::put_endpoint))
+        .routes(routes!(endpoint::validate_draft))
+        .routes(routes!(endpoint::history))
+        .routes(routes!(session::current, session::logout))
+        .merge(crate::smtp::routes())
+        .route_layer(middleware::from_fn_with_state(state.clone(), auth::require_session));
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(session::login))
+        .routes(routes!(openapi_json))
+        .routes(routes!(health::healthz))
+        .merge(protected)
+}
+
+/// The OpenAPI document of every route [`app`] serves.
+pub fn openapi(state: &AppState) -> utoipa::openapi::OpenApi {
+    routes(state).into_openapi()
+}
+
+/// This document.
+#[utoipa::path(get, path = "/api/openapi.json", tag = "meta", responses((status = 200, description = "OpenAPI 3.1")))]
+async fn openapi_json(
+    Extension(doc): Extension<Arc<utoipa::openapi::OpenApi>>,
+) -> axum::Json<utoipa::openapi::OpenApi> {
+    axum::Json(doc.as_ref().clone())
+}
+
+/// The whole application: the API, `/healthz`, and the page from `--static-dir` for every other path.
+pub fn app(state: AppState) -> Router {
+    let (api, doc) = routes(&state).split_for_parts();
+    let api = api
+        .route("/api", any(not_found))
+        .route("/api/{*rest}", any(not_found))
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(Extension(Arc::new(doc)))
+        .layer(middleware::from_fn_with_state(state.clone(), guard::same_origin_json))
+        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .with_state(state.clone());
+    // The page owns every path outside `/api` and `/healthz`.
+    let page = match &state.config().static_dir {
+        Some(dir) => crate::static_files::router(dir),
+        None => Router::new().fallback(not_found),
+    };
+    api.merge(page).layer(DefaultBodyLimit::max(BODY_LIMIT)).layer(middleware::from_fn(guard::log_requests))
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound
+}

@@ -1,0 +1,183 @@
+//! Who may do what: admin passwords, sessions, the session guard and login throttling.
+//!
+//! Every `/api` route except `POST /api/session` and `GET /api/openapi.json` sits behind [`require_session`],
+//! which puts the [`AdminSession`] into the request; handlers take it as an extractor to know who acts.
+
+pub mod password;
+mod session;
+mod throttle;
+
+pub use session::{NewSession, Sessions};
+pub use throttle::LoginThrottle;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::{AdminRecord, StoreError};
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use secrecy::SecretString;
+use std::sync::Arc;
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "smtp_endpoint_session";
+
+/// The logged-in admin of this request.
+#[derive(Debug, Clone)]
+pub struct AdminSession {
+    pub username: Arc<str>,
+    pub(crate) token_hash: [u8; 32],
+    /// Unix seconds.
+    pub expires_at: i64,
+}
+
+/// The session guard: answers 401 unless the request carries a live session cookie.
+pub async fn require_session(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let session = session_from_headers(&state, request.headers()).await?.ok_or(ApiError::Unauthorized)?;
+    request.extensions_mut().insert(session);
+    Ok(next.run(request).await)
+}
+
+async fn session_from_headers(state: &AppState, headers: &HeaderMap) -> Result<Option<AdminSession>, ApiError> {
+    let Some(token) = session_token(headers) else { return Ok(None) };
+    state.sessions().lookup(state.store(), token).await.map_err(ApiError::internal)
+}
+
+/// The session cookie's value, if the request has one.
+pub fn session_token(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value)
+        .filter(|value| !value.is_empty())
+}
+
+impl FromRequestParts<AppState> for AdminSession {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if let Some(session) = parts.extensions.get::<AdminSession>() {
+            return Ok(session.clone());
+        }
+        session_from_headers(state, &parts.headers).await?.ok_or(ApiError::Unauthorized)
+    }
+}
+
+/// The `Set-Cookie` value for a new session: HttpOnly, SameSite=Strict, Path=/, Secure when served over TLS.
+pub fn session_cookie(token: &str, max_age_secs: u64, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{SESSION_COOKIE}={token}; Path=/; Max-Age={max_age_secs}; HttpOnly; SameSite=Strict{secure}")
+}
+
+/// The `Set-Cookie` value that removes the session cookie.
+pub fn clear_session_cookie(secure: bool) -> String {
+    session_cookie("", 0, secure)
+}
+
+/// Whether the request reached us over TLS: the configured public origin is `https`, or a proxy says so.
+pub fn request_is_tls(state: &AppState, headers: &HeaderMap) -> bool {
+    state.config().behind_tls()
+        || headers
+            .get("x-forwarded-proto")
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|proto| proto.eq_ignore_ascii_case("https"))
+}
+
+/// Checks a username and password, throttled per username and per client address, and starts a session for the
+/// admin (returned with the admin's name as stored). Runs argon2 on the blocking pool, at most two at a time.
+pub async fn login(
+    state: &AppState,
+    username: &str,
+    password: SecretString,
+    client: Option<std::net::IpAddr>,
+) -> Result<(NewSession, String), ApiError> {
+    let mut keys = vec![format!("user:{}", username.to_lowercase())];
+    if let Some(ip) = client {
+        keys.push(format!("ip:{ip}"));
+    }
+    state
+        .login_throttle()
+        .check(&keys)
+        .map_err(|retry_after| ApiError::TooManyRequests { code: "session.throttled", retry_after })?;
+
+    let admin = state.store().admin(username).await.map_err(ApiError::internal)?;
+    let phc = admin.as_ref().map(|admin| admin.password_hash.clone());
+    let permit = state.hashing_permit().await;
+    let matches = tokio::task::spawn_blocking(move || password::verify(&password, phc.as_deref()))
+        .await
+        .map_err(ApiError::internal)?;
+    drop(permit);
+
+    match admin {
+        Some(admin) if matches => {
+            state.login_throttle().record_success(&keys[0]);
+            tracing::info!(username = %admin.username, "admin logged in");
+            let session = state.sessions().create(state.store(), &admin.username).await.map_err(ApiError::internal)?;
+            Ok((session, admin.username))
+        }
+        _ => {
+            state.login_throttle().record_failure(&keys);
+            tracing::warn!(username, client = ?client, "failed login");
+            Err(ApiError::InvalidCredentials)
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error(transparent)]
+    Password(#[from] password::AdminPasswordError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the username must be 1 to 64 characters without spaces or control characters")]
+    InvalidUsername,
+}
+
+fn check_username(username: &str) -> Result<(), AdminError> {
+    let ok = !username.is_empty()
+        && username.chars().count() <= 64
+        && !username.chars().any(|c| c.is_control() || c.is_whitespace());
+    if ok { Ok(()) } else { Err(AdminError::InvalidUsername) }
+}
+
+/// `admin create`: a new admin with a chosen password.
+pub async fn create_admin(state: &AppState, username: &str, password: &SecretString) -> Result<(), AdminError> {
+    check_username(username)?;
+    password::check_new_password(password)?;
+    let password_hash = password::hash(password)?;
+    state.store().create_admin(AdminRecord { username: username.to_owned(), password_hash }).await?;
+    tracing::info!(username, "admin created");
+    Ok(())
+}
+
+/// `admin reset-password`: a new password, and every session of that admin ends.
+pub async fn reset_admin_password(state: &AppState, username: &str, password: &SecretString) -> Result<(), AdminError> {
+    password::check_new_password(password)?;
+    let password_hash = password::hash(password)?;
+    state.store().reset_admin_password(AdminRecord { username: username.to_owned(), password_hash }).await?;
+    tracing::info!(username, "admin password reset");
+    Ok(())
+}
+
+/// The name of the admin [`ensure_first_admin`] creates.
+pub const FIRST_ADMIN: &str = "admin";
+
+/// With no admin at all, creates `admin` with a generated password and returns it (to be shown once).
+pub async fn ensure_first_admin(state: &AppState) -> Result<Option<SecretString>, AdminError> {
+    if state.store().admin_count().await? > 0 {
+        return Ok(None);
+    }
+    let password = password::generate();
+    create_admin(state, FIRST_ADMIN, &password).await?;
+    Ok(Some(password))
+}

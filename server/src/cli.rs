@@ -1,0 +1,276 @@
+//! The command line: `serve` (the default), `check`, `admin create`, `admin reset-password`. Every flag can also
+//! come from an `SMTP_ENDPOINT_*` environment variable.
+
+use crate::auth::{self, AdminError};
+use crate::config::Config;
+use crate::state::{AppState, StartupError};
+use clap::{Args, Parser, Subcommand};
+use secrecy::{ExposeSecret, SecretString};
+use smtp_endpoint::{EndpointInput, Locale, Report};
+use std::io::{Read, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(name = "smtp-endpoint-server", version, about = "Keeps the one SMTP endpoint: web API, page and CLI.")]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    /// Where the SQLite database and the master key file live.
+    #[arg(long, global = true, env = "SMTP_ENDPOINT_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// `serve`'s options, when no command is given.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server (the default).
+    Serve(ServeArgs),
+    /// Judge an endpoint with the same rules as the page and the API; exit 0 when valid, 1 when not.
+    Check(CheckArgs),
+    /// Manage admin accounts.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Check the stored endpoint step by step (DNS, TCP, TLS, EHLO, STARTTLS, AUTH, MAIL FROM, RCPT TO);
+    /// sends no message. Exit 0 when every step passed, 1 with a diagnosis.
+    Probe(crate::smtp::cli::ProbeArgs),
+    /// Send a clearly labelled test message through the stored endpoint. Exit 0 when the server accepted it.
+    SendTest(crate::smtp::cli::SendTestArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port; the address is printed).
+    #[arg(long, env = "SMTP_ENDPOINT_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// The built page (Trunk's dist/), served for every path outside /api.
+    #[arg(long, env = "SMTP_ENDPOINT_STATIC_DIR")]
+    pub static_dir: Option<PathBuf>,
+    /// The origin browsers use when behind a proxy, e.g. https://settings.example.com (same-origin check; an
+    /// https origin makes the session cookie Secure).
+    #[arg(long, env = "SMTP_ENDPOINT_PUBLIC_ORIGIN")]
+    pub public_origin: Option<String>,
+    /// How long a login lasts, in minutes.
+    #[arg(long, env = "SMTP_ENDPOINT_SESSION_MINUTES", default_value_t = 480)]
+    pub session_minutes: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[arg(long)]
+    pub uri: Option<String>,
+    #[arg(long)]
+    pub username: Option<String>,
+    /// The default from address.
+    #[arg(long = "from")]
+    pub default_from_address: Option<String>,
+    /// Read the password from standard input (one trailing newline is dropped).
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// Judge as if a password were already stored.
+    #[arg(long)]
+    pub password_set: bool,
+    /// Language of the messages: en or de.
+    #[arg(long, default_value = "en")]
+    pub locale: String,
+    /// Print the report as JSON, exactly as the API and the JavaScript API return it.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an admin; the password is prompted for (twice) or read from standard input.
+    Create(AdminArgs),
+    /// Set a new password for an admin and end all their sessions.
+    ResetPassword(AdminArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AdminArgs {
+    #[arg(long)]
+    pub username: String,
+    /// Read the password from standard input instead of prompting.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Startup(#[from] StartupError),
+    #[error(transparent)]
+    Admin(#[from] AdminError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("the server stopped: {0}")]
+    Serve(std::io::Error),
+    #[error("cannot read the password: {0}")]
+    ReadPassword(std::io::Error),
+    #[error("the two passwords differ")]
+    PasswordMismatch,
+    #[error("cannot write the output: {0}")]
+    Output(String),
+}
+
+/// Runs the command line; the exit code is 0 on success (or a valid `check`), 1 for an invalid `check`.
+pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
+    match cli.command {
+        None => serve(cli.data_dir, cli.serve).await,
+        Some(Command::Serve(args)) => serve(cli.data_dir, args).await,
+        Some(Command::Check(args)) => check(args),
+        Some(Command::Admin(command)) => admin(cli.data_dir, command).await,
+        Some(Command::Probe(args)) => {
+            let config = Config { master_key: master_key_from_env(), ..Config::new(cli.data_dir) };
+            crate::smtp::cli::probe(config, args).await
+        }
+        Some(Command::SendTest(args)) => {
+            let config = Config { master_key: master_key_from_env(), ..Config::new(cli.data_dir) };
+            crate::smtp::cli::send_test(config, args).await
+        }
+    }
+}
+
+/// The configuration `serve` runs with, from its arguments and `SMTP_ENDPOINT_MASTER_KEY`.
+pub fn config(data_dir: PathBuf, args: &ServeArgs) -> Config {
+    Config {
+        static_dir: args.static_dir.clone(),
+        public_origin: args.public_origin.clone(),
+        session_ttl: std::time::Duration::from_secs(args.session_minutes.max(1) * 60),
+        master_key: master_key_from_env(),
+        ..Config::new(data_dir)
+    }
+}
+
+fn master_key_from_env() -> Option<SecretString> {
+    std::env::var("SMTP_ENDPOINT_MASTER_KEY").ok().filter(|key| !key.trim().is_empty()).map(SecretString::from)
+}
+
+async fn serve(data_dir: PathBuf, args: ServeArgs) -> Result<ExitCode, CliError> {
+    let state = AppState::open(config(data_dir.clone(), &args)).await?;
+    if let Some(password) = auth::ensure_first_admin(&state).await? {
+        print_first_admin(&data_dir, &password);
+    }
+    let listener =
+        tokio::net::TcpListener::bind(args.bind).await.map_err(|source| CliError::Bind { addr: args.bind, source })?;
+    let addr = listener.local_addr().map_err(CliError::Serve)?;
+    println!("Listening on http://{addr}");
+    let _ = std::io::stdout().flush();
+    tracing::info!(%addr, "listening");
+    let app = crate::app(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.map_err(CliError::Serve)?;
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Shown once on the first start, on stdout only (never in the log).
+fn print_first_admin(data_dir: &std::path::Path, password: &SecretString) {
+    println!("Created the first admin. Log in with");
+    println!("  username: {}", auth::FIRST_ADMIN);
+    println!("  password: {}", password.expose_secret());
+    println!("This password is shown only once. To set another one later:");
+    println!(
+        "  smtp-endpoint-server admin reset-password --username {} --data-dir {}",
+        auth::FIRST_ADMIN,
+        data_dir.display()
+    );
+    let _ = std::io::stdout().flush();
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
+
+fn read_password_stdin() -> Result<SecretString, CliError> {
+    let mut text = String::new();
+    std::io::stdin().read_to_string(&mut text).map_err(CliError::ReadPassword)?;
+    let trimmed = text.strip_suffix('\n').map(|t| t.strip_suffix('\r').unwrap_or(t)).unwrap_or(&text).to_owned();
+    zeroize::Zeroize::zeroize(&mut text);
+    Ok(SecretString::from(trimmed))
+}
+
+fn check(args: CheckArgs) -> Result<ExitCode, CliError> {
+    let password = if args.password_stdin { Some(read_password_stdin()?) } else { None };
+    let mut input = EndpointInput {
+        uri: args.uri,
+        username: args.username,
+        password: password.as_ref().map(|p| p.expose_secret().to_owned()),
+        default_from_address: args.default_from_address,
+        password_set: args.password_set,
+        locale: Locale::from_tag(&args.locale),
+    };
+    let report = smtp_endpoint::validate(&input);
+    zeroize::Zeroize::zeroize(&mut input.password);
+    let text = if args.json {
+        serde_json::to_string(&report).map_err(|e| CliError::Output(e.to_string()))?
+    } else {
+        human_report(&report)
+    };
+    println!("{text}");
+    Ok(if report.valid { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+fn human_report(report: &Report) -> String {
+    let mut lines = vec![if report.valid { "valid".to_owned() } else { "invalid".to_owned() }];
+    for (kind, issues) in [("error", &report.errors), ("warning", &report.warnings)] {
+        for issue in issues.iter() {
+            let mut line = format!("{kind}: {} [{}]: {}", issue.field, issue.code, issue.message);
+            if let Some(suggestion) = &issue.suggestion {
+                line.push_str(&format!(" (suggestion: {suggestion})"));
+            }
+            lines.push(line);
+        }
+    }
+    if let Some(effective) = &report.effective {
+        lines.push(format!("connection: {}", effective.summary));
+    }
+    lines.join("\n")
+}
+
+fn prompt_new_password() -> Result<SecretString, CliError> {
+    let first = SecretString::from(rpassword::prompt_password("New password: ").map_err(CliError::ReadPassword)?);
+    let second = SecretString::from(rpassword::prompt_password("Repeat it: ").map_err(CliError::ReadPassword)?);
+    if first.expose_secret() != second.expose_secret() {
+        return Err(CliError::PasswordMismatch);
+    }
+    Ok(first)
+}
+
+async fn admin(data_dir: PathBuf, command: AdminCommand) -> Result<ExitCode, CliError> {
+    let config = Config { master_key: master_key_from_env(), ..Config::new(data_dir) };
+    let state = AppState::open(config).await?;
+    let (args, create) = match &command {
+        AdminCommand::Create(args) => (args, true),
+        AdminCommand::ResetPassword(args) => (args, false),
+    };
+    let password = if args.password_stdin { read_password_stdin()? } else { prompt_new_password()? };
+    if create {
+        auth::create_admin(&state, &args.username, &password).await?;
+        println!("Created admin {}.", args.username);
+    } else {
+        auth::reset_admin_password(&state, &args.username, &password).await?;
+        println!("New password set for {}; their sessions have ended.", args.username);
+    }
+    Ok(ExitCode::SUCCESS)
+}

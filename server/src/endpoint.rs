@@ -1,0 +1,411 @@
+//! The stored SMTP endpoint: what a client sees, what a save does, and what the SMTP work gets.
+//!
+//! The rules are the core crate's; this module adds what only a server knows: the stored password (kept,
+//! removed or replaced), the re-entry rule against the stored connection, and the version for optimistic
+//! concurrency. The password is write-only: nothing here returns it except [`SmtpSettings`], for sending mail.
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::{ChangeKind, EndpointRecord, EndpointUpdate, FieldChange, StoreError};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use smtp_endpoint::{
+    ConnectionIdentity, Endpoint, EndpointInput, Issue, Locale, Problem, Report, SmtpUri, requires_password_reentry,
+    validate,
+};
+use utoipa::ToSchema;
+use zeroize::Zeroize;
+
+/// The endpoint as the API shows it. There is no password field, in any form: only `password_set`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct EndpointView {
+    /// The normalised URI; empty while unconfigured.
+    pub uri: String,
+    pub username: Option<String>,
+    pub password_set: bool,
+    pub default_from_address: String,
+    /// PEM certificates trusted in addition to the built-in roots.
+    pub custom_ca_pem: Option<String>,
+    /// False until the first save.
+    pub configured: bool,
+    /// Also the `ETag` (`"<version>"`).
+    pub version: i64,
+    pub updated_at: Option<String>,
+    pub updated_by: Option<String>,
+}
+
+impl From<&EndpointRecord> for EndpointView {
+    fn from(record: &EndpointRecord) -> EndpointView {
+        EndpointView {
+            uri: record.uri.clone(),
+            username: record.username.clone(),
+            password_set: record.password_ciphertext.is_some(),
+            default_from_address: record.default_from_address.clone(),
+            custom_ca_pem: record.custom_ca_pem.clone(),
+            configured: record.configured,
+            version: record.version,
+            updated_at: record.updated_at.clone(),
+            updated_by: record.updated_by.clone(),
+        }
+    }
+}
+
+/// Unsaved values: the body of `PUT /api/endpoints/smtp`, of `…/validate`, and the `draft` of probes.
+///
+/// `password`: absent = keep the stored one, `""` = remove it, anything else replaces it.
+///
+/// It serialises (for schema defaults and logs) without the password.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EndpointDraft {
+    pub uri: Option<String>,
+    pub username: Option<String>,
+    #[serde(skip_serializing)]
+    #[schema(value_type = Option<String>, format = Password, write_only)]
+    pub password: Option<SecretString>,
+    pub default_from_address: Option<String>,
+    pub custom_ca_pem: Option<String>,
+    /// `en` or `de` for the messages; overrides `Accept-Language`.
+    #[schema(value_type = Option<String>, example = "de")]
+    pub locale: Option<Locale>,
+}
+
+/// What a draft does to the stored password.
+#[derive(Debug, Clone)]
+pub enum PasswordChange {
+    Keep,
+    Remove,
+    Replace(SecretString),
+}
+
+impl EndpointDraft {
+    pub fn password_change(&self) -> PasswordChange {
+        match &self.password {
+            None => PasswordChange::Keep,
+            Some(password) if password.expose_secret().is_empty() => PasswordChange::Remove,
+            Some(password) => PasswordChange::Replace(password.clone()),
+        }
+    }
+
+    fn custom_ca(&self) -> Option<&str> {
+        self.custom_ca_pem.as_deref().map(str::trim).filter(|pem| !pem.is_empty())
+    }
+}
+
+/// The verdict on a draft against the stored endpoint, and the endpoint when it is valid.
+#[derive(Debug)]
+pub struct Judgement {
+    pub report: Report,
+    pub endpoint: Option<Endpoint>,
+    pub password: PasswordChange,
+}
+
+/// The connection a URI and username describe, for the re-entry rule.
+fn identity(uri: &str, username: Option<&str>) -> Option<ConnectionIdentity> {
+    let uri = SmtpUri::parse(uri).ok()?;
+    let username = username.map(str::trim).filter(|name| !name.is_empty()).map(str::to_owned);
+    Some(ConnectionIdentity { host: uri.host().clone(), port: uri.port(), tls: uri.tls(), username })
+}
+
+/// Judges a draft with the core crate, as the server will store it: a kept password counts as set, and a kept
+/// password may not follow the endpoint to another host, port, TLS mode or username (`password.reentry_required`).
+pub fn judge(stored: &EndpointRecord, draft: &EndpointDraft, locale: Locale) -> Judgement {
+    let password = draft.password_change();
+    let keeps_stored = matches!(password, PasswordChange::Keep) && stored.password_ciphertext.is_some();
+    let mut input = EndpointInput {
+        uri: draft.uri.clone(),
+        username: draft.username.clone(),
+        password: match &password {
+            PasswordChange::Replace(secret) => Some(secret.expose_secret().to_owned()),
+            PasswordChange::Keep | PasswordChange::Remove => None,
+        },
+        default_from_address: draft.default_from_address.clone(),
+        password_set: keeps_stored,
+        locale,
+    };
+    let mut report = validate(&input);
+    let endpoint = Endpoint::parse(&input).ok();
+    input.password.zeroize();
+
+    if keeps_stored {
+        let before = identity(&stored.uri, stored.username.as_deref());
+        let after = identity(draft.uri.as_deref().unwrap_or_default(), draft.username.as_deref());
+        if let (Some(before), Some(after)) = (before, after)
+            && requires_password_reentry(&before, &after)
+        {
+            report.errors.push(Issue::new(&Problem::PasswordReentryRequired, locale));
+            report.valid = false;
+        }
+    }
+    let endpoint = endpoint.filter(|_| report.valid);
+    Judgement { report, endpoint, password }
+}
+
+/// Checks `If-Match` against the current version.
+fn check_version(if_match: &IfMatch, current: i64) -> Result<(), ApiError> {
+    match if_match {
+        IfMatch::Missing => Err(ApiError::PreconditionRequired),
+        IfMatch::Versions(versions) if versions.contains(&current) => Ok(()),
+        IfMatch::Versions(_) => Err(ApiError::VersionConflict),
+    }
+}
+
+/// The parsed `If-Match` header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IfMatch {
+    Missing,
+    /// The versions named (unparseable entries are left out, so they never match).
+    Versions(Vec<i64>),
+}
+
+impl IfMatch {
+    /// Reads `"3"` or `"3", "4"`. `*` is not accepted: a change must name the version it was based on.
+    pub fn parse(value: Option<&str>) -> IfMatch {
+        match value {
+            None => IfMatch::Missing,
+            Some(value) if value.trim() == "*" => IfMatch::Missing,
+            Some(value) => IfMatch::Versions(
+                value
+                    .split(',')
+                    .filter_map(|tag| tag.trim().strip_prefix('"')?.strip_suffix('"')?.parse().ok())
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// The `ETag` of a version.
+pub fn etag(version: i64) -> String {
+    format!("\"{version}\"")
+}
+
+fn check_custom_ca(draft: &EndpointDraft, locale: Locale) -> Result<(), ApiError> {
+    match draft.custom_ca() {
+        Some(pem) => crate::smtp::custom_ca::validate_in(pem, locale)
+            .map_err(|error| ApiError::Unprocessable { code: error.code, message: error.message }),
+        None => Ok(()),
+    }
+}
+
+fn field_change(field: &str, old: Option<&str>, new: Option<&str>) -> Option<FieldChange> {
+    let old = old.filter(|value| !value.is_empty());
+    let new = new.filter(|value| !value.is_empty());
+    let change = match (old, new) {
+        (None, None) => return None,
+        (Some(old), Some(new)) if old == new => return None,
+        (None, Some(_)) => ChangeKind::Set,
+        (Some(_), None) => ChangeKind::Removed,
+        (Some(_), Some(_)) => ChangeKind::Changed,
+    };
+    Some(FieldChange { field: field.to_owned(), change, old: old.map(str::to_owned), new: new.map(str::to_owned) })
+}
+
+/// `PUT /api/endpoints/smtp`: validates, applies the re-entry rule, encrypts a new password and saves, if
+/// `If-Match` names the current version. A save that changes nothing returns the endpoint as it is.
+pub async fn save(
+    state: &AppState,
+    actor: &str,
+    if_match: &IfMatch,
+    draft: &EndpointDraft,
+    locale: Locale,
+) -> Result<EndpointRecord, ApiError> {
+    let stored = state.store().endpoint().await.map_err(ApiError::internal)?;
+    check_version(if_match, stored.version)?;
+    let judgement = judge(&stored, draft, locale);
+    let Some(endpoint) = judgement.endpoint else { return Err(ApiError::Invalid(Box::new(judgement.report))) };
+    check_custom_ca(draft, locale)?;
+
+    let uri = endpoint.uri().to_string();
+    let username = endpoint.username().map(str::to_owned);
+    let from = draft.default_from_address.as_deref().unwrap_or_default().trim().to_owned();
+    let custom_ca_pem = draft.custom_ca().map(str::to_owned);
+    let mut changes: Vec<FieldChange> = [
+        field_change("uri", Some(&stored.uri), Some(&uri)),
+        field_change("username", stored.username.as_deref(), username.as_deref()),
+        field_change("default_from_address", Some(&stored.default_from_address), Some(&from)),
+        field_change("custom_ca_pem", stored.custom_ca_pem.as_deref(), custom_ca_pem.as_deref()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let password_ciphertext = match &judgement.password {
+        PasswordChange::Keep => stored.password_ciphertext.clone(),
+        PasswordChange::Remove => {
+            if stored.password_ciphertext.is_some() {
+                changes.push(secret_change(ChangeKind::Removed));
+            }
+            None
+        }
+        PasswordChange::Replace(password) => {
+            let kind = if stored.password_ciphertext.is_some() { ChangeKind::Changed } else { ChangeKind::Set };
+            changes.push(secret_change(kind));
+            Some(state.master_key().encrypt_password(password))
+        }
+    };
+    if changes.is_empty() && stored.configured {
+        return Ok(EndpointRecord::clone(&stored));
+    }
+    let fields: Vec<&str> = changes.iter().map(|change| change.field.as_str()).collect();
+    let fields = fields.join(",");
+    let update = EndpointUpdate {
+        uri,
+        username,
+        password_ciphertext,
+        default_from_address: from,
+        custom_ca_pem,
+        updated_at: now_rfc3339(),
+        updated_by: actor.to_owned(),
+        changes,
+    };
+    match state.store().update_endpoint(stored.version, update).await {
+        Ok(record) => {
+            tracing::info!(version = record.version, by = actor, fields, "endpoint saved");
+            Ok(record)
+        }
+        Err(StoreError::VersionConflict) => Err(ApiError::VersionConflict),
+        Err(error) => Err(ApiError::internal(error)),
+    }
+}
+
+fn secret_change(change: ChangeKind) -> FieldChange {
+    FieldChange { field: "password".to_owned(), change, old: None, new: None }
+}
+
+fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .ok()
+        .and_then(|now| now.format(&time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_default()
+}
+
+/// Everything needed to talk to the SMTP server: the validated endpoint, the password in clear (only as a
+/// secret), and the custom CA. For the SMTP work only; never serialised.
+#[derive(Debug, Clone)]
+pub struct SmtpSettings {
+    pub endpoint: Endpoint,
+    pub password: Option<SecretString>,
+    pub custom_ca_pem: Option<String>,
+    /// The stored version these settings come from; `None` for a draft.
+    pub version: Option<i64>,
+}
+
+/// The stored endpoint with its password decrypted; `None` while unconfigured. A stored endpoint that no longer
+/// passes the rules (they may have tightened) gives 422 with the report.
+pub async fn stored_settings(state: &AppState) -> Result<Option<SmtpSettings>, ApiError> {
+    let stored = state.store().endpoint().await.map_err(ApiError::internal)?;
+    if !stored.configured {
+        return Ok(None);
+    }
+    let input = EndpointInput {
+        uri: Some(stored.uri.clone()),
+        username: stored.username.clone(),
+        password: None,
+        default_from_address: Some(stored.default_from_address.clone()),
+        password_set: stored.password_ciphertext.is_some(),
+        locale: Locale::En,
+    };
+    let endpoint = Endpoint::parse(&input).map_err(|_| ApiError::Invalid(Box::new(validate(&input))))?;
+    let password = stored
+        .password_ciphertext
+        .as_deref()
+        .map(|blob| state.master_key().decrypt_password(blob))
+        .transpose()
+        .map_err(ApiError::internal)?;
+    Ok(Some(SmtpSettings {
+        endpoint,
+        password,
+        custom_ca_pem: stored.custom_ca_pem.clone(),
+        version: Some(stored.version),
+    }))
+}
+
+/// A draft made usable for a probe or a test email, under the same rules as saving it: 422 with the report when
+/// it is invalid, including `password.reentry_required` when it would take the stored password elsewhere.
+pub async fn draft_settings(state: &AppState, draft: &EndpointDraft, locale: Locale) -> Result<SmtpSettings, ApiError> {
+    let stored = state.store().endpoint().await.map_err(ApiError::internal)?;
+    let judgement = judge(&stored, draft, locale);
+    let Some(endpoint) = judgement.endpoint else { return Err(ApiError::Invalid(Box::new(judgement.report))) };
+    check_custom_ca(draft, locale)?;
+    let password = match judgement.password {
+        PasswordChange::Keep => stored
+            .password_ciphertext
+            .as_deref()
+            .map(|blob| state.master_key().decrypt_password(blob))
+            .transpose()
+            .map_err(ApiError::internal)?,
+        PasswordChange::Remove => None,
+        PasswordChange::Replace(password) => Some(password),
+    };
+    Ok(SmtpSettings { endpoint, password, custom_ca_pem: draft.custom_ca().map(str::to_owned), version: None })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stored(uri: &str, username: Option<&str>, password: bool) -> EndpointRecord {
+        EndpointRecord {
+            uri: uri.to_owned(),
+            username: username.map(str::to_owned),
+            password_ciphertext: password.then(|| vec![1, 2, 3]),
+            default_from_address: "app@example.com".to_owned(),
+            custom_ca_pem: None,
+            configured: true,
+            version: 2,
+            updated_at: None,
+            updated_by: None,
+        }
+    }
+
+    fn draft(uri: &str, username: Option<&str>, password: Option<&str>) -> EndpointDraft {
+        EndpointDraft {
+            uri: Some(uri.to_owned()),
+            username: username.map(str::to_owned),
+            password: password.map(SecretString::from),
+            default_from_address: Some("app@example.com".to_owned()),
+            ..EndpointDraft::default()
+        }
+    }
+
+    fn reentry(report: &Report) -> bool {
+        report.errors.iter().any(|issue| issue.code == smtp_endpoint::Code::PasswordReentryRequired)
+    }
+
+    #[test]
+    fn re_entry_rule() {
+        let before = stored("smtp://mail.example.com:587", Some("user"), true);
+        // (draft uri, username, password, re-entry required?)
+        let rows: &[(&str, Option<&str>, Option<&str>, bool)] = &[
+            ("smtp://mail.example.com:587", Some("user"), None, false),
+            ("SMTP://Mail.Example.com:587", Some(" user "), None, false),
+            ("smtp://other.example.com:587", Some("user"), None, true),
+            ("smtp://mail.example.com:2525", Some("user"), None, true),
+            ("smtps://mail.example.com:587", Some("user"), None, true),
+            ("smtp://mail.example.com:587?tls=required", Some("user"), None, true),
+            ("smtp://mail.example.com:587", Some("other"), None, true),
+            ("smtp://other.example.com:587", Some("user"), Some("new password"), false),
+        ];
+        for &(uri, username, password, expected) in rows {
+            let judgement = judge(&before, &draft(uri, username, password), Locale::En);
+            assert_eq!(reentry(&judgement.report), expected, "{uri} {username:?} {password:?}");
+            assert_eq!(judgement.endpoint.is_some(), !expected, "{uri}");
+        }
+    }
+
+    #[test]
+    fn no_stored_password_means_no_re_entry() {
+        let before = stored("smtp://mail.example.com", None, false);
+        let judgement = judge(&before, &draft("smtp://other.example.com", None, None), Locale::En);
+        assert!(judgement.report.valid);
+    }
+
+    #[test]
+    fn if_match_parsing() {
+        assert_eq!(IfMatch::parse(None), IfMatch::Missing);
+        assert_eq!(IfMatch::parse(Some("*")), IfMatch::Missing);
+        assert_eq!(IfMatch::parse(Some("\"3\"")), IfMatch::Versions(vec![3]));
+        assert_eq!(IfMatch::parse(Some("\"3\", \"4\"")), IfMatch::Versions(vec![3, 4]));
+        assert_eq!(IfMatch::parse(Some("W/\"3\"")), IfMatch::Versions(vec![]));
+    }
+}

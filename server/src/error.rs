@@ -1,0 +1,134 @@
+//! The one error type of the HTTP API. Every failure leaves the server as `{"error": {"code", "message"}}` with a
+//! stable code — except a failed validation, which is the core crate's [`Report`] unchanged (422).
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use smtp_endpoint::Report;
+use std::time::Duration;
+use utoipa::ToSchema;
+
+/// What a handler can fail with. Internal details are logged, never sent.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// No valid session cookie.
+    #[error("Log in first.")]
+    Unauthorized,
+    /// Wrong username or password at login.
+    #[error("Wrong username or password.")]
+    InvalidCredentials,
+    /// A state-changing request from another site (`Origin` / `Sec-Fetch-Site`).
+    #[error("Cross-origin requests cannot change anything here.")]
+    CrossOrigin,
+    /// A state-changing request whose body is not declared as JSON.
+    #[error("The request body must be JSON (Content-Type: application/json).")]
+    JsonRequired,
+    /// The body is not valid JSON or has the wrong shape; the text says where.
+    #[error("The request body is not valid: {0}")]
+    MalformedBody(String),
+    #[error("The request body is too large.")]
+    BodyTooLarge,
+    #[error("Not found.")]
+    NotFound,
+    #[error("This method is not allowed here.")]
+    MethodNotAllowed,
+    /// `If-Match` does not name the current version.
+    #[error("The endpoint was changed by someone else since you loaded it; reload it and apply your change again.")]
+    VersionConflict,
+    /// A change without `If-Match`.
+    #[error("Send the ETag from GET as If-Match, so a concurrent change is not overwritten.")]
+    PreconditionRequired,
+    /// A validation failure: the core crate's report, sent as it is.
+    #[error("The endpoint is not valid.")]
+    Invalid(Box<Report>),
+    /// A field the core crate does not judge (e.g. `custom_ca_pem`) was refused.
+    #[error("{message}")]
+    Unprocessable { code: &'static str, message: String },
+    /// Too many attempts; try again after the given time.
+    #[error("Too many attempts; try again in {} seconds.", retry_after.as_secs().max(1))]
+    TooManyRequests { code: &'static str, retry_after: Duration },
+    /// A failure of the server itself (store, crypto, a task). Logged with its cause; the client sees a generic text.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// The error body: `{"error": {"code": "...", "message": "..."}}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// A stable code, e.g. `session.required`, `endpoint.version_conflict`.
+    pub code: String,
+    pub message: String,
+}
+
+impl ApiError {
+    /// Wraps any failure of the server itself.
+    pub fn internal(error: impl std::fmt::Display) -> ApiError {
+        ApiError::Internal(error.to_string())
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Unauthorized | ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            ApiError::CrossOrigin => StatusCode::FORBIDDEN,
+            ApiError::JsonRequired => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::MalformedBody(_) => StatusCode::BAD_REQUEST,
+            ApiError::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::VersionConflict => StatusCode::PRECONDITION_FAILED,
+            ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
+            ApiError::Invalid(_) | ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The stable code clients key on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::Unauthorized => "session.required",
+            ApiError::InvalidCredentials => "session.invalid_credentials",
+            ApiError::CrossOrigin => "request.cross_origin",
+            ApiError::JsonRequired => "request.json_required",
+            ApiError::MalformedBody(_) => "request.malformed",
+            ApiError::BodyTooLarge => "request.too_large",
+            ApiError::NotFound => "not_found",
+            ApiError::MethodNotAllowed => "method_not_allowed",
+            ApiError::VersionConflict => "endpoint.version_conflict",
+            ApiError::PreconditionRequired => "endpoint.if_match_required",
+            ApiError::Invalid(_) => "endpoint.invalid",
+            ApiError::Unprocessable { code, .. } | ApiError::TooManyRequests { code, .. } => code,
+            ApiError::Internal(_) => "internal",
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if let ApiError::Invalid(report) = self {
+            return (status, axum::Json(*report)).into_response();
+        }
+        let message = match &self {
+            ApiError::Internal(cause) => {
+                tracing::error!(%cause, "request failed");
+                "Something went wrong on the server; the log has the details.".to_owned()
+            }
+            other => other.to_string(),
+        };
+        let body = ErrorBody { error: ErrorDetail { code: self.code().to_owned(), message } };
+        let mut response = (status, axum::Json(body)).into_response();
+        if let ApiError::TooManyRequests { retry_after, .. } = &self {
+            let seconds = retry_after.as_secs().max(1).to_string();
+            if let Ok(value) = HeaderValue::from_str(&seconds) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+        }
+        response
+    }
+}

@@ -1,0 +1,167 @@
+//! `POST /api/endpoints/smtp/probe` and `POST /api/endpoints/smtp/test-email`: admin-only (mounted behind the
+//! session guard) and rate-limited per admin, because each one opens an outbound connection.
+
+use super::{ProbeOptions, ProbeReport, SendReport, SmtpTarget, TestEmail};
+use crate::api::{ApiJson, RequestLocale};
+use crate::auth::AdminSession;
+use crate::endpoint::{self, EndpointDraft, SmtpSettings};
+use crate::error::{ApiError, ErrorBody};
+use crate::rate_limit::RateLimiter;
+use crate::state::AppState;
+use axum::extract::State;
+use axum::{Extension, Json};
+use serde::Deserialize;
+use smtp_endpoint::{FromAddress, Locale};
+use std::sync::Arc;
+use std::time::Duration;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// Probes per admin per minute (bursts allowed up to the same number).
+pub const PROBES_PER_MINUTE: u32 = 20;
+/// Test emails per admin per minute.
+pub const TEST_EMAILS_PER_MINUTE: u32 = 5;
+
+/// The limiters of one application instance.
+#[derive(Debug, Clone)]
+pub(crate) struct Limits {
+    probe: Arc<RateLimiter>,
+    test_email: Arc<RateLimiter>,
+}
+
+/// The SMTP routes, mounted under the session guard (every route here answers 401 without a session) and
+/// listed in the OpenAPI document.
+pub fn routes() -> OpenApiRouter<AppState> {
+    let limits = Limits {
+        probe: Arc::new(RateLimiter::new(PROBES_PER_MINUTE, Duration::from_secs(60))),
+        test_email: Arc::new(RateLimiter::new(TEST_EMAILS_PER_MINUTE, Duration::from_secs(60))),
+    };
+    OpenApiRouter::new().routes(routes!(probe)).routes(routes!(test_email)).layer(Extension(limits))
+}
+
+/// A probe of the stored endpoint, or of a draft (unsaved values, under the same rules as saving: a stored
+/// password is reused only while host, port, TLS mode and username are unchanged).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProbeRequest {
+    pub draft: Option<EndpointDraft>,
+    /// Also try `RCPT TO` this address (nothing is sent).
+    pub recipient: Option<String>,
+    /// `en` or `de`; overrides the draft's and `Accept-Language`.
+    #[schema(value_type = Option<String>, example = "de")]
+    pub locale: Option<Locale>,
+}
+
+/// A test message to `to`, through the stored endpoint or a draft.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TestEmailRequest {
+    pub to: String,
+    #[serde(default)]
+    pub draft: Option<EndpointDraft>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "de")]
+    pub locale: Option<Locale>,
+}
+
+/// Connects to the SMTP server and walks through every step up to `RSET` and `QUIT`, sending no message:
+/// resolve, connect, tls, ehlo, starttls, auth, mail_from, rcpt_to, rset, quit. Always 200 once the probe ran;
+/// `ok: false` comes with a `diagnosis` (stable `code`, the failed `step`, `message`, `remedy`, server `reply`).
+#[utoipa::path(post, path = "/api/endpoints/smtp/probe", tag = "endpoint", security(("session" = [])),
+    request_body = ProbeRequest,
+    responses(
+        (status = 200, body = ProbeReport),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 422, description = "The draft is invalid (the core crate's report), the endpoint is not configured (`endpoint.unconfigured`), or the recipient is invalid (`recipient.invalid`)"),
+        (status = 429, description = "Too many probes (`smtp.rate_limited`)", body = ErrorBody),
+    ))]
+pub(crate) async fn probe(
+    State(state): State<AppState>,
+    Extension(limits): Extension<Limits>,
+    session: AdminSession,
+    RequestLocale(header_locale): RequestLocale,
+    ApiJson(request): ApiJson<ProbeRequest>,
+) -> Result<Json<ProbeReport>, ApiError> {
+    limits.probe.check_api(&session.username, "smtp.rate_limited")?;
+    let locale = request.locale.or(request.draft.as_ref().and_then(|d| d.locale)).unwrap_or(header_locale);
+    let target = target(&state, request.draft.as_ref(), locale).await?;
+    let recipient = request
+        .recipient
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(|r| recipient_address(r, locale))
+        .transpose()?;
+    let options = ProbeOptions { recipient, locale, ..ProbeOptions::default() };
+    tracing::info!(by = %session.username, draft = request.draft.is_some(), "smtp probe requested");
+    Ok(Json(super::probe(&target, &options).await))
+}
+
+/// Sends a clearly labelled test message (Date, Message-ID, a body naming the endpoint and the time) from the
+/// default from address to `to`. Always 200 once the attempt ran: `{ok, message_id, reply, duration_ms}`, or
+/// `ok: false` with the same `diagnosis` as a probe.
+#[utoipa::path(post, path = "/api/endpoints/smtp/test-email", tag = "endpoint", security(("session" = [])),
+    request_body = TestEmailRequest,
+    responses(
+        (status = 200, body = SendReport),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 422, description = "The draft is invalid (the core crate's report), the endpoint is not configured (`endpoint.unconfigured`), or the recipient is invalid (`recipient.invalid`)"),
+        (status = 429, description = "Too many test emails (`smtp.rate_limited`)", body = ErrorBody),
+    ))]
+pub(crate) async fn test_email(
+    State(state): State<AppState>,
+    Extension(limits): Extension<Limits>,
+    session: AdminSession,
+    RequestLocale(header_locale): RequestLocale,
+    ApiJson(request): ApiJson<TestEmailRequest>,
+) -> Result<Json<SendReport>, ApiError> {
+    limits.test_email.check_api(&session.username, "smtp.rate_limited")?;
+    let locale = request.locale.or(request.draft.as_ref().and_then(|d| d.locale)).unwrap_or(header_locale);
+    let target = target(&state, request.draft.as_ref(), locale).await?;
+    let to = recipient_address(request.to.trim(), locale)?;
+    let email = TestEmail { to, requested_by: Some(session.username.to_string()) };
+    let options = ProbeOptions { locale, ..ProbeOptions::default() };
+    tracing::info!(by = %session.username, draft = request.draft.is_some(), "smtp test email requested");
+    Ok(Json(super::send_test(&target, &email, &options).await))
+}
+
+/// The stored endpoint, or the draft judged like a save (422 with the report, `password.reentry_required`).
+pub(crate) async fn settings(
+    state: &AppState,
+    draft: Option<&EndpointDraft>,
+    locale: Locale,
+) -> Result<SmtpSettings, ApiError> {
+    match draft {
+        Some(draft) => endpoint::draft_settings(state, draft, locale).await,
+        None => endpoint::stored_settings(state).await?.ok_or_else(|| ApiError::Unprocessable {
+            code: "endpoint.unconfigured",
+            message: match locale {
+                Locale::En => "No endpoint is configured yet: save one first, or send a draft.".to_owned(),
+                Locale::De => {
+                    "Es ist noch kein Endpunkt eingerichtet: Speichern Sie zuerst einen oder senden Sie einen Entwurf."
+                        .to_owned()
+                }
+            },
+        }),
+    }
+}
+
+async fn target(state: &AppState, draft: Option<&EndpointDraft>, locale: Locale) -> Result<SmtpTarget, ApiError> {
+    let settings = settings(state, draft, locale).await?;
+    SmtpTarget::new(&settings.endpoint, settings.password.clone(), settings.custom_ca_pem.as_deref())
+        .map_err(|defect| ApiError::Unprocessable { code: defect.code(), message: defect.message(locale).to_owned() })
+}
+
+/// A recipient, judged by the same address rules as the from address (422 `recipient.invalid`).
+pub(crate) fn recipient_address(text: &str, locale: Locale) -> Result<lettre::Address, ApiError> {
+    let invalid = |message: String| ApiError::Unprocessable { code: "recipient.invalid", message };
+    if text.is_empty() {
+        return Err(invalid(match locale {
+            Locale::En => "Enter the recipient's address, for example ops@example.com.".to_owned(),
+            Locale::De => "Geben Sie die Adresse des Empfängers ein, zum Beispiel ops@example.com.".to_owned(),
+        }));
+    }
+    let parsed = FromAddress::parse(text).map_err(|problem| invalid(problem.message(locale)))?;
+    super::message::address(&parsed).map_err(invalid)
+}

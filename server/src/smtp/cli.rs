@@ -1,0 +1,165 @@
+//! `smtp-endpoint-server probe [--to ADDR]` and `send-test --to ADDR`: the same steps and diagnosis as the API,
+//! for the stored endpoint, printed for a terminal (or as the API's JSON with `--json`).
+
+use super::report::{Diagnosis, StepReport, StepStatus};
+use super::tls::CertificateInfo;
+use super::{ProbeOptions, TestEmail};
+use crate::cli::CliError;
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::state::AppState;
+use clap::Args;
+use smtp_endpoint::Locale;
+use std::process::ExitCode;
+
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// Also try `RCPT TO` this address (nothing is sent).
+    #[arg(long)]
+    pub to: Option<String>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SendTestArgs {
+    /// Where the test message goes.
+    #[arg(long)]
+    pub to: String,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Print the report as JSON, exactly as the API returns it.
+    #[arg(long)]
+    pub json: bool,
+    /// Also print the SMTP dialogue (AUTH payloads are redacted).
+    #[arg(long)]
+    pub transcript: bool,
+    /// Language of the diagnosis: en or de.
+    #[arg(long, default_value = "en")]
+    pub locale: String,
+}
+
+/// `probe`: exit 0 when every step passed, 1 with a diagnosis.
+pub async fn probe(config: Config, args: ProbeArgs) -> Result<ExitCode, CliError> {
+    let locale = Locale::from_tag(&args.output.locale);
+    let state = AppState::open(config).await?;
+    let target = target(&state, locale).await?;
+    let recipient = args.to.as_deref().map(|to| super::api::recipient_address(to.trim(), locale)).transpose();
+    let recipient = recipient.map_err(api_error)?;
+    let options = ProbeOptions { recipient, locale, ..ProbeOptions::default() };
+    let report = super::probe(&target, &options).await;
+    if args.output.json {
+        print_json(&report)?;
+    } else {
+        println!("Probe of {}:{} ({})", target.host, target.port, target.tls.as_str());
+        print_human(&report.steps, report.certificate.as_ref(), report.diagnosis.as_ref());
+        if report.ok {
+            println!("ok: every step passed in {} ms; no message was sent.", report.duration_ms);
+        }
+        if args.output.transcript {
+            print_transcript(&report.transcript);
+        }
+    }
+    Ok(if report.ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// `send-test`: exit 0 when the server accepted the message, 1 with a diagnosis.
+pub async fn send_test(config: Config, args: SendTestArgs) -> Result<ExitCode, CliError> {
+    let locale = Locale::from_tag(&args.output.locale);
+    let state = AppState::open(config).await?;
+    let target = target(&state, locale).await?;
+    let to = super::api::recipient_address(args.to.trim(), locale).map_err(api_error)?;
+    let email = TestEmail { to, requested_by: Some("the command line".to_owned()) };
+    let options = ProbeOptions { locale, ..ProbeOptions::default() };
+    let report = super::send_test(&target, &email, &options).await;
+    if args.output.json {
+        print_json(&report)?;
+    } else {
+        println!("Test email via {}:{} ({}) to {}", target.host, target.port, target.tls.as_str(), args.to.trim());
+        print_human(&report.steps, report.certificate.as_ref(), report.diagnosis.as_ref());
+        if report.ok {
+            println!(
+                "ok: accepted in {} ms, Message-ID {}; the server said: {}",
+                report.duration_ms,
+                report.message_id.as_deref().unwrap_or("?"),
+                report.reply.as_deref().unwrap_or("")
+            );
+        }
+        if args.output.transcript {
+            print_transcript(&report.transcript);
+        }
+    }
+    Ok(if report.ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+async fn target(state: &AppState, locale: Locale) -> Result<super::SmtpTarget, CliError> {
+    let settings = super::api::settings(state, None, locale).await.map_err(api_error)?;
+    super::SmtpTarget::new(&settings.endpoint, settings.password.clone(), settings.custom_ca_pem.as_deref())
+        .map_err(|defect| CliError::Output(defect.message(locale).to_owned()))
+}
+
+fn api_error(error: ApiError) -> CliError {
+    match error {
+        ApiError::Invalid(report) => CliError::Output(format!(
+            "the stored endpoint is not valid: {}",
+            report.errors.iter().map(|issue| issue.message.as_str()).collect::<Vec<_>>().join(" ")
+        )),
+        other => CliError::Output(other.to_string()),
+    }
+}
+
+fn print_json(report: &impl serde::Serialize) -> Result<(), CliError> {
+    let text = serde_json::to_string_pretty(report).map_err(|e| CliError::Output(e.to_string()))?;
+    println!("{text}");
+    Ok(())
+}
+
+/// One line per step, then the certificate and the diagnosis.
+fn print_human(steps: &[StepReport], certificate: Option<&CertificateInfo>, diagnosis: Option<&Diagnosis>) {
+    for step in steps {
+        let status = match step.status {
+            StepStatus::Ok => "ok",
+            StepStatus::Failed => "FAILED",
+            StepStatus::Skipped => "skipped",
+        };
+        let reply = step.reply.as_deref().and_then(|r| r.lines().last()).unwrap_or_default();
+        let detail = step.detail.as_deref().unwrap_or_default();
+        let text = [reply, detail].into_iter().filter(|t| !t.is_empty()).collect::<Vec<_>>().join(" — ");
+        println!("  {status:<8} {:<10} {:>6} ms  {text}", step.step.as_str(), step.duration_ms);
+    }
+    if let Some(cert) = certificate {
+        println!(
+            "certificate: {} issued by {}, valid until {}{}",
+            cert.subject,
+            cert.issuer,
+            cert.not_after,
+            if cert.verified { "" } else { " (NOT trusted)" }
+        );
+        println!("  names: {}; SHA-256 {}", cert.names.join(", "), cert.sha256);
+    }
+    if let Some(diagnosis) = diagnosis {
+        println!("diagnosis: {} at step {}", diagnosis.code, diagnosis.step);
+        println!("  {}", diagnosis.message);
+        if let Some(reply) = &diagnosis.reply {
+            println!("  the server said: {}", reply.replace('\n', " / "));
+        }
+        if let Some(detail) = &diagnosis.detail {
+            println!("  detail: {detail}");
+        }
+        println!("  what to do: {}", diagnosis.remedy);
+        if let Some(suggestion) = &diagnosis.suggestion {
+            println!("  try: {suggestion}");
+        }
+    }
+}
+
+fn print_transcript(transcript: &[String]) {
+    println!("transcript:");
+    for line in transcript {
+        println!("  {line}");
+    }
+}

@@ -1,0 +1,997 @@
+//! The staged conversation behind a probe and a test email, with a diagnosis for the step that failed.
+//!
+//! Connection semantics come from the core crate's parsed URI, never from lettre's `from_url`:
+//! `implicit` is TLS from the first byte, `starttls_required` is STARTTLS or fail, `starttls_opportunistic` is
+//! STARTTLS when offered, `none` is never. Credentials are sent only over TLS, or to a loopback host.
+//! Every wait (connect, greeting, handshake, each reply) has its own limit, and all of them a total one.
+
+use super::conn::{Conn, IoFailure, Reply, Sniff, dot_stuff};
+use super::message::{self, Built, Origin, TestEmail};
+use super::report::{Capabilities, Diagnosis, ProbeReport, SendReport, StepReport, StepStatus};
+use super::tls::{self, CertificateInfo, ChainRecord};
+use base64::Engine as _;
+use lettre::Address;
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::commands::{Auth, Data, Ehlo, Mail, Quit, Rcpt, Rset, Starttls};
+use lettre::transport::smtp::extension::{ClientId, MailBodyParameter, MailParameter, ServerInfo};
+use rustls::ClientConfig;
+use rustls::pki_types::CertificateDer;
+use secrecy::{ExposeSecret, SecretString};
+use smtp_endpoint::{
+    CustomCaDefect, DiagnosisCode, Endpoint, FromAddress, Host, Locale, ReplyContext, Step, TlsMode, classify_reply,
+};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use zeroize::Zeroize;
+
+/// Where and how to connect: the endpoint's effective settings, its password (a secret) and its custom CA.
+#[derive(Clone)]
+pub struct SmtpTarget {
+    pub host: Host,
+    pub port: u16,
+    pub tls: TlsMode,
+    pub username: Option<String>,
+    pub password: Option<SecretString>,
+    pub from: FromAddress,
+    /// Trusted in addition to the built-in roots.
+    pub custom_ca: Vec<CertificateDer<'static>>,
+}
+
+impl std::fmt::Debug for SmtpTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpTarget")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("tls", &self.tls)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("from", &self.from)
+            .field("custom_ca", &self.custom_ca.len())
+            .finish()
+    }
+}
+
+impl SmtpTarget {
+    /// The target a validated endpoint describes.
+    pub fn new(
+        endpoint: &Endpoint,
+        password: Option<SecretString>,
+        custom_ca_pem: Option<&str>,
+    ) -> Result<SmtpTarget, CustomCaDefect> {
+        let custom_ca = match custom_ca_pem.map(str::trim).filter(|pem| !pem.is_empty()) {
+            Some(pem) => super::custom_ca::parse(pem)?,
+            None => Vec::new(),
+        };
+        Ok(SmtpTarget {
+            host: endpoint.uri().host().clone(),
+            port: endpoint.uri().port(),
+            tls: endpoint.uri().tls(),
+            username: endpoint.username().map(str::to_owned),
+            password: password.filter(|p| !p.expose_secret().is_empty()),
+            from: endpoint.from().clone(),
+            custom_ca,
+        })
+    }
+}
+
+/// How long each wait may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// DNS lookup and TCP connect, each.
+    pub connect: Duration,
+    /// The server's `220` greeting.
+    pub greeting: Duration,
+    /// A TLS handshake.
+    pub tls: Duration,
+    /// Each command's reply.
+    pub command: Duration,
+    /// The server's verdict after the message's final dot.
+    pub data: Duration,
+    /// Everything together.
+    pub total: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Timeouts {
+        Timeouts {
+            connect: Duration::from_secs(10),
+            greeting: Duration::from_secs(10),
+            tls: Duration::from_secs(10),
+            command: Duration::from_secs(10),
+            data: Duration::from_secs(30),
+            total: Duration::from_secs(60),
+        }
+    }
+}
+
+impl Timeouts {
+    /// The same limit for every step (the total stays the default's or `step`, whichever is longer).
+    pub fn uniform(step: Duration) -> Timeouts {
+        Timeouts {
+            connect: step,
+            greeting: step,
+            tls: step,
+            command: step,
+            data: step,
+            total: Timeouts::default().total.max(step),
+        }
+    }
+}
+
+/// How to run a probe or a test email.
+#[derive(Debug, Clone, Default)]
+pub struct ProbeOptions {
+    /// `RCPT TO` this address in a probe (the message's recipient in a test email is [`TestEmail::to`]).
+    pub recipient: Option<Address>,
+    pub timeouts: Timeouts,
+    /// Language of the diagnosis and of the test message.
+    pub locale: Locale,
+    /// Connect to these addresses instead of resolving the host; the host still names the certificate and
+    /// decides the loopback rule. For tests and benchmarks only: no API takes it.
+    pub connect_to: Option<Vec<SocketAddr>>,
+    /// The name to greet with (`EHLO`); this machine's host name when `None`.
+    pub hello_name: Option<String>,
+}
+
+/// Runs the staged probe: resolve → connect → TLS → EHLO → STARTTLS → AUTH → MAIL FROM → RCPT TO → RSET → QUIT.
+/// Sends no message.
+pub async fn probe(target: &SmtpTarget, options: &ProbeOptions) -> ProbeReport {
+    let mut session = Session::new(target, options);
+    let result = session.run(Job::Probe { recipient: options.recipient.as_ref() }).await;
+    let result = session.after(result).await;
+    let outcome = session.finish(result, &Step::PROBE);
+    tracing::info!(
+        host = %target.host, port = target.port, ok = outcome.ok,
+        code = outcome.diagnosis.as_ref().map(|d| d.code.as_str()),
+        step = outcome.diagnosis.as_ref().map(|d| d.step.as_str()),
+        duration_ms = outcome.duration_ms, "smtp probe"
+    );
+    ProbeReport {
+        ok: outcome.ok,
+        steps: outcome.steps,
+        diagnosis: outcome.diagnosis,
+        certificate: outcome.certificate,
+        capabilities: outcome.capabilities,
+        transcript: outcome.transcript,
+        duration_ms: outcome.duration_ms,
+    }
+}
+
+/// Sends a clearly labelled test message from the default from address to `email.to`.
+pub async fn send_test(target: &SmtpTarget, email: &TestEmail, options: &ProbeOptions) -> SendReport {
+    let origin =
+        Origin { host: &target.host, port: target.port, tls: target.tls, username: target.username.as_deref() };
+    let mut session = Session::new(target, options);
+    let (result, message_id) = match message::build(&target.from, email, &origin, options.locale) {
+        Ok(built) => {
+            let id = built.message_id.clone();
+            (session.run(Job::Send { built: &built }).await, Some(id))
+        }
+        Err(error) => {
+            let mut failure = Failure::new(Step::MailFrom, DiagnosisCode::SenderRejected, Instant::now());
+            failure.detail = Some(format!("the test message could not be built: {error}"));
+            (Err(failure), None)
+        }
+    };
+    let result = session.after(result).await;
+    let outcome = session.finish(result, &Step::SEND);
+    tracing::info!(
+        host = %target.host, port = target.port, ok = outcome.ok,
+        code = outcome.diagnosis.as_ref().map(|d| d.code.as_str()),
+        step = outcome.diagnosis.as_ref().map(|d| d.step.as_str()),
+        duration_ms = outcome.duration_ms, "smtp test email"
+    );
+    SendReport {
+        ok: outcome.ok,
+        message_id: if outcome.ok { message_id } else { None },
+        reply: outcome.message_reply,
+        duration_ms: outcome.duration_ms,
+        diagnosis: outcome.diagnosis,
+        steps: outcome.steps,
+        certificate: outcome.certificate,
+        capabilities: outcome.capabilities,
+        transcript: outcome.transcript,
+    }
+}
+
+enum Job<'a> {
+    Probe { recipient: Option<&'a Address> },
+    Send { built: &'a Built },
+}
+
+/// Why the conversation stopped.
+#[derive(Debug)]
+struct Failure {
+    step: Step,
+    code: DiagnosisCode,
+    started: Instant,
+    reply: Option<String>,
+    detail: Option<String>,
+    suggestion: Option<String>,
+    round_trips: u32,
+    /// The connection can still take a `QUIT`.
+    alive: bool,
+}
+
+impl Failure {
+    fn new(step: Step, code: DiagnosisCode, started: Instant) -> Failure {
+        Failure { step, code, started, reply: None, detail: None, suggestion: None, round_trips: 0, alive: false }
+    }
+
+    fn detail(mut self, detail: impl Into<String>) -> Failure {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    fn trips(mut self, round_trips: u32) -> Failure {
+        self.round_trips = round_trips;
+        self
+    }
+
+    /// The client stopped, not the connection: it can still say `QUIT`.
+    fn alive(mut self) -> Failure {
+        self.alive = true;
+        self
+    }
+}
+
+struct Outcome {
+    ok: bool,
+    steps: Vec<StepReport>,
+    diagnosis: Option<Diagnosis>,
+    certificate: Option<CertificateInfo>,
+    capabilities: Option<Capabilities>,
+    transcript: Vec<String>,
+    duration_ms: u64,
+    message_reply: Option<String>,
+}
+
+struct Session<'a> {
+    target: &'a SmtpTarget,
+    options: &'a ProbeOptions,
+    started: Instant,
+    deadline: Instant,
+    steps: Vec<StepReport>,
+    /// Events before there is a connection, and the transcripts of finished connections.
+    notes: Vec<String>,
+    conn: Option<Conn>,
+    certificate: Option<CertificateInfo>,
+    capabilities: Option<Capabilities>,
+    server_info: ServerInfo,
+    hello: ClientId,
+    tls: Option<(Arc<ClientConfig>, ChainRecord)>,
+    message_reply: Option<String>,
+    /// A plain connection's step ends with the greeting: when it began and where it went.
+    connect_started: Option<(Instant, SocketAddr)>,
+}
+
+impl<'a> Session<'a> {
+    fn new(target: &'a SmtpTarget, options: &'a ProbeOptions) -> Session<'a> {
+        let started = Instant::now();
+        let hello = ClientId::Domain(options.hello_name.clone().unwrap_or_else(message::hostname));
+        Session {
+            target,
+            options,
+            started,
+            deadline: started + options.timeouts.total,
+            steps: Vec::new(),
+            notes: Vec::new(),
+            conn: None,
+            certificate: None,
+            capabilities: None,
+            server_info: ServerInfo::default(),
+            hello,
+            tls: None,
+            message_reply: None,
+            connect_started: None,
+        }
+    }
+
+    /// The time a wait may take: its own limit, or what is left of the total.
+    fn limit(&self, step: Duration) -> Duration {
+        step.min(self.deadline.saturating_duration_since(Instant::now()))
+    }
+
+    fn timeouts(&self) -> Timeouts {
+        self.options.timeouts
+    }
+
+    /// Sends a command on the connection and reads its reply within `limit`.
+    async fn exchange(&mut self, command: &str, shown: Option<&str>, limit: Duration) -> Result<Reply, IoFailure> {
+        match self.conn.as_mut() {
+            Some(conn) => conn.command(command, shown, limit).await,
+            None => Err(IoFailure::Closed("no connection".to_owned())),
+        }
+    }
+
+    fn record(&mut self, step: Step, status: StepStatus, started: Option<Instant>, reply: Option<String>) -> usize {
+        let duration_ms = started.map(|s| s.elapsed().as_millis() as u64).unwrap_or(0);
+        self.steps.push(StepReport { step, status, duration_ms, reply, detail: None, round_trips: 0 });
+        self.steps.len() - 1
+    }
+
+    fn ok(&mut self, step: Step, started: Instant, reply: Option<&Reply>, detail: Option<String>, round_trips: u32) {
+        let index = self.record(step, StepStatus::Ok, Some(started), reply.map(Reply::text));
+        self.steps[index].detail = detail;
+        self.steps[index].round_trips = round_trips;
+        tracing::debug!(step = step.as_str(), duration_ms = self.steps[index].duration_ms, "smtp step ok");
+    }
+
+    fn skip(&mut self, step: Step, detail: impl Into<String>) {
+        let index = self.record(step, StepStatus::Skipped, None, None);
+        self.steps[index].detail = Some(detail.into());
+    }
+
+    fn context(&self) -> ReplyContext {
+        ReplyContext {
+            auth_offered: self.capabilities.as_ref().is_some_and(|c| !c.auth.is_empty()),
+            credentials: self.target.username.is_some() && self.target.password.is_some(),
+        }
+    }
+
+    fn reply_failure(&self, step: Step, started: Instant, reply: &Reply, round_trips: u32) -> Failure {
+        let code = classify_reply(step, reply.status(), self.context());
+        let mut failure = Failure::new(step, code, started).trips(round_trips);
+        failure.reply = Some(reply.text());
+        // 421 means the server is closing the channel.
+        failure.alive = reply.code != 421;
+        failure
+    }
+
+    fn io_failure(&self, step: Step, started: Instant, error: IoFailure, waiting_for: &str, trips: u32) -> Failure {
+        match error {
+            IoFailure::Timeout(limit) => Failure::new(step, DiagnosisCode::Timeout, started)
+                .trips(trips)
+                .detail(self.timeout_words(limit, waiting_for)),
+            IoFailure::Closed(what) => Failure::new(step, DiagnosisCode::ServerClosed, started)
+                .trips(trips)
+                .detail(format!("{what} (waiting for {waiting_for})")),
+            IoFailure::Malformed(what) => Failure::new(step, DiagnosisCode::ServerClosed, started)
+                .trips(trips)
+                .detail(format!("{what} (waiting for {waiting_for})")),
+        }
+    }
+
+    fn timeout_words(&self, limit: Duration, waiting_for: &str) -> String {
+        if Instant::now() + Duration::from_millis(5) >= self.deadline {
+            format!("no {waiting_for} before the total time limit of {} ran out", seconds(self.timeouts().total))
+        } else {
+            format!("no {waiting_for} within {}", seconds(limit))
+        }
+    }
+
+    async fn run(&mut self, job: Job<'_>) -> Result<(), Failure> {
+        let addrs = self.resolve().await?;
+        let addr = self.connect(&addrs).await?;
+        match self.target.tls {
+            TlsMode::Implicit => self.implicit_tls().await?,
+            _ => {
+                self.skip(Step::Tls, "no TLS from the first byte (smtp://)");
+                self.greeting_plain(addr).await?;
+            }
+        }
+        self.ehlo().await?;
+        self.starttls().await?;
+        self.auth().await?;
+        self.mail_from(&job).await?;
+        match job {
+            Job::Probe { recipient } => {
+                match recipient {
+                    Some(to) => self.rcpt_to(to).await?,
+                    None => self.skip(Step::RcptTo, "no recipient given"),
+                }
+                self.simple_command(Step::Rset, &Rset.to_string(), "a reply to RSET").await?;
+            }
+            Job::Send { built } => {
+                for to in built.envelope.to() {
+                    self.rcpt_to(to).await?;
+                }
+                self.data(built).await?;
+            }
+        }
+        self.quit().await;
+        Ok(())
+    }
+
+    async fn resolve(&mut self) -> Result<Vec<SocketAddr>, Failure> {
+        let started = Instant::now();
+        let port = self.target.port;
+        if let Some(addrs) = &self.options.connect_to {
+            let detail = format!("{} → {} (given, not resolved)", self.target.host, join(addrs));
+            let addrs = addrs.clone();
+            self.ok(Step::Resolve, started, None, Some(detail), 0);
+            return Ok(addrs);
+        }
+        let name = match &self.target.host {
+            Host::Ipv4(ip) => {
+                self.ok(Step::Resolve, started, None, Some(format!("{ip} is an IP address")), 0);
+                return Ok(vec![SocketAddr::new((*ip).into(), port)]);
+            }
+            Host::Ipv6(ip) => {
+                self.ok(Step::Resolve, started, None, Some(format!("{ip} is an IP address")), 0);
+                return Ok(vec![SocketAddr::new((*ip).into(), port)]);
+            }
+            Host::Domain(name) => name.clone(),
+        };
+        let limit = self.limit(self.timeouts().connect);
+        let failure =
+            |detail: String| Failure::new(Step::Resolve, DiagnosisCode::DnsNotFound, started).trips(1).detail(detail);
+        match tokio::time::timeout(limit, tokio::net::lookup_host((name.as_str(), port))).await {
+            Ok(Ok(addrs)) => {
+                let addrs: Vec<SocketAddr> = addrs.collect();
+                if addrs.is_empty() {
+                    return Err(failure(format!("{name} has no address")));
+                }
+                self.ok(Step::Resolve, started, None, Some(format!("{name} → {}", join(&addrs))), 1);
+                Ok(addrs)
+            }
+            Ok(Err(error)) => Err(failure(format!("{name}: {error}"))),
+            Err(_) => Err(failure(format!("{name}: {}", self.timeout_words(limit, "answer from DNS")))),
+        }
+    }
+
+    async fn connect(&mut self, addrs: &[SocketAddr]) -> Result<SocketAddr, Failure> {
+        let started = Instant::now();
+        let mut errors = Vec::new();
+        let mut refused = false;
+        for &addr in addrs {
+            let limit = self.limit(self.timeouts().connect);
+            match tokio::time::timeout(limit, TcpStream::connect(addr)).await {
+                Ok(Ok(stream)) => {
+                    let _ = stream.set_nodelay(true);
+                    self.notes.push(format!("* connected to {addr}"));
+                    self.conn = Some(Conn::plain(stream));
+                    if self.target.tls == TlsMode::Implicit {
+                        self.ok(Step::Connect, started, None, Some(format!("connected to {addr}")), 1);
+                    } else {
+                        // The greeting completes this step (see greeting_plain).
+                        self.connect_started = Some((started, addr));
+                    }
+                    return Ok(addr);
+                }
+                Ok(Err(error)) => {
+                    refused |= error.kind() == std::io::ErrorKind::ConnectionRefused;
+                    errors.push(format!("{addr}: {error}"));
+                }
+                Err(_) => errors.push(format!("{addr}: {}", self.timeout_words(limit, "answer to the connection"))),
+            }
+        }
+        let code = if refused { DiagnosisCode::ConnectRefused } else { DiagnosisCode::ConnectTimeout };
+        Err(Failure::new(Step::Connect, code, started).trips(1).detail(errors.join("; ")))
+    }
+}
+
+impl Session<'_> {
+    /// The TLS configuration of this session (built once: the same trust for implicit TLS and STARTTLS).
+    fn tls_config(&mut self, step: Step, started: Instant) -> Result<(Arc<ClientConfig>, ChainRecord), Failure> {
+        if let Some(tls) = &self.tls {
+            return Ok(tls.clone());
+        }
+        let tls = tls::client_config(&self.target.custom_ca)
+            .map_err(|error| Failure::new(step, DiagnosisCode::TlsHandshakeFailed, started).detail(error))?;
+        self.tls = Some(tls.clone());
+        Ok(tls)
+    }
+
+    /// A TLS handshake over `sniff`, within the TLS limit; the certificate is recorded either way.
+    async fn handshake(&mut self, step: Step, started: Instant, sniff: Sniff) -> Result<(Conn, u32), Failure> {
+        let (config, chain) = self.tls_config(step, started)?;
+        let name = tls::server_name(&self.target.host)
+            .map_err(|error| Failure::new(step, DiagnosisCode::TlsHandshakeFailed, started).detail(error))?;
+        let limit = self.limit(self.timeouts().tls);
+        let connecting = TlsConnector::from(config).connect(name, sniff).into_fallible();
+        let result = tokio::time::timeout(limit, connecting).await;
+        match result {
+            Ok(Ok(stream)) => {
+                let connection = stream.get_ref().1;
+                let round_trips = tls::handshake_round_trips(connection);
+                let described = tls::describe(connection);
+                if let Some(leaf) = connection.peer_certificates().and_then(|chain| chain.first()) {
+                    self.certificate = Some(tls::certificate_info(leaf, true));
+                }
+                let mut conn = Conn::tls(stream);
+                conn.note(format!("TLS established: {described}"));
+                Ok((conn, round_trips))
+            }
+            Ok(Err((error, sniff))) => {
+                let first = sniff.first_bytes();
+                let code = tls::classify_handshake_error(&error, first);
+                if let Some(leaf) = chain.leaf() {
+                    self.certificate = Some(tls::certificate_info(&leaf, false));
+                }
+                let mut failure = Failure::new(step, code, started).trips(1).detail(format!("TLS: {error}"));
+                self.notes.push(format!("* TLS handshake failed: {error}"));
+                if code == DiagnosisCode::TlsUnexpectedPlaintext {
+                    failure.reply = Some(tls::first_line(first));
+                    failure.suggestion = Some(self.uri_with("smtp", 25));
+                }
+                Err(failure)
+            }
+            Err(_) => {
+                if let Some(leaf) = chain.leaf() {
+                    self.certificate = Some(tls::certificate_info(&leaf, false));
+                }
+                Err(Failure::new(step, DiagnosisCode::Timeout, started)
+                    .trips(1)
+                    .detail(self.timeout_words(limit, "TLS handshake")))
+            }
+        }
+    }
+
+    /// `smtps://host:port` or `smtp://host:port`, the port left out when it is the scheme's default.
+    fn uri_with(&self, scheme: &str, default_port: u16) -> String {
+        if self.target.port == default_port {
+            format!("{scheme}://{}", self.target.host)
+        } else {
+            format!("{scheme}://{}:{}", self.target.host, self.target.port)
+        }
+    }
+
+    /// Implicit TLS: the handshake, then the greeting over TLS, make the `tls` step.
+    async fn implicit_tls(&mut self) -> Result<(), Failure> {
+        let started = Instant::now();
+        let Some(plain) = self.conn.take() else {
+            return Err(Failure::new(Step::Tls, DiagnosisCode::ServerClosed, started).detail("no connection"));
+        };
+        let mut plain = plain;
+        let sniff = plain.take_plain_for_tls().map_err(|error| {
+            Failure::new(Step::Tls, DiagnosisCode::TlsHandshakeFailed, started).detail(error.to_owned())
+        })?;
+        let (conn, trips) = self.handshake(Step::Tls, started, sniff).await?;
+        self.conn = Some(conn);
+        let limit = self.limit(self.timeouts().greeting);
+        let greeting = match self.conn.as_mut() {
+            Some(conn) => conn.read_reply(limit).await,
+            None => Err(IoFailure::Closed("no connection".to_owned())),
+        };
+        match greeting {
+            Ok(reply) if reply.code == 220 => {
+                let detail = self.conn.as_ref().and_then(Conn::tls_connection).map(tls::describe);
+                self.ok(Step::Tls, started, Some(&reply), detail, trips);
+                Ok(())
+            }
+            Ok(reply) => Err(self.reply_failure(Step::Tls, started, &reply, trips)),
+            Err(error) => Err(self.io_failure(Step::Tls, started, error, "greeting", trips)),
+        }
+    }
+
+    /// A plain connection: the greeting ends the `connect` step. A greeting that never comes usually means the
+    /// port expects TLS from the first byte; a second connection checks that before saying so.
+    async fn greeting_plain(&mut self, addr: SocketAddr) -> Result<(), Failure> {
+        let (started, _) = self.connect_started.unwrap_or((Instant::now(), addr));
+        let limit = self.limit(self.timeouts().greeting);
+        let greeting = match self.conn.as_mut() {
+            Some(conn) => conn.read_reply(limit).await,
+            None => Err(IoFailure::Closed("no connection".to_owned())),
+        };
+        match greeting {
+            Ok(reply) if reply.code == 220 => {
+                self.ok(Step::Connect, started, Some(&reply), Some(format!("connected to {addr}")), 1);
+                Ok(())
+            }
+            Ok(reply) => Err(self.reply_failure(Step::Connect, started, &reply, 1)),
+            Err(IoFailure::Timeout(limit)) => {
+                let words = self.timeout_words(limit, "greeting");
+                if self.speaks_tls(addr).await {
+                    let mut failure = Failure::new(Step::Connect, DiagnosisCode::TlsExpectedImplicit, started)
+                        .trips(1)
+                        .detail(format!("{words}; the port answers a TLS handshake"));
+                    failure.suggestion = Some(self.uri_with("smtps", 465));
+                    Err(failure)
+                } else {
+                    Err(Failure::new(Step::Connect, DiagnosisCode::Timeout, started).trips(1).detail(words))
+                }
+            }
+            Err(error) => Err(self.io_failure(Step::Connect, started, error, "greeting", 1)),
+        }
+    }
+
+    /// Whether `addr` answers a TLS handshake (the certificate does not matter here), within short limits.
+    async fn speaks_tls(&mut self, addr: SocketAddr) -> bool {
+        let started = Instant::now();
+        let Ok((config, _)) = self.tls_config(Step::Connect, started) else { return false };
+        let Ok(name) = tls::server_name(&self.target.host) else { return false };
+        let short = Duration::from_secs(2);
+        let Ok(Ok(stream)) = tokio::time::timeout(self.limit(short), TcpStream::connect(addr)).await else {
+            return false;
+        };
+        let connecting = TlsConnector::from(config).connect(name, Sniff::new(stream)).into_fallible();
+        let verdict = match tokio::time::timeout(self.limit(short), connecting).await {
+            Ok(Ok(_)) => true,
+            // A certificate or alert error means a TLS server answered; garbage or a closed socket does not.
+            Ok(Err((error, _))) => matches!(
+                error.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()),
+                Some(rustls::Error::InvalidCertificate(_) | rustls::Error::AlertReceived(_))
+            ),
+            Err(_) => false,
+        };
+        self.notes.push(format!(
+            "* no greeting; a second connection to {addr} {} a TLS handshake",
+            if verdict { "answered" } else { "did not answer" }
+        ));
+        verdict
+    }
+
+    async fn ehlo(&mut self) -> Result<(), Failure> {
+        let started = Instant::now();
+        let (reply, trips) = self.send_ehlo(Step::Ehlo, started, 0).await?;
+        let detail = self.capabilities.as_ref().map(summarise);
+        self.ok(Step::Ehlo, started, Some(&reply), detail, trips);
+        Ok(())
+    }
+
+    async fn send_ehlo(&mut self, step: Step, started: Instant, trips: u32) -> Result<(Reply, u32), Failure> {
+        let limit = self.limit(self.timeouts().command);
+        let command = Ehlo::new(self.hello.clone()).to_string();
+        let trips = trips + 1;
+        let reply = match self.exchange(&command, None, limit).await {
+            Ok(reply) if reply.is_positive() => reply,
+            Ok(reply) => return Err(self.reply_failure(step, started, &reply, trips)),
+            Err(error) => return Err(self.io_failure(step, started, error, "a reply to EHLO", trips)),
+        };
+        self.capabilities = Some(Capabilities::from_ehlo(reply.texts()));
+        self.server_info = reply.to_lettre().and_then(|r| ServerInfo::from_response(&r).ok()).unwrap_or_default();
+        Ok((reply, trips))
+    }
+
+    async fn starttls(&mut self) -> Result<(), Failure> {
+        let started = Instant::now();
+        let offered = self.capabilities.as_ref().is_some_and(|c| c.starttls);
+        match (self.target.tls, offered) {
+            (TlsMode::Implicit, _) => {
+                self.skip(Step::Starttls, "already encrypted (TLS from the first byte)");
+                return Ok(());
+            }
+            (TlsMode::None, _) => {
+                self.skip(Step::Starttls, "TLS is switched off for this endpoint (?tls=none)");
+                return Ok(());
+            }
+            (TlsMode::StarttlsOpportunistic, false) => {
+                self.skip(Step::Starttls, "the server does not offer STARTTLS; the connection stays unencrypted");
+                return Ok(());
+            }
+            (TlsMode::StarttlsRequired, false) => {
+                return Err(Failure::new(Step::Starttls, DiagnosisCode::StarttlsUnavailable, started)
+                    .alive()
+                    .detail("the server's EHLO reply does not offer STARTTLS"));
+            }
+            (TlsMode::StarttlsRequired | TlsMode::StarttlsOpportunistic, true) => {}
+        }
+        let limit = self.limit(self.timeouts().command);
+        let reply = match self.exchange(&Starttls.to_string(), None, limit).await {
+            Ok(reply) if reply.code == 220 => reply,
+            Ok(reply) => return Err(self.reply_failure(Step::Starttls, started, &reply, 1)),
+            Err(error) => return Err(self.io_failure(Step::Starttls, started, error, "a reply to STARTTLS", 1)),
+        };
+        let Some(mut plain) = self.conn.take() else {
+            return Err(Failure::new(Step::Starttls, DiagnosisCode::ServerClosed, started).detail("no connection"));
+        };
+        let sniff = match plain.take_plain_for_tls() {
+            Ok(sniff) => sniff,
+            Err(error) => {
+                self.notes.append(&mut plain.transcript);
+                return Err(Failure::new(Step::Starttls, DiagnosisCode::TlsHandshakeFailed, started)
+                    .trips(1)
+                    .detail(error));
+            }
+        };
+        self.notes.append(&mut plain.transcript);
+        let (conn, hs_trips) = self.handshake(Step::Starttls, started, sniff).await.map_err(|f| {
+            let trips = f.round_trips + 1;
+            f.trips(trips)
+        })?;
+        self.conn = Some(conn);
+        let detail = self.conn.as_ref().and_then(Conn::tls_connection).map(tls::describe);
+        let (_, trips) = self.send_ehlo(Step::Starttls, started, 1 + hs_trips).await?;
+        self.ok(Step::Starttls, started, Some(&reply), detail, trips);
+        Ok(())
+    }
+
+    async fn auth(&mut self) -> Result<(), Failure> {
+        let started = Instant::now();
+        let (Some(username), Some(password)) = (self.target.username.clone(), self.target.password.clone()) else {
+            self.skip(Step::Auth, "no username and password configured");
+            return Ok(());
+        };
+        let encrypted = self.conn.as_ref().is_some_and(Conn::is_encrypted);
+        if !encrypted && !self.target.host.is_loopback() {
+            return Err(Failure::new(Step::Auth, DiagnosisCode::AuthPlaintextRefused, started).alive().detail(
+                "the connection is not encrypted and the server is not on this machine: the password was not sent",
+            ));
+        }
+        let offered = self.capabilities.clone().unwrap_or_default().auth;
+        if offered.is_empty() {
+            return Err(Failure::new(Step::Auth, DiagnosisCode::AuthNotOffered, started)
+                .alive()
+                .detail("the server's EHLO reply has no AUTH line"));
+        }
+        let Some(mechanism) = self.server_info.get_auth_mechanism(&[Mechanism::Plain, Mechanism::Login]) else {
+            return Err(Failure::new(Step::Auth, DiagnosisCode::AuthMechanismUnsupported, started)
+                .alive()
+                .detail(format!("the server offers {}", offered.join(", "))));
+        };
+        let credentials = Credentials::new(username, password.expose_secret().to_owned());
+        let limit = self.limit(self.timeouts().command);
+        let (mut command, shown) = match Auth::new(mechanism, credentials.clone(), None) {
+            Ok(auth) => (
+                auth.to_string(),
+                format!("AUTH {mechanism}{}", if mechanism == Mechanism::Plain { " <redacted>" } else { "" }),
+            ),
+            Err(error) => {
+                return Err(Failure::new(Step::Auth, DiagnosisCode::AuthMechanismUnsupported, started)
+                    .detail(error.to_string()));
+            }
+        };
+        let mut trips = 1;
+        let mut result = self.exchange(&command, Some(&shown), limit).await;
+        command.zeroize();
+        let mut challenges = 0;
+        while let Ok(reply) = &result {
+            if reply.code != 334 || challenges >= 3 {
+                break;
+            }
+            challenges += 1;
+            let next = reply.to_lettre().and_then(|r| Auth::new_from_response(mechanism, credentials.clone(), &r).ok());
+            let Some(next) = next else {
+                let reply = reply.clone();
+                let mut failure = self.reply_failure(Step::Auth, started, &reply, trips);
+                failure.code = DiagnosisCode::AuthMechanismUnsupported;
+                failure.detail = Some("the server's login challenge was not understood".to_owned());
+                return Err(failure);
+            };
+            let mut command = next.to_string();
+            trips += 1;
+            let limit = self.limit(self.timeouts().command);
+            result = self.exchange(&command, Some("<redacted>"), limit).await;
+            command.zeroize();
+        }
+        match result {
+            Ok(reply) if (200..300).contains(&reply.code) => {
+                self.ok(Step::Auth, started, Some(&reply), Some(format!("logged in with {mechanism}")), trips);
+                Ok(())
+            }
+            Ok(reply) => Err(self.reply_failure(Step::Auth, started, &reply, trips)),
+            Err(error) => Err(self.io_failure(Step::Auth, started, error, "a reply to AUTH", trips)),
+        }
+    }
+
+    async fn mail_from(&mut self, job: &Job<'_>) -> Result<(), Failure> {
+        let started = Instant::now();
+        let from = message::address(&self.target.from).map_err(|error| {
+            Failure::new(Step::MailFrom, DiagnosisCode::SenderRejected, started)
+                .alive()
+                .detail(format!("the from address cannot be used in SMTP: {error}"))
+        })?;
+        let caps = self.capabilities.clone().unwrap_or_default();
+        let mut parameters = Vec::new();
+        let non_ascii = !from.to_string().is_ascii()
+            || match job {
+                Job::Probe { recipient } => recipient.is_some_and(|to| !to.to_string().is_ascii()),
+                Job::Send { built } => built.envelope.to().iter().any(|to| !to.to_string().is_ascii()),
+            };
+        if non_ascii {
+            if !caps.smtputf8 {
+                return Err(Failure::new(Step::MailFrom, DiagnosisCode::SenderRejected, started)
+                    .alive()
+                    .detail("the addresses are not ASCII and the server does not offer SMTPUTF8"));
+            }
+            parameters.push(MailParameter::SmtpUtfEight);
+        }
+        if let Job::Send { built } = job
+            && !built.formatted.is_ascii()
+            && caps.eightbitmime
+        {
+            parameters.push(MailParameter::Body(MailBodyParameter::EightBitMime));
+        }
+        let command = Mail::new(Some(from), parameters).to_string();
+        self.simple_command(Step::MailFrom, &command, "a reply to MAIL FROM").await
+    }
+
+    async fn rcpt_to(&mut self, to: &Address) -> Result<(), Failure> {
+        let command = Rcpt::new(to.clone(), Vec::new()).to_string();
+        self.simple_command(Step::RcptTo, &command, "a reply to RCPT TO").await
+    }
+
+    /// A command whose positive reply ends its step.
+    async fn simple_command(&mut self, step: Step, command: &str, waiting_for: &str) -> Result<(), Failure> {
+        let started = Instant::now();
+        let limit = self.limit(self.timeouts().command);
+        match self.exchange(command, None, limit).await {
+            Ok(reply) if reply.is_positive() => {
+                self.ok(step, started, Some(&reply), None, 1);
+                Ok(())
+            }
+            Ok(reply) => Err(self.reply_failure(step, started, &reply, 1)),
+            Err(error) => Err(self.io_failure(step, started, error, waiting_for, 1)),
+        }
+    }
+
+    async fn data(&mut self, built: &Built) -> Result<(), Failure> {
+        let started = Instant::now();
+        let limit = self.limit(self.timeouts().command);
+        match self.exchange(&Data.to_string(), None, limit).await {
+            Ok(reply) if reply.code == 354 => {}
+            Ok(reply) => return Err(self.reply_failure(Step::Data, started, &reply, 1)),
+            Err(error) => return Err(self.io_failure(Step::Data, started, error, "a reply to DATA", 1)),
+        }
+        let payload = dot_stuff(&built.formatted);
+        let shown = format!("<message: {} bytes, Subject: {}>", built.formatted.len(), built.subject);
+        let limit = self.limit(self.timeouts().data);
+        let result = match self.conn.as_mut() {
+            Some(conn) => conn.data(&payload, &shown, limit).await,
+            None => Err(IoFailure::Closed("no connection".to_owned())),
+        };
+        match result {
+            Ok(reply) if (200..300).contains(&reply.code) => {
+                self.message_reply = Some(reply.text());
+                self.ok(Step::Data, started, Some(&reply), Some(format!("{} bytes", built.formatted.len())), 2);
+                Ok(())
+            }
+            Ok(reply) => Err(self.reply_failure(Step::Data, started, &reply, 2)),
+            Err(error) => Err(self.io_failure(Step::Data, started, error, "the server's verdict on the message", 2)),
+        }
+    }
+
+    /// After a refusal the connection still works: say `QUIT` politely. After anything else, just close it.
+    async fn after(&mut self, result: Result<(), Failure>) -> Result<(), Failure> {
+        match &result {
+            Err(failure) if failure.alive && failure.step != Step::Quit => self.quit().await,
+            Err(_) => {
+                if let Some(conn) = self.conn.as_mut() {
+                    conn.shutdown().await;
+                }
+            }
+            Ok(()) => {}
+        }
+        result
+    }
+
+    /// `QUIT`. Its failure does not fail the probe or the message: everything before it was done.
+    async fn quit(&mut self) {
+        let started = Instant::now();
+        let limit = self.limit(self.timeouts().command.min(Duration::from_secs(2)));
+        let result = self.exchange(&Quit.to_string(), None, limit).await;
+        match result {
+            Ok(reply) if reply.is_positive() => self.ok(Step::Quit, started, Some(&reply), None, 1),
+            Ok(reply) => {
+                let index = self.record(Step::Quit, StepStatus::Failed, Some(started), Some(reply.text()));
+                self.steps[index].round_trips = 1;
+            }
+            Err(error) => {
+                let detail = self.io_failure(Step::Quit, started, error, "a reply to QUIT", 1).detail;
+                let index = self.record(Step::Quit, StepStatus::Failed, Some(started), None);
+                self.steps[index].detail = detail;
+                self.steps[index].round_trips = 1;
+            }
+        }
+        if let Some(conn) = self.conn.as_mut() {
+            conn.shutdown().await;
+        }
+    }
+
+    /// Turns the run's result into the report: the failed step, the steps not reached, the diagnosis, and the
+    /// transcript with every trace of the password removed.
+    fn finish(mut self, result: Result<(), Failure>, order: &[Step]) -> Outcome {
+        let locale = self.options.locale;
+        let mut diagnosis = None;
+        if let Err(failure) = result {
+            let index = self.record(failure.step, StepStatus::Failed, Some(failure.started), failure.reply.clone());
+            self.steps[index].detail = failure.detail.clone();
+            self.steps[index].round_trips = failure.round_trips;
+            let mut found = Diagnosis::new(failure.code, failure.step, locale);
+            found.reply = failure.reply;
+            found.detail = failure.detail;
+            found.suggestion = failure.suggestion;
+            diagnosis = Some(found);
+            tracing::debug!(step = failure.step.as_str(), code = failure.code.as_str(), "smtp step failed");
+        }
+        let mut transcript = std::mem::take(&mut self.notes);
+        if let Some(conn) = self.conn.take() {
+            transcript.extend(conn.transcript);
+        }
+        let mut steps = Vec::with_capacity(order.len());
+        for &step in order {
+            match self.steps.iter().find(|s| s.step == step) {
+                Some(report) => steps.push(report.clone()),
+                None => steps.push(StepReport {
+                    step,
+                    status: StepStatus::Skipped,
+                    duration_ms: 0,
+                    reply: None,
+                    detail: Some("not reached".to_owned()),
+                    round_trips: 0,
+                }),
+            }
+        }
+        let redactor = Redactor::new(self.target);
+        for line in &mut transcript {
+            redactor.clean(line);
+        }
+        for step in &mut steps {
+            step.reply.iter_mut().chain(step.detail.iter_mut()).for_each(|text| redactor.clean(text));
+        }
+        if let Some(found) = diagnosis.as_mut() {
+            found.reply.iter_mut().chain(found.detail.iter_mut()).for_each(|text| redactor.clean(text));
+        }
+        let mut message_reply = self.message_reply;
+        message_reply.iter_mut().for_each(|text| redactor.clean(text));
+        Outcome {
+            ok: diagnosis.is_none(),
+            steps,
+            diagnosis,
+            certificate: self.certificate,
+            capabilities: self.capabilities,
+            transcript,
+            duration_ms: self.started.elapsed().as_millis() as u64,
+            message_reply,
+        }
+    }
+}
+
+/// Removes the password, in clear and in the base64 forms AUTH uses, from anything a report shows. AUTH
+/// payloads never reach the transcript in the first place; this is the second line of defence (e.g. a server
+/// that echoes what it got).
+struct Redactor {
+    needles: Vec<String>,
+}
+
+impl Redactor {
+    fn new(target: &SmtpTarget) -> Redactor {
+        let mut needles = Vec::new();
+        if let Some(password) = &target.password {
+            let password = password.expose_secret();
+            let engine = base64::engine::general_purpose::STANDARD;
+            needles.push(password.to_owned());
+            needles.push(engine.encode(password));
+            if let Some(username) = &target.username {
+                needles.push(engine.encode(format!("\0{username}\0{password}")));
+            }
+        }
+        // Very short secrets would blank out ordinary text; they cannot be told apart from it anyway.
+        needles.retain(|needle| needle.len() >= 4);
+        Redactor { needles }
+    }
+
+    fn clean(&self, text: &mut String) {
+        for needle in &self.needles {
+            if text.contains(needle.as_str()) {
+                *text = text.replace(needle.as_str(), "<redacted>");
+            }
+        }
+    }
+}
+
+impl Drop for Redactor {
+    fn drop(&mut self) {
+        self.needles.iter_mut().for_each(Zeroize::zeroize);
+    }
+}
+
+fn summarise(caps: &Capabilities) -> String {
+    let mut parts = Vec::new();
+    if caps.starttls {
+        parts.push("STARTTLS".to_owned());
+    }
+    if !caps.auth.is_empty() {
+        parts.push(format!("AUTH {}", caps.auth.join(" ")));
+    }
+    if let Some(size) = caps.size {
+        parts.push(format!("SIZE {size}"));
+    }
+    if caps.smtputf8 {
+        parts.push("SMTPUTF8".to_owned());
+    }
+    if parts.is_empty() { "no extensions announced".to_owned() } else { parts.join(", ") }
+}
+
+fn join(addrs: &[SocketAddr]) -> String {
+    addrs.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+}
+
+fn seconds(duration: Duration) -> String {
+    let secs = duration.as_secs_f64();
+    if secs.fract() == 0.0 { format!("{secs:.0} s") } else { format!("{secs:.1} s") }
+}

@@ -1,0 +1,105 @@
+//! The state every handler shares: configuration, the store, the master key, sessions and limiters.
+
+use crate::auth::{LoginThrottle, Sessions};
+use crate::config::Config;
+use crate::crypto::{KeyError, MasterKey};
+use crate::store::{SqliteStore, Store, StoreError};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// The SQLite file's name in the data directory.
+pub const DATABASE_FILE: &str = "smtp-endpoint.sqlite3";
+const KEY_CHECK: &str = "master_key_check";
+
+/// Cheap to clone: everything lives behind one `Arc`.
+#[derive(Debug, Clone)]
+pub struct AppState(Arc<Inner>);
+
+#[derive(Debug)]
+struct Inner {
+    config: Config,
+    store: Arc<dyn Store>,
+    key: MasterKey,
+    sessions: Sessions,
+    login_throttle: LoginThrottle,
+    /// Bounds concurrent argon2 computations (each takes ~19 MiB and tens of ms of a core).
+    hashing: tokio::sync::Semaphore,
+}
+
+/// Why the server (or a CLI command) cannot start. Each message says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot create or open the data directory {path}: {source}")]
+    DataDir { path: PathBuf, source: std::io::Error },
+    #[error("cannot open the database in the data directory: {0}")]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Key(#[from] KeyError),
+}
+
+impl AppState {
+    /// Opens the data directory: creates it (mode 0700) when missing, migrates the database, loads the master
+    /// key and proves it is the one the data was encrypted with.
+    pub async fn open(config: Config) -> Result<AppState, StartupError> {
+        create_private_dir(&config.data_dir)
+            .map_err(|source| StartupError::DataDir { path: config.data_dir.clone(), source })?;
+        let store = SqliteStore::open(&config.data_dir.join(DATABASE_FILE))?;
+        let check = store.meta(KEY_CHECK).await?;
+        let key = MasterKey::load_or_create(&config.data_dir, config.master_key.as_ref(), check.is_none())?;
+        match check {
+            Some(check) if key.verify_key_check(&check) => {}
+            Some(_) => return Err(KeyError::Mismatch { data_dir: config.data_dir.clone() }.into()),
+            None => store.set_meta(KEY_CHECK, key.key_check()).await?,
+        }
+        Ok(AppState::with_parts(config, Arc::new(store), key))
+    }
+
+    /// Assembles a state from parts that are already open (e.g. another [`Store`]).
+    pub fn with_parts(config: Config, store: Arc<dyn Store>, key: MasterKey) -> AppState {
+        let sessions = Sessions::new(config.session_ttl);
+        AppState(Arc::new(Inner {
+            config,
+            store,
+            key,
+            sessions,
+            login_throttle: LoginThrottle::default(),
+            hashing: tokio::sync::Semaphore::new(2),
+        }))
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.0.config
+    }
+
+    pub fn store(&self) -> &dyn Store {
+        self.0.store.as_ref()
+    }
+
+    pub fn master_key(&self) -> &MasterKey {
+        &self.0.key
+    }
+
+    pub fn sessions(&self) -> &Sessions {
+        &self.0.sessions
+    }
+
+    pub fn login_throttle(&self) -> &LoginThrottle {
+        &self.0.login_throttle
+    }
+
+    /// A permit to run one argon2 computation.
+    pub async fn hashing_permit(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        self.0.hashing.acquire().await.ok()
+    }
+}
+
+fn create_private_dir(path: &std::path::Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(path)
+}

@@ -1,0 +1,170 @@
+//! Serves the built page (Trunk's `dist/`, `--static-dir`). Owned by the page work (issue 5).
+//!
+//! - Files come precompressed (`.br`, `.gz` written by the Trunk post-build hook) when the browser accepts
+//!   them; `.wasm` is `application/wasm`, so browsers can compile it while it streams.
+//! - Trunk's hashed assets (`name-<16 hex>.ext`) never change: cached for a year, `immutable`. `index.html`
+//!   names them and must always be revalidated: `no-cache`.
+//! - Any other path without a file extension is a page route and gets `index.html` (the page routes in the
+//!   browser); a missing file with an extension is a plain 404.
+//! - Every answer carries a Content-Security-Policy that allows only this origin's script and style, plus
+//!   `'wasm-unsafe-eval'` to compile the WebAssembly: the page has no inline script or style.
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::handler::Handler;
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tower::ServiceExt;
+use tower_http::services::{ServeDir, ServeFile};
+
+/// The page's Content-Security-Policy. `'wasm-unsafe-eval'` permits compiling WebAssembly and nothing else
+/// that `'unsafe-eval'` would.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+     style-src 'self'; img-src 'self'; font-src 'self'; connect-src 'self'; object-src 'none'; \
+     base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+const REVALIDATE: &str = "no-cache";
+
+/// The router for the page's files, mounted as the fallback of the whole app when `--static-dir` is given.
+pub fn router(static_dir: &Path) -> Router {
+    let index = Arc::new(static_dir.join("index.html"));
+    let files = ServeDir::new(static_dir)
+        .precompressed_br()
+        .precompressed_gzip()
+        .append_index_html_on_directories(true)
+        .fallback(page_route.with_state(index));
+    Router::new().fallback_service(files).layer(middleware::from_fn(headers))
+}
+
+/// A path that matched no file: `index.html` for page routes, 404 for anything that looks like a file.
+async fn page_route(State(index): State<Arc<PathBuf>>, request: Request) -> Response {
+    let last = request.uri().path().rsplit('/').next().unwrap_or_default();
+    if last.contains('.') || !matches!(*request.method(), Method::GET | Method::HEAD) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let index = ServeFile::new(index.as_path()).precompressed_br().precompressed_gzip();
+    match index.oneshot(request).await {
+        Ok(response) => response.map(Body::new),
+        Err(error) => {
+            tracing::error!(%error, "reading index.html failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// Whether a file name carries Trunk's content hash, e.g. `smtp-endpoint-web-0123456789abcdef_bg.wasm`.
+pub fn is_hashed_asset(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or_default();
+    let stem = name.split('.').next().unwrap_or_default();
+    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
+    stem.rsplit_once('-').is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+async fn headers(request: Request, next: Next) -> Response {
+    let hashed = is_hashed_asset(request.uri().path());
+    let mut response = next.run(request).await;
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let cache = if hashed && response.status().is_success() && !is_html { IMMUTABLE } else { REVALIDATE };
+    let set = [
+        (header::CACHE_CONTROL, cache),
+        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
+        (HeaderName::from_static("cross-origin-resource-policy"), "same-origin"),
+        (HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+    ];
+    let headers = response.headers_mut();
+    for (name, value) in set {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::Request as HttpRequest;
+
+    fn check_hashed(path: &str, expected: bool) {
+        assert_eq!(is_hashed_asset(path), expected, "{path}");
+    }
+
+    #[test]
+    fn hashed_assets_are_recognised() {
+        check_hashed("/smtp-endpoint-web-0123456789abcdef_bg.wasm", true);
+        check_hashed("/smtp-endpoint-web-0123456789abcdef.js", true);
+        check_hashed("/style-fedcba9876543210.css", true);
+        check_hashed("/init-0123456789abcdef.js", true);
+        check_hashed("/smtp-endpoint-web-0123456789abcdef_bg.wasm.br", true);
+        check_hashed("/index.html", false);
+        check_hashed("/", false);
+        check_hashed("/style.css", false);
+        check_hashed("/smtp-endpoint-web-0123456789abcdeg.js", false);
+    }
+
+    fn dist() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let write = |name: &str, data: &[u8]| std::fs::write(dir.path().join(name), data).expect("write");
+        write("index.html", b"<!DOCTYPE html><title>page</title>");
+        write("app-0123456789abcdef_bg.wasm", b"\0asm\x01\0\0\0");
+        write("app-0123456789abcdef_bg.wasm.br", b"brotli bytes");
+        write("app-0123456789abcdef.js", b"export {}");
+        dir
+    }
+
+    async fn get(router: &Router, path: &str, accept_encoding: Option<&str>) -> Response {
+        let mut request = HttpRequest::get(path);
+        if let Some(encoding) = accept_encoding {
+            request = request.header(header::ACCEPT_ENCODING, encoding);
+        }
+        router.clone().oneshot(request.body(Body::empty()).expect("request")).await.expect("response")
+    }
+
+    fn header_of<'a>(response: &'a Response, name: HeaderName) -> &'a str {
+        response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default()
+    }
+
+    #[tokio::test]
+    async fn serves_the_page_with_the_right_headers() {
+        let dir = dist();
+        let router = router(dir.path());
+
+        let index = get(&router, "/", None).await;
+        assert_eq!(index.status(), StatusCode::OK);
+        assert_eq!(header_of(&index, header::CACHE_CONTROL), REVALIDATE);
+        assert!(header_of(&index, header::CONTENT_SECURITY_POLICY).contains("'wasm-unsafe-eval'"));
+        assert!(!header_of(&index, header::CONTENT_SECURITY_POLICY).contains("unsafe-inline"));
+
+        let wasm = get(&router, "/app-0123456789abcdef_bg.wasm", Some("br, gzip")).await;
+        assert_eq!(wasm.status(), StatusCode::OK);
+        assert_eq!(header_of(&wasm, header::CONTENT_TYPE), "application/wasm");
+        assert_eq!(header_of(&wasm, header::CONTENT_ENCODING), "br");
+        assert_eq!(header_of(&wasm, header::CACHE_CONTROL), IMMUTABLE);
+
+        let plain = get(&router, "/app-0123456789abcdef_bg.wasm", None).await;
+        assert_eq!(header_of(&plain, header::CONTENT_ENCODING), "");
+
+        let js = get(&router, "/app-0123456789abcdef.js", None).await;
+        assert!(header_of(&js, header::CONTENT_TYPE).contains("javascript"));
+
+        let route = get(&router, "/settings/smtp", None).await;
+        assert_eq!(route.status(), StatusCode::OK);
+        assert!(header_of(&route, header::CONTENT_TYPE).starts_with("text/html"));
+        assert_eq!(header_of(&route, header::CACHE_CONTROL), REVALIDATE);
+
+        let missing = get(&router, "/missing-0123456789abcdef.js", None).await;
+        assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+        assert_eq!(header_of(&missing, header::CACHE_CONTROL), REVALIDATE);
+    }
+}

@@ -1,0 +1,265 @@
+//! The embedded SQLite store: one file in the data directory, WAL mode, one connection behind a mutex (SQLite
+//! writes one at a time anyway). Blocking calls run on Tokio's blocking pool.
+
+use super::{AdminRecord, EndpointRecord, EndpointUpdate, HistoryEntry, SessionRecord, Store, StoreError, migrations};
+use rusqlite::{Connection, OptionalExtension, params};
+use std::path::Path;
+use std::sync::{Arc, Mutex, RwLock};
+
+/// The SQLite store. Being the only writer of the endpoint row, it keeps the current row in memory, so reading
+/// the endpoint costs no query.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    conn: Arc<Mutex<Connection>>,
+    current: Arc<RwLock<Arc<EndpointRecord>>>,
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(error: rusqlite::Error) -> StoreError {
+        StoreError::Backend(error.to_string())
+    }
+}
+
+impl SqliteStore {
+    /// Opens (or creates) the database file and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        let mut conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+        let version = usize::try_from(version).unwrap_or(usize::MAX);
+        if version > migrations::latest() {
+            return Err(StoreError::Backend(format!(
+                "the database has schema version {version}, newer than this build knows ({}); use a newer build",
+                migrations::latest()
+            )));
+        }
+        migrations::run(&mut conn)?;
+        let current = read_endpoint(&conn)?;
+        Ok(SqliteStore { conn: Arc::new(Mutex::new(conn)), current: Arc::new(RwLock::new(Arc::new(current))) })
+    }
+
+    /// Runs `f` with the connection on the blocking pool.
+    async fn with_conn<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let conn = Arc::clone(&self.conn);
+        tokio::task::spawn_blocking(move || {
+            let mut conn = conn.lock().map_err(|_| StoreError::Backend("the connection lock is poisoned".into()))?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|error| StoreError::Backend(error.to_string()))?
+    }
+}
+
+fn read_endpoint(conn: &Connection) -> Result<EndpointRecord, StoreError> {
+    Ok(conn.query_row(
+        "SELECT uri, username, password_ciphertext, default_from_address, custom_ca_pem, configured, version,
+                updated_at, updated_by
+         FROM endpoint WHERE id = 'smtp'",
+        [],
+        |row| {
+            Ok(EndpointRecord {
+                uri: row.get(0)?,
+                username: row.get(1)?,
+                password_ciphertext: row.get(2)?,
+                default_from_address: row.get(3)?,
+                custom_ca_pem: row.get(4)?,
+                configured: row.get(5)?,
+                version: row.get(6)?,
+                updated_at: row.get(7)?,
+                updated_by: row.get(8)?,
+            })
+        },
+    )?)
+}
+
+#[async_trait::async_trait]
+impl Store for SqliteStore {
+    async fn endpoint(&self) -> Result<Arc<EndpointRecord>, StoreError> {
+        let current = self.current.read().map_err(|_| StoreError::Backend("the cache lock is poisoned".into()))?;
+        Ok(Arc::clone(&current))
+    }
+
+    async fn update_endpoint(
+        &self,
+        expected_version: i64,
+        update: EndpointUpdate,
+    ) -> Result<EndpointRecord, StoreError> {
+        let changes = serde_json::to_string(&update.changes).map_err(|e| StoreError::Backend(e.to_string()))?;
+        let current = Arc::clone(&self.current);
+        self.with_conn(move |conn| {
+            let tx = conn.transaction()?;
+            let updated = tx.execute(
+                "UPDATE endpoint SET uri = ?1, username = ?2, password_ciphertext = ?3, default_from_address = ?4,
+                        custom_ca_pem = ?5, configured = 1, version = version + 1, updated_at = ?6, updated_by = ?7
+                 WHERE id = 'smtp' AND version = ?8",
+                params![
+                    update.uri,
+                    update.username,
+                    update.password_ciphertext,
+                    update.default_from_address,
+                    update.custom_ca_pem,
+                    update.updated_at,
+                    update.updated_by,
+                    expected_version
+                ],
+            )?;
+            if updated == 0 {
+                return Err(StoreError::VersionConflict);
+            }
+            let record = read_endpoint(&tx)?;
+            tx.execute(
+                "INSERT INTO endpoint_history (version, changed_at, changed_by, changes) VALUES (?1, ?2, ?3, ?4)",
+                params![record.version, update.updated_at, update.updated_by, changes],
+            )?;
+            tx.commit()?;
+            // Still under the connection lock, so the cache follows the commits in order.
+            let mut cached = current.write().map_err(|_| StoreError::Backend("the cache lock is poisoned".into()))?;
+            *cached = Arc::new(record.clone());
+            Ok(record)
+        })
+        .await
+    }
+
+    async fn history(&self, limit: u32) -> Result<Vec<HistoryEntry>, StoreError> {
+        self.with_conn(move |conn| {
+            let mut statement = conn.prepare(
+                "SELECT version, changed_at, changed_by, changes FROM endpoint_history ORDER BY id DESC LIMIT ?1",
+            )?;
+            let rows = statement.query_map([limit], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, String>(3)?,
+                ))
+            })?;
+            let mut entries = Vec::new();
+            for row in rows {
+                let (version, changed_at, changed_by, changes) = row?;
+                let changes = serde_json::from_str(&changes).map_err(|e| StoreError::Backend(e.to_string()))?;
+                entries.push(HistoryEntry { version, changed_at, changed_by, changes });
+            }
+            Ok(entries)
+        })
+        .await
+    }
+
+    async fn admin_count(&self) -> Result<u64, StoreError> {
+        self.with_conn(|conn| {
+            let count: i64 = conn.query_row("SELECT count(*) FROM admin", [], |row| row.get(0))?;
+            Ok(u64::try_from(count).unwrap_or_default())
+        })
+        .await
+    }
+
+    async fn admin(&self, username: &str) -> Result<Option<AdminRecord>, StoreError> {
+        let username = username.to_owned();
+        self.with_conn(move |conn| {
+            Ok(conn
+                .query_row("SELECT username, password_hash FROM admin WHERE username = ?1", [username], |row| {
+                    Ok(AdminRecord { username: row.get(0)?, password_hash: row.get(1)? })
+                })
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn create_admin(&self, admin: AdminRecord) -> Result<(), StoreError> {
+        self.with_conn(move |conn| {
+            let tx = conn.transaction()?;
+            let exists: bool =
+                tx.query_row("SELECT count(*) > 0 FROM admin WHERE username = ?1", [&admin.username], |row| {
+                    row.get(0)
+                })?;
+            if exists {
+                return Err(StoreError::AdminExists(admin.username));
+            }
+            tx.execute(
+                "INSERT INTO admin (username, password_hash) VALUES (?1, ?2)",
+                params![admin.username, admin.password_hash],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn reset_admin_password(&self, admin: AdminRecord) -> Result<(), StoreError> {
+        self.with_conn(move |conn| {
+            let tx = conn.transaction()?;
+            let updated = tx.execute(
+                "UPDATE admin SET password_hash = ?2 WHERE username = ?1",
+                params![admin.username, admin.password_hash],
+            )?;
+            if updated == 0 {
+                return Err(StoreError::NoSuchAdmin(admin.username));
+            }
+            tx.execute("DELETE FROM session WHERE username = ?1", [&admin.username])?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn create_session(&self, token_hash: [u8; 32], session: SessionRecord) -> Result<(), StoreError> {
+        self.with_conn(move |conn| {
+            conn.execute(
+                "INSERT INTO session (token_hash, username, expires_at) VALUES (?1, ?2, ?3)",
+                params![token_hash.as_slice(), session.username, session.expires_at],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn session(&self, token_hash: [u8; 32]) -> Result<Option<SessionRecord>, StoreError> {
+        self.with_conn(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT username, expires_at FROM session WHERE token_hash = ?1",
+                    [token_hash.as_slice()],
+                    |row| Ok(SessionRecord { username: row.get(0)?, expires_at: row.get(1)? }),
+                )
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn delete_session(&self, token_hash: [u8; 32]) -> Result<(), StoreError> {
+        self.with_conn(move |conn| {
+            conn.execute("DELETE FROM session WHERE token_hash = ?1", [token_hash.as_slice()])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn delete_expired_sessions(&self, now: i64) -> Result<u64, StoreError> {
+        self.with_conn(move |conn| Ok(conn.execute("DELETE FROM session WHERE expires_at < ?1", [now])? as u64)).await
+    }
+
+    async fn meta(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let key = key.to_owned();
+        self.with_conn(move |conn| {
+            Ok(conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| row.get(0)).optional()?)
+        })
+        .await
+    }
+
+    async fn set_meta(&self, key: &str, value: Vec<u8>) -> Result<(), StoreError> {
+        let key = key.to_owned();
+        self.with_conn(move |conn| {
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+}

@@ -1,0 +1,147 @@
+//! The command line: `check` (with the core crate's golden table) and `admin`.
+
+use crate::helpers::{ServerProcess, binary, login_process};
+use serde_json::Value;
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn run(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(binary())
+        .args(args)
+        .env_remove("SMTP_ENDPOINT_MASTER_KEY")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut pipe = child.stdin.take().expect("stdin");
+    if let Some(text) = stdin {
+        pipe.write_all(text.as_bytes()).expect("write stdin");
+    }
+    drop(pipe);
+    child.wait_with_output().expect("output")
+}
+
+/// The arguments `check --json` needs for one golden input.
+fn check_args(input: &Value) -> (Vec<String>, Option<String>) {
+    let mut args = vec!["check".to_owned(), "--json".to_owned()];
+    for (field, flag) in [("uri", "--uri"), ("username", "--username"), ("default_from_address", "--from")] {
+        if let Some(value) = input.get(field).and_then(Value::as_str) {
+            args.push(format!("{flag}={value}"));
+        }
+    }
+    if input.get("password_set").and_then(Value::as_bool) == Some(true) {
+        args.push("--password-set".to_owned());
+    }
+    if let Some(locale) = input.get("locale").and_then(Value::as_str) {
+        args.push(format!("--locale={locale}"));
+    }
+    let password = input.get("password").and_then(Value::as_str).map(str::to_owned);
+    if password.is_some() {
+        args.push("--password-stdin".to_owned());
+    }
+    (args, password)
+}
+
+/// `check --json` prints exactly the core crate's report for every row of the golden table that the JavaScript
+/// API is tested against too.
+#[test]
+fn check_json_matches_the_golden_table() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/smtp-endpoint/tests/golden/check.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("the golden table {}: {e}", path.display()));
+    let rows: Vec<Value> = serde_json::from_str(&text).expect("golden JSON");
+    assert!(!rows.is_empty());
+    for row in &rows {
+        let (args, password) = check_args(&row["input"]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let output = run(&args, password.as_deref());
+        let printed: Value = serde_json::from_slice(&output.stdout)
+            .unwrap_or_else(|_| panic!("not JSON for {}: {}", row["input"], String::from_utf8_lossy(&output.stdout)));
+        assert_eq!(printed, row["report"], "input {}", row["input"]);
+        let valid = row["report"]["valid"].as_bool().expect("valid");
+        assert_eq!(output.status.code(), Some(if valid { 0 } else { 1 }), "exit code for {}", row["input"]);
+    }
+}
+
+#[test]
+fn check_prints_the_core_report_and_exits_by_validity() {
+    let rows = [
+        (r#"{"uri": "smtps://mail.example.com", "default_from_address": "app@example.com"}"#, 0),
+        (r#"{"uri": "mail.example.com", "default_from_address": "app@example.com", "locale": "de"}"#, 1),
+        (
+            r#"{"uri": "smtp://mail.example.com", "username": "u", "password": "pw with spaces ", "default_from_address": "a@b.example"}"#,
+            0,
+        ),
+        (
+            r#"{"uri": "smtp://mail.example.com", "username": "u", "password_set": true, "default_from_address": "a@b.example"}"#,
+            0,
+        ),
+        (r#"{"uri": "smtp://mail.example.com", "username": "u", "default_from_address": "a@b.example"}"#, 1),
+    ];
+    for (input, code) in rows {
+        let input: Value = serde_json::from_str(input).expect("input");
+        let (args, password) = check_args(&input);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let output = run(&args, password.as_deref().map(|p| format!("{p}\n")).as_deref());
+        let printed: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+        let expected = smtp_endpoint::validate(&serde_json::from_value(input.clone()).expect("EndpointInput"));
+        assert_eq!(printed, serde_json::to_value(&expected).expect("json"), "{input}");
+        assert_eq!(output.status.code(), Some(code), "{input}");
+    }
+    let output = run(&["check", "--uri", "mail.example.com", "--from", "app@example.com"], None);
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("uri.missing_scheme") && text.contains("smtp://mail.example.com"), "{text}");
+}
+
+#[tokio::test]
+async fn admin_create_and_reset_password() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data_dir = dir.path().join("data");
+    let data = data_dir.to_str().expect("utf-8 path");
+
+    let output =
+        run(&["admin", "create", "--username", "ops", "--password-stdin", "--data-dir", data], Some("short\n"));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("at least 12 characters"));
+    let output = run(
+        &["admin", "create", "--username", "ops", "--password-stdin", "--data-dir", data],
+        Some("first ops password\n"),
+    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = run(
+        &["admin", "create", "--username", "ops", "--password-stdin", "--data-dir", data],
+        Some("first ops password\n"),
+    );
+    assert!(String::from_utf8_lossy(&output.stderr).contains("already exists"));
+
+    // An admin exists, so the first start creates none.
+    let server = ServerProcess::start(&data_dir, &[]).expect("server");
+    assert_eq!(server.first_admin_password, None);
+    let client = login_process(&server, "ops", "first ops password").await;
+    let session = client.get(server.url("/api/session")).send().await.expect("session");
+    assert_eq!(session.status(), 200);
+
+    let output = run(
+        &["admin", "reset-password", "--username", "ops", "--password-stdin", "--data-dir", data],
+        Some("second ops password\n"),
+    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    // The old session ends (within the server's few seconds of session caching).
+    let mut ended = false;
+    for _ in 0..40 {
+        if client.get(server.url("/api/session")).send().await.expect("session").status() == 401 {
+            ended = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    assert!(ended, "reset-password ends the admin's sessions");
+    login_process(&server, "ops", "second ops password").await;
+
+    let output = run(
+        &["admin", "reset-password", "--username", "nobody", "--password-stdin", "--data-dir", data],
+        Some("some long password\n"),
+    );
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no admin named"));
+}

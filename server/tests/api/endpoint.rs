@@ -1,0 +1,275 @@
+use crate::helpers::{endpoint_body, spawn_app};
+use serde_json::{Value, json};
+use smtp_endpoint::{EndpointInput, Locale, Problem, validate};
+
+const URI: &str = "smtp://mail.example.com:587";
+
+#[tokio::test]
+async fn the_endpoint_exists_unconfigured_at_first() {
+    let app = spawn_app().await;
+    app.login().await;
+    let response = app.get_endpoint().await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["etag"], "\"1\"");
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["configured"], false);
+    assert_eq!(body["password_set"], false);
+    assert_eq!(body["version"], 1);
+    assert_eq!(body["uri"], "");
+}
+
+#[tokio::test]
+async fn save_needs_the_current_version() {
+    let app = spawn_app().await;
+    app.login().await;
+    let body = endpoint_body(URI, Some("user"), Some("secret one"));
+
+    let response = app.put_endpoint(None, &body).await;
+    assert_eq!(response.status(), 428);
+    assert_eq!(response.json::<Value>().await.expect("json")["error"]["code"], "endpoint.if_match_required");
+    assert_eq!(app.put_endpoint(Some("*"), &body).await.status(), 428);
+    let response = app.put_endpoint(Some("\"7\""), &body).await;
+    assert_eq!(response.status(), 412);
+    assert_eq!(response.json::<Value>().await.expect("json")["error"]["code"], "endpoint.version_conflict");
+
+    let response = app.put_endpoint(Some("\"1\""), &body).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["etag"], "\"2\"");
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let saved: Value = response.json().await.expect("json");
+    assert_eq!(saved["configured"], true);
+    assert_eq!(saved["version"], 2);
+    assert_eq!(saved["password_set"], true);
+    assert_eq!(saved["updated_by"], "admin");
+    assert!(saved.get("password").is_none());
+
+    let read: Value = app.get_endpoint().await.json().await.expect("json");
+    assert_eq!(read, saved);
+    assert_eq!(read["uri"], URI);
+    assert_eq!(read["username"], "user");
+    assert_eq!(read["default_from_address"], "App <app@example.com>");
+
+    // The version the first save consumed is stale now.
+    assert_eq!(app.put_endpoint(Some("\"1\""), &body).await.status(), 412);
+}
+
+#[tokio::test]
+async fn two_saves_with_the_same_version_exactly_one_wins() {
+    let app = spawn_app().await;
+    app.login().await;
+    for round in 0..5 {
+        let etag = app.etag().await;
+        let a = endpoint_body(&format!("smtp://a{round}.example.com:587"), None, None);
+        let b = endpoint_body(&format!("smtp://b{round}.example.com:587"), None, None);
+        let (first, second) = tokio::join!(app.put_endpoint(Some(&etag), &a), app.put_endpoint(Some(&etag), &b));
+        let mut statuses = [first.status().as_u16(), second.status().as_u16()];
+        statuses.sort_unstable();
+        assert_eq!(statuses, [200, 412], "round {round}");
+    }
+    let history: Vec<Value> = app.history().await.json().await.expect("json");
+    assert_eq!(history.len(), 5);
+}
+
+#[tokio::test]
+async fn invalid_endpoints_get_the_core_report_unchanged() {
+    let app = spawn_app().await;
+    app.login().await;
+    let body = json!({ "uri": "mail.example.com:465", "username": "user", "default_from_address": "nope" });
+    let response = app.save(&body).await;
+    assert_eq!(response.status(), 422);
+    let report: Value = response.json().await.expect("json");
+    let expected = validate(&EndpointInput {
+        uri: Some("mail.example.com:465".into()),
+        username: Some("user".into()),
+        default_from_address: Some("nope".into()),
+        ..EndpointInput::default()
+    });
+    assert_eq!(report, serde_json::to_value(&expected).expect("json"));
+    assert_eq!(report["valid"], false);
+
+    // The same through /validate (200: a verdict, not a failure).
+    let response = app.validate(&body).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.json::<Value>().await.expect("json"), serde_json::to_value(&expected).expect("json"));
+
+    // Nothing was stored.
+    let read: Value = app.get_endpoint().await.json().await.expect("json");
+    assert_eq!(read["version"], 1);
+}
+
+#[tokio::test]
+async fn messages_follow_accept_language_and_the_body_locale() {
+    let app = spawn_app().await;
+    app.login().await;
+    let body = json!({ "uri": "mail.example.com", "default_from_address": "app@example.com" });
+    let german = validate(&EndpointInput {
+        uri: Some("mail.example.com".into()),
+        default_from_address: Some("app@example.com".into()),
+        locale: Locale::De,
+        ..EndpointInput::default()
+    });
+    let response = app
+        .client
+        .post(app.url("/api/endpoints/smtp/validate"))
+        .header("accept-language", "de-DE,de;q=0.9,en;q=0.5")
+        .json(&body)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.json::<Value>().await.expect("json"), serde_json::to_value(&german).expect("json"));
+
+    let mut with_locale = body.clone();
+    with_locale["locale"] = json!("de");
+    let report: Value = app.validate(&with_locale).await.json().await.expect("json");
+    assert_eq!(report, serde_json::to_value(&german).expect("json"));
+}
+
+async fn reentry_code(response: reqwest::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    (status, response.json().await.expect("json"))
+}
+
+#[tokio::test]
+async fn a_stored_password_never_follows_the_endpoint_elsewhere() {
+    let app = spawn_app().await;
+    app.login().await;
+    assert_eq!(app.save(&endpoint_body(URI, Some("user"), Some("stored secret"))).await.status(), 200);
+
+    let message = Problem::PasswordReentryRequired.message(Locale::En);
+    for (uri, username) in [
+        ("smtp://other.example.com:587", "user"),
+        ("smtp://mail.example.com:2525", "user"),
+        ("smtps://mail.example.com:587", "user"),
+        ("smtp://mail.example.com:587?tls=required", "user"),
+        (URI, "someone-else"),
+    ] {
+        let body = endpoint_body(uri, Some(username), None);
+        let (status, report) = reentry_code(app.save(&body).await).await;
+        assert_eq!(status, 422, "{uri} {username}");
+        let issue = report["errors"]
+            .as_array()
+            .and_then(|errors| errors.iter().find(|e| e["code"] == "password.reentry_required"))
+            .unwrap_or_else(|| panic!("no re-entry error for {uri} {username}: {report}"));
+        assert_eq!(issue["field"], "password");
+        assert_eq!(issue["message"], message.as_str());
+        // The page's pre-check says the same.
+        let verdict: Value = app.validate(&body).await.json().await.expect("json");
+        assert_eq!(verdict, report);
+    }
+
+    // Unchanged connection (other spelling, new from address): the stored password is kept.
+    let body = json!({ "uri": "SMTP://Mail.Example.COM:587", "username": "user", "default_from_address": "other@example.com" });
+    assert_eq!(app.save(&body).await.status(), 200);
+    // With the password typed again, the move is fine.
+    let response = app.save(&endpoint_body("smtp://other.example.com:587", Some("user"), Some("stored secret"))).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.json::<Value>().await.expect("json")["uri"], "smtp://other.example.com:587");
+}
+
+#[tokio::test]
+async fn password_keep_remove_replace() {
+    let app = spawn_app().await;
+    app.login().await;
+    let saved = |response: reqwest::Response| async move {
+        assert_eq!(response.status(), 200);
+        response.json::<Value>().await.expect("json")
+    };
+    let set = saved(app.save(&endpoint_body(URI, Some("user"), Some("first secret"))).await).await;
+    assert_eq!(set["password_set"], true);
+    let kept =
+        saved(app.save(&json!({ "uri": URI, "username": "user", "default_from_address": "x@example.com" })).await)
+            .await;
+    assert_eq!(kept["password_set"], true);
+    let replaced = saved(app.save(&endpoint_body(URI, Some("user"), Some("second secret"))).await).await;
+    assert_eq!(replaced["password_set"], true);
+    // Removing the password while a username is set is refused by the core rules (a login needs both) …
+    let response = app.save(&endpoint_body(URI, Some("user"), Some(""))).await;
+    assert_eq!(response.status(), 422);
+    let report: Value = response.json().await.expect("json");
+    assert!(report["errors"].as_array().expect("errors").iter().any(|e| e["code"] == "password.required"));
+    // … and fine without one.
+    let removed = saved(app.save(&endpoint_body(URI, None, Some(""))).await).await;
+    assert_eq!(removed["password_set"], false);
+    assert_eq!(removed["username"], Value::Null);
+
+    // The history says what happened to the password, never what it is.
+    let history: Vec<Value> = app.history().await.json().await.expect("json");
+    let password_changes: Vec<&str> = history
+        .iter()
+        .rev()
+        .map(|entry| {
+            entry["changes"]
+                .as_array()
+                .expect("changes")
+                .iter()
+                .find(|c| c["field"] == "password")
+                .map_or("-", |c| c["change"].as_str().expect("kind"))
+        })
+        .collect();
+    assert_eq!(password_changes, ["set", "-", "changed", "removed"]);
+    for entry in &history {
+        for change in entry["changes"].as_array().expect("changes") {
+            if change["field"] == "password" {
+                assert!(change.get("old").is_none() && change.get("new").is_none(), "{change}");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn history_records_who_changed_what() {
+    let app = spawn_app().await;
+    app.login().await;
+    assert_eq!(app.save(&endpoint_body(URI, None, None)).await.status(), 200);
+    assert_eq!(app.save(&endpoint_body("smtps://mail.example.com", None, None)).await.status(), 200);
+    let history: Vec<Value> = app.history().await.json().await.expect("json");
+    assert_eq!(history.len(), 2);
+    let newest = &history[0];
+    assert_eq!(newest["version"], 3);
+    assert_eq!(newest["changed_by"], "admin");
+    assert_eq!(
+        newest["changes"],
+        json!([{ "field": "uri", "change": "changed", "old": URI, "new": "smtps://mail.example.com" }])
+    );
+    let first = &history[1];
+    assert_eq!(first["version"], 2);
+    let fields: Vec<&str> =
+        first["changes"].as_array().expect("changes").iter().map(|c| c["field"].as_str().expect("field")).collect();
+    assert_eq!(fields, ["uri", "default_from_address"]);
+}
+
+fn test_ca_pem() -> String {
+    let key = rcgen::KeyPair::generate().expect("key");
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    params.distinguished_name.push(rcgen::DnType::CommonName, "Test relay CA");
+    params.self_signed(&key).expect("certificate").pem()
+}
+
+#[tokio::test]
+async fn custom_ca_is_stored_returned_and_judged() {
+    let app = spawn_app().await;
+    app.login().await;
+    let pem = test_ca_pem();
+    let mut body = endpoint_body(URI, None, None);
+    body["custom_ca_pem"] = json!(pem);
+    let response = app.save(&body).await;
+    assert_eq!(response.status(), 200);
+    let saved: Value = response.json().await.expect("json");
+    assert_eq!(saved["custom_ca_pem"].as_str().map(str::trim), Some(pem.trim()));
+    let read: Value = app.get_endpoint().await.json().await.expect("json");
+    assert_eq!(read["custom_ca_pem"], saved["custom_ca_pem"]);
+    let history: Vec<Value> = app.history().await.json().await.expect("json");
+    assert!(history[0]["changes"].as_array().expect("changes").iter().any(|c| c["field"] == "custom_ca_pem"));
+
+    body["custom_ca_pem"] = json!("not a certificate");
+    let response = app.save(&body).await;
+    assert_eq!(response.status(), 422);
+    let error: Value = response.json().await.expect("json");
+    assert!(error["error"]["code"].as_str().is_some_and(|code| code.starts_with("custom_ca.")), "{error}");
+
+    // Leaving it out removes it (PUT replaces the endpoint; only the password is kept when absent).
+    let response = app.save(&endpoint_body(URI, None, None)).await;
+    assert_eq!(response.json::<Value>().await.expect("json")["custom_ca_pem"], Value::Null);
+}

@@ -1,0 +1,216 @@
+//! `spawn_app()` (the app on port 0 with its own temp data dir) and `TestApp`, one method per route; plus
+//! `ServerProcess` for the real binary.
+
+#![allow(dead_code)]
+
+use reqwest::{Client, Response};
+use secrecy::SecretString;
+use serde_json::{Value, json};
+use smtp_endpoint_server::{AppState, Config, app, auth};
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use tempfile::TempDir;
+
+pub const ADMIN: &str = "admin";
+pub const ADMIN_PASSWORD: &str = "a long test admin password";
+
+pub struct TestApp {
+    pub address: String,
+    /// Keeps cookies, like a browser.
+    pub client: Client,
+    pub state: AppState,
+    pub data_dir: TempDir,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// `spawn_app` with a tweak to the configuration.
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let mut config = Config::new(data_dir.path());
+    configure(&mut config);
+    let state = AppState::open(config).await.expect("open state");
+    auth::create_admin(&state, ADMIN, &SecretString::from(ADMIN_PASSWORD)).await.expect("create admin");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    let service = app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, service).await });
+    TestApp { address: format!("http://127.0.0.1:{port}"), client: cookie_client(), state, data_dir }
+}
+
+pub fn cookie_client() -> Client {
+    Client::builder().cookie_store(true).build().expect("client")
+}
+
+/// A valid endpoint body with the given password.
+pub fn endpoint_body(uri: &str, username: Option<&str>, password: Option<&str>) -> Value {
+    let mut body = json!({ "uri": uri, "default_from_address": "App <app@example.com>" });
+    if let Some(username) = username {
+        body["username"] = json!(username);
+    }
+    if let Some(password) = password {
+        body["password"] = json!(password);
+    }
+    body
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn login_as(&self, username: &str, password: &str) -> Response {
+        self.client
+            .post(self.url("/api/session"))
+            .json(&json!({ "username": username, "password": password }))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Logs in as the test admin and asserts it worked.
+    pub async fn login(&self) {
+        let response = self.login_as(ADMIN, ADMIN_PASSWORD).await;
+        assert_eq!(response.status(), 200, "login failed");
+    }
+
+    pub async fn get_session(&self) -> Response {
+        self.client.get(self.url("/api/session")).send().await.expect("request")
+    }
+
+    pub async fn logout(&self) -> Response {
+        self.client.delete(self.url("/api/session")).send().await.expect("request")
+    }
+
+    pub async fn get_endpoint(&self) -> Response {
+        self.client.get(self.url("/api/endpoints/smtp")).send().await.expect("request")
+    }
+
+    /// The current ETag.
+    pub async fn etag(&self) -> String {
+        let response = self.get_endpoint().await;
+        assert_eq!(response.status(), 200);
+        response.headers()["etag"].to_str().expect("etag").to_owned()
+    }
+
+    pub async fn put_endpoint(&self, if_match: Option<&str>, body: &Value) -> Response {
+        let mut request = self.client.put(self.url("/api/endpoints/smtp")).json(body);
+        if let Some(if_match) = if_match {
+            request = request.header("if-match", if_match);
+        }
+        request.send().await.expect("request")
+    }
+
+    /// PUT with the current ETag.
+    pub async fn save(&self, body: &Value) -> Response {
+        let etag = self.etag().await;
+        self.put_endpoint(Some(&etag), body).await
+    }
+
+    pub async fn validate(&self, body: &Value) -> Response {
+        self.client.post(self.url("/api/endpoints/smtp/validate")).json(body).send().await.expect("request")
+    }
+
+    pub async fn history(&self) -> Response {
+        self.client.get(self.url("/api/endpoints/smtp/history")).send().await.expect("request")
+    }
+
+    pub async fn healthz(&self) -> Response {
+        self.client.get(self.url("/healthz")).send().await.expect("request")
+    }
+
+    pub async fn openapi(&self) -> Value {
+        let response = self.client.get(self.url("/api/openapi.json")).send().await.expect("request");
+        assert_eq!(response.status(), 200);
+        response.json().await.expect("json")
+    }
+}
+
+pub fn binary() -> &'static str {
+    env!("CARGO_BIN_EXE_smtp-endpoint-server")
+}
+
+/// The real binary, serving on a free port. Its stdout is parsed for the address and the first admin's
+/// password; its log (stderr) goes to a file. Killed when dropped.
+pub struct ServerProcess {
+    pub child: Child,
+    pub address: String,
+    pub first_admin_password: Option<String>,
+    pub log_file: PathBuf,
+}
+
+impl ServerProcess {
+    pub fn start(data_dir: &Path, envs: &[(&str, &str)]) -> Result<ServerProcess, String> {
+        let log_file = data_dir.with_extension(format!("log-{}", rand_suffix()));
+        let log = std::fs::File::create(&log_file).map_err(|e| e.to_string())?;
+        let mut command = Command::new(binary());
+        command
+            .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir)
+            .env_remove("SMTP_ENDPOINT_MASTER_KEY")
+            .env("SMTP_ENDPOINT_LOG", "trace")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(log);
+        for (key, value) in envs {
+            command.env(key, value);
+        }
+        let mut child = command.spawn().map_err(|e| e.to_string())?;
+        let stdout = child.stdout.take().ok_or("no stdout")?;
+        let mut first_admin_password = None;
+        for line in BufReader::new(stdout).lines() {
+            let line = line.map_err(|e| e.to_string())?;
+            if let Some(password) = line.trim().strip_prefix("password: ") {
+                first_admin_password = Some(password.to_owned());
+            }
+            if let Some(address) = line.strip_prefix("Listening on ") {
+                return Ok(ServerProcess { child, address: address.trim().to_owned(), first_admin_password, log_file });
+            }
+        }
+        let status = child.wait().map_err(|e| e.to_string())?;
+        let log = std::fs::read_to_string(&log_file).unwrap_or_default();
+        Err(format!("the server exited ({status}) before listening:\n{log}"))
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log_file).unwrap_or_default()
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn rand_suffix() -> String {
+    format!("{}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos())
+}
+
+/// Logs into a server process with a fresh cookie client.
+pub async fn login_process(server: &ServerProcess, username: &str, password: &str) -> Client {
+    let client = cookie_client();
+    let response = client
+        .post(server.url("/api/session"))
+        .json(&json!({ "username": username, "password": password }))
+        .timeout(Duration::from_secs(30))
+        .send()
+        .await
+        .expect("login request");
+    assert_eq!(response.status(), 200, "login to the process failed");
+    client
+}

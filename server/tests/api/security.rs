@@ -1,0 +1,149 @@
+use crate::helpers::{ADMIN, ADMIN_PASSWORD, endpoint_body, spawn_app};
+use serde_json::{Value, json};
+
+async fn error_code(response: reqwest::Response) -> (u16, String) {
+    let status = response.status().as_u16();
+    let body: Value = response.json().await.expect("the app's JSON error shape");
+    (status, body["error"]["code"].as_str().unwrap_or_default().to_owned())
+}
+
+#[tokio::test]
+async fn cross_origin_state_changes_are_refused() {
+    let app = spawn_app().await;
+    app.login().await;
+    let etag = app.etag().await;
+    let body = endpoint_body("smtp://mail.example.com", None, None);
+
+    let cross_site = [
+        ("origin", "https://evil.example"),
+        ("origin", "null"),
+        ("sec-fetch-site", "cross-site"),
+        ("sec-fetch-site", "same-site"),
+    ];
+    for (name, value) in cross_site {
+        let response = app
+            .client
+            .put(app.url("/api/endpoints/smtp"))
+            .header("if-match", &etag)
+            .header(name, value)
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(error_code(response).await, (403, "request.cross_origin".to_owned()), "{name}: {value}");
+        let response = app
+            .client
+            .post(app.url("/api/session"))
+            .header(name, value)
+            .json(&json!({}))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 403, "login with {name}: {value}");
+        let response = app.client.delete(app.url("/api/session")).header(name, value).send().await.expect("request");
+        assert_eq!(response.status(), 403, "logout with {name}: {value}");
+    }
+    assert_eq!(app.get_endpoint().await.json::<Value>().await.expect("json")["version"], 1, "nothing changed");
+
+    // The page itself (same origin) is fine.
+    let origin = app.address.clone();
+    let response = app
+        .client
+        .put(app.url("/api/endpoints/smtp"))
+        .header("if-match", &etag)
+        .header("origin", origin)
+        .header("sec-fetch-site", "same-origin")
+        .json(&body)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 200);
+}
+
+#[tokio::test]
+async fn state_changes_must_be_json() {
+    let app = spawn_app().await;
+    // A cross-site HTML form can only send these types.
+    for content_type in ["application/x-www-form-urlencoded", "text/plain", "multipart/form-data; boundary=x"] {
+        let response = app
+            .client
+            .post(app.url("/api/session"))
+            .header("content-type", content_type)
+            .body(format!("username={ADMIN}&password={ADMIN_PASSWORD}"))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(error_code(response).await, (415, "request.json_required".to_owned()), "{content_type}");
+    }
+    let response = app.client.post(app.url("/api/session")).body("{}").send().await.expect("request");
+    assert_eq!(response.status(), 415, "no content type at all");
+}
+
+#[tokio::test]
+async fn malformed_bodies_get_the_apps_error_shape() {
+    let app = spawn_app().await;
+    app.login().await;
+    let etag = app.etag().await;
+    let bodies = [
+        "{not json",
+        "[]",
+        r#"{"uri": 5}"#,
+        r#"{"uri": "smtp://x", "unknown_field": true}"#,
+        r#"{"password": 12345678}"#,
+        "",
+    ];
+    for body in bodies {
+        let response = app
+            .client
+            .put(app.url("/api/endpoints/smtp"))
+            .header("if-match", &etag)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.headers()["cache-control"], "no-store");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("text");
+        let parsed: Value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON for {body:?}: {text}"));
+        assert!(status == 400 || status == 422, "{body:?} gave {status}");
+        assert_eq!(parsed["error"]["code"], "request.malformed", "{body:?}: {text}");
+        assert!(!text.contains("12345678"), "the error repeats a value: {text}");
+    }
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused() {
+    let app = spawn_app().await;
+    app.login().await;
+    let etag = app.etag().await;
+    let huge = json!({ "uri": "smtp://mail.example.com", "custom_ca_pem": "A".repeat(200 * 1024) });
+    let response = app.put_endpoint(Some(&etag), &huge).await;
+    assert_eq!(error_code(response).await, (413, "request.too_large".to_owned()));
+    let response = app
+        .client
+        .post(app.url("/api/session"))
+        .json(&json!({ "username": "x".repeat(100_000), "password": "y" }))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 413);
+}
+
+#[tokio::test]
+async fn api_responses_are_not_cached_and_unknown_routes_are_json() {
+    let app = spawn_app().await;
+    for response in [
+        app.get_endpoint().await,
+        app.healthz().await,
+        app.client.get(app.url("/api/nope")).send().await.expect("request"),
+    ] {
+        assert_eq!(response.headers()["cache-control"], "no-store", "{}", response.url());
+        assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    }
+    let response = app.client.get(app.url("/api/nope")).send().await.expect("request");
+    assert_eq!(error_code(response).await, (404, "not_found".to_owned()));
+    let response = app.client.patch(app.url("/api/endpoints/smtp")).json(&json!({})).send().await.expect("request");
+    assert!(matches!(response.status().as_u16(), 401 | 405), "{}", response.status());
+    assert_eq!(app.healthz().await.json::<Value>().await.expect("json"), json!({ "status": "ok" }));
+}

@@ -1,0 +1,118 @@
+use crate::helpers::{ADMIN, ADMIN_PASSWORD, cookie_client, spawn_app, spawn_app_with};
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn login_sets_a_strict_http_only_cookie_and_logout_ends_the_session() {
+    let app = spawn_app().await;
+    assert_eq!(app.get_session().await.status(), 401);
+
+    let response = app.login_as(ADMIN, ADMIN_PASSWORD).await;
+    assert_eq!(response.status(), 200);
+    let cookie = response.headers()["set-cookie"].to_str().expect("cookie").to_owned();
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Strict"), "{cookie}");
+    assert!(!cookie.contains("Secure"), "plain http must not mark the cookie Secure: {cookie}");
+    assert!(cookie.contains("Max-Age="), "{cookie}");
+
+    let session: Value = app.get_session().await.json().await.expect("json");
+    assert_eq!(session["username"], ADMIN);
+    assert!(session["expires_at"].as_str().is_some_and(|at| at.ends_with('Z')));
+
+    // Replaying the cookie after logout must not work: the session ended on the server.
+    let token = cookie.split(';').next().expect("pair").to_owned();
+    assert_eq!(app.logout().await.status(), 204);
+    assert_eq!(app.get_session().await.status(), 401);
+    let replay = reqwest::Client::new()
+        .get(app.url("/api/endpoints/smtp"))
+        .header("cookie", token)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(replay.status(), 401);
+}
+
+#[tokio::test]
+async fn cookie_is_secure_behind_tls() {
+    let app = spawn_app_with(|config| config.public_origin = Some("https://settings.example.com".into())).await;
+    let response = app.login_as(ADMIN, ADMIN_PASSWORD).await;
+    let cookie = response.headers()["set-cookie"].to_str().expect("cookie").to_owned();
+    assert!(cookie.contains("; Secure"), "{cookie}");
+
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .post(app.url("/api/session"))
+        .header("x-forwarded-proto", "https")
+        .json(&json!({ "username": ADMIN, "password": ADMIN_PASSWORD }))
+        .send()
+        .await
+        .expect("request");
+    assert!(response.headers()["set-cookie"].to_str().expect("cookie").contains("; Secure"));
+}
+
+#[tokio::test]
+async fn wrong_credentials_are_refused_alike() {
+    let app = spawn_app().await;
+    for (username, password) in [(ADMIN, "wrong password"), ("nobody", ADMIN_PASSWORD)] {
+        let response = app.login_as(username, password).await;
+        assert_eq!(response.status(), 401);
+        assert!(response.headers().get("set-cookie").is_none());
+        let body: Value = response.json().await.expect("json");
+        assert_eq!(body["error"]["code"], "session.invalid_credentials");
+    }
+}
+
+#[tokio::test]
+async fn repeated_failed_logins_are_throttled() {
+    let app = spawn_app().await;
+    let mut statuses = Vec::new();
+    for _ in 0..7 {
+        statuses.push(app.login_as(ADMIN, "wrong password").await.status().as_u16());
+    }
+    assert_eq!(&statuses[..5], &[401; 5]);
+    assert!(statuses[5..].contains(&429), "{statuses:?}");
+    // While locked, even the right password is not tried.
+    let response = app.login_as(ADMIN, ADMIN_PASSWORD).await;
+    assert_eq!(response.status(), 429);
+    assert!(response.headers().get("retry-after").is_some());
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "session.throttled");
+}
+
+/// Every route in the OpenAPI document answers 401 without a session, except the few public ones — so a new
+/// route cannot be forgotten.
+#[tokio::test]
+async fn every_route_needs_a_session() {
+    let app = spawn_app().await;
+    let doc = app.openapi().await;
+    let public = [("post", "/api/session"), ("get", "/api/openapi.json"), ("get", "/healthz")];
+    let anonymous = cookie_client();
+    let mut checked = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for method in ["get", "put", "post", "delete", "patch"] {
+            if item.get(method).is_none() {
+                continue;
+            }
+            let url = app.url(&path.replace(['{', '}'], ""));
+            let request = anonymous.request(method.to_uppercase().parse().expect("method"), &url);
+            let request = if matches!(method, "post" | "put" | "patch") { request.json(&json!({})) } else { request };
+            let status = request.send().await.expect("request").status().as_u16();
+            if public.contains(&(method, path.as_str())) {
+                assert_ne!(status, 401, "{method} {path} must be public");
+            } else {
+                assert_eq!(status, 401, "{method} {path} without a session");
+                checked.push(format!("{method} {path}"));
+            }
+        }
+    }
+    for route in [
+        "get /api/session",
+        "delete /api/session",
+        "get /api/endpoints/smtp",
+        "put /api/endpoints/smtp",
+        "post /api/endpoints/smtp/validate",
+        "get /api/endpoints/smtp/history",
+    ] {
+        assert!(checked.iter().any(|c| c == route), "{route} is missing from the OpenAPI document");
+    }
+}

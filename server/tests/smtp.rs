@@ -1,0 +1,449 @@
+//! The SMTP engine against real SMTP servers (aiosmtpd, started per test by `smtp_peers/peer.py`) with a test
+//! PKI made per run. Every case asserts the diagnosis code and whether the mail arrived, and that no report and
+//! no log line contains the password.
+
+mod smtp_peers;
+
+use smtp_endpoint::{DiagnosisCode, FromAddress, Host, Locale, Step, TlsMode};
+use smtp_endpoint_server::smtp::{
+    ProbeOptions, ProbeReport, SendReport, SmtpTarget, StepStatus, TestEmail, Timeouts, probe, send_test,
+};
+use smtp_peers::{Peer, Pki, ServerCert, header};
+use std::io::Write;
+use std::sync::{Mutex, Once};
+use std::time::{Duration, Instant};
+
+const HOST: &str = "mail.example.test";
+const FROM: &str = "Example App <app@example.test>";
+const TO: &str = "ops@example.net";
+const USER: &str = "app-user";
+const STEP_TIMEOUT: Duration = Duration::from_secs(2);
+const SUBJECT: &str = "[Test] SMTP endpoint test message";
+
+static LOGS: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+static LOGGING: Once = Once::new();
+
+struct LogWriter;
+
+impl Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        LOGS.lock().unwrap_or_else(|p| p.into_inner()).extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Captures every log line of every level, so each test can check its password never reached the log.
+fn capture_logs() {
+    LOGGING.call_once(|| {
+        let _ = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(|| LogWriter)
+            .with_ansi(false)
+            .try_init();
+    });
+}
+
+/// A unique password per test: a canary to search for.
+fn canary(name: &str) -> String {
+    format!("Canary-{name}-{:x}", rand_suffix())
+}
+
+fn rand_suffix() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(7)
+}
+
+struct Case {
+    target: SmtpTarget,
+    options: ProbeOptions,
+}
+
+fn case(peer_port: u16, tls: TlsMode, login: Option<(&str, &str)>, custom_ca: Option<&str>) -> Case {
+    capture_logs();
+    let target = SmtpTarget {
+        host: Host::parse(HOST).expect("host"),
+        port: peer_port,
+        tls,
+        username: login.map(|(user, _)| user.to_owned()),
+        password: login.map(|(_, password)| password.to_owned().into()),
+        from: FromAddress::parse(FROM).expect("from"),
+        custom_ca: custom_ca
+            .map(|pem| smtp_endpoint_server::smtp::custom_ca::parse(pem).expect("custom CA"))
+            .unwrap_or_default(),
+    };
+    let options = ProbeOptions {
+        recipient: Some(TO.parse().expect("recipient")),
+        timeouts: Timeouts::uniform(STEP_TIMEOUT),
+        locale: Locale::En,
+        connect_to: Some(vec![std::net::SocketAddr::from(([127, 0, 0, 1], peer_port))]),
+        hello_name: Some("client.example.test".to_owned()),
+    };
+    Case { target, options }
+}
+
+impl Case {
+    async fn probe(&self) -> ProbeReport {
+        let report = probe(&self.target, &self.options).await;
+        self.assert_no_secret(&serde_json::to_string(&report).expect("json"));
+        report
+    }
+
+    async fn send(&self) -> SendReport {
+        let email = TestEmail { to: TO.parse().expect("to"), requested_by: Some("admin".to_owned()) };
+        let report = send_test(&self.target, &email, &self.options).await;
+        self.assert_no_secret(&serde_json::to_string(&report).expect("json"));
+        report
+    }
+
+    fn assert_no_secret(&self, report_json: &str) {
+        if let Some(password) = &self.target.password {
+            let password = secrecy::ExposeSecret::expose_secret(password);
+            assert!(!report_json.contains(password), "the password is in a report: {report_json}");
+            let logs = String::from_utf8_lossy(&LOGS.lock().unwrap_or_else(|p| p.into_inner())).into_owned();
+            assert!(!logs.contains(password), "the password is in the log");
+        }
+    }
+}
+
+fn code_of(diagnosis: Option<&smtp_endpoint_server::smtp::Diagnosis>) -> Option<(DiagnosisCode, Step)> {
+    diagnosis.map(|d| (d.code, d.step))
+}
+
+fn status(report: &[smtp_endpoint_server::smtp::StepReport], step: Step) -> StepStatus {
+    report.iter().find(|s| s.step == step).map(|s| s.status).unwrap_or(StepStatus::Skipped)
+}
+
+fn assert_delivered(peer: &Peer) {
+    let messages = peer.wait_for_messages(1);
+    assert_eq!(messages.len(), 1, "expected one message at the server");
+    let message = &messages[0];
+    assert_eq!(header(message, "X-Peer-Mail-From"), Some("app@example.test"));
+    assert_eq!(header(message, "X-Peer-Rcpt-To"), Some(TO));
+    assert_eq!(header(message, "From"), Some("\"Example App\" <app@example.test>"));
+    assert_eq!(header(message, "To"), Some(TO));
+    assert_eq!(header(message, "Subject"), Some(SUBJECT));
+    assert!(header(message, "Date").is_some() && header(message, "Message-ID").is_some());
+    assert!(message.contains("mail.example.test, port"), "the body names the endpoint:\n{message}");
+}
+
+fn assert_not_delivered(peer: &Peer) {
+    std::thread::sleep(Duration::from_millis(50));
+    assert!(peer.messages().is_empty(), "no message should have arrived: {:?}", peer.messages());
+}
+
+fn starttls_peer(pki: &Pki, flags: &[&str]) -> Peer {
+    Peer::start("starttls", Some(&pki.server_cert(&[HOST], false)), flags)
+}
+
+#[tokio::test]
+async fn starttls_with_auth_probes_and_delivers() {
+    let pki = Pki::new("Test CA");
+    let password = canary("starttls");
+    let peer = starttls_peer(&pki, &["--require-starttls", "--require-auth", "--user", USER, "--password", &password]);
+    let case = case(peer.port, TlsMode::StarttlsRequired, Some((USER, &password)), Some(&pki.ca_pem));
+
+    let probe = case.probe().await;
+    assert!(probe.ok, "{probe:#?}");
+    let statuses: Vec<_> = probe.steps.iter().map(|s| (s.step, s.status)).collect();
+    assert_eq!(
+        statuses,
+        [
+            (Step::Resolve, StepStatus::Ok),
+            (Step::Connect, StepStatus::Ok),
+            (Step::Tls, StepStatus::Skipped),
+            (Step::Ehlo, StepStatus::Ok),
+            (Step::Starttls, StepStatus::Ok),
+            (Step::Auth, StepStatus::Ok),
+            (Step::MailFrom, StepStatus::Ok),
+            (Step::RcptTo, StepStatus::Ok),
+            (Step::Rset, StepStatus::Ok),
+            (Step::Quit, StepStatus::Ok),
+        ]
+    );
+    let certificate = probe.certificate.as_ref().expect("certificate");
+    assert!(certificate.verified && certificate.subject.contains(HOST) && certificate.issuer.contains("Test CA"));
+    assert_eq!(certificate.sha256.len(), 32 * 3 - 1);
+    let capabilities = probe.capabilities.as_ref().expect("capabilities");
+    assert!(capabilities.auth.contains(&"PLAIN".to_owned()) && !capabilities.starttls, "after STARTTLS");
+    assert!(probe.transcript.iter().any(|l| l == "C: AUTH PLAIN <redacted>"), "{:#?}", probe.transcript);
+    assert_not_delivered(&peer);
+    assert_eq!(peer.events().matches("AUTH-RESULT ok").count(), 1);
+
+    let sent = case.send().await;
+    assert!(sent.ok, "{sent:#?}");
+    assert!(sent.message_id.as_deref().is_some_and(|id| id.ends_with("@example.test>")));
+    assert!(sent.reply.as_deref().is_some_and(|r| r.starts_with("250")));
+    assert_delivered(&peer);
+}
+
+#[tokio::test]
+async fn implicit_tls_delivers() {
+    let pki = Pki::new("Test CA");
+    let password = canary("implicit");
+    let peer = Peer::start(
+        "implicit",
+        Some(&pki.server_cert(&[HOST], false)),
+        &["--require-auth", "--user", USER, "--password", &password],
+    );
+    let case = case(peer.port, TlsMode::Implicit, Some((USER, &password)), Some(&pki.ca_pem));
+    let sent = case.send().await;
+    assert!(sent.ok, "{sent:#?}");
+    assert_eq!(status(&sent.steps, Step::Tls), StepStatus::Ok);
+    assert_eq!(status(&sent.steps, Step::Starttls), StepStatus::Skipped);
+    assert_delivered(&peer);
+}
+
+#[tokio::test]
+async fn wrong_password_is_auth_failed() {
+    let pki = Pki::new("Test CA");
+    let right = canary("right");
+    let wrong = canary("wrong");
+    let peer = starttls_peer(&pki, &["--require-auth", "--user", USER, "--password", &right]);
+    let case = case(peer.port, TlsMode::StarttlsRequired, Some((USER, &wrong)), Some(&pki.ca_pem));
+    let sent = case.send().await;
+    assert_eq!(code_of(sent.diagnosis.as_ref()), Some((DiagnosisCode::AuthFailed, Step::Auth)), "{sent:#?}");
+    assert!(sent.diagnosis.as_ref().and_then(|d| d.reply.as_deref()).is_some_and(|r| r.starts_with("535")));
+    assert_not_delivered(&peer);
+}
+
+#[tokio::test]
+async fn auth_demanded_without_credentials_is_auth_required() {
+    let pki = Pki::new("Test CA");
+    let peer = starttls_peer(&pki, &["--require-auth", "--user", USER, "--password", "irrelevant"]);
+    let case = case(peer.port, TlsMode::StarttlsRequired, None, Some(&pki.ca_pem));
+    let sent = case.send().await;
+    assert_eq!(code_of(sent.diagnosis.as_ref()), Some((DiagnosisCode::AuthRequired, Step::MailFrom)), "{sent:#?}");
+    assert_eq!(status(&sent.steps, Step::Auth), StepStatus::Skipped);
+    assert_not_delivered(&peer);
+}
+
+#[tokio::test]
+async fn sender_refused_at_mail_from() {
+    let pki = Pki::new("Test CA");
+    let password = canary("sender-mail");
+    let peer = starttls_peer(&pki, &["--user", USER, "--password", &password, "--reject-sender-at", "mail"]);
+    let case = case(peer.port, TlsMode::StarttlsRequired, Some((USER, &password)), Some(&pki.ca_pem));
+    let sent = case.send().await;
+    assert_eq!(code_of(sent.diagnosis.as_ref()), Some((DiagnosisCode::SenderRejected, Step::MailFrom)), "{sent:#?}");
+    assert_eq!(status(&sent.steps, Step::Quit), StepStatus::Ok, "a refusal still ends with QUIT");
+    assert_not_delivered(&peer);
+}
+
+#[tokio::test]
+async fn sender_refused_at_rcpt_to_is_still_sender_rejected() {
+    let pki = Pki::new("Test CA");
+    let password = canary("sender-rcpt");
+    let peer = starttls_peer(&pki, &["--user", USER, "--password", &password, "--reject-sender-at", "rcpt"]);
+    let case = case(peer.port, TlsMode::StarttlsRequired, Some((USER, &password)), Some(&pki.ca_pem));
+    let probe = case.probe().await;
+    assert_eq!(code_of(probe.diagnosis.as_ref()), Some((DiagnosisCode::SenderRejected, Step::RcptTo)), "{probe:#?}");
+    let sent = case.send().await;
+    assert_eq!(code_of(sent.diagnosis.as_ref()), Some((DiagnosisCode::SenderRejected, Step::RcptTo)), "{sent:#?}");
+    assert_not_delivered(&peer);
+}
+
+#[tokio::test]
+async fn recipient_refused() {
+    let pki = Pki::new("Test CA");
+    let password = canary("recipient");
+    let peer = starttls_peer(&pki, &["--user", USER, "--password", &password, "--reject-recipient", TO]);
+    let case = case(peer.port, TlsMode::StarttlsRequired, Some((USER, &password)), Some(&pki.ca_pem));
+    let sent = case.send().await;
+    assert_eq!(code_of(sent.diagnosis.as_ref()), Some((DiagnosisCode::RecipientRejected, Step::RcptTo)), "{sent:#?}");
+    assert_not_delivered(&peer);
+}
+
+#[tokio::test]
+async fn connection_refused() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.local_addr().expect("addr").port()
+    };
+    let case = case(port, TlsMode::StarttlsOpportunistic, None, None);
+    let probe = case.probe().await;
+    assert_eq!(code_of(probe.diagnosis.as_ref()), Some((DiagnosisCode::ConnectRefused, Step::Connect)), "{probe:#?}");
+    assert_eq!(status(&probe.steps, Step::Ehlo), StepStatus::Skipped);
+}
+
+#[tokio::test]
+async fn plain_client_on_implicit_tls_port_ends_within_the_step_timeout() {
+    let pki = Pki::new("Test CA");
+    let password = canary("expected-implicit");
+    let peer =
+        Peer::start("implicit", Some(&pki.server_cert(&[HOST], false)), &["--user", USER, "--password", &password]);
+    let case = case(peer.port, TlsMode::StarttlsRequired, Some((USER, &password)), Some(&pki.ca_pem));
+    let started = Instant::now();
+    let sent = case.send().await;
+    let elapsed = started.elapsed();
+    assert_eq!(
+        code_of(sent.diagnosis.as_ref()),
+        Some((DiagnosisCode::TlsExpectedImplicit, Step::Connect)),
+        "{sent:#?}"
+    );
+    let suggestion = sent.diagnosis.as_ref().and_then(|d| d.suggestion.clone());
+    assert_eq!(suggestion, Some(format!("smtps://{HOST}:{}", peer.port)));
+    // The greeting wait is the step timeout; the check that the port speaks TLS takes milliseconds on loopback.
+    assert!(elapsed < STEP_TIMEOUT + Duration::from_millis(1500), "took {elapsed:?}");
+    assert!(!peer.events().contains("AUTH"), "no credentials were sent");
+    assert_not_delivered(&peer);
+}
+
+#[tokio::test]
+async fn tls_client_on_plaintext_port() {
+    let peer = Peer::start("plain", None, &[]);
+    let case = case(peer.port, TlsMode::Implicit, None, None);
+    let probe = case.probe().await;
+    assert_eq!(
+        code_of(probe.diagnosis.as_ref()),
+        Some((DiagnosisCode::TlsUnexpectedPlaintext, Step::Tls)),
+        "{probe:#?}"
+    );
+    let diagnosis = probe.diagnosis.as_ref().expect("diagnosis");
+    assert!(diagnosis.reply.as_deref().is_some_and(|r| r.starts_with("220")), "{diagnosis:?}");
+    assert_eq!(diagnosis.suggestion, Some(format!("smtp://{HOST}:{}", peer.port)));
+    assert_not_delivered(&peer);
+}
+
+#[tokio::test]
+async fn untrusted_ca_then_trusted_through_the_custom_ca() {
+    let internal = Pki::new("Internal Relay CA");
+    let password = canary("custom-ca");
+    let peer = Peer::start(
+        "implicit",
+        Some(&internal.server_cert(&[HOST], false)),
+        &["--user", USER, "--password", &password],
+    );
+    let untrusted = case(peer.port, TlsMode::Implicit, Some((USER, &password)), None);
+    let sent = untrusted.send().await;
+    assert_eq!(
+        code_of(sent.diagnosis.as_ref()),
+        Some((DiagnosisCode::TlsCertificateUntrusted, Step::Tls)),
+        "{sent:#?}"
+    );
+    let certificate = sent.certificate.as_ref().expect("the refused certificate is shown");
+    assert!(!certificate.verified && certificate.issuer.contains("Internal Relay CA"));
+    assert!(!peer.events().contains("AUTH"));
+    assert_not_delivered(&peer);
+
+    let trusted = case(peer.port, TlsMode::Implicit, Some((USER, &password)), Some(&internal.ca_pem));
+    let sent = trusted.send().await;
+    assert!(sent.ok, "{sent:#?}");
+    assert_delivered(&peer);
+}
+
+#[tokio::test]
+async fn hostname_mismatch() {
+    let pki = Pki::new("Test CA");
+    let peer = Peer::start("implicit", Some(&pki.server_cert(&["other.example.test"], false)), &[]);
+    let case = case(peer.port, TlsMode::Implicit, None, Some(&pki.ca_pem));
+    let sent = case.send().await;
+    assert_eq!(
+        code_of(sent.diagnosis.as_ref()),
+        Some((DiagnosisCode::TlsCertificateHostnameMismatch, Step::Tls)),
+        "{sent:#?}"
+    );
+    let names = sent.certificate.as_ref().map(|c| c.names.clone()).unwrap_or_default();
+    assert_eq!(names, ["other.example.test"]);
+    assert_not_delivered(&peer);
+}
+
+#[tokio::test]
+async fn expired_certificate() {
+    let pki = Pki::new("Test CA");
+    let peer = starttls_peer_with(&pki.server_cert(&[HOST], true), &[]);
+    let case = case(peer.port, TlsMode::StarttlsRequired, None, Some(&pki.ca_pem));
+    let sent = case.send().await;
+    assert_eq!(
+        code_of(sent.diagnosis.as_ref()),
+        Some((DiagnosisCode::TlsCertificateExpired, Step::Starttls)),
+        "{sent:#?}"
+    );
+    assert_not_delivered(&peer);
+}
+
+fn starttls_peer_with(cert: &ServerCert, flags: &[&str]) -> Peer {
+    Peer::start("starttls", Some(cert), flags)
+}
+
+#[tokio::test]
+async fn no_starttls_with_a_password_never_sends_credentials() {
+    let password = canary("plaintext");
+    let peer = Peer::start("plain", None, &["--auth-plaintext", "--user", USER, "--password", &password]);
+    let case = case(peer.port, TlsMode::StarttlsOpportunistic, Some((USER, &password)), None);
+    let sent = case.send().await;
+    assert_eq!(code_of(sent.diagnosis.as_ref()), Some((DiagnosisCode::AuthPlaintextRefused, Step::Auth)), "{sent:#?}");
+    assert_eq!(status(&sent.steps, Step::Starttls), StepStatus::Skipped);
+    assert_eq!(peer.events(), "", "the server saw no AUTH");
+    assert_not_delivered(&peer);
+}
+
+#[tokio::test]
+async fn no_common_login_method() {
+    let pki = Pki::new("Test CA");
+    let password = canary("cram");
+    let peer = starttls_peer(&pki, &["--only-cram-md5", "--user", USER, "--password", &password]);
+    let case = case(peer.port, TlsMode::StarttlsRequired, Some((USER, &password)), Some(&pki.ca_pem));
+    let sent = case.send().await;
+    assert_eq!(
+        code_of(sent.diagnosis.as_ref()),
+        Some((DiagnosisCode::AuthMechanismUnsupported, Step::Auth)),
+        "{sent:#?}"
+    );
+    assert!(sent.capabilities.as_ref().is_some_and(|c| c.auth == ["CRAM-MD5"]), "{sent:#?}");
+    assert_eq!(peer.events(), "", "no AUTH was tried");
+    assert_not_delivered(&peer);
+}
+
+#[tokio::test]
+async fn starttls_required_but_not_offered() {
+    let peer = Peer::start("plain", None, &[]);
+    let case = case(peer.port, TlsMode::StarttlsRequired, None, None);
+    let sent = case.send().await;
+    assert_eq!(
+        code_of(sent.diagnosis.as_ref()),
+        Some((DiagnosisCode::StarttlsUnavailable, Step::Starttls)),
+        "{sent:#?}"
+    );
+    assert_eq!(status(&sent.steps, Step::Quit), StepStatus::Ok, "the client stopped, politely");
+    assert_not_delivered(&peer);
+}
+
+#[tokio::test]
+async fn a_server_that_stops_answering_mid_dialogue_times_out() {
+    let pki = Pki::new("Test CA");
+    let password = canary("stall");
+    let peer = starttls_peer(&pki, &["--user", USER, "--password", &password, "--stall-at", "mail"]);
+    let case = case(peer.port, TlsMode::StarttlsRequired, Some((USER, &password)), Some(&pki.ca_pem));
+    let started = Instant::now();
+    let sent = case.send().await;
+    let elapsed = started.elapsed();
+    assert_eq!(code_of(sent.diagnosis.as_ref()), Some((DiagnosisCode::Timeout, Step::MailFrom)), "{sent:#?}");
+    assert!(elapsed < STEP_TIMEOUT + Duration::from_millis(1500), "took {elapsed:?}");
+    assert_not_delivered(&peer);
+}
+
+#[tokio::test]
+async fn a_server_that_drops_the_connection_during_data() {
+    let pki = Pki::new("Test CA");
+    let password = canary("drop");
+    let peer = starttls_peer(&pki, &["--user", USER, "--password", &password, "--drop-during-data"]);
+    let case = case(peer.port, TlsMode::StarttlsRequired, Some((USER, &password)), Some(&pki.ca_pem));
+    let sent = case.send().await;
+    assert!(!sent.ok && sent.message_id.is_none(), "{sent:#?}");
+    assert_eq!(code_of(sent.diagnosis.as_ref()), Some((DiagnosisCode::ServerClosed, Step::Data)), "{sent:#?}");
+    assert_not_delivered(&peer);
+}
+
+#[tokio::test]
+async fn diagnosis_comes_in_german_too() {
+    let peer = Peer::start("plain", None, &[]);
+    let mut case = case(peer.port, TlsMode::StarttlsRequired, None, None);
+    case.options.locale = Locale::De;
+    let probe = case.probe().await;
+    let diagnosis = probe.diagnosis.expect("diagnosis");
+    assert_eq!(diagnosis.message, DiagnosisCode::StarttlsUnavailable.message(Locale::De));
+    assert_eq!(diagnosis.remedy, DiagnosisCode::StarttlsUnavailable.remedy(Locale::De));
+}

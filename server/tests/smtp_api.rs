@@ -1,0 +1,235 @@
+//! `POST /api/endpoints/smtp/probe` and `/test-email` through the real HTTP stack (`spawn_app`), against a real
+//! SMTP server (aiosmtpd) with implicit TLS on `localhost` and a custom CA; plus the CLI's `probe`/`send-test`.
+
+#[path = "api/helpers.rs"]
+mod helpers;
+mod smtp_peers;
+
+use helpers::{TestApp, spawn_app};
+use reqwest::Response;
+use serde_json::{Value, json};
+use smtp_peers::{Peer, Pki, header};
+
+const USER: &str = "app-user";
+const TO: &str = "ops@example.net";
+
+/// One method per SMTP route, beside the backend's `TestApp` methods.
+trait SmtpRoutes {
+    async fn probe(&self, body: &Value) -> Response;
+    async fn test_email(&self, body: &Value) -> Response;
+}
+
+impl SmtpRoutes for TestApp {
+    async fn probe(&self, body: &Value) -> Response {
+        self.client.post(self.url("/api/endpoints/smtp/probe")).json(body).send().await.expect("request")
+    }
+
+    async fn test_email(&self, body: &Value) -> Response {
+        self.client.post(self.url("/api/endpoints/smtp/test-email")).json(body).send().await.expect("request")
+    }
+}
+
+struct Setup {
+    app: TestApp,
+    peer: Peer,
+    pki: Pki,
+    password: String,
+}
+
+/// An app with an admin logged in, and an implicit-TLS SMTP server on localhost whose CA is the endpoint's
+/// custom CA.
+async fn setup(name: &str) -> Setup {
+    let pki = Pki::new("API Test CA");
+    let password = format!("Canary-api-{name}-{}", std::process::id());
+    let peer = Peer::start(
+        "implicit",
+        Some(&pki.server_cert(&["localhost"], false)),
+        &["--require-auth", "--user", USER, "--password", &password],
+    );
+    let app = spawn_app().await;
+    app.login().await;
+    Setup { app, peer, pki, password }
+}
+
+impl Setup {
+    fn endpoint(&self, port: u16, password: Option<&str>) -> Value {
+        let mut body = json!({
+            "uri": format!("smtps://localhost:{port}"),
+            "username": USER,
+            "default_from_address": "Example App <app@example.test>",
+            "custom_ca_pem": self.pki.ca_pem,
+        });
+        if let Some(password) = password {
+            body["password"] = json!(password);
+        }
+        body
+    }
+
+    async fn json(&self, response: Response) -> Value {
+        let text = response.text().await.expect("body");
+        assert!(!text.contains(&self.password), "the password is in a response: {text}");
+        serde_json::from_str(&text).expect("json")
+    }
+}
+
+#[tokio::test]
+async fn probe_and_test_email_of_the_stored_endpoint() {
+    let s = setup("stored").await;
+    let saved = s.app.save(&s.endpoint(s.peer.port, Some(&s.password))).await;
+    assert_eq!(saved.status(), 200);
+
+    let response = s.app.probe(&json!({ "recipient": TO })).await;
+    assert_eq!(response.status(), 200);
+    let probe = s.json(response).await;
+    assert_eq!(probe["ok"], true, "{probe:#}");
+    let steps: Vec<(&str, &str)> = probe["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .map(|s| (s["step"].as_str().unwrap_or_default(), s["status"].as_str().unwrap_or_default()))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("resolve", "ok"),
+            ("connect", "ok"),
+            ("tls", "ok"),
+            ("ehlo", "ok"),
+            ("starttls", "skipped"),
+            ("auth", "ok"),
+            ("mail_from", "ok"),
+            ("rcpt_to", "ok"),
+            ("rset", "ok"),
+            ("quit", "ok"),
+        ]
+    );
+    assert!(probe["certificate"]["sha256"].as_str().is_some_and(|f| f.len() == 95));
+    assert!(s.peer.messages().is_empty(), "a probe sends no message");
+
+    let response = s.app.test_email(&json!({ "to": TO })).await;
+    assert_eq!(response.status(), 200);
+    let sent = s.json(response).await;
+    assert_eq!(sent["ok"], true, "{sent:#}");
+    assert!(sent["message_id"].as_str().is_some_and(|id| id.starts_with('<')));
+    assert!(sent["reply"].as_str().is_some_and(|r| r.starts_with("250")));
+    assert!(sent["duration_ms"].is_u64());
+    let messages = s.peer.wait_for_messages(1);
+    assert_eq!(messages.len(), 1);
+    assert_eq!(header(&messages[0], "From"), Some("\"Example App\" <app@example.test>"));
+    assert_eq!(header(&messages[0], "To"), Some(TO));
+    assert!(messages[0].contains("at the request of admin"));
+}
+
+#[tokio::test]
+async fn a_draft_is_tested_without_saving_and_a_failure_is_diagnosed() {
+    let s = setup("draft").await;
+    let wrong = format!("{}-wrong", s.password);
+    let response = s.app.probe(&json!({ "draft": s.endpoint(s.peer.port, Some(&wrong)), "locale": "de" })).await;
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.expect("body");
+    assert!(!text.contains(&wrong), "the draft's password is in the response");
+    let probe: Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(probe["ok"], false);
+    assert_eq!(probe["diagnosis"]["code"], "auth.failed");
+    assert_eq!(probe["diagnosis"]["step"], "auth");
+    assert!(probe["diagnosis"]["remedy"].as_str().is_some_and(|r| r.contains("Passwort")), "German: {probe:#}");
+
+    let response = s.app.test_email(&json!({ "to": TO, "draft": s.endpoint(s.peer.port, Some(&s.password)) })).await;
+    let sent = s.json(response).await;
+    assert_eq!(sent["ok"], true, "{sent:#}");
+    assert_eq!(s.peer.wait_for_messages(1).len(), 1);
+    let stored = s.app.get_endpoint().await.json::<Value>().await.expect("json");
+    assert_eq!(stored["configured"], false, "testing a draft saves nothing");
+}
+
+#[tokio::test]
+async fn a_draft_reuses_the_stored_password_only_for_the_same_connection() {
+    let s = setup("reentry").await;
+    assert_eq!(s.app.save(&s.endpoint(s.peer.port, Some(&s.password))).await.status(), 200);
+
+    // Same host, port, TLS mode and username: the stored password is used.
+    let same = s.app.probe(&json!({ "draft": s.endpoint(s.peer.port, None) })).await;
+    assert_eq!(s.json(same).await["ok"], true);
+
+    // Another port: the stored password may not follow, and nothing is connected to.
+    let other = Peer::start("implicit", Some(&s.pki.server_cert(&["localhost"], false)), &[]);
+    let moved = s.app.probe(&json!({ "draft": s.endpoint(other.port, None) })).await;
+    assert_eq!(moved.status(), 422);
+    let report = s.json(moved).await;
+    let codes: Vec<&str> =
+        report["errors"].as_array().expect("errors").iter().filter_map(|e| e["code"].as_str()).collect();
+    assert!(codes.contains(&"password.reentry_required"), "{report:#}");
+    assert_eq!(other.events(), "", "no AUTH reached the other server");
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_before_any_connection() {
+    let s = setup("input").await;
+    let response = s.app.probe(&json!({})).await;
+    assert_eq!(response.status(), 422);
+    assert_eq!(s.json(response).await["error"]["code"], "endpoint.unconfigured");
+
+    let mut draft = s.endpoint(s.peer.port, Some(&s.password));
+    draft["custom_ca_pem"] = json!("-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n");
+    let response = s.app.probe(&json!({ "draft": draft })).await;
+    assert_eq!(response.status(), 422);
+    assert_eq!(s.json(response).await["error"]["code"], "custom_ca.invalid");
+
+    let draft = s.endpoint(s.peer.port, Some(&s.password));
+    let response = s.app.test_email(&json!({ "to": "not an address", "draft": draft })).await;
+    assert_eq!(response.status(), 422);
+    assert_eq!(s.json(response).await["error"]["code"], "recipient.invalid");
+    assert_eq!(s.peer.events(), "", "nothing was sent to the server");
+}
+
+#[tokio::test]
+async fn test_emails_are_rate_limited_per_admin() {
+    let s = setup("limit").await;
+    let draft = s.endpoint(s.peer.port, Some(&s.password));
+    for _ in 0..smtp_endpoint_server::smtp::TEST_EMAILS_PER_MINUTE {
+        let response = s.app.test_email(&json!({ "to": "", "draft": draft })).await;
+        assert_eq!(response.status(), 422, "refused for the empty recipient, but counted");
+    }
+    let response = s.app.test_email(&json!({ "to": TO, "draft": draft })).await;
+    assert_eq!(response.status(), 429);
+    assert!(response.headers().contains_key("retry-after"));
+    assert_eq!(s.json(response).await["error"]["code"], "smtp.rate_limited");
+    assert!(s.peer.messages().is_empty());
+}
+
+#[tokio::test]
+async fn the_routes_need_a_session() {
+    let app = spawn_app().await;
+    assert_eq!(app.probe(&json!({})).await.status(), 401);
+    assert_eq!(app.test_email(&json!({ "to": TO })).await.status(), 401);
+}
+
+#[tokio::test]
+async fn cli_probe_and_send_test_print_the_steps() {
+    let s = setup("cli").await;
+    assert_eq!(s.app.save(&s.endpoint(s.peer.port, Some(&s.password))).await.status(), 200);
+    let run = |args: &[&str]| {
+        std::process::Command::new(helpers::binary())
+            .args(args)
+            .arg("--data-dir")
+            .arg(s.app.data_dir.path())
+            .output()
+            .expect("run the binary")
+    };
+    let probe = run(&["probe", "--to", TO]);
+    let stdout = String::from_utf8_lossy(&probe.stdout);
+    assert!(probe.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&probe.stderr));
+    for step in ["resolve", "connect", "tls", "ehlo", "starttls", "auth", "mail_from", "rcpt_to", "rset", "quit"] {
+        assert!(stdout.contains(step), "{step} missing:\n{stdout}");
+    }
+    let sent = run(&["send-test", "--to", TO, "--json", "--transcript"]);
+    let stdout = String::from_utf8_lossy(&sent.stdout);
+    assert!(sent.status.success(), "{stdout}");
+    assert!(!stdout.contains(&s.password) && !String::from_utf8_lossy(&sent.stderr).contains(&s.password));
+    let report: Value = serde_json::from_str(&stdout).expect("json");
+    assert_eq!(report["ok"], true);
+    assert_eq!(s.peer.wait_for_messages(1).len(), 1);
+
+    let failed = run(&["send-test", "--to", "nobody"]);
+    assert_eq!(failed.status.code(), Some(2), "an invalid recipient is an error");
+}

@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+"""A real SMTP server for the Rust tests: aiosmtpd's SMTP protocol on 127.0.0.1, configured by flags.
+
+It prints "PORT <n>" on stdout once it accepts connections, and exits when its standard input closes (so it
+cannot outlive the test that started it). Every message it accepts is written to <spool>/msg-<n>.eml, preceded
+by "X-Peer-Mail-From:" and "X-Peer-Rcpt-To:" lines with the envelope; every AUTH command it sees is logged to
+<spool>/events.log ("AUTH <mechanism>", then "AUTH-RESULT ok|fail"), so a test can prove no credentials arrived.
+"""
+
+import argparse
+import asyncio
+import itertools
+import os
+import ssl
+import sys
+import threading
+
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+
+parser = argparse.ArgumentParser(description=__doc__)
+parser.add_argument("--mode", choices=["plain", "starttls", "implicit"], default="plain",
+                    help="plain: no TLS; starttls: offers STARTTLS; implicit: TLS from the first byte")
+parser.add_argument("--cert", help="server certificate chain (PEM)")
+parser.add_argument("--key", help="server private key (PEM)")
+parser.add_argument("--user", help="the one login accepted")
+parser.add_argument("--password", help="its password")
+parser.add_argument("--require-auth", action="store_true", help="530 for MAIL before a login")
+parser.add_argument("--require-starttls", action="store_true", help="530 for commands before STARTTLS")
+parser.add_argument("--auth-plaintext", action="store_true", help="offer AUTH on an unencrypted connection")
+parser.add_argument("--only-cram-md5", action="store_true", help="offer only AUTH CRAM-MD5 (not PLAIN or LOGIN)")
+parser.add_argument("--reject-sender-at", choices=["mail", "rcpt"],
+                    help="refuse the sender with 553 5.7.1 at MAIL FROM or (as Postfix does) at RCPT TO")
+parser.add_argument("--reject-recipient", help="refuse this recipient with 550 5.1.1")
+parser.add_argument("--stall-at", choices=["ehlo", "mail", "rcpt"], help="stop answering at this command")
+parser.add_argument("--drop-during-data", action="store_true",
+                    help="close the connection after the message instead of answering")
+parser.add_argument("--spool", required=True, help="directory for received messages and events.log")
+args = parser.parse_args()
+
+counter = itertools.count(1)
+
+
+def event(line):
+    with open(os.path.join(args.spool, "events.log"), "a", encoding="utf-8") as log:
+        log.write(line + "\n")
+
+
+class Handler:
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        if args.stall_at == "ehlo":
+            await asyncio.sleep(3600)
+        session.host_name = hostname
+        return responses
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if args.stall_at == "mail":
+            await asyncio.sleep(3600)
+        if args.reject_sender_at == "mail":
+            return f"553 5.7.1 <{address}>: Sender address rejected: not owned by user"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 2.1.0 Ok"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if args.stall_at == "rcpt":
+            await asyncio.sleep(3600)
+        if args.reject_sender_at == "rcpt":
+            return f"553 5.7.1 <{envelope.mail_from}>: Sender address rejected: not owned by user"
+        if args.reject_recipient and address.lower() == args.reject_recipient.lower():
+            return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown in local recipient table"
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 Ok"
+
+    async def handle_DATA(self, server, session, envelope):
+        if args.drop_during_data:
+            event("DROP during DATA")
+            server.transport.abort()
+            return None
+        path = os.path.join(args.spool, f"msg-{next(counter)}.eml")
+        with open(path + ".tmp", "wb") as out:
+            out.write(f"X-Peer-Mail-From: {envelope.mail_from}\r\n".encode())
+            out.write(f"X-Peer-Rcpt-To: {', '.join(envelope.rcpt_tos)}\r\n".encode())
+            out.write(envelope.original_content or envelope.content)
+        os.replace(path + ".tmp", path)
+        return "250 2.0.0 Ok: queued as PEER"
+
+
+class CramMd5Handler(Handler):
+    async def auth_CRAM__MD5(self, server, args):
+        event("AUTH CRAM-MD5")
+        return AuthResult(success=False, handled=False)
+
+
+class LoggingSMTP(SMTP):
+    async def smtp_AUTH(self, arg):
+        event(f"AUTH {arg.split()[0] if arg else ''}")
+        await super().smtp_AUTH(arg)
+
+
+def authenticator(server, session, envelope, mechanism, auth_data):
+    ok = (
+        isinstance(auth_data, LoginPassword)
+        and args.user is not None
+        and auth_data.login.decode() == args.user
+        and auth_data.password.decode() == args.password
+    )
+    event(f"AUTH-RESULT {'ok' if ok else 'fail'}")
+    # handled=False: aiosmtpd answers the failure itself (535 5.7.8).
+    return AuthResult(success=ok, handled=False)
+
+
+def tls_context():
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(args.cert, args.key)
+    return context
+
+
+async def main():
+    loop = asyncio.get_running_loop()
+    context = tls_context() if args.mode in ("starttls", "implicit") else None
+
+    def factory():
+        return LoggingSMTP(
+            CramMd5Handler() if args.only_cram_md5 else Handler(),
+            hostname="mail.example.test",
+            ident="peer",
+            loop=loop,
+            tls_context=context if args.mode == "starttls" else None,
+            require_starttls=args.require_starttls,
+            auth_required=args.require_auth,
+            # Implicit TLS is TLS too, though aiosmtpd only counts STARTTLS.
+            auth_require_tls=not (args.auth_plaintext or args.mode == "implicit"),
+            authenticator=authenticator,
+            auth_exclude_mechanism=["PLAIN", "LOGIN"] if args.only_cram_md5 else None,
+        )
+
+    server = await loop.create_server(factory, "127.0.0.1", 0, ssl=context if args.mode == "implicit" else None)
+    print(f"PORT {server.sockets[0].getsockname()[1]}", flush=True)
+    async with server:
+        await server.serve_forever()
+
+
+def exit_when_stdin_closes():
+    sys.stdin.read()
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    os.makedirs(args.spool, exist_ok=True)
+    threading.Thread(target=exit_when_stdin_closes, daemon=True).start()
+    asyncio.run(main())
