@@ -8,8 +8,11 @@ source scripts/env.sh
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
 
-step "native tests (core crate, server, end-to-end)"
-cargo test --workspace --exclude smtp-endpoint-web
+step "the page, release build (trunk build --release → dist/, served by the end-to-end tests)"
+trunk build --release
+
+step "native tests (core crate, server, end-to-end in headless Chromium)"
+cargo test --workspace --exclude smtp-endpoint-web --exclude leptos-counter-baseline
 
 step "core crate under wasm32 in Node (wasm-bindgen-test)"
 cargo test -p smtp-endpoint --target wasm32-unknown-unknown

@@ -131,7 +131,7 @@ mod tests {
         router.clone().oneshot(request.body(Body::empty()).expect("request")).await.expect("response")
     }
 
-    fn header_of<'a>(response: &'a Response, name: HeaderName) -> &'a str {
+    fn header_of(response: &Response, name: HeaderName) -> &str {
         response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default()
     }
 

@@ -1,1 +1,357 @@
-//! End-to-end tests live in `tests/tests/`.
+//! End-to-end harness: the real server binary (temp data dir, temp master key) serving the Trunk-built `dist/`,
+//! a real SMTP server process (aiosmtpd, `tests/peers/smtp_sink.py`), and headless Debian Chromium driven over
+//! WebDriver (chromedriver) with fantoccini. Everything listens on 127.0.0.1 on ports the OS picks; readiness
+//! is read from each process's "ready" line, never guessed with sleeps.
+//!
+//! Before the tests: `trunk build --release` (the page) and a build of `smtp-endpoint-server` (cargo builds it
+//! with the workspace's tests). `scripts/test.sh` does both.
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+use std::future::Future;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+use tempfile::TempDir;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::process::{Child, ChildStdout, Command};
+
+pub use fantoccini;
+
+/// The admin the harness creates with `admin create --password-stdin`.
+pub const ADMIN: &str = "admin";
+pub const ADMIN_PASSWORD: &str = "e2e-admin-password-4711";
+/// The account the SMTP server accepts.
+pub const SMTP_USER: &str = "mailer";
+pub const SMTP_PASSWORD: &str = "sink-canary-Zq8!pw";
+
+/// How long any one wait may take before the test fails with what it was waiting for.
+pub const PATIENCE: Duration = Duration::from_secs(30);
+
+pub type Error = Box<dyn std::error::Error + Send + Sync>;
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+}
+
+/// Where test artefacts (screenshots) go; gitignored.
+pub fn artifacts_dir() -> PathBuf {
+    let dir = workspace_root().join("tests/artifacts");
+    std::fs::create_dir_all(&dir).expect("create tests/artifacts");
+    dir
+}
+
+/// The server binary cargo built next to this test binary (`target/<profile>/smtp-endpoint-server`).
+/// `CARGO_BIN_EXE_*` only exists for a package's own binaries, so it is found through the target dir.
+pub fn server_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("SMTP_ENDPOINT_SERVER_BIN") {
+        return PathBuf::from(path);
+    }
+    let exe = std::env::current_exe().expect("current exe");
+    // target/<profile>/deps/<test> or target/<profile>/<bin>
+    let candidates = exe.ancestors().skip(1).take(3).map(|dir| dir.join("smtp-endpoint-server")).collect::<Vec<_>>();
+    candidates.iter().find(|p| p.is_file()).cloned().unwrap_or_else(|| {
+        panic!(
+            "smtp-endpoint-server not built (looked at {candidates:?}); run `cargo build -p smtp-endpoint-server` \
+             or scripts/test.sh, or set SMTP_ENDPOINT_SERVER_BIN"
+        )
+    })
+}
+
+pub fn dist_dir() -> PathBuf {
+    let dist =
+        std::env::var_os("SMTP_ENDPOINT_DIST").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("dist"));
+    assert!(
+        dist.join("index.html").is_file(),
+        "{} has no index.html: build the page first with `trunk build --release` (scripts/test.sh does)",
+        dist.display()
+    );
+    dist
+}
+
+fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut buf)).expect("read /dev/urandom");
+    buf.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Reads a child's stdout until a line starts with `prefix`; returns the rest of that line.
+async fn ready_line(stdout: &mut BufReader<ChildStdout>, prefix: &str, what: &str) -> Result<String> {
+    let read = async {
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if stdout.read_line(&mut line).await? == 0 {
+                return Err(format!("{what} exited before it was ready").into());
+            }
+            if let Some(rest) = line.trim().strip_prefix(prefix) {
+                return Ok(rest.trim().to_owned());
+            }
+        }
+    };
+    tokio::time::timeout(PATIENCE, read).await.map_err(|_| format!("{what} not ready within {PATIENCE:?}"))?
+}
+
+/// Keeps reading a child's stdout so it never blocks on a full pipe.
+fn drain(mut stdout: BufReader<ChildStdout>) {
+    tokio::spawn(async move {
+        let mut line = String::new();
+        while stdout.read_line(&mut line).await.unwrap_or(0) > 0 {
+            line.clear();
+        }
+    });
+}
+
+/// The real SMTP server: aiosmtpd, recording every accepted message.
+#[derive(Debug)]
+pub struct SmtpSink {
+    pub port: u16,
+    record: PathBuf,
+    _child: Child,
+}
+
+impl SmtpSink {
+    async fn start(dir: &Path) -> Result<SmtpSink> {
+        let record = dir.join("received.jsonl");
+        let mut child = Command::new("python3")
+            .arg(workspace_root().join("tests/peers/smtp_sink.py"))
+            .args(["--record".as_ref(), record.as_os_str()])
+            .args(["--username", SMTP_USER, "--password", SMTP_PASSWORD])
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()?;
+        let mut stdout = BufReader::new(child.stdout.take().expect("piped"));
+        let port = ready_line(&mut stdout, "READY", "the SMTP sink (python3 + aiosmtpd)").await?.parse()?;
+        drain(stdout);
+        Ok(SmtpSink { port, record, _child: child })
+    }
+
+    /// Every message received so far, as recorded by the sink.
+    pub fn received(&self) -> Vec<Value> {
+        std::fs::read_to_string(&self.record)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|line| serde_json::from_str(line).ok())
+            .collect()
+    }
+}
+
+/// One full stack: server + SMTP sink + Chromium, each with its own temp state.
+#[derive(Debug)]
+pub struct Stack {
+    pub base: String,
+    pub sink: SmtpSink,
+    pub browser: Client,
+    _server: Child,
+    _driver: Child,
+    _dir: TempDir,
+}
+
+impl Stack {
+    pub async fn start() -> Result<Stack> {
+        let dir = tempfile::Builder::new().prefix("smtp-endpoint-e2e-").tempdir()?;
+        let data = dir.path().join("data");
+        let master_key = random_hex(32);
+        let server = server_binary();
+        let dist = dist_dir();
+
+        let mut admin = Command::new(&server)
+            .args(["admin", "create", "--username", ADMIN, "--password-stdin"])
+            .env("SMTP_ENDPOINT_DATA_DIR", &data)
+            .env("SMTP_ENDPOINT_MASTER_KEY", &master_key)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()?;
+        let mut stdin = admin.stdin.take().expect("piped");
+        stdin.write_all(format!("{ADMIN_PASSWORD}\n").as_bytes()).await?;
+        drop(stdin);
+        let status = tokio::time::timeout(PATIENCE, admin.wait()).await??;
+        if !status.success() {
+            return Err(format!("admin create failed: {status}").into());
+        }
+
+        let mut server = Command::new(&server)
+            .args(["serve", "--bind", "127.0.0.1:0", "--static-dir"])
+            .env("SMTP_ENDPOINT_DATA_DIR", &data)
+            .arg(&dist)
+            .env("SMTP_ENDPOINT_MASTER_KEY", &master_key)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()?;
+        let mut stdout = BufReader::new(server.stdout.take().expect("piped"));
+        let base = ready_line(&mut stdout, "Listening on", "the server").await?;
+        drain(stdout);
+
+        let sink = SmtpSink::start(dir.path()).await?;
+
+        let mut driver =
+            Command::new("chromedriver").arg("--port=0").stdout(Stdio::piped()).kill_on_drop(true).spawn()?;
+        let mut stdout = BufReader::new(driver.stdout.take().expect("piped"));
+        let line = ready_line(&mut stdout, "ChromeDriver was started successfully on port", "chromedriver").await?;
+        drain(stdout);
+        let driver_port: u16 = line.trim_end_matches('.').parse()?;
+
+        let profile = dir.path().join("chromium-profile");
+        let capabilities = json!({
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                    "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                    "--disable-sync", "--disable-default-apps", "--disable-extensions",
+                    "--window-size=1280,1000", "--lang=en-US",
+                    format!("--user-data-dir={}", profile.display()),
+                ],
+            }
+        });
+        let Value::Object(capabilities) = capabilities else { unreachable!() };
+        let browser = ClientBuilder::rustls()?
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{driver_port}"))
+            .await?;
+        Ok(Stack { base, sink, browser, _server: server, _driver: driver, _dir: dir })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn close(self) -> Result<()> {
+        self.browser.close().await?;
+        Ok(())
+    }
+}
+
+/// Polls `check` every 50 ms until it returns `Some`, or fails after [`PATIENCE`] saying what it waited for.
+pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Option<T>>>,
+{
+    let started = Instant::now();
+    let mut last_error = None;
+    loop {
+        match check().await {
+            Ok(Some(value)) => return Ok(value),
+            Ok(None) => {}
+            Err(e) => last_error = Some(e.to_string()),
+        }
+        if started.elapsed() > PATIENCE {
+            return Err(format!("timed out waiting for {what} (last error: {last_error:?})").into());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Page helpers over the WebDriver client.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub browser: Client,
+}
+
+impl Page {
+    pub fn new(browser: &Client) -> Page {
+        Page { browser: browser.clone() }
+    }
+
+    /// The text of the first element matching `css`, or `None` while there is none.
+    pub async fn text(&self, css: &str) -> Result<Option<String>> {
+        match self.browser.find(Locator::Css(css)).await {
+            Ok(element) => Ok(Some(element.text().await?)),
+            Err(e) if e.is_no_such_element() => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Waits until an element matching `css` exists and returns its text.
+    pub async fn wait_text(&self, css: &str) -> Result<String> {
+        eventually(&format!("an element {css}"), || self.text(css)).await
+    }
+
+    /// Waits until the text of `css` contains `needle`.
+    pub async fn wait_contains(&self, css: &str, needle: &str) -> Result<String> {
+        eventually(&format!("{css} to contain {needle:?}"), || async move {
+            Ok(self.text(css).await?.filter(|text| text.contains(needle)))
+        })
+        .await
+    }
+
+    /// Waits until nothing matches `css`.
+    pub async fn wait_gone(&self, css: &str) -> Result<()> {
+        eventually(&format!("{css} to disappear"), || async move {
+            Ok(self.browser.find_all(Locator::Css(css)).await?.is_empty().then_some(()))
+        })
+        .await
+    }
+
+    /// Waits until the element exists and is enabled, then clicks it.
+    pub async fn click(&self, css: &str) -> Result<()> {
+        let element = eventually(&format!("{css} to be enabled"), || async move {
+            match self.browser.find(Locator::Css(css)).await {
+                Ok(element) if element.is_enabled().await? => Ok(Some(element)),
+                Ok(_) => Ok(None),
+                Err(e) if e.is_no_such_element() => Ok(None),
+                Err(e) => Err(e.into()),
+            }
+        })
+        .await?;
+        element.click().await?;
+        Ok(())
+    }
+
+    /// Empties a field the way a user does (select all, delete), then types `text` key by key.
+    pub async fn type_into(&self, css: &str, text: &str) -> Result<()> {
+        let element = eventually(&format!("an element {css}"), || async move {
+            match self.browser.find(Locator::Css(css)).await {
+                Ok(element) => Ok(Some(element)),
+                Err(e) if e.is_no_such_element() => Ok(None),
+                Err(e) => Err(e.into()),
+            }
+        })
+        .await?;
+        element.click().await?;
+        element.send_keys("\u{E009}a\u{E000}\u{E003}").await?; // Ctrl+A, release modifiers, Backspace
+        if !text.is_empty() {
+            element.send_keys(text).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn value(&self, css: &str) -> Result<String> {
+        Ok(self.browser.find(Locator::Css(css)).await?.prop("value").await?.unwrap_or_default())
+    }
+
+    pub async fn attr(&self, css: &str, name: &str) -> Result<Option<String>> {
+        Ok(self.browser.find(Locator::Css(css)).await?.attr(name).await?)
+    }
+
+    /// How many requests to `/api/` the page has made so far (Resource Timing).
+    pub async fn api_requests(&self) -> Result<u64> {
+        let count = self
+            .browser
+            .execute(
+                "return performance.getEntriesByType('resource').filter(e => new URL(e.name).pathname.startsWith('/api/')).length;",
+                vec![],
+            )
+            .await?;
+        Ok(count.as_u64().unwrap_or_default())
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> Result<()> {
+        self.type_into("#login-username", username).await?;
+        self.type_into("#login-password", password).await?;
+        self.click("#login-submit").await?;
+        self.wait_text("#settings").await?;
+        Ok(())
+    }
+
+    pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
+        let png = self.browser.screenshot().await?;
+        let path = artifacts_dir().join(name);
+        std::fs::write(&path, png)?;
+        Ok(path)
+    }
+}

@@ -1,1 +1,62 @@
-fn main() {}
+//! The settings page for the SMTP endpoint: Leptos, client-side rendered, built by Trunk.
+//!
+//! Every keystroke is judged in the browser by the same crate the server uses (`smtp_endpoint::validate`);
+//! the server is only asked to log in, load, save, probe, send a test email and show the history.
+
+mod api;
+mod app;
+mod history;
+mod i18n;
+mod login;
+mod probe;
+mod settings;
+mod test_email;
+
+use smtp_endpoint::Locale;
+use std::cell::RefCell;
+use wasm_bindgen::JsValue;
+
+fn main() {
+    leptos::mount::mount_to_body(app::App);
+}
+
+/// Sets a performance mark once, after the next frame is laid out: the benchmark reads it as "interactive".
+fn mark_ready(name: &'static str) {
+    thread_local! {
+        static MARKED: RefCell<Vec<&'static str>> = const { RefCell::new(Vec::new()) };
+    }
+    if MARKED.with(|m| m.borrow().contains(&name)) {
+        return;
+    }
+    MARKED.with(|m| m.borrow_mut().push(name));
+    leptos::prelude::request_animation_frame(move || {
+        if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+            let _ = performance.mark(name);
+        }
+    });
+}
+
+/// Moves the keyboard focus to an element, e.g. back to a field after a suggestion was applied.
+fn focus(id: &str) {
+    use wasm_bindgen::JsCast;
+    if let Some(element) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = element.focus();
+    }
+}
+
+/// An RFC 3339 time in the reader's time zone and the page's language; anything unreadable as it came.
+fn local_time(at: &str, locale: Locale) -> String {
+    let date = js_sys::Date::new(&JsValue::from_str(at));
+    if date.get_time().is_nan() {
+        return at.to_owned();
+    }
+    let tag = match locale {
+        Locale::En => "en-GB",
+        Locale::De => "de-DE",
+    };
+    date.to_locale_string(tag, &JsValue::UNDEFINED).into()
+}

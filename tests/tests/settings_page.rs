@@ -1,0 +1,220 @@
+//! The settings page end to end: headless Chromium against the real server binary and a real SMTP server.
+
+use smtp_endpoint::{DiagnosisCode, Locale};
+use smtp_endpoint_e2e::{ADMIN, ADMIN_PASSWORD, Page, Result, SMTP_PASSWORD, SMTP_USER, Stack, eventually};
+
+const FROM: &str = "Notifications <notify@example.com>";
+
+/// One admin session through everything the issue asks of the page, in the order an admin would do it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
+    let stack = Stack::start().await?;
+    let page = Page::new(&stack.browser);
+    page.browser.goto(&stack.url("/")).await?;
+
+    // Log in.
+    page.wait_text("#login").await?;
+    page.login(ADMIN, ADMIN_PASSWORD).await?;
+    page.wait_contains(".who", ADMIN).await?;
+
+    // A URI without a scheme: the message appears at once, judged in the browser without asking the server.
+    let requests_before = page.api_requests().await?;
+    page.type_into("#uri", "mail.example.com").await?;
+    let message = page.wait_text("#uri-messages li[data-code='uri.missing_scheme']").await?;
+    assert!(message.contains("smtp://"), "{message}");
+    assert_eq!(page.attr("#uri", "aria-invalid").await?.as_deref(), Some("true"));
+    let described_by = page.attr("#uri", "aria-describedby").await?.unwrap_or_default();
+    assert!(described_by.contains("uri-messages"), "{described_by}");
+    assert_eq!(page.attr("#uri-messages", "aria-live").await?.as_deref(), Some("polite"));
+    assert_eq!(page.api_requests().await?, requests_before, "validation must not call the server");
+    assert_eq!(
+        page.attr("#save", "disabled").await?.as_deref(),
+        Some("true"),
+        "Save is disabled while there are errors"
+    );
+
+    // Apply the suggestion with one click.
+    page.click("#uri-messages .apply-suggestion").await?;
+    eventually("the suggestion to be applied", || async {
+        Ok((page.value("#uri").await? == "smtp://mail.example.com").then_some(()))
+    })
+    .await?;
+    page.wait_gone("#uri-messages li[data-code='uri.missing_scheme']").await?;
+    page.wait_contains("#effective-summary", "mail.example.com, port 25").await?;
+
+    // smtp:// on port 465: the TLS warning, with smtps:// offered.
+    page.type_into("#uri", "smtp://mail.example.com:465").await?;
+    let warning = page.wait_text("#uri-messages li.warning[data-code='uri.port_expects_implicit_tls']").await?;
+    assert!(warning.contains("smtps://mail.example.com"), "{warning}");
+
+    // A valid endpoint on the real SMTP server; save.
+    let uri = format!("smtp://127.0.0.1:{}", stack.sink.port);
+    page.type_into("#uri", &uri).await?;
+    page.type_into("#username", SMTP_USER).await?;
+    page.type_into("#password", SMTP_PASSWORD).await?;
+    page.type_into("#default_from_address", FROM).await?;
+    page.wait_contains("#effective-summary", &format!("logs in as {SMTP_USER}")).await?;
+    page.click("#save").await?;
+    let saved = page.wait_contains("#save-status", "Saved").await?;
+    assert!(saved.contains("version") && saved.contains(ADMIN), "{saved}");
+
+    // Reload: the values persist; the password shows as stored and is nowhere in the DOM.
+    page.browser.refresh().await?;
+    page.wait_text("#settings").await?;
+    eventually("the stored values", || async { Ok((page.value("#uri").await? == uri).then_some(())) }).await?;
+    assert_eq!(page.value("#username").await?, SMTP_USER);
+    assert_eq!(page.value("#default_from_address").await?, FROM);
+    assert_eq!(page.value("#password").await?, "");
+    page.wait_contains("#password-state", "stored — leave empty to keep").await?;
+    assert_eq!(page.attr("#password", "placeholder").await?.as_deref(), Some("stored — leave empty to keep"));
+    assert!(!page.browser.source().await?.contains(SMTP_PASSWORD), "the stored password must never reach the DOM");
+    page.wait_text("#history tbody tr").await?;
+
+    // Someone else saves in between: the page's save gets 412 and offers to load their version.
+    let status = page
+        .browser
+        .execute(
+            "return fetch('/api/endpoints/smtp').then(async r => {
+               const etag = r.headers.get('etag');
+               const stored = await r.json();
+               const put = await fetch('/api/endpoints/smtp', {
+                 method: 'PUT',
+                 headers: {'Content-Type': 'application/json', 'If-Match': etag},
+                 body: JSON.stringify({uri: stored.uri, username: stored.username,
+                                       default_from_address: 'Other Admin <other@example.com>'}),
+               });
+               return put.status;
+             });",
+            vec![],
+        )
+        .await?;
+    assert_eq!(status.as_u64(), Some(200), "the other admin's save");
+    page.type_into("#default_from_address", "Mine <mine@example.com>").await?;
+    page.click("#save").await?;
+    page.wait_contains("#save-status", "in the meantime").await?;
+    page.click("#reload").await?;
+    eventually("their version in the form", || async {
+        Ok((page.value("#default_from_address").await? == "Other Admin <other@example.com>").then_some(()))
+    })
+    .await?;
+    page.type_into("#default_from_address", FROM).await?;
+    page.click("#save").await?;
+    page.wait_contains("#save-status", "Saved").await?;
+    // The history follows: the first save, the other admin's, and this one.
+    eventually("three rows in the history", || async {
+        let rows = page.browser.find_all(fantoccini::Locator::Css("#history tbody tr")).await?;
+        Ok((rows.len() == 3).then_some(()))
+    })
+    .await?;
+
+    // Verify the connection: every step that applies succeeds.
+    page.click("#verify").await?;
+    page.wait_text("#probe-steps li[data-step='quit']").await?;
+    let verdict = page.wait_text("#probe-verdict").await?;
+    assert_eq!(page.attr("#probe-verdict", "class").await?.as_deref(), Some("ok"), "{verdict}");
+    let failed = page.browser.find_all(fantoccini::Locator::Css("#probe-steps li[data-status='failed']")).await?;
+    assert!(failed.is_empty(), "no step may fail");
+    page.wait_text("#probe-steps li[data-step='auth'][data-status='ok']").await?;
+    page.wait_text("#probe-steps li[data-step='mail_from'][data-status='ok']").await?;
+    page.screenshot("settings-probe-ok.png").await?;
+
+    // Send a test email: it arrives at the SMTP server from the default from address.
+    page.type_into("#test-recipient", "someone@example.org").await?;
+    page.click("#send-test").await?;
+    page.wait_text("#test-sent").await?;
+    let mail = eventually("the test email at the SMTP server", || async {
+        Ok(stack.sink.received().into_iter().find(|m| m["rcpt_tos"][0] == "someone@example.org"))
+    })
+    .await?;
+    assert_eq!(mail["mail_from"], "notify@example.com", "{mail}");
+    assert!(mail["from"].as_str().unwrap_or_default().contains("notify@example.com"), "{mail}");
+    assert_eq!(mail["authenticated"], true, "{mail}");
+
+    // The whole page after a successful check and test email: the artefact the README shows.
+    page.browser.set_window_size(1100, 2200).await?;
+    page.browser.execute("window.scrollTo(0, 0); return true;", vec![]).await?;
+    page.screenshot("settings-page.png").await?;
+    page.browser.set_window_size(1280, 1000).await?;
+
+    // The re-entry rule is explained before the server has to refuse it: change the port, keep the password empty.
+    let closed_port = closed_port();
+    page.type_into("#uri", &format!("smtp://127.0.0.1:{closed_port}")).await?;
+    page.wait_text("#password-messages li[data-code='password.reentry_required']").await?;
+    assert_eq!(page.attr("#save", "disabled").await?.as_deref(), Some("true"));
+
+    // A failing probe (nothing listens there) shows the diagnosis.
+    page.type_into("#password", SMTP_PASSWORD).await?;
+    page.wait_gone("#password-messages li[data-code='password.reentry_required']").await?;
+    page.click("#verify").await?;
+    let diagnosis = page.wait_text("#probe-diagnosis").await?;
+    assert_eq!(page.attr("#probe-diagnosis", "data-code").await?.as_deref(), Some("connect.refused"), "{diagnosis}");
+    page.wait_text("#probe-steps li[data-step='connect'][data-status='failed']").await?;
+
+    // German: the page's words and the core crate's messages.
+    page.browser.find(fantoccini::Locator::Css("#language")).await?.select_by_value("de").await?;
+    page.wait_contains("#save", "Speichern").await?;
+    let german = DiagnosisCode::ConnectRefused.message(Locale::De);
+    page.wait_contains("#probe-diagnosis .diagnosis-message", german).await?;
+    page.type_into("#uri", "mail.example.com").await?;
+    page.wait_contains("#uri-messages li[data-code='uri.missing_scheme']", "Verwenden Sie smtp://mail.example.com")
+        .await?;
+    assert_eq!(page.attr("html", "lang").await?.as_deref(), Some("de"));
+
+    // An expired session returns to the login form without losing what was typed.
+    page.type_into("#default_from_address", "typed-before-expiry@example.com").await?;
+    page.type_into("#uri", &uri).await?;
+    page.browser.execute("return fetch('/api/session', {method: 'DELETE'}).then(r => r.status);", vec![]).await?;
+    page.click("#save").await?;
+    page.wait_text("#session-expired").await?;
+    page.login(ADMIN, ADMIN_PASSWORD).await?;
+    eventually("the typed values after logging in again", || async {
+        Ok((page.value("#default_from_address").await? == "typed-before-expiry@example.com").then_some(()))
+    })
+    .await?;
+
+    // The language choice is remembered across a reload.
+    page.browser.refresh().await?;
+    page.wait_contains("#save", "Speichern").await?;
+    page.browser.find(fantoccini::Locator::Css("#language")).await?.select_by_value("en").await?;
+    page.wait_contains("#save", "Save").await?;
+
+    stack.close().await
+}
+
+/// Keyboard-only login, and the page at 360 px wide and on a desktop (screenshots as test artefacts).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_works_by_keyboard_on_a_phone_and_a_desktop() -> Result<()> {
+    let stack = Stack::start().await?;
+    let page = Page::new(&stack.browser);
+    page.browser.goto(&stack.url("/")).await?;
+
+    // Keyboard only: type the username, Tab to the password, Enter submits.
+    page.type_into("#login-username", ADMIN).await?;
+    page.browser.active_element().await?.send_keys("\u{E004}").await?; // Tab
+    let focused = page.browser.active_element().await?;
+    assert_eq!(focused.attr("id").await?.as_deref(), Some("login-password"));
+    focused.send_keys(&format!("{ADMIN_PASSWORD}\u{E007}")).await?; // Enter
+    page.wait_text("#settings").await?;
+
+    page.type_into("#uri", "smtp://email-smtp.us-east-1.amazonaws.com:465").await?;
+    page.type_into("#username", "ses-user").await?;
+    page.type_into("#default_from_address", "App <notifications@example.com>").await?;
+    page.wait_text("#uri-messages li.warning").await?;
+    page.wait_text("#password-messages li[data-code='password.required']").await?;
+    page.screenshot("settings-desktop.png").await?;
+
+    page.browser.set_window_size(360, 900).await?;
+    let overflow = page
+        .browser
+        .execute("return document.documentElement.scrollWidth - document.documentElement.clientWidth;", vec![])
+        .await?;
+    assert!(overflow.as_i64().unwrap_or(i64::MAX) <= 0, "no horizontal scrolling at 360 px (overflow {overflow})");
+    page.screenshot("settings-360px.png").await?;
+    stack.close().await
+}
+
+/// A port on which nothing listens (bound, then released).
+fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("addr").port()
+}

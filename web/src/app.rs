@@ -1,0 +1,163 @@
+//! The page's frame: language switch, session, and which view is shown (login or settings).
+//!
+//! The typed values live here, above both views, so an expired session that sends the admin back to the login
+//! form does not lose them.
+
+use crate::api::{self, Stored};
+use crate::i18n::{I18n, tr, use_i18n};
+use crate::login::Login;
+use crate::settings::Settings;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use smtp_endpoint::Locale;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Auth {
+    Checking,
+    SignedOut,
+    /// The server said the session is gone while the admin was working.
+    Expired,
+    SignedIn(String),
+}
+
+/// The form's values, as typed.
+#[derive(Debug, Clone, Copy)]
+pub struct Form {
+    pub uri: RwSignal<String>,
+    pub username: RwSignal<String>,
+    pub password: RwSignal<String>,
+    pub from: RwSignal<String>,
+    /// PEM certificates to trust besides the built-in roots (an internal relay's CA).
+    pub custom_ca: RwSignal<String>,
+    /// The admin asked to remove the stored password on the next save.
+    pub remove_password: RwSignal<bool>,
+    /// Something was typed since the stored values were loaded.
+    pub dirty: RwSignal<bool>,
+}
+
+impl Form {
+    fn new() -> Form {
+        Form {
+            uri: RwSignal::new(String::new()),
+            username: RwSignal::new(String::new()),
+            password: RwSignal::new(String::new()),
+            from: RwSignal::new(String::new()),
+            custom_ca: RwSignal::new(String::new()),
+            remove_password: RwSignal::new(false),
+            dirty: RwSignal::new(false),
+        }
+    }
+
+    /// Shows the stored values; the password field stays empty (the password is write-only).
+    pub fn load(self, stored: &Stored) {
+        self.uri.set(stored.uri.clone().unwrap_or_default());
+        self.username.set(stored.username.clone().unwrap_or_default());
+        self.password.set(String::new());
+        self.from.set(stored.default_from_address.clone().unwrap_or_default());
+        self.custom_ca.set(stored.custom_ca_pem.clone().unwrap_or_default());
+        self.remove_password.set(false);
+        self.dirty.set(false);
+    }
+
+    pub fn clear(self) {
+        self.load(&Stored::default());
+    }
+}
+
+/// Shared by the views through the context.
+#[derive(Debug, Clone, Copy)]
+pub struct State {
+    pub auth: RwSignal<Auth>,
+    pub form: Form,
+    /// The endpoint as last loaded or saved; `None` until loaded.
+    pub stored: RwSignal<Option<Stored>>,
+}
+
+impl State {
+    /// Call on any 401: back to the login form, keeping the typed values.
+    pub fn session_lost(self) {
+        self.auth.set(Auth::Expired);
+    }
+}
+
+pub fn use_state() -> State {
+    expect_context::<State>()
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    let i18n = I18n::new();
+    provide_context(i18n);
+    let state = State { auth: RwSignal::new(Auth::Checking), form: Form::new(), stored: RwSignal::new(None) };
+    provide_context(state);
+
+    spawn_local(async move {
+        let auth = match api::session(i18n.locale.get_untracked()).await {
+            Ok(session) => Auth::SignedIn(session.username),
+            Err(_) => Auth::SignedOut,
+        };
+        state.auth.set(auth);
+    });
+
+    let view = move || match state.auth.get() {
+        Auth::Checking => view! { <p class="loading">{tr(|t| t.loading)}</p> }.into_any(),
+        Auth::SignedOut | Auth::Expired => view! { <Login /> }.into_any(),
+        Auth::SignedIn(_) => view! { <Settings /> }.into_any(),
+    };
+
+    view! {
+        <header class="bar">
+            <h1>{tr(|t| t.title)}</h1>
+            <div class="bar-tools">
+                <LanguageSwitch />
+                <SignOut />
+            </div>
+        </header>
+        <main id="main">{view}</main>
+    }
+}
+
+#[component]
+fn LanguageSwitch() -> impl IntoView {
+    let i18n = use_i18n();
+    let on_change = move |ev| i18n.set(Locale::from_tag(&event_target_value(&ev)));
+    view! {
+        <label class="language">
+            <span>{tr(|t| t.language)}</span>
+            <select id="language" on:change=on_change prop:value=move || i18n.get().as_str()>
+                <option value="en" selected=move || i18n.get() == Locale::En>"English"</option>
+                <option value="de" selected=move || i18n.get() == Locale::De>"Deutsch"</option>
+            </select>
+        </label>
+    }
+}
+
+#[component]
+fn SignOut() -> impl IntoView {
+    let i18n = use_i18n();
+    let state = use_state();
+    let user = move || match state.auth.get() {
+        Auth::SignedIn(name) => Some(name),
+        _ => None,
+    };
+    let sign_out = move |_| {
+        let locale = i18n.locale.get_untracked();
+        spawn_local(async move {
+            // Whatever the server answers, the page forgets the session and what was typed.
+            let _ = api::logout(locale).await;
+            state.form.clear();
+            state.stored.set(None);
+            state.auth.set(Auth::SignedOut);
+        });
+    };
+    move || {
+        user().map(|name| {
+            view! {
+                <span class="who">{tr(|t| t.signed_in_as)} " " <strong>{name}</strong></span>
+                <button type="button" id="sign-out" on:click=sign_out>
+                    {tr(|t| t.sign_out)}
+                </button>
+            }
+        })
+    }
+}

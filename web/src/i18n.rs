@@ -1,0 +1,377 @@
+//! The page's own words, in English and German, in one place. The messages about an endpoint come from the core
+//! crate's catalogue (`smtp_endpoint::validate` with the chosen [`Locale`]); the SMTP diagnoses come from the
+//! server, asked for in the same language (`Accept-Language`).
+//!
+//! The chosen language is remembered in `localStorage`; on a first visit the browser's language decides.
+
+use leptos::prelude::*;
+use smtp_endpoint::Locale;
+
+const STORAGE_KEY: &str = "smtp-endpoint.locale";
+
+/// Every fixed string of the page. One `static` per language, so a missing translation does not compile.
+#[derive(Debug)]
+pub struct Text {
+    pub title: &'static str,
+    pub language: &'static str,
+    pub loading: &'static str,
+    pub sign_in_title: &'static str,
+    pub username: &'static str,
+    pub password: &'static str,
+    pub sign_in: &'static str,
+    pub signing_in: &'static str,
+    pub wrong_credentials: &'static str,
+    pub too_many_attempts: &'static str,
+    pub session_expired: &'static str,
+    pub sign_out: &'static str,
+    pub signed_in_as: &'static str,
+    pub unreachable: &'static str,
+    pub unexpected: &'static str,
+    pub intro: &'static str,
+    pub uri: &'static str,
+    pub uri_hint: &'static str,
+    pub username_hint: &'static str,
+    pub from: &'static str,
+    pub from_hint: &'static str,
+    pub password_stored: &'static str,
+    pub password_none: &'static str,
+    pub remove_password: &'static str,
+    pub removal_pending: &'static str,
+    pub keep_password: &'static str,
+    pub show: &'static str,
+    pub hide: &'static str,
+    pub show_label: &'static str,
+    pub hide_label: &'static str,
+    pub reentry_rule: &'static str,
+    pub custom_ca: &'static str,
+    pub custom_ca_label: &'static str,
+    pub custom_ca_hint: &'static str,
+    pub use_suggestion: &'static str,
+    pub effective: &'static str,
+    pub no_effective: &'static str,
+    pub not_configured: &'static str,
+    pub save: &'static str,
+    pub saving: &'static str,
+    pub save_blocked: &'static str,
+    pub saved: &'static str,
+    pub by: &'static str,
+    pub at: &'static str,
+    pub version: &'static str,
+    pub conflict: &'static str,
+    pub reload: &'static str,
+    pub server_refused: &'static str,
+    pub unsaved_values: &'static str,
+    pub verify_title: &'static str,
+    pub verify: &'static str,
+    pub verifying: &'static str,
+    pub check_recipient: &'static str,
+    pub optional: &'static str,
+    pub probe_ok: &'static str,
+    pub probe_failed: &'static str,
+    pub step_ok: &'static str,
+    pub step_failed: &'static str,
+    pub step_skipped: &'static str,
+    pub diagnosis: &'static str,
+    pub remedy: &'static str,
+    pub server_reply: &'static str,
+    pub certificate: &'static str,
+    pub subject: &'static str,
+    pub issuer: &'static str,
+    pub expires: &'static str,
+    pub fingerprint: &'static str,
+    pub transcript: &'static str,
+    pub test_title: &'static str,
+    pub recipient: &'static str,
+    pub send_test: &'static str,
+    pub sending: &'static str,
+    pub sent: &'static str,
+    pub message_id: &'static str,
+    pub not_sent: &'static str,
+    pub too_many_checks: &'static str,
+    pub fix_first: &'static str,
+    pub history_title: &'static str,
+    pub history_empty: &'static str,
+    pub when: &'static str,
+    pub who: &'static str,
+    pub fields: &'static str,
+    pub steps: [(&'static str, &'static str); 10],
+}
+
+pub static EN: Text = Text {
+    title: "SMTP endpoint",
+    language: "Language",
+    loading: "Loading…",
+    sign_in_title: "Sign in",
+    username: "Username",
+    password: "Password",
+    sign_in: "Sign in",
+    signing_in: "Signing in…",
+    wrong_credentials: "Wrong username or password.",
+    too_many_attempts: "Too many attempts. Wait a minute, then try again.",
+    session_expired: "Your session has ended. Sign in again — what you typed is kept.",
+    sign_out: "Sign out",
+    signed_in_as: "Signed in as",
+    unreachable: "The server could not be reached. Check that it is running, then try again.",
+    unexpected: "Unexpected answer from the server",
+    intro: "The one SMTP server all mail goes out through: notifications and password resets.",
+    uri: "URI",
+    uri_hint: "smtp://host (upgraded with STARTTLS) or smtps://host (TLS from the first byte); a port may follow, e.g. smtp://mail.example.com:587.",
+    username_hint: "Leave empty if the server accepts mail without a login.",
+    from: "Default From Address",
+    from_hint: "Mail appears to come from this address; the server must allow it to send as it.",
+    password_stored: "stored — leave empty to keep",
+    password_none: "no password stored",
+    remove_password: "Remove stored password",
+    removal_pending: "The stored password will be removed when you save.",
+    keep_password: "Keep it",
+    show: "Show",
+    hide: "Hide",
+    show_label: "Show the password",
+    hide_label: "Hide the password",
+    reentry_rule: "A stored password is only ever sent to the server it was saved for: if you change the host, port, TLS mode or username, type the password again.",
+    custom_ca: "Trust an internal certificate authority (optional)",
+    custom_ca_label: "CA certificates (PEM)",
+    custom_ca_hint: "Only for a relay whose certificate is signed by your own CA: paste its -----BEGIN CERTIFICATE----- block. Certificates are always verified.",
+    use_suggestion: "Use",
+    effective: "Effective connection",
+    no_effective: "— (the URI is not valid yet)",
+    not_configured: "No endpoint is configured yet.",
+    save: "Save",
+    saving: "Saving…",
+    save_blocked: "Fix the errors above to save.",
+    saved: "Saved",
+    by: "by",
+    at: "at",
+    version: "version",
+    conflict: "Someone else saved the endpoint in the meantime, so yours was not saved.",
+    reload: "Load the saved version",
+    server_refused: "The server refused the values; see the messages above.",
+    unsaved_values: "Uses the values in the form above, saved or not.",
+    verify_title: "Verify connection",
+    verify: "Verify connection",
+    verifying: "Checking the connection… this can take a few seconds.",
+    check_recipient: "Also check this recipient",
+    optional: "optional",
+    probe_ok: "Every step succeeded: the server accepts mail from this endpoint.",
+    probe_failed: "The connection check failed.",
+    step_ok: "ok",
+    step_failed: "failed",
+    step_skipped: "skipped",
+    diagnosis: "Diagnosis",
+    remedy: "What to do",
+    server_reply: "Server reply",
+    certificate: "Certificate",
+    subject: "Subject",
+    issuer: "Issuer",
+    expires: "Expires",
+    fingerprint: "SHA-256 fingerprint",
+    transcript: "SMTP transcript",
+    test_title: "Send test email",
+    recipient: "Recipient",
+    send_test: "Send test email",
+    sending: "Sending… this can take a few seconds.",
+    sent: "Sent. The server replied",
+    message_id: "Message-ID",
+    not_sent: "The test email was not sent.",
+    too_many_checks: "Too many checks in a short time. Wait a moment, then try again.",
+    fix_first: "Fix the errors in the form first.",
+    history_title: "Change history",
+    history_empty: "No changes yet.",
+    when: "When",
+    who: "Who",
+    fields: "Changed fields",
+    steps: [
+        ("resolve", "Resolve host"),
+        ("connect", "Connect"),
+        ("tls", "TLS handshake"),
+        ("ehlo", "EHLO"),
+        ("starttls", "STARTTLS"),
+        ("auth", "Log in (AUTH)"),
+        ("mail_from", "Sender (MAIL FROM)"),
+        ("rcpt_to", "Recipient (RCPT TO)"),
+        ("rset", "Reset (RSET)"),
+        ("quit", "Close (QUIT)"),
+    ],
+};
+
+pub static DE: Text = Text {
+    title: "SMTP-Endpunkt",
+    language: "Sprache",
+    loading: "Wird geladen…",
+    sign_in_title: "Anmelden",
+    username: "Benutzername",
+    password: "Passwort",
+    sign_in: "Anmelden",
+    signing_in: "Anmeldung läuft…",
+    wrong_credentials: "Benutzername oder Passwort ist falsch.",
+    too_many_attempts: "Zu viele Versuche. Warten Sie eine Minute und versuchen Sie es dann erneut.",
+    session_expired: "Ihre Sitzung ist abgelaufen. Melden Sie sich erneut an – Ihre Eingaben bleiben erhalten.",
+    sign_out: "Abmelden",
+    signed_in_as: "Angemeldet als",
+    unreachable: "Der Server ist nicht erreichbar. Prüfen Sie, ob er läuft, und versuchen Sie es erneut.",
+    unexpected: "Unerwartete Antwort vom Server",
+    intro: "Der eine SMTP-Server, über den alle E-Mails versendet werden: Benachrichtigungen und Passwort-Zurücksetzungen.",
+    uri: "URI",
+    uri_hint: "smtp://host (mit STARTTLS verschlüsselt) oder smtps://host (TLS ab dem ersten Byte); ein Port kann folgen, z. B. smtp://mail.example.com:587.",
+    username_hint: "Leer lassen, wenn der Server E-Mails ohne Anmeldung annimmt.",
+    from: "Standard-Absenderadresse",
+    from_hint: "E-Mails kommen scheinbar von dieser Adresse; der Server muss das Senden in ihrem Namen erlauben.",
+    password_stored: "gespeichert – leer lassen, um es zu behalten",
+    password_none: "kein Passwort gespeichert",
+    remove_password: "Gespeichertes Passwort entfernen",
+    removal_pending: "Das gespeicherte Passwort wird beim Speichern entfernt.",
+    keep_password: "Behalten",
+    show: "Zeigen",
+    hide: "Verbergen",
+    show_label: "Passwort zeigen",
+    hide_label: "Passwort verbergen",
+    reentry_rule: "Ein gespeichertes Passwort wird nur an den Server gesendet, für den es gespeichert wurde: Wenn Sie Host, Port, TLS-Modus oder Benutzername ändern, geben Sie das Passwort erneut ein.",
+    custom_ca: "Einer internen Zertifizierungsstelle vertrauen (optional)",
+    custom_ca_label: "CA-Zertifikate (PEM)",
+    custom_ca_hint: "Nur für ein Relay, dessen Zertifikat Ihre eigene CA signiert hat: Fügen Sie deren -----BEGIN CERTIFICATE-----Block ein. Zertifikate werden immer geprüft.",
+    use_suggestion: "Übernehmen:",
+    effective: "Tatsächliche Verbindung",
+    no_effective: "– (die URI ist noch nicht gültig)",
+    not_configured: "Es ist noch kein Endpunkt eingerichtet.",
+    save: "Speichern",
+    saving: "Wird gespeichert…",
+    save_blocked: "Beheben Sie die Fehler oben, um zu speichern.",
+    saved: "Gespeichert",
+    by: "von",
+    at: "am",
+    version: "Version",
+    conflict: "Jemand anderes hat den Endpunkt inzwischen gespeichert; Ihre Änderungen wurden nicht gespeichert.",
+    reload: "Gespeicherte Fassung laden",
+    server_refused: "Der Server hat die Werte abgelehnt; siehe die Meldungen oben.",
+    unsaved_values: "Verwendet die Werte im Formular oben, ob gespeichert oder nicht.",
+    verify_title: "Verbindung prüfen",
+    verify: "Verbindung prüfen",
+    verifying: "Die Verbindung wird geprüft… das kann einige Sekunden dauern.",
+    check_recipient: "Auch diesen Empfänger prüfen",
+    optional: "optional",
+    probe_ok: "Alle Schritte erfolgreich: Der Server nimmt E-Mails von diesem Endpunkt an.",
+    probe_failed: "Die Verbindungsprüfung ist fehlgeschlagen.",
+    step_ok: "ok",
+    step_failed: "fehlgeschlagen",
+    step_skipped: "übersprungen",
+    diagnosis: "Diagnose",
+    remedy: "Was zu tun ist",
+    server_reply: "Antwort des Servers",
+    certificate: "Zertifikat",
+    subject: "Inhaber",
+    issuer: "Aussteller",
+    expires: "Gültig bis",
+    fingerprint: "SHA-256-Fingerabdruck",
+    transcript: "SMTP-Protokoll",
+    test_title: "Test-E-Mail senden",
+    recipient: "Empfänger",
+    send_test: "Test-E-Mail senden",
+    sending: "Wird gesendet… das kann einige Sekunden dauern.",
+    sent: "Gesendet. Der Server antwortete",
+    message_id: "Message-ID",
+    not_sent: "Die Test-E-Mail wurde nicht gesendet.",
+    too_many_checks: "Zu viele Prüfungen in kurzer Zeit. Warten Sie einen Moment und versuchen Sie es dann erneut.",
+    fix_first: "Beheben Sie zuerst die Fehler im Formular.",
+    history_title: "Änderungsverlauf",
+    history_empty: "Noch keine Änderungen.",
+    when: "Wann",
+    who: "Wer",
+    fields: "Geänderte Felder",
+    steps: [
+        ("resolve", "Host auflösen"),
+        ("connect", "Verbinden"),
+        ("tls", "TLS-Handshake"),
+        ("ehlo", "EHLO"),
+        ("starttls", "STARTTLS"),
+        ("auth", "Anmelden (AUTH)"),
+        ("mail_from", "Absender (MAIL FROM)"),
+        ("rcpt_to", "Empfänger (RCPT TO)"),
+        ("rset", "Zurücksetzen (RSET)"),
+        ("quit", "Beenden (QUIT)"),
+    ],
+};
+
+pub fn text(locale: Locale) -> &'static Text {
+    match locale {
+        Locale::En => &EN,
+        Locale::De => &DE,
+    }
+}
+
+impl Text {
+    /// The name of a probe step; an unknown step keeps its technical name.
+    pub fn step_name(&self, step: &str) -> String {
+        self.steps
+            .iter()
+            .find(|(name, _)| *name == step)
+            .map_or_else(|| step.to_owned(), |(_, words)| (*words).to_owned())
+    }
+
+    /// The label of a form field by its API name (for the history).
+    pub fn field_name(&self, field: &str) -> String {
+        match field {
+            "uri" => self.uri.to_owned(),
+            "username" => self.username.to_owned(),
+            "password" => self.password.to_owned(),
+            "default_from_address" => self.from.to_owned(),
+            "custom_ca_pem" => self.custom_ca_label.to_owned(),
+            other => other.to_owned(),
+        }
+    }
+}
+
+/// The chosen language, shared by every component through the context.
+#[derive(Debug, Clone, Copy)]
+pub struct I18n {
+    pub locale: RwSignal<Locale>,
+}
+
+impl I18n {
+    /// The remembered language, else the browser's.
+    pub fn new() -> I18n {
+        let window = web_sys::window();
+        let remembered = window
+            .as_ref()
+            .and_then(|w| w.local_storage().ok().flatten())
+            .and_then(|storage| storage.get_item(STORAGE_KEY).ok().flatten());
+        let tag = remembered.or_else(|| window.and_then(|w| w.navigator().language())).unwrap_or_default();
+        let i18n = I18n { locale: RwSignal::new(Locale::from_tag(&tag)) };
+        i18n.apply(i18n.locale.get_untracked());
+        i18n
+    }
+
+    pub fn get(self) -> Locale {
+        self.locale.get()
+    }
+
+    pub fn text(self) -> &'static Text {
+        text(self.locale.get())
+    }
+
+    pub fn set(self, locale: Locale) {
+        self.locale.set(locale);
+        self.apply(locale);
+        if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+            // Not being able to remember the choice (private mode, full storage) only costs the choice.
+            let _ = storage.set_item(STORAGE_KEY, locale.as_str());
+        }
+    }
+
+    /// Sets `<html lang>`, so screen readers pronounce the page in its language.
+    fn apply(self, locale: Locale) {
+        if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+            let _ = root.set_attribute("lang", locale.as_str());
+        }
+    }
+}
+
+pub fn use_i18n() -> I18n {
+    expect_context::<I18n>()
+}
+
+/// A text that follows the language. Every fixed string goes through this one function, so the view code that
+/// renders and updates it is compiled once, not once per string (each distinct closure is its own type).
+pub fn tr(words: fn(&Text) -> &'static str) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+    let i18n = use_i18n();
+    move || words(i18n.text())
+}

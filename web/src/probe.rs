@@ -1,0 +1,258 @@
+//! "Verify connection": the server's staged probe of the form's values (saved or not), shown as a timeline
+//! with the diagnosis and its remedy, the certificate, and the SMTP transcript folded away.
+
+use crate::api::{self, Certificate, Diagnosis, ProbeResult, StepStatus};
+use crate::app::{State, use_state};
+use crate::focus;
+use crate::i18n::{Text, tr, use_i18n};
+use crate::settings::{Judged, draft, use_judged};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use smtp_endpoint::DiagnosisCode;
+
+/// What a probe or test email ended with, other than its own result.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Trouble {
+    /// The form's values were refused; the messages are under the fields.
+    Refused,
+    RateLimited,
+    Unreachable,
+    Other(String),
+}
+
+impl Trouble {
+    pub fn words(&self, t: &Text) -> String {
+        match self {
+            Trouble::Refused => t.fix_first.to_owned(),
+            Trouble::RateLimited => t.too_many_checks.to_owned(),
+            Trouble::Unreachable => t.unreachable.to_owned(),
+            Trouble::Other(detail) => format!("{}: {detail}", t.unexpected),
+        }
+    }
+}
+
+/// Sorts an error of the probe or test-email call; a 401 sends the admin back to the login form.
+pub fn trouble_of(e: api::Error, state: State, judged: Judged) -> Option<Trouble> {
+    match e {
+        e if e.is_unauthorized() => {
+            state.session_lost();
+            None
+        }
+        api::Error::Api(e) if e.status == 422 && judged.take_refusal(&e.body) => Some(Trouble::Refused),
+        api::Error::Api(e) if e.status == 429 => Some(Trouble::RateLimited),
+        api::Error::Fetch(_) => Some(Trouble::Unreachable),
+        e => Some(Trouble::Other(e.detail())),
+    }
+}
+
+#[component]
+pub fn Probe() -> impl IntoView {
+    let i18n = use_i18n();
+    let state = use_state();
+    let judged = use_judged();
+    let recipient = RwSignal::new(String::new());
+    let running = RwSignal::new(false);
+    let result = RwSignal::new(None::<ProbeResult>);
+    let trouble = RwSignal::new(None::<Trouble>);
+
+    let run = move |_| {
+        if running.get_untracked() {
+            return;
+        }
+        running.set(true);
+        result.set(None);
+        trouble.set(None);
+        let to = recipient.get_untracked().trim().to_owned();
+        let locale = i18n.locale.get_untracked();
+        let draft = draft(state.form, locale);
+        spawn_local(async move {
+            let answer = api::probe(&draft, (!to.is_empty()).then_some(to.as_str()), locale).await;
+            // The section may be gone when the answer comes (signed out meanwhile): hence try_set.
+            running.try_set(false);
+            match answer {
+                Ok(r) => {
+                    result.try_set(Some(r));
+                }
+                Err(e) => {
+                    trouble.try_set(trouble_of(e, state, judged));
+                }
+            }
+        });
+    };
+
+    view! {
+        <section class="card probe" aria-labelledby="probe-title" aria-busy=move || running.get().to_string()>
+            <h2 id="probe-title">{tr(|t| t.verify_title)}</h2>
+            <p class="hint">{tr(|t| t.unsaved_values)}</p>
+            <div class="field">
+                <label for="probe-recipient">
+                    {tr(|t| t.check_recipient)} " (" {tr(|t| t.optional)} ")"
+                </label>
+                <input
+                    id="probe-recipient"
+                    type="email"
+                    autocomplete="off"
+                    prop:value=move || recipient.get()
+                    on:input=move |ev| recipient.set(event_target_value(&ev))
+                />
+            </div>
+            <button
+                type="button"
+                id="verify"
+                on:click=run
+                disabled=move || running.get() || judged.has_errors()
+            >
+                {tr(|t| t.verify)}
+            </button>
+            <div id="probe-status" role="status">
+                <Show when=move || running.get()>
+                    <p class="progress"><span class="spinner" aria-hidden="true"></span>{tr(|t| t.verifying)}</p>
+                </Show>
+                {move || trouble.get().map(|t| view! { <p class="error">{t.words(i18n.text())}</p> })}
+                {move || {
+                    result.get().map(|r| {
+                        let t = i18n.text();
+                        view! {
+                            <p class=if r.ok { "ok" } else { "error" } id="probe-verdict">
+                                {if r.ok { t.probe_ok } else { t.probe_failed }}
+                            </p>
+                        }
+                    })
+                }}
+            </div>
+            {move || result.get().map(|r| view! { <ProbeReport result=r /> })}
+        </section>
+    }
+}
+
+#[component]
+fn ProbeReport(result: ProbeResult) -> impl IntoView {
+    let i18n = use_i18n();
+    let t = move || i18n.text();
+    let steps = result.steps.clone();
+    let ProbeResult { diagnosis, certificate, transcript, .. } = result;
+    view! {
+        <ol class="timeline" id="probe-steps">
+            {steps
+                .into_iter()
+                .map(|step| {
+                    let status = match step.status {
+                        StepStatus::Ok => "ok",
+                        StepStatus::Failed => "failed",
+                        StepStatus::Skipped => "skipped",
+                    };
+                    let name = step.step.clone();
+                    view! {
+                        <li class=format!("step {status}") data-step=step.step.clone() data-status=status>
+                            <span class="step-name">{move || t().step_name(&name)}</span>
+                            <span class="step-status">
+                                {move || match step.status {
+                                    StepStatus::Ok => t().step_ok,
+                                    StepStatus::Failed => t().step_failed,
+                                    StepStatus::Skipped => t().step_skipped,
+                                }}
+                            </span>
+                            <span class="step-time">{step.duration_ms.map(|ms| format!("{ms} ms"))}</span>
+                            {step.reply.clone().map(|reply| view! { <code class="step-reply">{reply}</code> })}
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ol>
+        {diagnosis.map(|d| view! { <DiagnosisView diagnosis=d id="probe-diagnosis" /> })}
+        {certificate.map(|c| view! { <CertificateView certificate=c /> })}
+        {(!transcript.is_empty())
+            .then(|| {
+                view! {
+                    <details class="transcript" id="probe-transcript">
+                        <summary>{tr(|t| t.transcript)}</summary>
+                        <pre>{transcript.join("\n")}</pre>
+                    </details>
+                }
+            })}
+    }
+}
+
+#[component]
+pub fn DiagnosisView(diagnosis: Diagnosis, id: &'static str) -> impl IntoView {
+    let i18n = use_i18n();
+    let state = use_state();
+    let t = move || i18n.text();
+    let Diagnosis { code, step, message, remedy, reply, detail, suggestion } = diagnosis;
+    // A known code is put into words by the core crate's catalogue, so it follows the language switch; an unknown
+    // one keeps the server's words.
+    let known = serde_json::from_str::<DiagnosisCode>(&format!("\"{code}\"")).ok();
+    let message = move || known.map_or_else(|| message.clone(), |c| c.message(i18n.get()).to_owned());
+    let remedy = move || known.map_or_else(|| remedy.clone(), |c| c.remedy(i18n.get()).to_owned());
+    let data_code = code.clone();
+    view! {
+        <div class="diagnosis" id=id data-code=data_code role="alert">
+            <h3>
+                {tr(|t| t.diagnosis)}
+                {step.map(|s| view! { " · " {move || t().step_name(&s)} })}
+            </h3>
+            <p class="diagnosis-message">{message}</p>
+            <p class="remedy">
+                <strong>{tr(|t| t.remedy)} ": "</strong>
+                {remedy}
+            </p>
+            {suggestion
+                .map(|uri| {
+                    let label = uri.clone();
+                    view! {
+                        <p>
+                            <button
+                                type="button"
+                                class="apply-suggestion"
+                                on:click=move |_| {
+                                    state.form.uri.set(uri.clone());
+                                    state.form.dirty.set(true);
+                                    focus("uri");
+                                }
+                            >
+                                {tr(|t| t.use_suggestion)}
+                                " "
+                                <code>{label}</code>
+                            </button>
+                        </p>
+                    }
+                })}
+            {reply
+                .map(|reply| {
+                    view! {
+                        <p class="reply">
+                            <strong>{tr(|t| t.server_reply)} ": "</strong>
+                            <code>{reply}</code>
+                        </p>
+                    }
+                })}
+            {detail.map(|detail| view! { <p class="hint">{detail}</p> })}
+            <p class="code">
+                <code>{code}</code>
+            </p>
+        </div>
+    }
+}
+
+#[component]
+fn CertificateView(certificate: Certificate) -> impl IntoView {
+    let Certificate { subject, issuer, not_after, sha256, .. } = certificate;
+    let not_after = crate::local_time(&not_after, use_i18n().locale.get_untracked());
+    view! {
+        <details class="certificate" id="probe-certificate" open>
+            <summary>{tr(|t| t.certificate)}</summary>
+            <dl>
+                <dt>{tr(|t| t.subject)}</dt>
+                <dd>{subject}</dd>
+                <dt>{tr(|t| t.issuer)}</dt>
+                <dd>{issuer}</dd>
+                <dt>{tr(|t| t.expires)}</dt>
+                <dd>{not_after}</dd>
+                <dt>{tr(|t| t.fingerprint)}</dt>
+                <dd>
+                    <code class="fingerprint">{sha256}</code>
+                </dd>
+            </dl>
+        </details>
+    }
+}

@@ -1,0 +1,556 @@
+//! The settings form: the four fields judged by the core crate on every keystroke, the effective connection,
+//! the write-only password, and saving with the server's answers in the same places as the page's own.
+
+use crate::api::{self, ApiBody, Draft, Stored};
+use crate::app::{Form, State, use_state};
+use crate::history::History;
+use crate::i18n::{Text, tr, use_i18n};
+use crate::probe::Probe;
+use crate::test_email::TestEmail;
+use crate::{focus, local_time, mark_ready};
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use smtp_endpoint::{
+    ConnectionIdentity, EndpointInput, Field, Issue, Locale, Problem, Report, SmtpUri, requires_password_reentry,
+};
+
+/// A message as shown under a field, from the page's own check or from the server.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Shown {
+    pub error: bool,
+    pub code: String,
+    pub message: String,
+    pub suggestion: Option<String>,
+}
+
+impl Shown {
+    fn of(issue: &Issue, error: bool) -> Shown {
+        Shown {
+            error,
+            code: issue.code.as_str().to_owned(),
+            message: issue.message.clone(),
+            suggestion: issue.suggestion.clone(),
+        }
+    }
+}
+
+/// Everything the form knows about its values at this moment; shared with the probe and the test email.
+#[derive(Debug, Clone, Copy)]
+pub struct Judged {
+    /// The core crate's verdict, recomputed on every keystroke.
+    pub report: Memo<Report>,
+    /// The stored password may not be reused with these values (host, port, TLS mode or username changed).
+    pub reentry: Memo<bool>,
+    /// Messages from the server's last refusal, per field, until the next edit.
+    pub server: RwSignal<Vec<(Field, Shown)>>,
+    /// The server's refusal of a value the core crate does not judge (the custom CA).
+    pub other: RwSignal<Vec<Shown>>,
+}
+
+impl Judged {
+    pub fn has_errors(self) -> bool {
+        !self.report.with(|r| r.valid)
+            || self.reentry.get()
+            || self.server.with(|s| s.iter().any(|(_, m)| m.error))
+            || self.other.with(|o| !o.is_empty())
+    }
+
+    /// Forgets the server's last refusal (the values changed).
+    pub fn edited(self) {
+        self.server.set(Vec::new());
+        self.other.set(Vec::new());
+    }
+
+    /// Puts a server's refusal (a report, or a coded error) under the fields it concerns. Returns whether it did.
+    pub fn take_refusal(self, body: &ApiBody) -> bool {
+        let mut other = Vec::new();
+        let shown: Vec<(Field, Shown)> = match body {
+            ApiBody::Report(report) => report
+                .errors
+                .iter()
+                .map(|i| (i.field, Shown::of(i, true)))
+                .chain(report.warnings.iter().map(|i| (i.field, Shown::of(i, false))))
+                .collect(),
+            ApiBody::Error { code, message } => match field_of_code(code) {
+                Some(field) => {
+                    vec![(field, Shown { error: true, code: code.clone(), message: message.clone(), suggestion: None })]
+                }
+                None => {
+                    other.push(Shown { error: true, code: code.clone(), message: message.clone(), suggestion: None });
+                    Vec::new()
+                }
+            },
+            ApiBody::Other(_) => Vec::new(),
+        };
+        let took = !shown.is_empty() || !other.is_empty();
+        self.server.try_set(shown);
+        self.other.try_set(other);
+        took
+    }
+
+    /// The messages for one field: the page's errors, the server's, then the warnings; each once.
+    fn for_field(self, field: Field, locale: Locale) -> Vec<Shown> {
+        let mut shown: Vec<Shown> = Vec::new();
+        let mut push = |m: Shown| {
+            if !shown.iter().any(|s| s.code == m.code) {
+                shown.push(m);
+            }
+        };
+        self.report.with(|r| r.errors.iter().filter(|i| i.field == field).for_each(|i| push(Shown::of(i, true))));
+        if field == Field::Password && self.reentry.get() {
+            push(Shown::of(&Issue::new(&Problem::PasswordReentryRequired, locale), true));
+        }
+        self.server.with(|s| s.iter().filter(|(f, _)| *f == field).for_each(|(_, m)| push(m.clone())));
+        self.report.with(|r| r.warnings.iter().filter(|i| i.field == field).for_each(|i| push(Shown::of(i, false))));
+        shown
+    }
+}
+
+fn field_of_code(code: &str) -> Option<Field> {
+    match code.split('.').next()? {
+        "uri" => Some(Field::Uri),
+        "username" => Some(Field::Username),
+        "password" => Some(Field::Password),
+        "from" | "default_from_address" => Some(Field::DefaultFromAddress),
+        _ => None,
+    }
+}
+
+fn identity(uri: &str, username: &str) -> Option<ConnectionIdentity> {
+    let uri = SmtpUri::parse(uri).ok()?;
+    let username = username.trim();
+    Some(ConnectionIdentity {
+        host: uri.host().clone(),
+        port: uri.port(),
+        tls: uri.tls(),
+        username: (!username.is_empty()).then(|| username.to_owned()),
+    })
+}
+
+/// Whether a stored password is kept for what is being saved (not removed, nor replaced).
+fn keeps_stored_password(form: Form, stored: &Option<Stored>) -> bool {
+    stored.as_ref().is_some_and(|s| s.password_set)
+        && !form.remove_password.get()
+        && form.password.with(String::is_empty)
+}
+
+/// The values to save, probe or test, as the API wants them.
+pub fn draft(form: Form, locale: Locale) -> Draft {
+    let password = form.password.get_untracked();
+    let username = form.username.get_untracked();
+    let custom_ca = form.custom_ca.get_untracked();
+    Draft {
+        uri: form.uri.get_untracked(),
+        username: (!username.trim().is_empty()).then_some(username),
+        password: if form.remove_password.get_untracked() {
+            Some(String::new())
+        } else {
+            (!password.is_empty()).then_some(password)
+        },
+        default_from_address: form.from.get_untracked(),
+        custom_ca_pem: (!custom_ca.trim().is_empty()).then_some(custom_ca),
+        locale,
+    }
+}
+
+pub fn use_judged() -> Judged {
+    expect_context::<Judged>()
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum SaveState {
+    Idle,
+    Saving,
+    Saved,
+    Conflict,
+    Refused,
+    Failed(String),
+}
+
+#[component]
+pub fn Settings() -> impl IntoView {
+    let i18n = use_i18n();
+    let state = use_state();
+    let form = state.form;
+
+    let report = Memo::new(move |_| {
+        let password_set = state.stored.with(|s| s.as_ref().is_some_and(|s| s.password_set));
+        smtp_endpoint::validate(&EndpointInput {
+            uri: Some(form.uri.get()),
+            username: Some(form.username.get()),
+            password: Some(form.password.get()),
+            default_from_address: Some(form.from.get()),
+            password_set: password_set && !form.remove_password.get(),
+            locale: i18n.get(),
+        })
+    });
+    let reentry = Memo::new(move |_| {
+        state.stored.with(|stored| {
+            if !keeps_stored_password(form, stored) {
+                return false;
+            }
+            let Some(stored) = stored else { return false };
+            let before =
+                identity(stored.uri.as_deref().unwrap_or_default(), stored.username.as_deref().unwrap_or_default());
+            let now = form.uri.with(|uri| form.username.with(|user| identity(uri, user)));
+            matches!((before, now), (Some(before), Some(now)) if requires_password_reentry(&before, &now))
+        })
+    });
+    let judged = Judged { report, reentry, server: RwSignal::new(Vec::new()), other: RwSignal::new(Vec::new()) };
+    provide_context(judged);
+    let save_state = RwSignal::new(SaveState::Idle);
+
+    let loaded = RwSignal::new(state.stored.get_untracked().is_some());
+    if state.stored.get_untracked().is_none() || !form.dirty.get_untracked() {
+        load(state, loaded, false, i18n.locale.get_untracked());
+    }
+
+    let edit = move |signal: RwSignal<String>, value: String| {
+        signal.set(value);
+        form.dirty.set(true);
+        judged.edited();
+        if save_state.get_untracked() != SaveState::Saving {
+            save_state.set(SaveState::Idle);
+        }
+    };
+
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if judged.has_errors() || save_state.get_untracked() == SaveState::Saving {
+            return;
+        }
+        let Some(etag) = state.stored.with_untracked(|s| s.as_ref().map(|s| s.etag.clone())) else { return };
+        save_state.set(SaveState::Saving);
+        let locale = i18n.locale.get_untracked();
+        let draft = draft(form, locale);
+        spawn_local(async move {
+            // The form may be gone when the answer comes (e.g. signed out meanwhile): hence try_set.
+            match api::save(&draft, &etag, locale).await {
+                Ok(stored) => {
+                    form.load(&stored);
+                    state.stored.set(Some(stored));
+                    save_state.try_set(SaveState::Saved);
+                }
+                Err(e) if e.is_unauthorized() => {
+                    save_state.try_set(SaveState::Idle);
+                    state.session_lost();
+                }
+                Err(api::Error::Api(e)) if e.status == 412 => {
+                    save_state.try_set(SaveState::Conflict);
+                }
+                Err(api::Error::Api(e)) if e.status == 422 && judged.take_refusal(&e.body) => {
+                    save_state.try_set(SaveState::Refused);
+                }
+                Err(e) => {
+                    save_state.try_set(SaveState::Failed(e.detail()));
+                }
+            }
+        });
+    };
+
+    let reload = move |_| {
+        save_state.set(SaveState::Idle);
+        load(state, loaded, true, i18n.locale.get_untracked());
+    };
+
+    let status = move || {
+        let t = i18n.text();
+        match save_state.get() {
+            SaveState::Idle if judged.has_errors() => Some(t.save_blocked.to_owned()),
+            SaveState::Idle => None,
+            SaveState::Saving => Some(t.saving.to_owned()),
+            SaveState::Saved => state.stored.with(|s| s.as_ref().map(|s| saved_line(t, s, i18n.get()))),
+            SaveState::Conflict => Some(t.conflict.to_owned()),
+            SaveState::Refused => Some(t.server_refused.to_owned()),
+            SaveState::Failed(detail) => Some(format!("{}: {detail}", t.unexpected)),
+        }
+    };
+
+    move || {
+        if !loaded.get() {
+            return view! { <p class="loading">{tr(|t| t.loading)}</p> }.into_any();
+        }
+        mark_ready("smtp-endpoint:settings-ready");
+        view! {
+            <form id="settings" class="card" on:submit=submit novalidate>
+                <p class="intro">{tr(|t| t.intro)}</p>
+                <Show when=move || state.stored.with(|s| s.as_ref().is_some_and(|s| !s.configured)) && !form.dirty.get()>
+                    <p class="notice" id="not-configured">{tr(|t| t.not_configured)}</p>
+                </Show>
+                <TextField
+                    id="uri"
+                    field=Field::Uri
+                    label=|t| t.uri
+                    hint=|t| t.uri_hint
+                    value=form.uri
+                    edit=edit
+                    kind="text"
+                    autocomplete="off"
+                />
+                <p class="effective" id="effective">
+                    <span class="label">{tr(|t| t.effective)} ": "</span>
+                    <output id="effective-summary" for="uri username" aria-live="polite">
+                        {move || {
+                            report
+                                .with(|r| r.effective.as_ref().map(|e| e.summary.clone()))
+                                .unwrap_or_else(|| i18n.text().no_effective.to_owned())
+                        }}
+                    </output>
+                </p>
+                <TextField
+                    id="username"
+                    field=Field::Username
+                    label=|t| t.username
+                    hint=|t| t.username_hint
+                    value=form.username
+                    edit=edit
+                    kind="text"
+                    autocomplete="off"
+                />
+                <PasswordField edit=edit />
+                <TextField
+                    id="default_from_address"
+                    field=Field::DefaultFromAddress
+                    label=|t| t.from
+                    hint=|t| t.from_hint
+                    value=form.from
+                    edit=edit
+                    kind="text"
+                    autocomplete="email"
+                />
+                <CustomCaField edit=edit />
+                <div class="actions">
+                    <button
+                        type="submit"
+                        class="primary"
+                        id="save"
+                        aria-describedby="save-status"
+                        disabled=move || judged.has_errors() || save_state.get() == SaveState::Saving
+                    >
+                        {tr(|t| t.save)}
+                    </button>
+                    <p id="save-status" role="status" class:saved=move || save_state.get() == SaveState::Saved>
+                        {status}
+                    </p>
+                    <Show when=move || save_state.get() == SaveState::Conflict>
+                        <button type="button" id="reload" on:click=reload>
+                            {tr(|t| t.reload)}
+                        </button>
+                    </Show>
+                </div>
+            </form>
+            <div class="tools">
+                <Probe />
+                <TestEmail />
+            </div>
+            <History />
+        }
+        .into_any()
+    }
+}
+
+/// Loads the stored endpoint; puts its values into the form unless the admin has typed since (or `replace`).
+fn load(state: State, loaded: RwSignal<bool>, replace: bool, locale: Locale) {
+    spawn_local(async move {
+        match api::endpoint(locale).await {
+            Ok(stored) => {
+                if replace || !state.form.dirty.get_untracked() {
+                    state.form.load(&stored);
+                }
+                state.stored.set(Some(stored));
+                // Setting a signal notifies even when the value is the same; that would rebuild the whole form.
+                if loaded.try_get_untracked() == Some(false) {
+                    loaded.try_set(true);
+                }
+            }
+            Err(e) if e.is_unauthorized() => state.session_lost(),
+            Err(e) => leptos::logging::error!("loading the endpoint failed: {}", e.detail()),
+        }
+    });
+}
+
+fn saved_line(t: &Text, stored: &Stored, locale: Locale) -> String {
+    let mut line = format!("{} — {} {}", t.saved, t.version, stored.version);
+    if let Some(by) = &stored.updated_by {
+        line.push_str(&format!(", {} {by}", t.by));
+    }
+    if let Some(at) = &stored.updated_at {
+        line.push_str(&format!(" {} {}", t.at, local_time(at, locale)));
+    }
+    line
+}
+
+/// A labelled input with its hint and its messages.
+#[component]
+fn TextField(
+    id: &'static str,
+    field: Field,
+    label: fn(&Text) -> &'static str,
+    hint: fn(&Text) -> &'static str,
+    value: RwSignal<String>,
+    edit: impl Fn(RwSignal<String>, String) + Copy + Send + Sync + 'static,
+    kind: &'static str,
+    autocomplete: &'static str,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let judged = use_judged();
+    let issues = Signal::derive(move || judged.for_field(field, i18n.get()));
+    let invalid = move || if issues.with(|i| i.iter().any(|m| m.error)) { "true" } else { "false" };
+    view! {
+        <div class="field">
+            <label for=id>{move || label(i18n.text())}</label>
+            <input
+                id=id
+                name=id
+                type=kind
+                autocomplete=autocomplete
+                spellcheck="false"
+                autocapitalize="off"
+                aria-invalid=invalid
+                aria-describedby=format!("{id}-hint {id}-messages")
+                prop:value=move || value.get()
+                on:input=move |ev| edit(value, event_target_value(&ev))
+            />
+            <p class="hint" id=format!("{id}-hint")>{move || hint(i18n.text())}</p>
+            <Messages id=id issues=issues apply=Callback::new(move |s| edit(value, s)) />
+        </div>
+    }
+}
+
+/// The messages under a field, in a polite live region; a suggestion is one click away.
+#[component]
+fn Messages(id: &'static str, issues: Signal<Vec<Shown>>, apply: Callback<String>) -> impl IntoView {
+    view! {
+        <ul class="messages" id=format!("{id}-messages") aria-live="polite">
+            <For each=move || issues.get() key=|m| m.clone() let(m)>
+                <li class=if m.error { "error" } else { "warning" } data-code=m.code.clone()>
+                    <span class="message">{m.message.clone()}</span>
+                    {m.suggestion.clone().map(|s| {
+                        let value = s.clone();
+                        view! {
+                            " "
+                            <button
+                                type="button"
+                                class="apply-suggestion"
+                                on:click=move |_| {
+                                    apply.run(value.clone());
+                                    focus(id);
+                                }
+                            >
+                                {tr(|t| t.use_suggestion)}
+                                " "
+                                <code>{s.clone()}</code>
+                            </button>
+                        }
+                    })}
+                </li>
+            </For>
+        </ul>
+    }
+}
+
+/// The password: write-only (a stored one is never shown, only that it exists), removable, and what is being
+/// typed can be shown.
+#[component]
+fn PasswordField(edit: impl Fn(RwSignal<String>, String) + Copy + Send + Sync + 'static) -> impl IntoView {
+    let i18n = use_i18n();
+    let state = use_state();
+    let judged = use_judged();
+    let form = state.form;
+    let visible = RwSignal::new(false);
+    let stored_set = move || state.stored.with(|s| s.as_ref().is_some_and(|s| s.password_set));
+    let issues = Signal::derive(move || judged.for_field(Field::Password, i18n.get()));
+    let invalid = move || if issues.with(|i| i.iter().any(|m| m.error)) { "true" } else { "false" };
+    let set_removal = move |remove: bool| {
+        form.remove_password.set(remove);
+        form.dirty.set(true);
+        if remove {
+            form.password.set(String::new());
+        }
+        judged.edited();
+    };
+    view! {
+        <div class="field">
+            <label for="password">{tr(|t| t.password)}</label>
+            <div class="with-button">
+                <input
+                    id="password"
+                    name="password"
+                    type=move || if visible.get() { "text" } else { "password" }
+                    autocomplete="new-password"
+                    spellcheck="false"
+                    autocapitalize="off"
+                    placeholder=move || {
+                        if stored_set() && !form.remove_password.get() { i18n.text().password_stored } else { "" }
+                    }
+                    disabled=move || form.remove_password.get()
+                    aria-invalid=invalid
+                    aria-describedby="password-hint password-messages"
+                    prop:value=move || form.password.get()
+                    on:input=move |ev| edit(form.password, event_target_value(&ev))
+                />
+                <button
+                    type="button"
+                    id="password-toggle"
+                    aria-controls="password"
+                    aria-pressed=move || if visible.get() { "true" } else { "false" }
+                    aria-label=move || if visible.get() { i18n.text().hide_label } else { i18n.text().show_label }
+                    on:click=move |_| visible.update(|v| *v = !*v)
+                >
+                    {move || if visible.get() { i18n.text().hide } else { i18n.text().show }}
+                </button>
+            </div>
+            <div class="hint" id="password-hint">
+                <p id="password-state">
+                    {move || if stored_set() { i18n.text().password_stored } else { i18n.text().password_none }}
+                </p>
+                <Show when=stored_set>
+                    <p id="reentry-rule">{tr(|t| t.reentry_rule)}</p>
+                </Show>
+            </div>
+            <Show when=move || stored_set() && !form.remove_password.get()>
+                <button type="button" id="password-remove" class="link" on:click=move |_| set_removal(true)>
+                    {tr(|t| t.remove_password)}
+                </button>
+            </Show>
+            <Show when=move || form.remove_password.get()>
+                <p class="notice" id="password-removal">
+                    {tr(|t| t.removal_pending)} " "
+                    <button type="button" id="password-keep" class="link" on:click=move |_| set_removal(false)>
+                        {tr(|t| t.keep_password)}
+                    </button>
+                </p>
+            </Show>
+            <Messages id="password" issues=issues apply=Callback::new(move |s| edit(form.password, s)) />
+        </div>
+    }
+}
+
+/// Certificates to trust besides the built-in roots, folded away: most endpoints need none.
+#[component]
+fn CustomCaField(edit: impl Fn(RwSignal<String>, String) + Copy + Send + Sync + 'static) -> impl IntoView {
+    let state = use_state();
+    let judged = use_judged();
+    let value = state.form.custom_ca;
+    let issues = Signal::derive(move || judged.other.get());
+    let invalid = move || if issues.with(|i| i.is_empty()) { "false" } else { "true" };
+    view! {
+        <details class="field custom-ca" open=move || value.with(|v| !v.trim().is_empty())>
+            <summary>{tr(|t| t.custom_ca)}</summary>
+            <label for="custom_ca_pem">{tr(|t| t.custom_ca_label)}</label>
+            <textarea
+                id="custom_ca_pem"
+                name="custom_ca_pem"
+                rows="5"
+                spellcheck="false"
+                aria-invalid=invalid
+                aria-describedby="custom_ca_pem-hint custom_ca_pem-messages"
+                prop:value=move || value.get()
+                on:input=move |ev| edit(value, event_target_value(&ev))
+            ></textarea>
+            <p class="hint" id="custom_ca_pem-hint">{tr(|t| t.custom_ca_hint)}</p>
+            <Messages id="custom_ca_pem" issues=issues apply=Callback::new(move |s| edit(value, s)) />
+        </details>
+    }
+}

@@ -1,0 +1,103 @@
+//! "Send test email": a real message from the default from address to any recipient, with the form's values
+//! (saved or not); shows the server's reply or the diagnosis.
+
+use crate::api::{self, TestEmailResult};
+use crate::app::use_state;
+use crate::i18n::{tr, use_i18n};
+use crate::probe::{DiagnosisView, Trouble, trouble_of};
+use crate::settings::{draft, use_judged};
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+#[component]
+pub fn TestEmail() -> impl IntoView {
+    let i18n = use_i18n();
+    let state = use_state();
+    let judged = use_judged();
+    let to = RwSignal::new(String::new());
+    let running = RwSignal::new(false);
+    let result = RwSignal::new(None::<TestEmailResult>);
+    let trouble = RwSignal::new(None::<Trouble>);
+
+    let send = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let recipient = to.get_untracked().trim().to_owned();
+        if running.get_untracked() || recipient.is_empty() {
+            return;
+        }
+        running.set(true);
+        result.set(None);
+        trouble.set(None);
+        let locale = i18n.locale.get_untracked();
+        let draft = draft(state.form, locale);
+        spawn_local(async move {
+            let answer = api::test_email(&draft, &recipient, locale).await;
+            // The section may be gone when the answer comes (signed out meanwhile): hence try_set.
+            running.try_set(false);
+            match answer {
+                Ok(r) => {
+                    result.try_set(Some(r));
+                }
+                Err(e) => {
+                    trouble.try_set(trouble_of(e, state, judged));
+                }
+            }
+        });
+    };
+
+    view! {
+        <section class="card test-email" aria-labelledby="test-title" aria-busy=move || running.get().to_string()>
+            <h2 id="test-title">{tr(|t| t.test_title)}</h2>
+            <p class="hint">{tr(|t| t.unsaved_values)}</p>
+            <form id="test-email" on:submit=send novalidate>
+                <div class="field">
+                    <label for="test-recipient">{tr(|t| t.recipient)}</label>
+                    <input
+                        id="test-recipient"
+                        type="email"
+                        autocomplete="email"
+                        required
+                        prop:value=move || to.get()
+                        on:input=move |ev| to.set(event_target_value(&ev))
+                    />
+                </div>
+                <button
+                    type="submit"
+                    id="send-test"
+                    disabled=move || running.get() || judged.has_errors() || to.with(|t| t.trim().is_empty())
+                >
+                    {tr(|t| t.send_test)}
+                </button>
+            </form>
+            <div id="test-status" role="status">
+                <Show when=move || running.get()>
+                    <p class="progress"><span class="spinner" aria-hidden="true"></span>{tr(|t| t.sending)}</p>
+                </Show>
+                {move || trouble.get().map(|t| view! { <p class="error">{t.words(i18n.text())}</p> })}
+                {move || {
+                    result.get().map(|r| {
+                        let t = i18n.text();
+                        if r.ok {
+                            let reply = r.reply.unwrap_or_default();
+                            let ms = r.duration_ms.map(|ms| format!(" ({ms} ms)")).unwrap_or_default();
+                            view! {
+                                <div class="ok" id="test-sent">
+                                    <p>{t.sent} ": " <code>{reply}</code> {ms}</p>
+                                    {r.message_id.map(|id| view! { <p class="hint">{t.message_id} ": " <code>{id}</code></p> })}
+                                </div>
+                            }
+                            .into_any()
+                        } else {
+                            view! {
+                                <p class="error" id="test-failed">{t.not_sent}</p>
+                                {r.diagnosis.map(|d| view! { <DiagnosisView diagnosis=d id="test-diagnosis" /> })}
+                            }
+                            .into_any()
+                        }
+                    })
+                }}
+            </div>
+        </section>
+    }
+}
