@@ -12,7 +12,10 @@ step "the page, release build (trunk build --release → dist/, served by the en
 trunk build --release
 
 step "native tests (core crate, server, end-to-end in headless Chromium)"
-cargo test --workspace --exclude smtp-endpoint-web --exclude leptos-counter-baseline
+cargo test --no-fail-fast --workspace --exclude smtp-endpoint-web --exclude leptos-counter-baseline
+
+step "core crate without its idna feature (as the page builds it)"
+cargo test -p smtp-endpoint --no-default-features
 
 step "core crate under wasm32 in Node (wasm-bindgen-test)"
 cargo test -p smtp-endpoint --target wasm32-unknown-unknown

@@ -7,6 +7,7 @@
 //! with the workspace's tests). `scripts/test.sh` does both.
 
 use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
 use std::future::Future;
 use std::io::Read;
@@ -208,7 +209,7 @@ impl Stack {
             }
         });
         let Value::Object(capabilities) = capabilities else { unreachable!() };
-        let browser = ClientBuilder::rustls()?
+        let browser = ClientBuilder::new(HttpConnector::new())
             .capabilities(capabilities)
             .connect(&format!("http://127.0.0.1:{driver_port}"))
             .await?;

@@ -47,6 +47,10 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
     let warning = page.wait_text("#uri-messages li.warning[data-code='uri.port_expects_implicit_tls']").await?;
     assert!(warning.contains("smtps://mail.example.com"), "{warning}");
 
+    // An IDN host: the browser converts it to punycode for the core, as `url` does on the server.
+    page.type_into("#uri", "smtps://bücher.example").await?;
+    page.wait_contains("#effective-summary", "xn--bcher-kva.example, port 465").await?;
+
     // A valid endpoint on the real SMTP server; save.
     let uri = format!("smtp://127.0.0.1:{}", stack.sink.port);
     page.type_into("#uri", &uri).await?;

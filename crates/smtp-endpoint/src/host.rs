@@ -1,5 +1,6 @@
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
+use std::sync::OnceLock;
 
 /// Longest DNS name in its ASCII (punycode) form, without a trailing dot.
 const MAX_DOMAIN_LEN: usize = 253;
@@ -43,23 +44,7 @@ impl Host {
         if let Some(ch) = input.chars().find(|c| matches!(c, '[' | ']' | ':' | '/' | '\\' | '@' | '%' | ' ')) {
             return Err(HostDefect::InvalidCharacter(ch));
         }
-        match url::Host::parse(input) {
-            Ok(url::Host::Domain(domain)) => check_domain(domain),
-            // The WHATWG parser also reads `192.168.1`, `0x7f.1` or `2130706433` as IPv4 addresses; only the
-            // dotted quad is accepted, so the address meant is the one written.
-            Ok(url::Host::Ipv4(ip)) if input.parse() == Ok(ip) => Ok(Host::Ipv4(ip)),
-            Ok(url::Host::Ipv4(_)) => Err(HostDefect::InvalidIpv4),
-            Ok(url::Host::Ipv6(ip)) => Ok(Host::Ipv6(ip)),
-            Err(url::ParseError::InvalidIpv4Address) => Err(HostDefect::InvalidIpv4),
-            Err(url::ParseError::InvalidIpv6Address) => Err(HostDefect::InvalidIpv6),
-            Err(url::ParseError::EmptyHost) => Err(HostDefect::Empty),
-            Err(url::ParseError::IdnaError) => Err(first_invalid_char(input)
-                .map(HostDefect::InvalidCharacter)
-                .unwrap_or(HostDefect::InvalidInternationalName)),
-            Err(_) => Err(first_invalid_char(input)
-                .map(HostDefect::InvalidCharacter)
-                .unwrap_or(HostDefect::InvalidInternationalName)),
-        }
+        domain_or_ipv4(input)
     }
 
     /// Parses the domain of an e-mail address; IP literals are not accepted there.
@@ -99,6 +84,97 @@ impl fmt::Display for Host {
             Host::Ipv6(ip) => write!(f, "[{ip}]"),
         }
     }
+}
+
+/// Registers the conversion of an internationalised domain name to its ASCII form (UTS #46 ToASCII as in the WHATWG
+/// URL standard's "domain to ASCII": mapped, lower-case, punycode; `None` when the name is not valid), for builds
+/// without the `idna` feature, such as the page, which passes the browser's own URL parser here. Without one, such
+/// builds refuse every host that needs IDNA (non-ASCII, or a label starting with `xn--`) with
+/// [`HostDefect::InvalidInternationalName`]. The first registration wins; with `idna` (the default) the `url` crate
+/// converts names and this function is not used.
+pub fn set_idna_to_ascii(to_ascii: fn(&str) -> Option<String>) {
+    let _ = IDNA_TO_ASCII.set(to_ascii);
+}
+
+static IDNA_TO_ASCII: OnceLock<fn(&str) -> Option<String>> = OnceLock::new();
+
+#[cfg(feature = "idna")]
+fn domain_or_ipv4(input: &str) -> Result<Host, HostDefect> {
+    match url::Host::parse(input) {
+        Ok(url::Host::Domain(domain)) => check_domain(domain),
+        // The WHATWG parser also reads `192.168.1`, `0x7f.1` or `2130706433` as IPv4 addresses; only the
+        // dotted quad is accepted, so the address meant is the one written.
+        Ok(url::Host::Ipv4(ip)) if input.parse() == Ok(ip) => Ok(Host::Ipv4(ip)),
+        Ok(url::Host::Ipv4(_)) => Err(HostDefect::InvalidIpv4),
+        Ok(url::Host::Ipv6(ip)) => Ok(Host::Ipv6(ip)),
+        Err(url::ParseError::InvalidIpv4Address) => Err(HostDefect::InvalidIpv4),
+        Err(url::ParseError::InvalidIpv6Address) => Err(HostDefect::InvalidIpv6),
+        Err(url::ParseError::EmptyHost) => Err(HostDefect::Empty),
+        Err(_) => Err(invalid_name(input)),
+    }
+}
+
+/// The same steps as `url::Host::parse` (WHATWG host parsing) for what is left after [`Host::parse`]'s own
+/// checks, with IDNA by the function given to [`set_idna_to_ascii`].
+#[cfg(not(feature = "idna"))]
+fn domain_or_ipv4(input: &str) -> Result<Host, HostDefect> {
+    if input.chars().any(is_forbidden_domain_char) {
+        return Err(invalid_name(input));
+    }
+    let needs_idna = !input.is_ascii()
+        || input.split('.').any(|label| label.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("xn--")));
+    let domain = if needs_idna {
+        IDNA_TO_ASCII
+            .get()
+            .and_then(|to_ascii| to_ascii(input))
+            .filter(|domain| domain.is_ascii())
+            .ok_or_else(|| invalid_name(input))?
+    } else {
+        input.to_ascii_lowercase()
+    };
+    if domain.is_empty() {
+        return Err(HostDefect::Empty);
+    }
+    if ends_in_a_number(&domain) {
+        // As with `url`: only the dotted quad as written is accepted.
+        return input.parse().map(Host::Ipv4).map_err(|_| HostDefect::InvalidIpv4);
+    }
+    check_domain(domain)
+}
+
+/// WHATWG's forbidden domain code points (the `url` crate's IDNA deny list): C0 controls, space, DEL and
+/// `%#/:<>?@[\]^|`.
+#[cfg(not(feature = "idna"))]
+fn is_forbidden_domain_char(c: char) -> bool {
+    c <= ' ' || c == '\u{7f}' || "%#/:<>?@[\\]^|".contains(c)
+}
+
+/// WHATWG's "ends in a number" check: whether the host parser reads the name as an IPv4 address.
+#[cfg(not(feature = "idna"))]
+fn ends_in_a_number(domain: &str) -> bool {
+    let mut labels = domain.rsplit('.');
+    let last = match labels.next() {
+        Some("") => labels.next(),
+        last => last,
+    };
+    let Some(last) = last.filter(|last| !last.is_empty()) else {
+        return false;
+    };
+    if last.bytes().all(|b| b.is_ascii_digit()) {
+        return true;
+    }
+    // An IPv4 number: hexadecimal after `0x`, otherwise octal after a leading `0`.
+    let (digits, radix) = match last.strip_prefix("0x").or_else(|| last.strip_prefix("0X")) {
+        Some(hex) => (hex, 16),
+        None if last.len() >= 2 && last.starts_with('0') => (&last[1..], 8),
+        None => (last, 10),
+    };
+    digits.chars().all(|c| c.is_digit(radix))
+}
+
+/// What `url` reports as an IDNA error: the first character that is no letter, digit, dot or hyphen, if any.
+fn invalid_name(input: &str) -> HostDefect {
+    first_invalid_char(input).map(HostDefect::InvalidCharacter).unwrap_or(HostDefect::InvalidInternationalName)
 }
 
 fn first_invalid_char(input: &str) -> Option<char> {

@@ -29,7 +29,7 @@ pub use diagnosis::{
     CustomCaDefect, DiagnosisCode, EnhancedStatus, MAX_CUSTOM_CA_LEN, ReplyContext, ReplyStatus, Step, classify_reply,
 };
 pub use endpoint::{ConnectionIdentity, Endpoint, requires_password_reentry};
-pub use host::{Host, HostDefect};
+pub use host::{Host, HostDefect, set_idna_to_ascii};
 pub use locale::Locale;
 pub use problem::{Component, Problem};
 pub use report::{Effective, EndpointInput, FromSummary, Issue, Report, validate};

@@ -33,6 +33,10 @@ fn reports_match_the_golden_table() {
         return;
     }
     for case in &cases {
+        // Without the `idna` feature, non-ASCII input may need an IDNA function; rules.rs registers one.
+        if cfg!(not(feature = "idna")) && !case["input"].to_string().is_ascii() {
+            continue;
+        }
         assert_eq!(report_for(&case["input"]), case["report"], "for input {}", case["input"]);
     }
 }

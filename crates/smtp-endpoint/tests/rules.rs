@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn every_rule_and_semantic() {
+    register_idna();
     let rows = rows();
     let failures: Vec<String> = rows.iter().filter_map(|row| check(row).err()).collect();
     assert!(failures.is_empty(), "{} of {} rows failed:\n\n{}", failures.len(), rows.len(), failures.join("\n\n"));
@@ -20,6 +21,7 @@ fn every_rule_and_semantic() {
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn every_code_has_a_row() {
+    register_idna();
     let covered: BTreeSet<&str> =
         rows().iter().flat_map(|row| row.errors.iter().chain(row.warnings)).copied().collect();
     let missing: Vec<&str> = Code::ALL
@@ -29,6 +31,15 @@ fn every_code_has_a_row() {
         .filter(|code| !covered.contains(code))
         .collect();
     assert!(missing.is_empty(), "codes without a row: {missing:?}");
+}
+
+/// Without the `idna` feature, IDN hosts go to a function registered at run time (the browser's URL parser, in
+/// the page); this one knows the table's IDN host.
+fn register_idna() {
+    #[cfg(not(feature = "idna"))]
+    smtp_endpoint::set_idna_to_ascii(|name| {
+        (name.to_lowercase() == "bücher.example").then(|| "xn--bcher-kva.example".to_owned())
+    });
 }
 
 /// One endpoint and what `validate` must say about it. Rows start from [`BASE`], a valid endpoint, and change
