@@ -2,8 +2,8 @@
 # The page's figures for docs/benchmarks.md ("## Page (issue 5)"). Rerunnable; a measurement, not a test.
 #
 # 1. Transfer size: the page and a minimal Leptos counter (benches/counter), both built here by Trunk with the
-#    same wasm-release profile (opt-level "z", LTO, one codegen unit, panic abort) and wasm-opt -Oz; the .br
-#    files are what the server sends (ServeDir::precompressed_br).
+#    same wasm-release profile (opt-level "z", LTO, one codegen unit, panic abort); wasm-opt -Oz for the counter,
+#    the flags in web/index.html for the page; the .br files are what the server sends (ServeDir::precompressed_br).
 # 2. Timings in headless Chromium against the real server: keystroke → message, navigation → interactive
 #    (tests/src/bin/bench-page.rs). KEYSTROKES=N changes the number of keystrokes (default 240).
 set -euo pipefail

@@ -1,5 +1,8 @@
 //! A typed client for the backend's JSON API (issues 3 and 4), over gloo-net.
 //!
+//! JSON is parsed and written by the browser (`JSON.parse` / `JSON.stringify`), with serde-wasm-bindgen between
+//! its values and ours, so the page ships no JSON parser of its own.
+//!
 //! Every call either returns the decoded answer or an [`Error`]: [`Error::Fetch`] when no HTTP answer came
 //! (network, decoding), [`Error::Api`] when the server answered with an error status. The page decides what
 //! each status means in its place (401 → login, 412 → offer to reload, 422 → messages under the fields).
@@ -8,6 +11,7 @@ use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use smtp_endpoint::{Locale, Report};
+use wasm_bindgen::JsValue;
 
 const SESSION: &str = "/api/session";
 const ENDPOINT: &str = "/api/endpoints/smtp";
@@ -256,27 +260,52 @@ fn with_locale(request: RequestBuilder, locale: Locale) -> RequestBuilder {
     request.header("Accept", "application/json").header("Accept-Language", locale.as_str())
 }
 
+/// `value` as a JSON body. `json_compatible`: `None` is sent as `null`, as serde_json writes it.
+fn with_json<T: Serialize>(request: RequestBuilder, value: &T) -> Result<Request, Error> {
+    let value =
+        value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| Error::Fetch(e.to_string()))?;
+    let body = js_sys::JSON::stringify(&value).map_err(|_| Error::Fetch("JSON.stringify failed".into()))?;
+    Ok(request.header("Content-Type", "application/json").body(body)?)
+}
+
+async fn text_of(response: &Response) -> Result<String, Error> {
+    response.text().await.map_err(|e| Error::Fetch(e.to_string()))
+}
+
+fn parse(text: &str) -> Option<JsValue> {
+    js_sys::JSON::parse(text).ok()
+}
+
+fn decode<T: DeserializeOwned>(value: JsValue) -> Result<T, Error> {
+    serde_wasm_bindgen::from_value(value).map_err(|e| Error::Fetch(e.to_string()))
+}
+
+async fn body_of<T: DeserializeOwned>(response: &Response) -> Result<T, Error> {
+    let text = text_of(response).await?;
+    decode(parse(&text).ok_or_else(|| Error::Fetch("invalid JSON".into()))?)
+}
+
 async fn error_of(response: Response) -> Error {
-    let status = response.status();
-    match response.text().await {
-        Ok(text) => error_from(status, &text),
-        Err(e) => Error::Fetch(e.to_string()),
+    match text_of(&response).await {
+        Ok(text) => error_from(response.status(), text),
+        Err(e) => e,
     }
 }
 
-fn error_from(status: u16, text: &str) -> Error {
-    let body = if let Ok(report) = serde_json::from_str::<Report>(text) {
+fn error_from(status: u16, text: String) -> Error {
+    let value = parse(&text);
+    let body = if let Some(report) = value.clone().and_then(|v| decode::<Report>(v).ok()) {
         ApiBody::Report(report)
-    } else if let Ok(ErrorEnvelope { error }) = serde_json::from_str(text) {
+    } else if let Some(ErrorEnvelope { error }) = value.and_then(|v| decode(v).ok()) {
         ApiBody::Error { code: error.code, message: error.message }
     } else {
-        ApiBody::Other(text.to_owned())
+        ApiBody::Other(text)
     };
     Error::Api(ApiError { status, body })
 }
 
 async fn json_of<T: DeserializeOwned>(response: Response) -> Result<T, Error> {
-    if response.ok() { Ok(response.json().await?) } else { Err(error_of(response).await) }
+    if response.ok() { body_of(&response).await } else { Err(error_of(response).await) }
 }
 
 pub async fn session(locale: Locale) -> Result<Session, Error> {
@@ -284,8 +313,8 @@ pub async fn session(locale: Locale) -> Result<Session, Error> {
 }
 
 pub async fn login(username: &str, password: &str, locale: Locale) -> Result<(), Error> {
-    let response =
-        with_locale(Request::post(SESSION), locale).json(&Credentials { username, password })?.send().await?;
+    let request = with_json(with_locale(Request::post(SESSION), locale), &Credentials { username, password })?;
+    let response = request.send().await?;
     if response.ok() { Ok(()) } else { Err(error_of(response).await) }
 }
 
@@ -299,7 +328,7 @@ async fn stored_of(response: Response) -> Result<Stored, Error> {
         return Err(error_of(response).await);
     }
     let etag = response.headers().get("etag").unwrap_or_default();
-    let mut stored: Stored = response.json().await?;
+    let mut stored: Stored = body_of(&response).await?;
     stored.etag = etag;
     Ok(stored)
 }
@@ -309,8 +338,8 @@ pub async fn endpoint(locale: Locale) -> Result<Stored, Error> {
 }
 
 pub async fn save(draft: &Draft, etag: &str, locale: Locale) -> Result<Stored, Error> {
-    let response = with_locale(Request::put(ENDPOINT), locale).header("If-Match", etag).json(draft)?.send().await?;
-    stored_of(response).await
+    let request = with_json(with_locale(Request::put(ENDPOINT), locale).header("If-Match", etag), draft)?;
+    stored_of(request.send().await?).await
 }
 
 pub async fn history(locale: Locale) -> Result<Vec<Change>, Error> {
@@ -320,22 +349,21 @@ pub async fn history(locale: Locale) -> Result<Vec<Change>, Error> {
 /// Probe and test email answer with their result also when the SMTP side failed; only other errors are errors.
 async fn result_of<T: DeserializeOwned>(response: Response) -> Result<T, Error> {
     if response.ok() {
-        return Ok(response.json().await?);
+        return body_of(&response).await;
     }
-    let status = response.status();
-    let text = response.text().await.map_err(|e| Error::Fetch(e.to_string()))?;
-    if let Ok(result) = serde_json::from_str::<T>(&text) {
+    let text = text_of(&response).await?;
+    if let Some(result) = parse(&text).and_then(|v| decode(v).ok()) {
         return Ok(result);
     }
-    Err(error_from(status, &text))
+    Err(error_from(response.status(), text))
 }
 
 pub async fn probe(draft: &Draft, recipient: Option<&str>, locale: Locale) -> Result<ProbeResult, Error> {
-    let request = with_locale(Request::post(PROBE), locale).json(&ProbeRequest { draft, recipient })?;
+    let request = with_json(with_locale(Request::post(PROBE), locale), &ProbeRequest { draft, recipient })?;
     result_of(request.send().await?).await
 }
 
 pub async fn test_email(draft: &Draft, to: &str, locale: Locale) -> Result<TestEmailResult, Error> {
-    let request = with_locale(Request::post(TEST_EMAIL), locale).json(&TestEmailRequest { to, draft })?;
+    let request = with_json(with_locale(Request::post(TEST_EMAIL), locale), &TestEmailRequest { to, draft })?;
     result_of(request.send().await?).await
 }

@@ -181,7 +181,7 @@ pub fn DiagnosisView(diagnosis: Diagnosis, id: &'static str) -> impl IntoView {
     let Diagnosis { code, step, message, remedy, reply, detail, suggestion } = diagnosis;
     // A known code is put into words by the core crate's catalogue, so it follows the language switch; an unknown
     // one keeps the server's words.
-    let known = serde_json::from_str::<DiagnosisCode>(&format!("\"{code}\"")).ok();
+    let known = DiagnosisCode::ALL.iter().copied().find(|c| c.as_str() == code);
     let message = move || known.map_or_else(|| message.clone(), |c| c.message(i18n.get()).to_owned());
     let remedy = move || known.map_or_else(|| remedy.clone(), |c| c.remedy(i18n.get()).to_owned());
     let data_code = code.clone();
