@@ -8,7 +8,6 @@
 //!   Timing entries (≥ 16 ms, the API's floor) are counted too.
 
 use smtp_endpoint_e2e::{ADMIN, ADMIN_PASSWORD, Page, Result, Stack, eventually};
-use std::time::Duration;
 
 const RELOADS: usize = 10;
 
@@ -105,7 +104,12 @@ async fn main() -> Result<()> {
         }
     }
     // Let the last frame land before reading the numbers.
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    page.browser
+        .execute_async(
+            "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()));",
+            vec![],
+        )
+        .await?;
     let lat = page.browser.execute("return window.__lat;", vec![]).await?;
     let slow = page.browser.execute("return window.__slowEvents;", vec![]).await?;
     let rows: Vec<(f64, f64)> = lat
