@@ -45,6 +45,39 @@ pub fn trouble_of(e: api::Error, state: State, judged: Judged) -> Option<Trouble
     }
 }
 
+/// The signals of a section that runs one request at a time: busy, its answer, or what went wrong.
+pub struct Progress<T: Send + Sync + 'static> {
+    pub running: RwSignal<bool>,
+    pub result: RwSignal<Option<T>>,
+    pub trouble: RwSignal<Option<Trouble>>,
+}
+
+/// Runs a probe or test-email request and shows its outcome in the section's signals.
+pub fn run_request<T: Send + Sync + 'static>(
+    progress: Progress<T>,
+    state: State,
+    judged: Judged,
+    request: impl Future<Output = Result<T, api::Error>> + 'static,
+) {
+    let Progress { running, result, trouble } = progress;
+    running.set(true);
+    result.set(None);
+    trouble.set(None);
+    spawn_local(async move {
+        let answer = request.await;
+        // The section may be gone when the answer comes (signed out meanwhile): hence try_set.
+        running.try_set(false);
+        match answer {
+            Ok(r) => {
+                result.try_set(Some(r));
+            }
+            Err(e) => {
+                trouble.try_set(trouble_of(e, state, judged));
+            }
+        }
+    });
+}
+
 #[component]
 pub fn Probe() -> impl IntoView {
     let i18n = use_i18n();
@@ -59,25 +92,11 @@ pub fn Probe() -> impl IntoView {
         if running.get_untracked() {
             return;
         }
-        running.set(true);
-        result.set(None);
-        trouble.set(None);
         let to = recipient.get_untracked().trim().to_owned();
         let locale = i18n.locale.get_untracked();
         let draft = draft(state.form, locale);
-        spawn_local(async move {
-            let answer = api::probe(&draft, (!to.is_empty()).then_some(to.as_str()), locale).await;
-            // The section may be gone when the answer comes (signed out meanwhile): hence try_set.
-            running.try_set(false);
-            match answer {
-                Ok(r) => {
-                    result.try_set(Some(r));
-                }
-                Err(e) => {
-                    trouble.try_set(trouble_of(e, state, judged));
-                }
-            }
-        });
+        let request = async move { api::probe(&draft, (!to.is_empty()).then_some(to.as_str()), locale).await };
+        run_request(Progress { running, result, trouble }, state, judged, request);
     };
 
     view! {

@@ -4,11 +4,10 @@
 use crate::api::{self, TestEmailResult};
 use crate::app::use_state;
 use crate::i18n::{tr, use_i18n};
-use crate::probe::{DiagnosisView, Trouble, trouble_of};
+use crate::probe::{DiagnosisView, Progress, Trouble, run_request};
 use crate::settings::{draft, use_judged};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 #[component]
 pub fn TestEmail() -> impl IntoView {
@@ -26,24 +25,10 @@ pub fn TestEmail() -> impl IntoView {
         if running.get_untracked() || recipient.is_empty() {
             return;
         }
-        running.set(true);
-        result.set(None);
-        trouble.set(None);
         let locale = i18n.locale.get_untracked();
         let draft = draft(state.form, locale);
-        spawn_local(async move {
-            let answer = api::test_email(&draft, &recipient, locale).await;
-            // The section may be gone when the answer comes (signed out meanwhile): hence try_set.
-            running.try_set(false);
-            match answer {
-                Ok(r) => {
-                    result.try_set(Some(r));
-                }
-                Err(e) => {
-                    trouble.try_set(trouble_of(e, state, judged));
-                }
-            }
-        });
+        let request = async move { api::test_email(&draft, &recipient, locale).await };
+        run_request(Progress { running, result, trouble }, state, judged, request);
     };
 
     view! {
