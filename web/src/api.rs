@@ -1,16 +1,15 @@
 //! A typed client for the backend's JSON API (issues 3 and 4), over gloo-net.
 //!
-//! JSON is parsed and written by the browser (`JSON.parse` / `JSON.stringify`), with serde-wasm-bindgen between
-//! its values and ours, so the page ships no JSON parser of its own.
+//! JSON is parsed and written by the browser (`JSON.parse` / `JSON.stringify`); [`crate::json`] reads and builds
+//! the JavaScript values in between, so the page ships neither a JSON parser nor serde's generated code.
 //!
 //! Every call either returns the decoded answer or an [`Error`]: [`Error::Fetch`] when no HTTP answer came
 //! (network, decoding), [`Error::Api`] when the server answered with an error status. The page decides what
 //! each status means in its place (401 → login, 412 → offer to reload, 422 → messages under the fields).
 
+use crate::json::{Obj, object};
 use gloo_net::http::{Request, RequestBuilder, Response};
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
-use smtp_endpoint::{Locale, Report};
+use smtp_endpoint::{Code, Field, Issue, Locale, Report};
 use wasm_bindgen::JsValue;
 
 const SESSION: &str = "/api/session";
@@ -81,156 +80,102 @@ impl From<gloo_net::Error> for Error {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct Session {
-    #[serde(default)]
     pub username: String,
 }
 
-#[derive(Debug, Serialize)]
-struct Credentials<'a> {
-    username: &'a str,
-    password: &'a str,
-}
-
 /// The stored endpoint as `GET /api/endpoints/smtp` returns it: never the password, only whether one is set.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Stored {
-    #[serde(default)]
     pub uri: Option<String>,
-    #[serde(default)]
     pub username: Option<String>,
-    #[serde(default)]
     pub password_set: bool,
-    #[serde(default)]
     pub default_from_address: Option<String>,
-    #[serde(default)]
     pub custom_ca_pem: Option<String>,
-    #[serde(default)]
     pub configured: bool,
-    #[serde(default)]
     pub version: u64,
-    #[serde(default)]
     pub updated_at: Option<String>,
-    #[serde(default)]
     pub updated_by: Option<String>,
     /// From the `ETag` header; sent back as `If-Match`.
-    #[serde(skip)]
     pub etag: String,
 }
 
 /// Values as typed in the form: what `PUT` saves, and the `draft` a probe or a test email uses.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Draft {
     pub uri: String,
     pub username: Option<String>,
     /// Absent: keep (or reuse) the stored password; `""`: remove it; otherwise the new password.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
     pub default_from_address: String,
     /// Certificates trusted besides the built-in roots; absent = none.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_ca_pem: Option<String>,
     /// The language of the messages in the answer.
     pub locale: Locale,
 }
 
-#[derive(Debug, Serialize)]
-struct ProbeRequest<'a> {
-    draft: &'a Draft,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    recipient: Option<&'a str>,
-}
-
-#[derive(Debug, Serialize)]
-struct TestEmailRequest<'a> {
-    to: &'a str,
-    draft: &'a Draft,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StepStatus {
     Ok,
     Failed,
     Skipped,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Step {
     pub step: String,
     pub status: StepStatus,
-    #[serde(default)]
     pub duration_ms: Option<u64>,
-    #[serde(default)]
     pub reply: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Diagnosis {
     pub code: String,
-    #[serde(default)]
     pub step: Option<String>,
-    #[serde(default)]
     pub message: String,
-    #[serde(default)]
     pub remedy: String,
-    #[serde(default)]
     pub reply: Option<String>,
     /// What the server saw besides a reply (a TLS error, a time limit).
-    #[serde(default)]
     pub detail: Option<String>,
     /// A corrected URI that would avoid the failure.
-    #[serde(default)]
     pub suggestion: Option<String>,
 }
 
 /// The server certificate the TLS step saw.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Certificate {
-    #[serde(default)]
     pub subject: String,
-    #[serde(default)]
     pub issuer: String,
     /// RFC 3339.
-    #[serde(default)]
     pub not_after: String,
     /// SHA-256 of the certificate, hex pairs.
-    #[serde(default)]
     pub sha256: String,
-    #[serde(default)]
     pub verified: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ProbeResult {
     pub ok: bool,
-    #[serde(default)]
     pub steps: Vec<Step>,
-    #[serde(default)]
     pub diagnosis: Option<Diagnosis>,
-    #[serde(default)]
     pub certificate: Option<Certificate>,
     /// The SMTP dialogue, one line each, AUTH payloads redacted by the server.
-    #[serde(default)]
     pub transcript: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TestEmailResult {
     pub ok: bool,
-    #[serde(default)]
     pub message_id: Option<String>,
-    #[serde(default)]
     pub reply: Option<String>,
-    #[serde(default)]
     pub duration_ms: Option<u64>,
-    #[serde(default)]
     pub diagnosis: Option<Diagnosis>,
 }
 
 /// One change of the endpoint: who, when, which fields.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Change {
     pub version: u64,
     pub changed_at: String,
@@ -238,33 +183,160 @@ pub struct Change {
     pub changes: Vec<FieldChange>,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FieldChange {
     pub field: String,
 }
 
-#[derive(Debug, Deserialize)]
-struct ErrorEnvelope {
-    error: ErrorDetail,
+impl Draft {
+    fn to_js(&self) -> JsValue {
+        object(&[
+            ("uri", Some(self.uri.as_str().into())),
+            ("username", Some(self.username.as_deref().map_or(JsValue::NULL, JsValue::from))),
+            ("password", self.password.as_deref().map(JsValue::from)),
+            ("default_from_address", Some(self.default_from_address.as_str().into())),
+            ("custom_ca_pem", self.custom_ca_pem.as_deref().map(JsValue::from)),
+            ("locale", Some(self.locale.as_str().into())),
+        ])
+    }
 }
 
-#[derive(Debug, Deserialize)]
-struct ErrorDetail {
-    #[serde(default)]
-    code: String,
-    #[serde(default)]
-    message: String,
+/// An answer body the page reads: `None` when the value does not have the expected shape.
+trait Decode: Sized {
+    fn decode(o: &Obj) -> Option<Self>;
+}
+
+impl Decode for Session {
+    fn decode(o: &Obj) -> Option<Session> {
+        Some(Session { username: o.string("username") })
+    }
+}
+
+impl Decode for Stored {
+    fn decode(o: &Obj) -> Option<Stored> {
+        Some(Stored {
+            uri: o.str("uri"),
+            username: o.str("username"),
+            password_set: o.bool("password_set"),
+            default_from_address: o.str("default_from_address"),
+            custom_ca_pem: o.str("custom_ca_pem"),
+            configured: o.bool("configured"),
+            version: o.u64("version").unwrap_or_default(),
+            updated_at: o.str("updated_at"),
+            updated_by: o.str("updated_by"),
+            etag: String::new(),
+        })
+    }
+}
+
+impl Decode for Step {
+    fn decode(o: &Obj) -> Option<Step> {
+        let status = match o.str("status")?.as_str() {
+            "ok" => StepStatus::Ok,
+            "failed" => StepStatus::Failed,
+            "skipped" => StepStatus::Skipped,
+            _ => return None,
+        };
+        Some(Step { step: o.str("step")?, status, duration_ms: o.u64("duration_ms"), reply: o.str("reply") })
+    }
+}
+
+impl Decode for Diagnosis {
+    fn decode(o: &Obj) -> Option<Diagnosis> {
+        Some(Diagnosis {
+            code: o.str("code")?,
+            step: o.str("step"),
+            message: o.string("message"),
+            remedy: o.string("remedy"),
+            reply: o.str("reply"),
+            detail: o.str("detail"),
+            suggestion: o.str("suggestion"),
+        })
+    }
+}
+
+impl Decode for Certificate {
+    fn decode(o: &Obj) -> Option<Certificate> {
+        Some(Certificate {
+            subject: o.string("subject"),
+            issuer: o.string("issuer"),
+            not_after: o.string("not_after"),
+            sha256: o.string("sha256"),
+            verified: o.bool("verified"),
+        })
+    }
+}
+
+impl Decode for ProbeResult {
+    fn decode(o: &Obj) -> Option<ProbeResult> {
+        Some(ProbeResult {
+            ok: o.required_bool("ok")?,
+            steps: o.list("steps", |s| Step::decode(&Obj::of(s)?))?,
+            diagnosis: o.obj("diagnosis").and_then(|d| Diagnosis::decode(&d)),
+            certificate: o.obj("certificate").and_then(|c| Certificate::decode(&c)),
+            transcript: o.list("transcript", |line| line.as_string())?,
+        })
+    }
+}
+
+impl Decode for TestEmailResult {
+    fn decode(o: &Obj) -> Option<TestEmailResult> {
+        Some(TestEmailResult {
+            ok: o.required_bool("ok")?,
+            message_id: o.str("message_id"),
+            reply: o.str("reply"),
+            duration_ms: o.u64("duration_ms"),
+            diagnosis: o.obj("diagnosis").and_then(|d| Diagnosis::decode(&d)),
+        })
+    }
+}
+
+impl Decode for Change {
+    fn decode(o: &Obj) -> Option<Change> {
+        Some(Change {
+            version: o.u64("version")?,
+            changed_at: o.str("changed_at")?,
+            changed_by: o.str("changed_by")?,
+            changes: o.list("changes", |c| Some(FieldChange { field: Obj::of(c)?.str("field")? }))?,
+        })
+    }
+}
+
+/// The history is a bare list.
+impl Decode for Vec<Change> {
+    fn decode(o: &Obj) -> Option<Vec<Change>> {
+        o.items(Change::decode)
+    }
+}
+
+/// The core crate's report as the server sends it with a 422; `None` if a field or code is unknown to this page.
+fn report_of(o: &Obj) -> Option<Report> {
+    let issue = |i: JsValue| {
+        let i = Obj::of(i)?;
+        let field = i.str("field")?;
+        let code = i.str("code")?;
+        Some(Issue {
+            field: Field::ALL.into_iter().find(|f| f.as_str() == field)?,
+            code: Code::ALL.iter().copied().find(|c| c.as_str() == code)?,
+            message: i.str("message")?,
+            suggestion: i.str("suggestion"),
+        })
+    };
+    Some(Report {
+        valid: o.required_bool("valid")?,
+        errors: o.list("errors", issue)?,
+        warnings: o.list("warnings", issue)?,
+        effective: None,
+        from: None,
+    })
 }
 
 fn with_locale(request: RequestBuilder, locale: Locale) -> RequestBuilder {
     request.header("Accept", "application/json").header("Accept-Language", locale.as_str())
 }
 
-/// `value` as a JSON body. `json_compatible`: `None` is sent as `null`, as serde_json writes it.
-fn with_json<T: Serialize>(request: RequestBuilder, value: &T) -> Result<Request, Error> {
-    let value =
-        value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| Error::Fetch(e.to_string()))?;
-    let body = js_sys::JSON::stringify(&value).map_err(|_| Error::Fetch("JSON.stringify failed".into()))?;
+fn with_json(request: RequestBuilder, value: &JsValue) -> Result<Request, Error> {
+    let body = js_sys::JSON::stringify(value).map_err(|_| Error::Fetch("JSON.stringify failed".into()))?;
     Ok(request.header("Content-Type", "application/json").body(body)?)
 }
 
@@ -272,17 +344,12 @@ async fn text_of(response: &Response) -> Result<String, Error> {
     response.text().await.map_err(|e| Error::Fetch(e.to_string()))
 }
 
-fn parse(text: &str) -> Option<JsValue> {
-    js_sys::JSON::parse(text).ok()
+fn decode<T: Decode>(text: &str) -> Option<T> {
+    T::decode(&Obj::parse(text)?)
 }
 
-fn decode<T: DeserializeOwned>(value: JsValue) -> Result<T, Error> {
-    serde_wasm_bindgen::from_value(value).map_err(|e| Error::Fetch(e.to_string()))
-}
-
-async fn body_of<T: DeserializeOwned>(response: &Response) -> Result<T, Error> {
-    let text = text_of(response).await?;
-    decode(parse(&text).ok_or_else(|| Error::Fetch("invalid JSON".into()))?)
+async fn body_of<T: Decode>(response: &Response) -> Result<T, Error> {
+    decode(&text_of(response).await?).ok_or_else(|| Error::Fetch("unexpected JSON".into()))
 }
 
 async fn error_of(response: Response) -> Error {
@@ -293,18 +360,18 @@ async fn error_of(response: Response) -> Error {
 }
 
 fn error_from(status: u16, text: String) -> Error {
-    let value = parse(&text);
-    let body = if let Some(report) = value.clone().and_then(|v| decode::<Report>(v).ok()) {
+    let value = Obj::parse(&text);
+    let body = if let Some(report) = value.as_ref().and_then(report_of) {
         ApiBody::Report(report)
-    } else if let Some(ErrorEnvelope { error }) = value.and_then(|v| decode(v).ok()) {
-        ApiBody::Error { code: error.code, message: error.message }
+    } else if let Some(error) = value.and_then(|v| v.obj("error")) {
+        ApiBody::Error { code: error.string("code"), message: error.string("message") }
     } else {
         ApiBody::Other(text)
     };
     Error::Api(ApiError { status, body })
 }
 
-async fn json_of<T: DeserializeOwned>(response: Response) -> Result<T, Error> {
+async fn json_of<T: Decode>(response: Response) -> Result<T, Error> {
     if response.ok() { body_of(&response).await } else { Err(error_of(response).await) }
 }
 
@@ -313,8 +380,8 @@ pub async fn session(locale: Locale) -> Result<Session, Error> {
 }
 
 pub async fn login(username: &str, password: &str, locale: Locale) -> Result<(), Error> {
-    let request = with_json(with_locale(Request::post(SESSION), locale), &Credentials { username, password })?;
-    let response = request.send().await?;
+    let credentials = object(&[("username", Some(username.into())), ("password", Some(password.into()))]);
+    let response = with_json(with_locale(Request::post(SESSION), locale), &credentials)?.send().await?;
     if response.ok() { Ok(()) } else { Err(error_of(response).await) }
 }
 
@@ -338,7 +405,7 @@ pub async fn endpoint(locale: Locale) -> Result<Stored, Error> {
 }
 
 pub async fn save(draft: &Draft, etag: &str, locale: Locale) -> Result<Stored, Error> {
-    let request = with_json(with_locale(Request::put(ENDPOINT), locale).header("If-Match", etag), draft)?;
+    let request = with_json(with_locale(Request::put(ENDPOINT), locale).header("If-Match", etag), &draft.to_js())?;
     stored_of(request.send().await?).await
 }
 
@@ -347,23 +414,23 @@ pub async fn history(locale: Locale) -> Result<Vec<Change>, Error> {
 }
 
 /// Probe and test email answer with their result also when the SMTP side failed; only other errors are errors.
-async fn result_of<T: DeserializeOwned>(response: Response) -> Result<T, Error> {
+async fn result_of<T: Decode>(response: Response) -> Result<T, Error> {
     if response.ok() {
         return body_of(&response).await;
     }
     let text = text_of(&response).await?;
-    if let Some(result) = parse(&text).and_then(|v| decode(v).ok()) {
+    if let Some(result) = decode(&text) {
         return Ok(result);
     }
     Err(error_from(response.status(), text))
 }
 
 pub async fn probe(draft: &Draft, recipient: Option<&str>, locale: Locale) -> Result<ProbeResult, Error> {
-    let request = with_json(with_locale(Request::post(PROBE), locale), &ProbeRequest { draft, recipient })?;
-    result_of(request.send().await?).await
+    let body = object(&[("draft", Some(draft.to_js())), ("recipient", recipient.map(JsValue::from))]);
+    result_of(with_json(with_locale(Request::post(PROBE), locale), &body)?.send().await?).await
 }
 
 pub async fn test_email(draft: &Draft, to: &str, locale: Locale) -> Result<TestEmailResult, Error> {
-    let request = with_json(with_locale(Request::post(TEST_EMAIL), locale), &TestEmailRequest { to, draft })?;
-    result_of(request.send().await?).await
+    let body = object(&[("to", Some(to.into())), ("draft", Some(draft.to_js()))]);
+    result_of(with_json(with_locale(Request::post(TEST_EMAIL), locale), &body)?.send().await?).await
 }

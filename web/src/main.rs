@@ -7,6 +7,7 @@ mod api;
 mod app;
 mod history;
 mod i18n;
+mod json;
 mod login;
 mod probe;
 mod settings;

@@ -275,9 +275,8 @@ pub fn Settings() -> impl IntoView {
         view! {
             <form id="settings" class="card" on:submit=submit novalidate>
                 <p class="intro">{tr(|t| t.intro)}</p>
-                <Show when=move || state.stored.with(|s| s.as_ref().is_some_and(|s| !s.configured)) && !form.dirty.get()>
-                    <p class="notice" id="not-configured">{tr(|t| t.not_configured)}</p>
-                </Show>
+                {move || (state.stored.with(|s| s.as_ref().is_some_and(|s| !s.configured)) && !form.dirty.get()).then(|| view! {
+                    <p class="notice" id="not-configured">{tr(|t| t.not_configured)}</p>                })}
                 <TextField
                     id="uri"
                     field=Field::Uri
@@ -333,11 +332,10 @@ pub fn Settings() -> impl IntoView {
                     <p id="save-status" role="status" class:saved=move || save_state.get() == SaveState::Saved>
                         {status}
                     </p>
-                    <Show when=move || save_state.get() == SaveState::Conflict>
+                    {move || (save_state.get() == SaveState::Conflict).then(|| view! {
                         <button type="button" id="reload" on:click=reload>
                             {tr(|t| t.reload)}
-                        </button>
-                    </Show>
+                        </button>                    })}
                 </div>
             </form>
             <div class="tools">
@@ -423,29 +421,37 @@ fn TextField(
 fn Messages(id: &'static str, issues: Signal<Vec<Shown>>, apply: Callback<String>) -> impl IntoView {
     view! {
         <ul class="messages" id=format!("{id}-messages") aria-live="polite">
-            <For each=move || issues.get() key=|m| m.clone() let(m)>
-                <li class=if m.error { "error" } else { "warning" } data-code=m.code.clone()>
-                    <span class="message">{m.message.clone()}</span>
-                    {m.suggestion.clone().map(|s| {
-                        let value = s.clone();
+            {move || {
+                issues
+                    .get()
+                    .into_iter()
+                    .map(|m| {
                         view! {
-                            " "
-                            <button
-                                type="button"
-                                class="apply-suggestion"
-                                on:click=move |_| {
-                                    apply.run(value.clone());
-                                    focus(id);
-                                }
-                            >
-                                {tr(|t| t.use_suggestion)}
-                                " "
-                                <code>{s.clone()}</code>
-                            </button>
+                            <li class=if m.error { "error" } else { "warning" } data-code=m.code>
+                                <span class="message">{m.message}</span>
+                                {m.suggestion.map(|s| {
+                                    let value = s.clone();
+                                    view! {
+                                        " "
+                                        <button
+                                            type="button"
+                                            class="apply-suggestion"
+                                            on:click=move |_| {
+                                                apply.run(value.clone());
+                                                focus(id);
+                                            }
+                                        >
+                                            {tr(|t| t.use_suggestion)}
+                                            " "
+                                            <code>{s}</code>
+                                        </button>
+                                    }
+                                })}
+                            </li>
                         }
-                    })}
-                </li>
-            </For>
+                    })
+                    .collect_view()
+            }}
         </ul>
     }
 }
@@ -505,23 +511,20 @@ fn PasswordField(edit: impl Fn(RwSignal<String>, String) + Copy + Send + Sync + 
                 <p id="password-state">
                     {move || if stored_set() { i18n.text().password_stored } else { i18n.text().password_none }}
                 </p>
-                <Show when=stored_set>
-                    <p id="reentry-rule">{tr(|t| t.reentry_rule)}</p>
-                </Show>
+                {move || (stored_set()).then(|| view! {
+                    <p id="reentry-rule">{tr(|t| t.reentry_rule)}</p>                })}
             </div>
-            <Show when=move || stored_set() && !form.remove_password.get()>
+            {move || (stored_set() && !form.remove_password.get()).then(|| view! {
                 <button type="button" id="password-remove" class="link" on:click=move |_| set_removal(true)>
                     {tr(|t| t.remove_password)}
-                </button>
-            </Show>
-            <Show when=move || form.remove_password.get()>
+                </button>            })}
+            {move || (form.remove_password.get()).then(|| view! {
                 <p class="notice" id="password-removal">
                     {tr(|t| t.removal_pending)} " "
                     <button type="button" id="password-keep" class="link" on:click=move |_| set_removal(false)>
                         {tr(|t| t.keep_password)}
                     </button>
-                </p>
-            </Show>
+                </p>            })}
             <Messages id="password" issues=issues apply=Callback::new(move |s| edit(form.password, s)) />
         </div>
     }
