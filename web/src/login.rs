@@ -61,7 +61,8 @@ pub fn Login() -> impl IntoView {
         <section class="card login" aria-labelledby="login-title">
             <h2 id="login-title">{tr(|t| t.sign_in_title)}</h2>
             {move || (state.auth.get() == Auth::Expired).then(|| view! {
-                <p class="notice" role="status" id="session-expired">{tr(|t| t.session_expired)}</p>            })}
+                <p class="notice" role="status" id="session-expired">{tr(|t| t.session_expired)}</p>
+            })}
             <form id="login" on:submit=submit novalidate>
                 <div class="field">
                     <label for="login-username">{tr(|t| t.username)}</label>

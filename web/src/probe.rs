@@ -124,8 +124,9 @@ pub fn Probe() -> impl IntoView {
                 {tr(|t| t.verify)}
             </button>
             <div id="probe-status" role="status">
-                {move || (running.get()).then(|| view! {
-                    <p class="progress"><span class="spinner" aria-hidden="true"></span>{tr(|t| t.verifying)}</p>                })}
+                {move || running.get().then(|| view! {
+                    <p class="progress"><span class="spinner" aria-hidden="true"></span>{tr(|t| t.verifying)}</p>
+                })}
                 {move || trouble.get().map(|t| view! { <p class="error">{t.words(i18n.text())}</p> })}
                 {move || {
                     result.get().map(|r| {

@@ -276,7 +276,8 @@ pub fn Settings() -> impl IntoView {
             <form id="settings" class="card" on:submit=submit novalidate>
                 <p class="intro">{tr(|t| t.intro)}</p>
                 {move || (state.stored.with(|s| s.as_ref().is_some_and(|s| !s.configured)) && !form.dirty.get()).then(|| view! {
-                    <p class="notice" id="not-configured">{tr(|t| t.not_configured)}</p>                })}
+                    <p class="notice" id="not-configured">{tr(|t| t.not_configured)}</p>
+                })}
                 <TextField
                     id="uri"
                     field=Field::Uri
@@ -335,7 +336,8 @@ pub fn Settings() -> impl IntoView {
                     {move || (save_state.get() == SaveState::Conflict).then(|| view! {
                         <button type="button" id="reload" on:click=reload>
                             {tr(|t| t.reload)}
-                        </button>                    })}
+                        </button>
+                    })}
                 </div>
             </form>
             <div class="tools">
@@ -511,20 +513,23 @@ fn PasswordField(edit: impl Fn(RwSignal<String>, String) + Copy + Send + Sync + 
                 <p id="password-state">
                     {move || if stored_set() { i18n.text().password_stored } else { i18n.text().password_none }}
                 </p>
-                {move || (stored_set()).then(|| view! {
-                    <p id="reentry-rule">{tr(|t| t.reentry_rule)}</p>                })}
+                {move || stored_set().then(|| view! {
+                    <p id="reentry-rule">{tr(|t| t.reentry_rule)}</p>
+                })}
             </div>
             {move || (stored_set() && !form.remove_password.get()).then(|| view! {
                 <button type="button" id="password-remove" class="link" on:click=move |_| set_removal(true)>
                     {tr(|t| t.remove_password)}
-                </button>            })}
-            {move || (form.remove_password.get()).then(|| view! {
+                </button>
+            })}
+            {move || form.remove_password.get().then(|| view! {
                 <p class="notice" id="password-removal">
                     {tr(|t| t.removal_pending)} " "
                     <button type="button" id="password-keep" class="link" on:click=move |_| set_removal(false)>
                         {tr(|t| t.keep_password)}
                     </button>
-                </p>            })}
+                </p>
+            })}
             <Messages id="password" issues=issues apply=Callback::new(move |s| edit(form.password, s)) />
         </div>
     }

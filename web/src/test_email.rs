@@ -56,8 +56,9 @@ pub fn TestEmail() -> impl IntoView {
                 </button>
             </form>
             <div id="test-status" role="status">
-                {move || (running.get()).then(|| view! {
-                    <p class="progress"><span class="spinner" aria-hidden="true"></span>{tr(|t| t.sending)}</p>                })}
+                {move || running.get().then(|| view! {
+                    <p class="progress"><span class="spinner" aria-hidden="true"></span>{tr(|t| t.sending)}</p>
+                })}
                 {move || trouble.get().map(|t| view! { <p class="error">{t.words(i18n.text())}</p> })}
                 {move || {
                     result.get().map(|r| {
