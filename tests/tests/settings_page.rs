@@ -50,6 +50,12 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
     // An IDN host: the browser converts it to punycode for the core, as `url` does on the server.
     page.type_into("#uri", "smtps://bücher.example").await?;
     page.wait_contains("#effective-summary", "xn--bcher-kva.example, port 465").await?;
+    // Punycode that no Unicode label encodes: the browser lets it through, the core decodes it and refuses it,
+    // as the server does.
+    page.type_into("#uri", "smtps://xn--a.example").await?;
+    page.wait_text("#uri-messages li.error[data-code='uri.invalid_host']").await?;
+    page.type_into("#uri", "smtps://xn--bcher-kva.example").await?;
+    page.wait_contains("#effective-summary", "xn--bcher-kva.example, port 465").await?;
 
     // A valid endpoint on the real SMTP server; save.
     let uri = format!("smtp://127.0.0.1:{}", stack.sink.port);

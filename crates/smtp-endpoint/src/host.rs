@@ -126,8 +126,7 @@ fn domain_or_ipv4(input: &str) -> Result<Host, HostDefect> {
     let domain = if needs_idna {
         IDNA_TO_ASCII
             .get()
-            .and_then(|to_ascii| to_ascii(input))
-            .filter(|domain| domain.is_ascii())
+            .and_then(|&to_ascii| registered_to_ascii(input, to_ascii))
             .ok_or_else(|| invalid_name(input))?
     } else {
         input.to_ascii_lowercase()
@@ -140,6 +139,24 @@ fn domain_or_ipv4(input: &str) -> Result<Host, HostDefect> {
         return input.parse().map(Host::Ipv4).map_err(|_| HostDefect::InvalidIpv4);
     }
     check_domain(domain)
+}
+
+/// `input` converted by the registered function, which may be a browser's URL parser: that converts Unicode labels
+/// but lets any `xn--` label through, where `url` refuses one that is not the ASCII form of a valid Unicode label.
+/// So each such label is decoded and converted back, and must come back as it was.
+#[cfg(not(feature = "idna"))]
+fn registered_to_ascii(input: &str, to_ascii: fn(&str) -> Option<String>) -> Option<String> {
+    let domain = to_ascii(input).filter(|domain| domain.is_ascii())?;
+    let genuine = |label: &str| {
+        let Some(encoded) = label.get(..4).filter(|p| p.eq_ignore_ascii_case("xn--")).map(|_| &label[4..]) else {
+            return true;
+        };
+        crate::punycode::decode(encoded)
+            .filter(|unicode| !unicode.is_ascii())
+            .and_then(|unicode| to_ascii(&unicode))
+            .is_some_and(|again| again.eq_ignore_ascii_case(label))
+    };
+    domain.split('.').all(genuine).then_some(domain)
 }
 
 /// WHATWG's forbidden domain code points (the `url` crate's IDNA deny list): C0 controls, space, DEL and

@@ -16,6 +16,7 @@ mod host;
 mod locale;
 pub mod messages;
 mod problem;
+pub mod punycode;
 mod report;
 mod uri;
 
