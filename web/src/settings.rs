@@ -395,7 +395,8 @@ fn TextField(
 ) -> impl IntoView {
     let i18n = use_i18n();
     let judged = use_judged();
-    let issues = Signal::derive(move || judged.for_field(field, i18n.get()));
+    // A memo: the list is redrawn only when this field's messages change, not on every keystroke elsewhere.
+    let issues: Signal<Vec<Shown>> = Memo::new(move |_| judged.for_field(field, i18n.get())).into();
     let invalid = move || if issues.with(|i| i.iter().any(|m| m.error)) { "true" } else { "false" };
     view! {
         <div class="field">
@@ -421,9 +422,13 @@ fn TextField(
 /// The messages under a field, in a polite live region; a suggestion is one click away.
 #[component]
 fn Messages(id: &'static str, issues: Signal<Vec<Shown>>, apply: Callback<String>) -> impl IntoView {
+    let i18n = use_i18n();
+    // Rebuilt on every change without keys: an item holds no reactive parts of its own, so a message that stays
+    // the same is not touched in the DOM (and not announced again by the live region).
     view! {
         <ul class="messages" id=format!("{id}-messages") aria-live="polite">
             {move || {
+                let use_suggestion = i18n.text().use_suggestion;
                 issues
                     .get()
                     .into_iter()
@@ -431,7 +436,7 @@ fn Messages(id: &'static str, issues: Signal<Vec<Shown>>, apply: Callback<String
                         view! {
                             <li class=if m.error { "error" } else { "warning" } data-code=m.code>
                                 <span class="message">{m.message}</span>
-                                {m.suggestion.map(|s| {
+                                {m.suggestion.map(move |s| {
                                     let value = s.clone();
                                     view! {
                                         " "
@@ -443,7 +448,7 @@ fn Messages(id: &'static str, issues: Signal<Vec<Shown>>, apply: Callback<String
                                                 focus(id);
                                             }
                                         >
-                                            {tr(|t| t.use_suggestion)}
+                                            {use_suggestion}
                                             " "
                                             <code>{s}</code>
                                         </button>
@@ -468,7 +473,7 @@ fn PasswordField(edit: impl Fn(RwSignal<String>, String) + Copy + Send + Sync + 
     let form = state.form;
     let visible = RwSignal::new(false);
     let stored_set = move || state.stored.with(|s| s.as_ref().is_some_and(|s| s.password_set));
-    let issues = Signal::derive(move || judged.for_field(Field::Password, i18n.get()));
+    let issues: Signal<Vec<Shown>> = Memo::new(move |_| judged.for_field(Field::Password, i18n.get())).into();
     let invalid = move || if issues.with(|i| i.iter().any(|m| m.error)) { "true" } else { "false" };
     let set_removal = move |remove: bool| {
         form.remove_password.set(remove);
