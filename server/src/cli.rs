@@ -217,6 +217,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, CliError> {
         username: args.username,
         password: password.as_ref().map(|p| p.expose_secret().to_owned()),
         default_from_address: args.default_from_address,
+        custom_ca_pem: None,
         password_set: args.password_set,
         locale: Locale::from_tag(&args.locale),
     };

@@ -10,8 +10,8 @@ use crate::store::{ChangeKind, EndpointRecord, EndpointUpdate, FieldChange, Stor
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use smtp_endpoint::{
-    ConnectionIdentity, Endpoint, EndpointInput, Issue, Locale, Problem, Report, SmtpUri, requires_password_reentry,
-    validate,
+    ConnectionIdentity, CustomCaDefect, Endpoint, EndpointInput, Field, Issue, Locale, Problem, Report, SmtpUri,
+    requires_password_reentry, validate,
 };
 use utoipa::ToSchema;
 use zeroize::Zeroize;
@@ -120,10 +120,19 @@ pub fn judge(stored: &EndpointRecord, draft: &EndpointDraft, locale: Locale) -> 
             PasswordChange::Keep | PasswordChange::Remove => None,
         },
         default_from_address: draft.default_from_address.clone(),
+        custom_ca_pem: draft.custom_ca_pem.clone(),
         password_set: keeps_stored,
         locale,
     };
     let mut report = validate(&input);
+    // The core judged the CA's text; whether its blocks are certificates that can be trusted is judged here.
+    if let Some(pem) = draft.custom_ca()
+        && !report.errors.iter().any(|issue| issue.field == Field::CustomCaPem)
+        && let Err(defect) = crate::smtp::custom_ca::parse(pem)
+    {
+        report.errors.push(Issue::new(&Problem::CustomCaInvalid(defect), locale));
+        report.valid = false;
+    }
     let endpoint = Endpoint::parse(&input).ok();
     input.password.zeroize();
 
@@ -139,6 +148,18 @@ pub fn judge(stored: &EndpointRecord, draft: &EndpointDraft, locale: Locale) -> 
     }
     let endpoint = endpoint.filter(|_| report.valid);
     Judgement { report, endpoint, password }
+}
+
+/// 422 with a report that holds only the custom CA's refusal (for a stored CA that no longer parses).
+pub fn custom_ca_refused(defect: CustomCaDefect, locale: Locale) -> ApiError {
+    let issue = Issue::new(&Problem::CustomCaInvalid(defect), locale);
+    ApiError::Invalid(Box::new(Report {
+        valid: false,
+        errors: vec![issue],
+        warnings: Vec::new(),
+        effective: None,
+        from: None,
+    }))
 }
 
 /// Checks `If-Match` against the current version.
@@ -179,14 +200,6 @@ pub fn etag(version: i64) -> String {
     format!("\"{version}\"")
 }
 
-fn check_custom_ca(draft: &EndpointDraft, locale: Locale) -> Result<(), ApiError> {
-    match draft.custom_ca() {
-        Some(pem) => crate::smtp::custom_ca::validate_in(pem, locale)
-            .map_err(|error| ApiError::Unprocessable { code: error.code, message: error.message }),
-        None => Ok(()),
-    }
-}
-
 fn field_change(field: &str, old: Option<&str>, new: Option<&str>) -> Option<FieldChange> {
     let old = old.filter(|value| !value.is_empty());
     let new = new.filter(|value| !value.is_empty());
@@ -213,7 +226,6 @@ pub async fn save(
     check_version(if_match, stored.version)?;
     let judgement = judge(&stored, draft, locale);
     let Some(endpoint) = judgement.endpoint else { return Err(ApiError::Invalid(Box::new(judgement.report))) };
-    check_custom_ca(draft, locale)?;
 
     let uri = endpoint.uri().to_string();
     let username = endpoint.username().map(str::to_owned);
@@ -302,6 +314,7 @@ pub async fn stored_settings(state: &AppState) -> Result<Option<SmtpSettings>, A
         username: stored.username.clone(),
         password: None,
         default_from_address: Some(stored.default_from_address.clone()),
+        custom_ca_pem: stored.custom_ca_pem.clone(),
         password_set: stored.password_ciphertext.is_some(),
         locale: Locale::En,
     };
@@ -326,7 +339,6 @@ pub async fn draft_settings(state: &AppState, draft: &EndpointDraft, locale: Loc
     let stored = state.store().endpoint().await.map_err(ApiError::internal)?;
     let judgement = judge(&stored, draft, locale);
     let Some(endpoint) = judgement.endpoint else { return Err(ApiError::Invalid(Box::new(judgement.report))) };
-    check_custom_ca(draft, locale)?;
     let password = match judgement.password {
         PasswordChange::Keep => stored
             .password_ciphertext

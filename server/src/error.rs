@@ -41,7 +41,7 @@ pub enum ApiError {
     /// A validation failure: the core crate's report, sent as it is.
     #[error("The endpoint is not valid.")]
     Invalid(Box<Report>),
-    /// A field the core crate does not judge (e.g. `custom_ca_pem`) was refused.
+    /// A refused value that is not part of the endpoint (e.g. a test email's recipient), or no endpoint at all.
     #[error("{message}")]
     Unprocessable { code: &'static str, message: String },
     /// Too many attempts; try again after the given time.

@@ -173,7 +173,9 @@ async fn bad_input_is_refused_before_any_connection() {
     draft["custom_ca_pem"] = json!("-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n");
     let response = s.app.probe(&json!({ "draft": draft })).await;
     assert_eq!(response.status(), 422);
-    assert_eq!(s.json(response).await["error"]["code"], "custom_ca.invalid");
+    let report = s.json(response).await;
+    assert_eq!(report["errors"][0]["field"], "custom_ca_pem", "{report:#}");
+    assert_eq!(report["errors"][0]["code"], "custom_ca.invalid", "{report:#}");
 
     let draft = s.endpoint(s.peer.port, Some(&s.password));
     let response = s.app.test_email(&json!({ "to": "not an address", "draft": draft })).await;

@@ -57,6 +57,19 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
     page.type_into("#uri", "smtps://xn--bcher-kva.example").await?;
     page.wait_contains("#effective-summary", "xn--bcher-kva.example, port 465").await?;
 
+    // A custom CA pasted with its private key: refused on its own field as it is typed, by the core crate in the
+    // browser, so the key never reaches the server.
+    let requests_before = page.api_requests().await?;
+    page.click("details.custom-ca summary").await?;
+    page.type_into("#custom_ca_pem", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----").await?;
+    let refused = page.wait_text("#custom_ca_pem-messages li.error[data-code='custom_ca.invalid']").await?;
+    assert!(refused.contains("private key"), "{refused}");
+    assert_eq!(page.attr("#custom_ca_pem", "aria-invalid").await?.as_deref(), Some("true"));
+    assert_eq!(page.api_requests().await?, requests_before, "the custom CA is judged in the browser");
+    page.type_into("#custom_ca_pem", "").await?;
+    page.wait_gone("#custom_ca_pem-messages li").await?;
+    assert_eq!(page.attr("#custom_ca_pem", "aria-invalid").await?.as_deref(), Some("false"));
+
     // A valid endpoint on the real SMTP server; save.
     let uri = format!("smtp://127.0.0.1:{}", stack.sink.port);
     page.type_into("#uri", &uri).await?;

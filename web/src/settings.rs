@@ -44,27 +44,20 @@ pub struct Judged {
     pub reentry: Memo<bool>,
     /// Messages from the server's last refusal, per field, until the next edit.
     pub server: RwSignal<Vec<(Field, Shown)>>,
-    /// The server's refusal of a value the core crate does not judge (the custom CA).
-    pub other: RwSignal<Vec<Shown>>,
 }
 
 impl Judged {
     pub fn has_errors(self) -> bool {
-        !self.report.with(|r| r.valid)
-            || self.reentry.get()
-            || self.server.with(|s| s.iter().any(|(_, m)| m.error))
-            || self.other.with(|o| !o.is_empty())
+        !self.report.with(|r| r.valid) || self.reentry.get() || self.server.with(|s| s.iter().any(|(_, m)| m.error))
     }
 
     /// Forgets the server's last refusal (the values changed).
     pub fn edited(self) {
         self.server.set(Vec::new());
-        self.other.set(Vec::new());
     }
 
     /// Puts a server's refusal (a report, or a coded error) under the fields it concerns. Returns whether it did.
     pub fn take_refusal(self, body: &ApiBody) -> bool {
-        let mut other = Vec::new();
         let shown: Vec<(Field, Shown)> = match body {
             ApiBody::Report(report) => report
                 .errors
@@ -72,20 +65,16 @@ impl Judged {
                 .map(|i| (i.field, Shown::of(i, true)))
                 .chain(report.warnings.iter().map(|i| (i.field, Shown::of(i, false))))
                 .collect(),
-            ApiBody::Error { code, message } => match field_of_code(code) {
-                Some(field) => {
-                    vec![(field, Shown { error: true, code: code.clone(), message: message.clone(), suggestion: None })]
-                }
-                None => {
-                    other.push(Shown { error: true, code: code.clone(), message: message.clone(), suggestion: None });
-                    Vec::new()
-                }
-            },
+            ApiBody::Error { code, message } => field_of_code(code)
+                .map(|field| {
+                    (field, Shown { error: true, code: code.clone(), message: message.clone(), suggestion: None })
+                })
+                .into_iter()
+                .collect(),
             ApiBody::Other(_) => Vec::new(),
         };
-        let took = !shown.is_empty() || !other.is_empty();
+        let took = !shown.is_empty();
         self.server.try_set(shown);
-        self.other.try_set(other);
         took
     }
 
@@ -113,6 +102,7 @@ fn field_of_code(code: &str) -> Option<Field> {
         "username" => Some(Field::Username),
         "password" => Some(Field::Password),
         "from" | "default_from_address" => Some(Field::DefaultFromAddress),
+        "custom_ca" | "custom_ca_pem" => Some(Field::CustomCaPem),
         _ => None,
     }
 }
@@ -181,6 +171,7 @@ pub fn Settings() -> impl IntoView {
             username: Some(form.username.get()),
             password: Some(form.password.get()),
             default_from_address: Some(form.from.get()),
+            custom_ca_pem: Some(form.custom_ca.get()),
             password_set: password_set && !form.remove_password.get(),
             locale: i18n.get(),
         })
@@ -197,7 +188,7 @@ pub fn Settings() -> impl IntoView {
             matches!((before, now), (Some(before), Some(now)) if requires_password_reentry(&before, &now))
         })
     });
-    let judged = Judged { report, reentry, server: RwSignal::new(Vec::new()), other: RwSignal::new(Vec::new()) };
+    let judged = Judged { report, reentry, server: RwSignal::new(Vec::new()) };
     provide_context(judged);
     let save_state = RwSignal::new(SaveState::Idle);
 
@@ -543,13 +534,16 @@ fn PasswordField(edit: impl Fn(RwSignal<String>, String) + Copy + Send + Sync + 
 /// Certificates to trust besides the built-in roots, folded away: most endpoints need none.
 #[component]
 fn CustomCaField(edit: impl Fn(RwSignal<String>, String) + Copy + Send + Sync + 'static) -> impl IntoView {
+    let i18n = use_i18n();
     let state = use_state();
     let judged = use_judged();
     let value = state.form.custom_ca;
-    let issues = Signal::derive(move || judged.other.get());
-    let invalid = move || if issues.with(|i| i.is_empty()) { "false" } else { "true" };
+    let issues: Signal<Vec<Shown>> = Memo::new(move |_| judged.for_field(Field::CustomCaPem, i18n.get())).into();
+    let invalid = move || if issues.with(|i| i.iter().any(|m| m.error)) { "true" } else { "false" };
     view! {
-        <details class="field custom-ca" open=move || value.with(|v| !v.trim().is_empty())>
+        // Open when a CA is stored; afterwards the administrator opens and closes it (clearing the text while
+        // typing must not fold the field away).
+        <details class="field custom-ca" open=value.with_untracked(|v| !v.trim().is_empty())>
             <summary>{tr(|t| t.custom_ca)}</summary>
             <label for="custom_ca_pem">{tr(|t| t.custom_ca_label)}</label>
             <textarea

@@ -21,6 +21,7 @@ mod native {
             username: Some(username),
             password: Some(password),
             default_from_address: Some(from),
+            custom_ca_pem: None,
             password_set: false,
             locale: Locale::En,
         }

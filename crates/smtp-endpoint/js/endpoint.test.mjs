@@ -86,6 +86,14 @@ test("the from address: display name, punycode, and what is wrong", () => {
   assert.match(noAt.errors[0].message, /fehlt das „@“/);
 });
 
+test("a custom CA is judged from its text: a private key is refused on its own field", () => {
+  const key = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----";
+  const report = validateEndpoint({ ...valid, custom_ca_pem: key });
+  assert.deepEqual(report.errors.map((e) => [e.field, e.code]), [["custom_ca_pem", "custom_ca.invalid"]]);
+  assert.match(report.errors[0].message, /private key/);
+  assert.equal(validateEndpoint({ ...valid, custom_ca_pem: "  " }).valid, true);
+});
+
 test("missing input and nulls are empty fields; a wrong type is an error", () => {
   for (const input of [undefined, null, {}, { uri: null, username: null, password: null, locale: null }]) {
     assert.deepEqual(codes(validateEndpoint(input).errors), ["uri.required", "from.required"]);

@@ -9,10 +9,13 @@ pub enum Field {
     Username,
     Password,
     DefaultFromAddress,
+    /// The optional custom CA (PEM).
+    CustomCaPem,
 }
 
 impl Field {
-    pub const ALL: [Field; 4] = [Field::Uri, Field::Username, Field::Password, Field::DefaultFromAddress];
+    pub const ALL: [Field; 5] =
+        [Field::Uri, Field::Username, Field::Password, Field::DefaultFromAddress, Field::CustomCaPem];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -20,6 +23,7 @@ impl Field {
             Field::Username => "username",
             Field::Password => "password",
             Field::DefaultFromAddress => "default_from_address",
+            Field::CustomCaPem => "custom_ca_pem",
         }
     }
 }
@@ -70,6 +74,7 @@ codes! {
     PasswordReentryRequired => "password.reentry_required",
     FromRequired => "from.required",
     FromInvalid => "from.invalid",
+    CustomCaInvalid => "custom_ca.invalid",
 }
 
 impl fmt::Display for Code {

@@ -10,6 +10,7 @@
 mod address;
 mod code;
 mod credentials;
+mod custom_ca;
 mod diagnosis;
 mod endpoint;
 mod host;
@@ -26,9 +27,8 @@ mod wasm;
 pub use address::{AddressDefect, FromAddress, MAX_ADDRESS_LEN};
 pub use code::{Code, Field};
 pub use credentials::{MAX_PASSWORD_LEN, MAX_USERNAME_LEN, TextDefect};
-pub use diagnosis::{
-    CustomCaDefect, DiagnosisCode, EnhancedStatus, MAX_CUSTOM_CA_LEN, ReplyContext, ReplyStatus, Step, classify_reply,
-};
+pub use custom_ca::{CustomCaDefect, MAX_CUSTOM_CA_LEN, check_custom_ca};
+pub use diagnosis::{DiagnosisCode, EnhancedStatus, ReplyContext, ReplyStatus, Step, classify_reply};
 pub use endpoint::{ConnectionIdentity, Endpoint, requires_password_reentry};
 pub use host::{Host, HostDefect, set_idna_to_ascii};
 pub use locale::Locale;

@@ -4,6 +4,7 @@
 
 use crate::address::{AddressDefect, MAX_ADDRESS_LEN};
 use crate::credentials::TextDefect;
+use crate::custom_ca::CustomCaDefect;
 use crate::host::HostDefect;
 use crate::locale::Locale;
 use crate::problem::{Component, Problem};
@@ -100,6 +101,7 @@ fn en(problem: &Problem) -> String {
         Problem::PasswordReentryRequired => "The server or username changed: type the password again. A stored password is never sent to a different server.".into(),
         Problem::FromRequired => "Enter the default from address, for example notifications@example.com.".into(),
         Problem::FromInvalid(defect) => en_address(defect),
+        Problem::CustomCaInvalid(defect) => en_custom_ca(*defect).into(),
     }
 }
 
@@ -167,6 +169,26 @@ fn en_address(defect: &AddressDefect) -> String {
     format!("{what} {tail}")
 }
 
+fn en_custom_ca(defect: CustomCaDefect) -> &'static str {
+    match defect {
+        CustomCaDefect::NoCertificate => {
+            "The custom CA contains no certificate: paste the CA certificate in PEM form, from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----."
+        }
+        CustomCaDefect::InvalidPem => {
+            "The custom CA is not valid PEM: paste the whole block, from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----, unchanged."
+        }
+        CustomCaDefect::InvalidCertificate => {
+            "The custom CA contains a block that is not a usable X.509 CA certificate: paste the certificate of the CA that signed the mail server's certificate."
+        }
+        CustomCaDefect::TooLong => {
+            "The custom CA is longer than 64 KiB: paste only the CA certificates the mail server needs."
+        }
+        CustomCaDefect::PrivateKey => {
+            "The custom CA contains a private key: remove it and paste only the CA certificate. Treat that key as exposed."
+        }
+    }
+}
+
 fn de(problem: &Problem) -> String {
     match problem {
         Problem::UriRequired => {
@@ -209,6 +231,7 @@ fn de(problem: &Problem) -> String {
         Problem::PasswordReentryRequired => "Server oder Benutzername wurden geändert: Geben Sie das Passwort erneut ein. Ein gespeichertes Passwort wird nie an einen anderen Server gesendet.".into(),
         Problem::FromRequired => "Geben Sie die Standard-Absenderadresse ein, zum Beispiel notifications@example.com.".into(),
         Problem::FromInvalid(defect) => de_address(defect),
+        Problem::CustomCaInvalid(defect) => de_custom_ca(*defect).into(),
     }
 }
 
@@ -275,4 +298,24 @@ fn de_address(defect: &AddressDefect) -> String {
         AddressDefect::SeveralAddresses => "Es ist nur eine Absenderadresse möglich.".into(),
     };
     format!("{what} {tail}")
+}
+
+fn de_custom_ca(defect: CustomCaDefect) -> &'static str {
+    match defect {
+        CustomCaDefect::NoCertificate => {
+            "Die eigene CA enthält kein Zertifikat: Fügen Sie das CA-Zertifikat im PEM-Format ein, von -----BEGIN CERTIFICATE----- bis -----END CERTIFICATE-----."
+        }
+        CustomCaDefect::InvalidPem => {
+            "Die eigene CA ist kein gültiges PEM: Fügen Sie den ganzen Block unverändert ein, von -----BEGIN CERTIFICATE----- bis -----END CERTIFICATE-----."
+        }
+        CustomCaDefect::InvalidCertificate => {
+            "Die eigene CA enthält einen Block, der kein verwendbares X.509-CA-Zertifikat ist: Fügen Sie das Zertifikat der CA ein, die das Zertifikat des Mailservers signiert hat."
+        }
+        CustomCaDefect::TooLong => {
+            "Die eigene CA ist länger als 64 KiB: Fügen Sie nur die CA-Zertifikate ein, die der Mailserver braucht."
+        }
+        CustomCaDefect::PrivateKey => {
+            "Die eigene CA enthält einen privaten Schlüssel: Entfernen Sie ihn und fügen Sie nur das CA-Zertifikat ein. Betrachten Sie den Schlüssel als offengelegt."
+        }
+    }
 }

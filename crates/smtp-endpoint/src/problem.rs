@@ -1,6 +1,7 @@
 use crate::address::AddressDefect;
 use crate::code::{Code, Field};
 use crate::credentials::TextDefect;
+use crate::custom_ca::CustomCaDefect;
 use crate::host::HostDefect;
 use crate::locale::Locale;
 use crate::messages;
@@ -47,6 +48,7 @@ pub enum Problem {
     PasswordReentryRequired,
     FromRequired,
     FromInvalid(AddressDefect),
+    CustomCaInvalid(CustomCaDefect),
 }
 
 impl Problem {
@@ -70,6 +72,7 @@ impl Problem {
             Problem::PasswordReentryRequired => Code::PasswordReentryRequired,
             Problem::FromRequired => Code::FromRequired,
             Problem::FromInvalid(_) => Code::FromInvalid,
+            Problem::CustomCaInvalid(_) => Code::CustomCaInvalid,
         }
     }
 
@@ -89,6 +92,7 @@ impl Problem {
             Code::UsernameRequired | Code::UsernameInvalid => Field::Username,
             Code::PasswordRequired | Code::PasswordInvalid | Code::PasswordReentryRequired => Field::Password,
             Code::FromRequired | Code::FromInvalid => Field::DefaultFromAddress,
+            Code::CustomCaInvalid => Field::CustomCaPem,
         }
     }
 

@@ -1,6 +1,7 @@
 use crate::address::FromAddress;
 use crate::code::{Code, Field};
 use crate::credentials::{MAX_PASSWORD_LEN, MAX_USERNAME_LEN, check_text, trim};
+use crate::custom_ca::check_custom_ca;
 use crate::locale::Locale;
 use crate::messages;
 use crate::problem::Problem;
@@ -18,6 +19,8 @@ pub struct EndpointInput {
     /// Never trimmed: white space can be part of a password.
     pub password: Option<String>,
     pub default_from_address: Option<String>,
+    /// PEM certificates to trust besides the built-in roots; missing or blank: none.
+    pub custom_ca_pem: Option<String>,
     /// A password is already stored, so an empty `password` is not a missing one.
     pub password_set: bool,
     pub locale: Locale,
@@ -30,6 +33,7 @@ impl fmt::Debug for EndpointInput {
             .field("username", &self.username)
             .field("password", &self.password.as_ref().map(|_| "<redacted>"))
             .field("default_from_address", &self.default_from_address)
+            .field("custom_ca_pem", &self.custom_ca_pem.as_ref().map(String::len))
             .field("password_set", &self.password_set)
             .field("locale", &self.locale)
             .finish()
@@ -139,6 +143,12 @@ pub(crate) fn check(input: &EndpointInput) -> Checked {
     match FromAddress::parse(input.default_from_address.as_deref().unwrap_or_default()) {
         Ok(from) => checked.from = Some(from),
         Err(problem) => checked.errors.push(problem),
+    }
+
+    if let Some(pem) = input.custom_ca_pem.as_deref().filter(|pem| !pem.trim().is_empty())
+        && let Err(defect) = check_custom_ca(pem)
+    {
+        checked.errors.push(Problem::CustomCaInvalid(defect));
     }
 
     checked.uri = uri.ok();

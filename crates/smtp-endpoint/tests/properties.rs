@@ -109,17 +109,13 @@ fn endpoint_input(text: impl Strategy<Value = String> + Clone) -> impl Strategy<
         option::of(prop_oneof![text.clone(), uri_like()]),
         option::of(text.clone()),
         option::of(text.clone()),
-        option::of(prop_oneof![text, address_like()]),
+        option::of(prop_oneof![text.clone(), address_like()]),
+        option::of(prop_oneof![text, pem_like()]),
         any::<bool>(),
         prop_oneof![Just(Locale::En), Just(Locale::De)],
     )
-        .prop_map(|(uri, username, password, default_from_address, password_set, locale)| EndpointInput {
-            uri,
-            username,
-            password,
-            default_from_address,
-            password_set,
-            locale,
+        .prop_map(|(uri, username, password, default_from_address, custom_ca_pem, password_set, locale)| {
+            EndpointInput { uri, username, password, default_from_address, custom_ca_pem, password_set, locale }
         })
 }
 
@@ -197,4 +193,18 @@ fn uri_like() -> impl Strategy<Value = String> {
     let tail = prop_oneof![4 => Just(String::new()), 1 => Just("/".to_owned()), 1 => "/[a-z]{1,5}", 1 => "#[a-z]{0,4}"];
     (scheme, host, port, query, tail, "[ \t]{0,2}")
         .prop_map(|(scheme, host, port, query, tail, space)| format!("{space}{scheme}{host}{port}{query}{tail}{space}"))
+}
+
+/// Text shaped like PEM blocks, valid or broken.
+fn pem_like() -> impl Strategy<Value = String> {
+    let block = (
+        prop_oneof![Just("CERTIFICATE"), Just("PRIVATE KEY"), Just("X509 CRL")],
+        "[A-Za-z0-9+/=\\s!-]{0,80}",
+        any::<bool>(),
+    )
+        .prop_map(|(label, body, ended)| {
+            let end = if ended { format!("-----END {label}-----") } else { String::new() };
+            format!("-----BEGIN {label}-----\n{body}\n{end}")
+        });
+    proptest::collection::vec(block, 0..4).prop_map(|blocks| blocks.join("\n"))
 }

@@ -59,6 +59,8 @@ struct Row {
     password: &'static str,
     password_set: bool,
     from: &'static str,
+    /// The custom CA's PEM text; empty: none.
+    custom_ca: &'static str,
     locale: Locale,
     /// Codes of the errors, in order.
     errors: &'static [&'static str],
@@ -84,6 +86,9 @@ struct Effective {
 
 const PASSWORD: &str = "correct horse battery staple";
 
+const CA_PEM: &str =
+    "Internal relay CA\n-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\nAA==\n-----END CERTIFICATE-----\n";
+
 const BASE: Row = Row {
     name: "",
     uri: "smtps://mail.example.com",
@@ -91,6 +96,7 @@ const BASE: Row = Row {
     password: PASSWORD,
     password_set: false,
     from: "app@example.com",
+    custom_ca: "",
     locale: Locale::En,
     errors: &[],
     warnings: &[],
@@ -901,6 +907,44 @@ fn rows() -> Vec<Row> {
             ..BASE
         },
         Row {
+            name: "custom CA: certificate blocks with base64, text around them (X.509 is the server's check)",
+            custom_ca: CA_PEM,
+            ..BASE
+        },
+        Row {
+            name: "custom CA: a private key is refused",
+            custom_ca: concat!(
+                "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+                "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"
+            ),
+            errors: &["custom_ca.invalid"],
+            says: &["private key", "paste only the CA certificate"],
+            ..BASE
+        },
+        Row {
+            name: "custom CA: no certificate",
+            custom_ca: "my-ca.pem",
+            errors: &["custom_ca.invalid"],
+            says: &["contains no certificate", "-----BEGIN CERTIFICATE-----"],
+            ..BASE
+        },
+        Row {
+            name: "custom CA: a block without its end line",
+            custom_ca: "-----BEGIN CERTIFICATE-----\nAAAA\n",
+            errors: &["custom_ca.invalid"],
+            says: &["not valid PEM"],
+            ..BASE
+        },
+        Row { name: "custom CA: only white space is none", custom_ca: " \n\t", ..BASE },
+        Row {
+            name: "de: custom CA that is no PEM",
+            custom_ca: "-----BEGIN CERTIFICATE-----\nnicht base64!\n-----END CERTIFICATE-----",
+            locale: Locale::De,
+            errors: &["custom_ca.invalid"],
+            says: &["kein gültiges PEM"],
+            ..BASE
+        },
+        Row {
             name: "de: from address without @",
             from: "app.example.com",
             locale: Locale::De,
@@ -918,6 +962,7 @@ fn input(row: &Row) -> EndpointInput {
         username: Some(row.username.to_owned()),
         password: Some(row.password.to_owned()),
         default_from_address: Some(row.from.to_owned()),
+        custom_ca_pem: (!row.custom_ca.is_empty()).then(|| row.custom_ca.to_owned()),
         password_set: row.password_set,
         locale: row.locale,
     }
@@ -978,6 +1023,7 @@ fn invariants(row: &Row, report: &Report) -> Vec<String> {
             Some("uri") => Field::Uri,
             Some("username") => Field::Username,
             Some("password") => Field::Password,
+            Some("custom_ca") => Field::CustomCaPem,
             _ => Field::DefaultFromAddress,
         };
         if issue.field != field {

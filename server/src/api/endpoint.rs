@@ -30,9 +30,9 @@ pub struct ReportDoc {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[schema(as = Issue)]
 pub struct IssueDoc {
-    /// `uri`, `username`, `password` or `default_from_address`.
+    /// `uri`, `username`, `password`, `default_from_address` or `custom_ca_pem`.
     pub field: String,
-    /// A stable code, e.g. `uri.missing_scheme`, `password.reentry_required`.
+    /// A stable code, e.g. `uri.missing_scheme`, `password.reentry_required`, `custom_ca.invalid`.
     pub code: String,
     pub message: String,
     pub suggestion: Option<String>,

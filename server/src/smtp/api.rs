@@ -4,7 +4,7 @@
 use super::{ProbeOptions, ProbeReport, SendReport, SmtpTarget, TestEmail};
 use crate::api::{ApiJson, RequestLocale};
 use crate::auth::AdminSession;
-use crate::endpoint::{self, EndpointDraft, SmtpSettings};
+use crate::endpoint::{self, EndpointDraft, SmtpSettings, custom_ca_refused};
 use crate::error::{ApiError, ErrorBody};
 use crate::rate_limit::RateLimiter;
 use crate::state::AppState;
@@ -150,7 +150,7 @@ pub(crate) async fn settings(
 async fn target(state: &AppState, draft: Option<&EndpointDraft>, locale: Locale) -> Result<SmtpTarget, ApiError> {
     let settings = settings(state, draft, locale).await?;
     SmtpTarget::new(&settings.endpoint, settings.password.clone(), settings.custom_ca_pem.as_deref())
-        .map_err(|defect| ApiError::Unprocessable { code: defect.code(), message: defect.message(locale).to_owned() })
+        .map_err(|defect| custom_ca_refused(defect, locale))
 }
 
 /// A recipient, judged by the same address rules as the from address (422 `recipient.invalid`).

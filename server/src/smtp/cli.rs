@@ -99,7 +99,7 @@ pub async fn send_test(config: Config, args: SendTestArgs) -> Result<ExitCode, C
 async fn target(state: &AppState, locale: Locale) -> Result<super::SmtpTarget, CliError> {
     let settings = super::api::settings(state, None, locale).await.map_err(api_error)?;
     super::SmtpTarget::new(&settings.endpoint, settings.password.clone(), settings.custom_ca_pem.as_deref())
-        .map_err(|defect| CliError::Output(defect.message(locale).to_owned()))
+        .map_err(|defect| CliError::Output(smtp_endpoint::Problem::CustomCaInvalid(defect).message(locale)))
 }
 
 fn api_error(error: ApiError) -> CliError {

@@ -1,49 +1,16 @@
 //! The endpoint's optional custom CA (`custom_ca_pem`): PEM certificates trusted in addition to the built-in
-//! roots, for an internal relay. Judged before it is saved and parsed again before it is used.
+//! roots, for an internal relay. Judged with the endpoint (`endpoint::judge`) before it is saved or used for a
+//! draft, and parsed again before it is used.
 
 use rustls::RootCertStore;
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
-use smtp_endpoint::{CustomCaDefect, Locale, MAX_CUSTOM_CA_LEN};
-
-/// Why a custom CA was refused; the server answers 422 `{"error": {"code", "message"}}` with these.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
-pub struct CustomCaError {
-    /// A stable code: `custom_ca.invalid`.
-    pub code: &'static str,
-    pub message: String,
-    pub defect: CustomCaDefect,
-}
-
-impl CustomCaError {
-    pub fn new(defect: CustomCaDefect, locale: Locale) -> CustomCaError {
-        CustomCaError { code: defect.code(), message: defect.message(locale).to_owned(), defect }
-    }
-}
-
-/// Checks PEM text an administrator pasted as a trusted CA, with an English message. Called by
-/// `PUT /api/endpoints/smtp` and for drafts with a non-empty value.
-pub fn validate(pem: &str) -> Result<(), CustomCaError> {
-    validate_in(pem, Locale::En)
-}
-
-/// [`validate`] with the message in `locale`.
-pub fn validate_in(pem: &str, locale: Locale) -> Result<(), CustomCaError> {
-    parse(pem).map(drop).map_err(|defect| CustomCaError::new(defect, locale))
-}
+use smtp_endpoint::{CustomCaDefect, check_custom_ca};
 
 /// The certificates in `pem`: at least one, each usable as a trust anchor, and no private key anywhere.
 pub fn parse(pem: &str) -> Result<Vec<CertificateDer<'static>>, CustomCaDefect> {
-    if pem.len() > MAX_CUSTOM_CA_LEN {
-        return Err(CustomCaDefect::TooLong);
-    }
-    if pem.contains("PRIVATE KEY-----") {
-        return Err(CustomCaDefect::PrivateKey);
-    }
-    if !pem.contains("-----BEGIN CERTIFICATE-----") {
-        return Err(CustomCaDefect::NoCertificate);
-    }
+    // The rules for the text are the core crate's (the page applies them too); the certificates are judged here.
+    check_custom_ca(pem)?;
     let certificates = CertificateDer::pem_slice_iter(pem.as_bytes())
         .collect::<Result<Vec<_>, _>>()
         .map_err(|_| CustomCaDefect::InvalidPem)?;
@@ -64,6 +31,7 @@ pub fn parse(pem: &str) -> Result<Vec<CertificateDer<'static>>, CustomCaDefect> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use smtp_endpoint::MAX_CUSTOM_CA_LEN;
 
     fn ca_pem() -> String {
         let key = rcgen::KeyPair::generate().expect("key");
@@ -95,8 +63,5 @@ mod tests {
         }
         let long = "x".repeat(MAX_CUSTOM_CA_LEN + 1);
         assert_eq!(parse(&long).map(|c| c.len()), Err(CustomCaDefect::TooLong));
-        let error = validate_in("nope", Locale::De).expect_err("refused");
-        assert_eq!(error.code, "custom_ca.invalid");
-        assert!(error.message.contains("Zertifikat"));
     }
 }

@@ -263,11 +263,25 @@ async fn custom_ca_is_stored_returned_and_judged() {
     let history: Vec<Value> = app.history().await.json().await.expect("json");
     assert!(history[0]["changes"].as_array().expect("changes").iter().any(|c| c["field"] == "custom_ca_pem"));
 
-    body["custom_ca_pem"] = json!("not a certificate");
-    let response = app.save(&body).await;
-    assert_eq!(response.status(), 422);
-    let error: Value = response.json().await.expect("json");
-    assert!(error["error"]["code"].as_str().is_some_and(|code| code.starts_with("custom_ca.")), "{error}");
+    // Refused in the report, on its own field: by the core's rules for the text (which the page applies as the
+    // administrator types), or by the server's X.509 check of base64 that is no certificate.
+    let key = format!("{pem}\n-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+    let not_x509 = "-----BEGIN CERTIFICATE-----\naGVsbG8gd29ybGQ=\n-----END CERTIFICATE-----\n";
+    for (text, says) in [("not a certificate", "no certificate"), (key.as_str(), "private key"), (not_x509, "X.509")] {
+        body["custom_ca_pem"] = json!(text);
+        let response = app.save(&body).await;
+        assert_eq!(response.status(), 422);
+        let report: Value = response.json().await.expect("json");
+        assert_eq!(report["valid"], false, "{report}");
+        let errors = report["errors"].as_array().expect("errors");
+        assert_eq!(errors.len(), 1, "{report}");
+        assert_eq!((&errors[0]["field"], &errors[0]["code"]), (&json!("custom_ca_pem"), &json!("custom_ca.invalid")));
+        assert!(errors[0]["message"].as_str().is_some_and(|m| m.contains(says)), "{report}");
+        let verdict: Value = app.validate(&body).await.json().await.expect("json");
+        assert_eq!(verdict, report, "/validate judges as a save does");
+    }
+    let read: Value = app.get_endpoint().await.json().await.expect("json");
+    assert_eq!(read["version"], saved["version"], "nothing refused was stored");
 
     // Leaving it out removes it (PUT replaces the endpoint; only the password is kept when absent).
     let response = app.save(&endpoint_body(URI, None, None)).await;
