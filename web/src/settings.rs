@@ -414,8 +414,8 @@ fn TextField(
 #[component]
 fn Messages(id: &'static str, issues: Signal<Vec<Shown>>, apply: Callback<String>) -> impl IntoView {
     let i18n = use_i18n();
-    // Rebuilt on every change without keys: an item holds no reactive parts of its own, so a message that stays
-    // the same is not touched in the DOM (and not announced again by the live region).
+    // Rebuilt without keys when the field's messages change: an item holds no reactive parts of its own, so the
+    // text of a message that stays is not replaced (and the live region does not announce it again).
     view! {
         <ul class="messages" id=format!("{id}-messages") aria-live="polite">
             {move || {
