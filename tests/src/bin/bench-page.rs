@@ -5,27 +5,47 @@
 //!   the settings form first waits for `GET /api/session` and `GET /api/endpoints/smtp`);
 //! - keystroke → message on screen: real key events (WebDriver), from the keydown's timestamp to the DOM
 //!   change the validation made (messages, effective connection) and to the next animation frame; Event
-//!   Timing entries (≥ 16 ms, the API's floor) are counted too.
+//!   Timing entries (≥ 16 ms, the API's floor) are counted too;
+//! - the baseline for keystrokes, in the same browser and page: the same keys typed into a plain `<input>` whose
+//!   `input` listener (three lines of JavaScript) writes the value's length into an `<output>` — the browser's own
+//!   cost of a key event that changes the DOM, without wasm or Leptos.
 
 use smtp_endpoint_e2e::{ADMIN, ADMIN_PASSWORD, Page, Result, Stack, eventually};
 
 const RELOADS: usize = 10;
 
+/// Records keydown → first DOM change under the element `arguments[0]` → next frame, and slow Event Timing entries.
 const INSTRUMENT: &str = r#"
+window.__observer?.disconnect();
 window.__lat = [];
 window.__slowEvents = [];
-let start = null;
-document.addEventListener('keydown', e => { start = e.timeStamp; }, true);
-new MutationObserver(() => {
-  if (start === null) return;
-  const s = start;
-  start = null;
+window.__start = null;
+if (!window.__instrumented) {
+  window.__instrumented = true;
+  document.addEventListener('keydown', e => { window.__start = e.timeStamp; }, true);
+  new PerformanceObserver(list => {
+    for (const e of list.getEntries()) window.__slowEvents.push([e.name, e.duration, e.processingEnd - e.processingStart]);
+  }).observe({ type: 'event', durationThreshold: 16 });
+}
+window.__observer = new MutationObserver(() => {
+  if (window.__start === null) return;
+  const s = window.__start;
+  window.__start = null;
   const dom = performance.now() - s;
   requestAnimationFrame(() => window.__lat.push([dom, performance.now() - s]));
-}).observe(document.getElementById('settings'), { subtree: true, childList: true, characterData: true, attributes: true });
-new PerformanceObserver(list => {
-  for (const e of list.getEntries()) window.__slowEvents.push([e.name, e.duration, e.processingEnd - e.processingStart]);
-}).observe({ type: 'event', durationThreshold: 16 });
+});
+window.__observer.observe(document.getElementById(arguments[0]), { subtree: true, childList: true, characterData: true, attributes: true });
+return true;
+"#;
+
+/// The baseline: a plain input outside the page's root, with a listener that changes the DOM on every key.
+const BASELINE: &str = r#"
+const box = document.createElement('div');
+box.id = 'bench-baseline';
+box.innerHTML = '<input id="bench-input"><output id="bench-output"></output>';
+document.body.append(box);
+const output = box.querySelector('output');
+box.querySelector('input').addEventListener('input', e => { output.textContent = e.target.value.length + ' chars'; });
 return true;
 "#;
 
@@ -86,16 +106,63 @@ async fn main() -> Result<()> {
     }
 
     page.wait_text("#settings").await?;
-    page.browser.execute(INSTRUMENT, vec![]).await?;
-    let uri = page.browser.find(fantoccini::Locator::Css("#uri")).await?;
-    uri.click().await?;
+    let (sent, rows, slow_inputs) = measure_typing(&page, "settings", "#uri", keystrokes_wanted).await?;
+    page.browser.execute(BASELINE, vec![]).await?;
+    let (_, baseline, _) = measure_typing(&page, "bench-baseline", "#bench-input", keystrokes_wanted).await?;
+
+    println!("keystrokes sent: {sent}; measured (changed the DOM): {}", rows.len());
+    println!();
+    println!("| measure (ms) | n | p50 | p95 | p99 | max |");
+    println!("|---|---|---|---|---|---|");
+    println!("{}", summary("keystroke → DOM updated (messages, summary)", rows.iter().map(|r| r.0).collect()));
+    println!("{}", summary("keystroke → next animation frame", rows.iter().map(|r| r.1).collect()));
+    println!(
+        "{}",
+        summary("baseline: keystroke → DOM updated (plain input, JS listener)", baseline.iter().map(|r| r.0).collect())
+    );
+    println!("{}", summary("baseline: keystroke → next animation frame", baseline.iter().map(|r| r.1).collect()));
+    println!("{}", summary("navigation → login form interactive", login_ready));
+    println!("{}", summary("navigation → settings form interactive (2 API calls)", settings_ready));
+    println!();
+    println!(
+        "{}",
+        summary("Event Timing entries ≥ 16 ms: duration (to next frame)", slow_inputs.iter().map(|e| e.0).collect())
+    );
+    println!(
+        "{}",
+        summary("Event Timing entries ≥ 16 ms: processing (handlers)", slow_inputs.iter().map(|e| e.1).collect())
+    );
+    println!();
+    let ratio = |p: f64| {
+        let mut page: Vec<f64> = rows.iter().map(|r| r.0).collect();
+        let mut base: Vec<f64> = baseline.iter().map(|r| r.0).collect();
+        page.sort_by(f64::total_cmp);
+        base.sort_by(f64::total_cmp);
+        percentile(&page, p) / percentile(&base, p)
+    };
+    println!("keystroke → DOM updated, page / baseline: p50 {:.1}×, p95 {:.1}×", ratio(50.0), ratio(95.0));
+    println!("({} keydown/keypress/input events in all; Event Timing lists only those of ≥ 16 ms)", sent * 3);
+    stack.close().await
+}
+
+/// Types the URIs key by key into `field` (under the element with id `root`): how many keys were sent, keydown →
+/// DOM / next frame for each key that changed the DOM, and the slow (≥ 16 ms) Event Timing entries of inputs.
+async fn measure_typing(
+    page: &Page,
+    root: &str,
+    field: &str,
+    keystrokes_wanted: usize,
+) -> Result<(usize, Vec<(f64, f64)>, Vec<(f64, f64)>)> {
+    page.browser.execute(INSTRUMENT, vec![root.into()]).await?;
+    let input = page.browser.find(fantoccini::Locator::Css(field)).await?;
+    input.click().await?;
     let mut sent = 0;
     'typing: loop {
         for text in TYPED {
-            uri.send_keys("\u{E009}a\u{E000}\u{E003}").await?;
+            input.send_keys("\u{E009}a\u{E000}\u{E003}").await?;
             sent += 1;
             for ch in text.chars() {
-                uri.send_keys(&ch.to_string()).await?;
+                input.send_keys(&ch.to_string()).await?;
                 sent += 1;
                 if sent >= keystrokes_wanted {
                     break 'typing;
@@ -128,24 +195,5 @@ async fn main() -> Result<()> {
                 .collect()
         })
         .unwrap_or_default();
-    println!("keystrokes sent: {sent}; measured (changed the DOM): {}", rows.len());
-    println!();
-    println!("| measure (ms) | n | p50 | p95 | p99 | max |");
-    println!("|---|---|---|---|---|---|");
-    println!("{}", summary("keystroke → DOM updated (messages, summary)", rows.iter().map(|r| r.0).collect()));
-    println!("{}", summary("keystroke → next animation frame", rows.iter().map(|r| r.1).collect()));
-    println!("{}", summary("navigation → login form interactive", login_ready));
-    println!("{}", summary("navigation → settings form interactive (2 API calls)", settings_ready));
-    println!();
-    println!(
-        "{}",
-        summary("Event Timing entries ≥ 16 ms: duration (to next frame)", slow_inputs.iter().map(|e| e.0).collect())
-    );
-    println!(
-        "{}",
-        summary("Event Timing entries ≥ 16 ms: processing (handlers)", slow_inputs.iter().map(|e| e.1).collect())
-    );
-    println!();
-    println!("({} keydown/keypress/input events in all; Event Timing lists only those of ≥ 16 ms)", sent * 3);
-    stack.close().await
+    Ok((sent, rows, slow_inputs))
 }
