@@ -5,7 +5,8 @@
 #    same wasm-release profile (opt-level "z", LTO, one codegen unit, panic abort); wasm-opt -Oz for the counter,
 #    the flags in web/index.html for the page; the .br files are what the server sends (ServeDir::precompressed_br).
 # 2. Timings in headless Chromium against the real server: keystroke → message, navigation → interactive
-#    (tests/src/bin/bench-page.rs). KEYSTROKES=N changes the number of keystrokes (default 240).
+#    (tests/src/bin/bench-page.rs), beside the same keys typed into a plain input with a JavaScript listener in the
+#    same page (the baseline). KEYSTROKES=N changes the number of keystrokes (default 240).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh >/dev/null
