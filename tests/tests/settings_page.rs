@@ -241,3 +241,33 @@ fn closed_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     listener.local_addr().expect("addr").port()
 }
+
+/// When the stored endpoint cannot be loaded, the page says why in place of the form and offers to try again,
+/// instead of "Loading…" for ever. The failure is made in the browser: `fetch` refuses that one URL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_load_is_explained_and_can_be_retried() -> Result<()> {
+    let stack = Stack::start().await?;
+    let page = Page::new(&stack.browser);
+    page.browser.goto(&stack.url("/")).await?;
+    page.wait_text("#login").await?;
+    page.browser
+        .execute(
+            "window.__fetch = window.fetch; window.fetch = (request, init) => \
+             new URL(request.url ?? request, location).pathname === '/api/endpoints/smtp' \
+             ? Promise.reject(new TypeError('Failed to fetch')) : window.__fetch(request, init); return true;",
+            vec![],
+        )
+        .await?;
+    page.type_into("#login-username", ADMIN).await?;
+    page.type_into("#login-password", ADMIN_PASSWORD).await?;
+    page.click("#login-submit").await?;
+    let failed = page.wait_text("#load-failed").await?;
+    assert!(failed.contains("could not be reached"), "{failed}");
+    assert!(page.text("#settings").await?.is_none(), "no form without the stored values");
+
+    page.browser.execute("window.fetch = window.__fetch; return true;", vec![]).await?;
+    page.click("#load-retry").await?;
+    page.wait_text("#settings").await?;
+    page.wait_gone("#load-failed").await?;
+    stack.close().await
+}

@@ -148,6 +148,29 @@ pub fn use_judged() -> Judged {
     expect_context::<Judged>()
 }
 
+/// Why the stored endpoint could not be loaded (other than an ended session).
+#[derive(Debug, Clone, PartialEq)]
+enum LoadFailure {
+    Unreachable,
+    Unexpected(String),
+}
+
+impl LoadFailure {
+    fn of(error: &api::Error) -> LoadFailure {
+        match error {
+            api::Error::Fetch(_) => LoadFailure::Unreachable,
+            api::Error::Api(_) => LoadFailure::Unexpected(error.detail()),
+        }
+    }
+
+    fn words(&self, t: &Text) -> String {
+        match self {
+            LoadFailure::Unreachable => t.unreachable.to_owned(),
+            LoadFailure::Unexpected(detail) => format!("{}: {detail}", t.unexpected),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 enum SaveState {
     Idle,
@@ -193,8 +216,9 @@ pub fn Settings() -> impl IntoView {
     let save_state = RwSignal::new(SaveState::Idle);
 
     let loaded = RwSignal::new(state.stored.get_untracked().is_some());
+    let load_failure = RwSignal::new(None::<LoadFailure>);
     if state.stored.get_untracked().is_none() || !form.dirty.get_untracked() {
-        load(state, loaded, false, i18n.locale.get_untracked());
+        load(state, loaded, load_failure, false, i18n.locale.get_untracked());
     }
 
     let edit = move |signal: RwSignal<String>, value: String| {
@@ -203,6 +227,9 @@ pub fn Settings() -> impl IntoView {
         judged.edited();
         if save_state.get_untracked() != SaveState::Saving {
             save_state.set(SaveState::Idle);
+        }
+        if load_failure.with_untracked(Option::is_some) {
+            load_failure.set(None);
         }
     };
 
@@ -242,11 +269,18 @@ pub fn Settings() -> impl IntoView {
 
     let reload = move |_| {
         save_state.set(SaveState::Idle);
-        load(state, loaded, true, i18n.locale.get_untracked());
+        load(state, loaded, load_failure, true, i18n.locale.get_untracked());
+    };
+    let retry = move |_| {
+        load_failure.set(None);
+        load(state, loaded, load_failure, false, i18n.locale.get_untracked());
     };
 
     let status = move || {
         let t = i18n.text();
+        if let Some(failure) = load_failure.get() {
+            return Some(failure.words(t));
+        }
         match save_state.get() {
             SaveState::Idle if judged.has_errors() => Some(t.save_blocked.to_owned()),
             SaveState::Idle => None,
@@ -260,7 +294,18 @@ pub fn Settings() -> impl IntoView {
 
     move || {
         if !loaded.get() {
-            return view! { <p class="loading">{tr(|t| t.loading)}</p> }.into_any();
+            let Some(failure) = load_failure.get() else {
+                return view! { <p class="loading">{tr(|t| t.loading)}</p> }.into_any();
+            };
+            return view! {
+                <div class="card" id="load-failed" role="alert">
+                    <p class="error">{move || failure.words(i18n.text())}</p>
+                    <button type="button" id="load-retry" on:click=retry>
+                        {tr(|t| t.retry)}
+                    </button>
+                </div>
+            }
+            .into_any();
         }
         mark_ready("smtp-endpoint:settings-ready");
         view! {
@@ -341,8 +386,9 @@ pub fn Settings() -> impl IntoView {
     }
 }
 
-/// Loads the stored endpoint; puts its values into the form unless the admin has typed since (or `replace`).
-fn load(state: State, loaded: RwSignal<bool>, replace: bool, locale: Locale) {
+/// Loads the stored endpoint; puts its values into the form unless the admin has typed since (or `replace`). A
+/// failure is shown in place of the form (first load) or in the save status (reload), with what was typed kept.
+fn load(state: State, loaded: RwSignal<bool>, failure: RwSignal<Option<LoadFailure>>, replace: bool, locale: Locale) {
     spawn_local(async move {
         match api::endpoint(locale).await {
             Ok(stored) => {
@@ -351,12 +397,17 @@ fn load(state: State, loaded: RwSignal<bool>, replace: bool, locale: Locale) {
                 }
                 state.stored.set(Some(stored));
                 // Setting a signal notifies even when the value is the same; that would rebuild the whole form.
+                if failure.try_with_untracked(Option::is_some) == Some(true) {
+                    failure.try_set(None);
+                }
                 if loaded.try_get_untracked() == Some(false) {
                     loaded.try_set(true);
                 }
             }
             Err(e) if e.is_unauthorized() => state.session_lost(),
-            Err(e) => leptos::logging::error!("loading the endpoint failed: {}", e.detail()),
+            Err(e) => {
+                failure.try_set(Some(LoadFailure::of(&e)));
+            }
         }
     });
 }
