@@ -242,19 +242,22 @@ fn closed_port() -> u16 {
     listener.local_addr().expect("addr").port()
 }
 
-/// When the stored endpoint cannot be loaded, the page says why in place of the form and offers to try again,
-/// instead of "Loading…" for ever. The failure is made in the browser: `fetch` refuses that one URL.
+/// When the stored endpoint or its history cannot be loaded, the page says why (in place of the form, with "Try
+/// again"; in the history section) instead of "Loading…" for ever. The failures are made in the browser: `fetch`
+/// refuses the listed paths.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_failed_load_is_explained_and_can_be_retried() -> Result<()> {
+async fn failed_loads_are_explained_and_can_be_retried() -> Result<()> {
     let stack = Stack::start().await?;
     let page = Page::new(&stack.browser);
     page.browser.goto(&stack.url("/")).await?;
     page.wait_text("#login").await?;
     page.browser
         .execute(
-            "window.__fetch = window.fetch; window.fetch = (request, init) => \
-             new URL(request.url ?? request, location).pathname === '/api/endpoints/smtp' \
-             ? Promise.reject(new TypeError('Failed to fetch')) : window.__fetch(request, init); return true;",
+            "window.__refused = ['/api/endpoints/smtp', '/api/endpoints/smtp/history']; \
+             const fetch = window.fetch; \
+             window.fetch = (request, init) => \
+             window.__refused.includes(new URL(request.url ?? request, location).pathname) \
+             ? Promise.reject(new TypeError('Failed to fetch')) : fetch(request, init); return true;",
             vec![],
         )
         .await?;
@@ -265,9 +268,12 @@ async fn a_failed_load_is_explained_and_can_be_retried() -> Result<()> {
     assert!(failed.contains("could not be reached"), "{failed}");
     assert!(page.text("#settings").await?.is_none(), "no form without the stored values");
 
-    page.browser.execute("window.fetch = window.__fetch; return true;", vec![]).await?;
+    // The endpoint answers again, the history still does not.
+    page.browser.execute("window.__refused = ['/api/endpoints/smtp/history']; return true;", vec![]).await?;
     page.click("#load-retry").await?;
     page.wait_text("#settings").await?;
     page.wait_gone("#load-failed").await?;
+    let history = page.wait_text("#history-failed").await?;
+    assert!(history.contains("could not be reached"), "{history}");
     stack.close().await
 }

@@ -4,6 +4,7 @@ use crate::api::{self, Change};
 use crate::app::use_state;
 use crate::i18n::{tr, use_i18n};
 use crate::local_time;
+use crate::probe::Trouble;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -12,6 +13,7 @@ pub fn History() -> impl IntoView {
     let i18n = use_i18n();
     let state = use_state();
     let changes = RwSignal::new(None::<Vec<Change>>);
+    let failure = RwSignal::new(None::<Trouble>);
 
     // Only the answer to the latest request is shown, whatever order the answers arrive in.
     let latest = StoredValue::new(0_u32);
@@ -29,10 +31,13 @@ pub fn History() -> impl IntoView {
             }
             match answer {
                 Ok(list) => {
+                    failure.try_set(None);
                     changes.try_set(Some(list));
                 }
                 Err(e) if e.is_unauthorized() => state.session_lost(),
-                Err(e) => leptos::logging::error!("loading the history failed: {}", e.detail()),
+                Err(e) => {
+                    failure.try_set(Some(Trouble::of_read(&e)));
+                }
             }
         });
     });
@@ -40,6 +45,9 @@ pub fn History() -> impl IntoView {
     let rows = move || {
         let t = i18n.text();
         let locale = i18n.get();
+        if let Some(failure) = failure.get() {
+            return Some(view! { <p class="error" id="history-failed">{failure.words(t)}</p> }.into_any());
+        }
         changes.get().map(|list| {
             if list.is_empty() {
                 return view! { <p class="hint" id="history-empty">{t.history_empty}</p> }.into_any();

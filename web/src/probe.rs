@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use smtp_endpoint::DiagnosisCode;
 
-/// What a probe or test email ended with, other than its own result.
+/// What a request ended with, other than its own result (a probe, a test email, or loading what is stored).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Trouble {
     /// The form's values were refused; the messages are under the fields.
@@ -21,6 +21,14 @@ pub enum Trouble {
 }
 
 impl Trouble {
+    /// What went wrong with a request that only reads (nothing to refuse, no rate limit).
+    pub fn of_read(e: &api::Error) -> Trouble {
+        match e {
+            api::Error::Fetch(_) => Trouble::Unreachable,
+            e => Trouble::Other(e.detail()),
+        }
+    }
+
     pub fn words(&self, t: &Text) -> String {
         match self {
             Trouble::Refused => t.fix_first.to_owned(),

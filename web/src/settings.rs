@@ -5,7 +5,7 @@ use crate::api::{self, ApiBody, Draft, Stored};
 use crate::app::{Form, State, use_state};
 use crate::history::History;
 use crate::i18n::{Text, tr, use_i18n};
-use crate::probe::Probe;
+use crate::probe::{Probe, Trouble};
 use crate::test_email::TestEmail;
 use crate::{focus, local_time, mark_ready};
 use leptos::ev::SubmitEvent;
@@ -148,29 +148,6 @@ pub fn use_judged() -> Judged {
     expect_context::<Judged>()
 }
 
-/// Why the stored endpoint could not be loaded (other than an ended session).
-#[derive(Debug, Clone, PartialEq)]
-enum LoadFailure {
-    Unreachable,
-    Unexpected(String),
-}
-
-impl LoadFailure {
-    fn of(error: &api::Error) -> LoadFailure {
-        match error {
-            api::Error::Fetch(_) => LoadFailure::Unreachable,
-            api::Error::Api(_) => LoadFailure::Unexpected(error.detail()),
-        }
-    }
-
-    fn words(&self, t: &Text) -> String {
-        match self {
-            LoadFailure::Unreachable => t.unreachable.to_owned(),
-            LoadFailure::Unexpected(detail) => format!("{}: {detail}", t.unexpected),
-        }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq)]
 enum SaveState {
     Idle,
@@ -216,7 +193,7 @@ pub fn Settings() -> impl IntoView {
     let save_state = RwSignal::new(SaveState::Idle);
 
     let loaded = RwSignal::new(state.stored.get_untracked().is_some());
-    let load_failure = RwSignal::new(None::<LoadFailure>);
+    let load_failure = RwSignal::new(None::<Trouble>);
     if state.stored.get_untracked().is_none() || !form.dirty.get_untracked() {
         load(state, loaded, load_failure, false, i18n.locale.get_untracked());
     }
@@ -388,7 +365,7 @@ pub fn Settings() -> impl IntoView {
 
 /// Loads the stored endpoint; puts its values into the form unless the admin has typed since (or `replace`). A
 /// failure is shown in place of the form (first load) or in the save status (reload), with what was typed kept.
-fn load(state: State, loaded: RwSignal<bool>, failure: RwSignal<Option<LoadFailure>>, replace: bool, locale: Locale) {
+fn load(state: State, loaded: RwSignal<bool>, failure: RwSignal<Option<Trouble>>, replace: bool, locale: Locale) {
     spawn_local(async move {
         match api::endpoint(locale).await {
             Ok(stored) => {
@@ -406,7 +383,7 @@ fn load(state: State, loaded: RwSignal<bool>, failure: RwSignal<Option<LoadFailu
             }
             Err(e) if e.is_unauthorized() => state.session_lost(),
             Err(e) => {
-                failure.try_set(Some(LoadFailure::of(&e)));
+                failure.try_set(Some(Trouble::of_read(&e)));
             }
         }
     });
