@@ -147,7 +147,7 @@ pub struct Stack {
     pub browser: Client,
     _server: Child,
     _driver: Child,
-    _dir: TempDir,
+    dir: TempDir,
 }
 
 impl Stack {
@@ -213,7 +213,7 @@ impl Stack {
             .capabilities(capabilities)
             .connect(&format!("http://127.0.0.1:{driver_port}"))
             .await?;
-        Ok(Stack { base, sink, browser, _server: server, _driver: driver, _dir: dir })
+        Ok(Stack { base, sink, browser, _server: server, _driver: driver, dir })
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -221,8 +221,31 @@ impl Stack {
     }
 
     pub async fn close(self) -> Result<()> {
-        self.browser.close().await?;
+        // A clone of the client shares the session.
+        self.browser.clone().close().await?;
         Ok(())
+    }
+}
+
+/// A test that fails before [`Stack::close`] would leave Chromium running: chromedriver is killed, not asked to
+/// end the session, and Chromium outlives it. Its command line names this stack's own profile directory, which
+/// finds it (through `/proc`, so no extra tool is needed).
+impl Drop for Stack {
+    fn drop(&mut self) {
+        let profile = format!("--user-data-dir={}", self.dir.path().join("chromium-profile").display());
+        let Ok(processes) = std::fs::read_dir("/proc") else { return };
+        let pids: Vec<String> = processes
+            .flatten()
+            .filter_map(|entry| {
+                let pid =
+                    entry.file_name().into_string().ok().filter(|name| name.bytes().all(|b| b.is_ascii_digit()))?;
+                let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
+                String::from_utf8_lossy(&cmdline).contains(&profile).then_some(pid)
+            })
+            .collect();
+        if !pids.is_empty() {
+            let _ = std::process::Command::new("sh").arg("-c").arg(format!("kill {}", pids.join(" "))).status();
+        }
     }
 }
 
