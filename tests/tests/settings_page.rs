@@ -141,8 +141,17 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
     page.wait_text("#probe-steps li[data-step='mail_from'][data-status='ok']").await?;
     page.screenshot("settings-probe-ok.png").await?;
 
+    // A recipient that is no address is refused as it is typed, by the rules the server applies, and cannot be sent.
+    let requests_before = page.api_requests().await?;
+    page.type_into("#test-recipient", "someone at example.org").await?;
+    page.wait_text("#test-recipient-messages li.error[data-code='recipient.invalid']").await?;
+    assert_eq!(page.attr("#test-recipient", "aria-invalid").await?.as_deref(), Some("true"));
+    assert_eq!(page.attr("#send-test", "disabled").await?.as_deref(), Some("true"));
+    assert_eq!(page.api_requests().await?, requests_before, "the recipient is judged in the browser");
+
     // Send a test email: it arrives at the SMTP server from the default from address.
     page.type_into("#test-recipient", "someone@example.org").await?;
+    page.wait_gone("#test-recipient-messages li").await?;
     page.click("#send-test").await?;
     page.wait_text("#test-sent").await?;
     let mail = eventually("the test email at the SMTP server", || async {

@@ -17,6 +17,8 @@ pub enum Trouble {
     Refused,
     RateLimited,
     Unreachable,
+    /// The server refused the recipient (`recipient.invalid`), in its words.
+    Recipient(String),
     Other(String),
 }
 
@@ -34,6 +36,7 @@ impl Trouble {
             Trouble::Refused => t.fix_first.to_owned(),
             Trouble::RateLimited => t.too_many_checks.to_owned(),
             Trouble::Unreachable => t.unreachable.to_owned(),
+            Trouble::Recipient(message) => message.clone(),
             Trouble::Other(detail) => format!("{}: {detail}", t.unexpected),
         }
     }
@@ -45,6 +48,11 @@ pub fn trouble_of(e: api::Error, state: State, judged: Judged) -> Option<Trouble
         e if e.is_unauthorized() => {
             state.session_lost();
             None
+        }
+        api::Error::Api(api::ApiError { status: 422, body: api::ApiBody::Error { code, message } })
+            if code == "recipient.invalid" =>
+        {
+            Some(Trouble::Recipient(message))
         }
         api::Error::Api(e) if e.status == 422 && judged.take_refusal(&e.body) => Some(Trouble::Refused),
         api::Error::Api(e) if e.status == 429 => Some(Trouble::RateLimited),

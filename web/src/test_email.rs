@@ -8,6 +8,7 @@ use crate::probe::{DiagnosisView, Progress, Trouble, run_request};
 use crate::settings::{draft, use_judged};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
+use smtp_endpoint::FromAddress;
 
 #[component]
 pub fn TestEmail() -> impl IntoView {
@@ -18,6 +19,18 @@ pub fn TestEmail() -> impl IntoView {
     let running = RwSignal::new(false);
     let result = RwSignal::new(None::<TestEmailResult>);
     let trouble = RwSignal::new(None::<Trouble>);
+    // The recipient is judged by the address rules the server applies to it (those of the from address), as it is
+    // typed; the server's own refusal lands in the same place.
+    let recipient_problem = Memo::new(move |_| {
+        let local = to.with(|to| {
+            let to = to.trim();
+            if to.is_empty() { None } else { FromAddress::parse(to).err().map(|problem| problem.message(i18n.get())) }
+        });
+        local.or_else(|| match trouble.get() {
+            Some(Trouble::Recipient(message)) => Some(message),
+            _ => None,
+        })
+    });
 
     let send = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -43,14 +56,33 @@ pub fn TestEmail() -> impl IntoView {
                         type="email"
                         autocomplete="email"
                         required
+                        aria-invalid=move || recipient_problem.with(Option::is_some).to_string()
+                        aria-describedby="test-recipient-messages"
                         prop:value=move || to.get()
-                        on:input=move |ev| to.set(event_target_value(&ev))
+                        on:input=move |ev| {
+                            to.set(event_target_value(&ev));
+                            if matches!(trouble.get_untracked(), Some(Trouble::Recipient(_))) {
+                                trouble.set(None);
+                            }
+                        }
                     />
+                    <ul class="messages" id="test-recipient-messages" aria-live="polite">
+                        {move || recipient_problem.get().map(|message| view! {
+                            <li class="error" data-code="recipient.invalid">
+                                <span class="message">{message}</span>
+                            </li>
+                        })}
+                    </ul>
                 </div>
                 <button
                     type="submit"
                     id="send-test"
-                    disabled=move || running.get() || judged.has_errors() || to.with(|t| t.trim().is_empty())
+                    disabled=move || {
+                        running.get()
+                            || judged.has_errors()
+                            || to.with(|t| t.trim().is_empty())
+                            || recipient_problem.with(Option::is_some)
+                    }
                 >
                     {tr(|t| t.send_test)}
                 </button>
@@ -59,7 +91,12 @@ pub fn TestEmail() -> impl IntoView {
                 {move || running.get().then(|| view! {
                     <p class="progress"><span class="spinner" aria-hidden="true"></span>{tr(|t| t.sending)}</p>
                 })}
-                {move || trouble.get().map(|t| view! { <p class="error">{t.words(i18n.text())}</p> })}
+                {move || {
+                    trouble
+                        .get()
+                        .filter(|t| !matches!(t, Trouble::Recipient(_)))
+                        .map(|t| view! { <p class="error">{t.words(i18n.text())}</p> })
+                }}
                 {move || {
                     result.get().map(|r| {
                         let t = i18n.text();
