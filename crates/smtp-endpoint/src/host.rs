@@ -121,8 +121,7 @@ fn domain_or_ipv4(input: &str) -> Result<Host, HostDefect> {
     if input.chars().any(is_forbidden_domain_char) {
         return Err(invalid_name(input));
     }
-    let needs_idna = !input.is_ascii()
-        || input.split('.').any(|label| label.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("xn--")));
+    let needs_idna = !input.is_ascii() || input.split('.').any(|label| punycode_of(label).is_some());
     let domain = if needs_idna {
         IDNA_TO_ASCII
             .get()
@@ -148,7 +147,7 @@ fn domain_or_ipv4(input: &str) -> Result<Host, HostDefect> {
 fn registered_to_ascii(input: &str, to_ascii: fn(&str) -> Option<String>) -> Option<String> {
     let domain = to_ascii(input).filter(|domain| domain.is_ascii())?;
     let genuine = |label: &str| {
-        let Some(encoded) = label.get(..4).filter(|p| p.eq_ignore_ascii_case("xn--")).map(|_| &label[4..]) else {
+        let Some(encoded) = punycode_of(label) else {
             return true;
         };
         crate::punycode::decode(encoded)
@@ -157,6 +156,12 @@ fn registered_to_ascii(input: &str, to_ascii: fn(&str) -> Option<String>) -> Opt
             .is_some_and(|again| again.eq_ignore_ascii_case(label))
     };
     domain.split('.').all(genuine).then_some(domain)
+}
+
+/// What follows the `xn--` prefix (any case) of a label written in punycode.
+#[cfg(not(feature = "idna"))]
+fn punycode_of(label: &str) -> Option<&str> {
+    label.get(..4).filter(|prefix| prefix.eq_ignore_ascii_case("xn--")).and_then(|_| label.get(4..))
 }
 
 /// WHATWG's forbidden domain code points (the `url` crate's IDNA deny list): C0 controls, space, DEL and
