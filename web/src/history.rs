@@ -36,7 +36,7 @@ pub fn History() -> impl IntoView {
                 }
                 Err(e) if e.is_unauthorized() => state.session_lost(),
                 Err(e) => {
-                    failure.try_set(Some(Trouble::of_read(&e)));
+                    failure.try_set(Some(Trouble::of_error(&e)));
                 }
             }
         });

@@ -23,8 +23,8 @@ pub enum Trouble {
 }
 
 impl Trouble {
-    /// What went wrong with a request that only reads (nothing to refuse, no rate limit).
-    pub fn of_read(e: &api::Error) -> Trouble {
+    /// What went wrong with a request, when nothing was refused nor rate-limited: unreachable, or unexpected.
+    pub fn of_error(e: &api::Error) -> Trouble {
         match e {
             api::Error::Fetch(_) => Trouble::Unreachable,
             e => Trouble::Other(e.detail()),
@@ -56,8 +56,7 @@ pub fn trouble_of(e: api::Error, state: State, judged: Judged) -> Option<Trouble
         }
         api::Error::Api(e) if e.status == 422 && judged.take_refusal(&e.body) => Some(Trouble::Refused),
         api::Error::Api(e) if e.status == 429 => Some(Trouble::RateLimited),
-        api::Error::Fetch(_) => Some(Trouble::Unreachable),
-        e => Some(Trouble::Other(e.detail())),
+        e => Some(Trouble::of_error(&e)),
     }
 }
 

@@ -56,7 +56,8 @@ impl Judged {
         self.server.set(Vec::new());
     }
 
-    /// Puts a server's refusal (a report, or a coded error) under the fields it concerns. Returns whether it did.
+    /// Puts a server's refusal (its report; every field's refusal is one) under the fields it concerns, replacing
+    /// the last one. Returns whether there was anything to put.
     pub fn take_refusal(self, body: &ApiBody) -> bool {
         let shown: Vec<(Field, Shown)> = match body {
             ApiBody::Report(report) => report
@@ -65,13 +66,7 @@ impl Judged {
                 .map(|i| (i.field, Shown::of(i, true)))
                 .chain(report.warnings.iter().map(|i| (i.field, Shown::of(i, false))))
                 .collect(),
-            ApiBody::Error { code, message } => field_of_code(code)
-                .map(|field| {
-                    (field, Shown { error: true, code: code.clone(), message: message.clone(), suggestion: None })
-                })
-                .into_iter()
-                .collect(),
-            ApiBody::Other(_) => Vec::new(),
+            ApiBody::Error { .. } | ApiBody::Other(_) => Vec::new(),
         };
         let took = !shown.is_empty();
         self.server.try_set(shown);
@@ -93,17 +88,6 @@ impl Judged {
         self.server.with(|s| s.iter().filter(|(f, _)| *f == field).for_each(|(_, m)| push(m.clone())));
         self.report.with(|r| r.warnings.iter().filter(|i| i.field == field).for_each(|i| push(Shown::of(i, false))));
         shown
-    }
-}
-
-fn field_of_code(code: &str) -> Option<Field> {
-    match code.split('.').next()? {
-        "uri" => Some(Field::Uri),
-        "username" => Some(Field::Username),
-        "password" => Some(Field::Password),
-        "from" | "default_from_address" => Some(Field::DefaultFromAddress),
-        "custom_ca" | "custom_ca_pem" => Some(Field::CustomCaPem),
-        _ => None,
     }
 }
 
@@ -383,7 +367,7 @@ fn load(state: State, loaded: RwSignal<bool>, failure: RwSignal<Option<Trouble>>
             }
             Err(e) if e.is_unauthorized() => state.session_lost(),
             Err(e) => {
-                failure.try_set(Some(Trouble::of_read(&e)));
+                failure.try_set(Some(Trouble::of_error(&e)));
             }
         }
     });
