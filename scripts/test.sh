@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: native, WebAssembly (Node), the JS package (node --test), the server against real SMTP
-# servers, and the page end to end in headless Chromium. Installs what it needs first (scripts/setup.sh).
+# Runs every test: native, WebAssembly (the core crate in Node, the page's components in headless Chromium), the
+# JS package (node --test), the server against real SMTP servers, and the page end to end in headless Chromium.
+# Installs what it needs first (scripts/setup.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -19,6 +20,9 @@ cargo test -p smtp-endpoint --no-default-features
 
 step "core crate under wasm32 in Node (wasm-bindgen-test)"
 cargo test -p smtp-endpoint --target wasm32-unknown-unknown
+
+step "the page's components in headless Chromium (wasm-bindgen-test)"
+cargo test -p smtp-endpoint-web --target wasm32-unknown-unknown
 
 step "JavaScript package in Node (node --test)"
 scripts/build-js.sh

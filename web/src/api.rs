@@ -434,3 +434,106 @@ pub async fn test_email(draft: &Draft, to: &str, locale: Locale) -> Result<TestE
     let body = object(&[("to", Some(to.into())), ("draft", Some(draft.to_js()))]);
     result_of(with_json(with_locale(Request::post(TEST_EMAIL), locale), &body)?.send().await?).await
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test]
+    fn a_probe_answer_is_read_as_the_server_writes_it() {
+        let body = r#"{
+            "ok": false,
+            "steps": [
+                {"step": "connect", "status": "ok", "duration_ms": 3, "reply": "220 ready"},
+                {"step": "tls", "status": "failed", "duration_ms": 41, "reply": null},
+                {"step": "ehlo", "status": "skipped"}
+            ],
+            "diagnosis": {"code": "tls.handshake_failed", "step": "tls", "message": "m", "remedy": "r",
+                          "reply": null, "detail": "d", "suggestion": "smtp://h:587"},
+            "certificate": {"subject": "CN=h", "issuer": "CN=ca", "not_after": "2030-01-01T00:00:00Z",
+                            "sha256": "AA", "verified": false},
+            "transcript": ["S: 220 ready"]
+        }"#;
+        let probe: ProbeResult = decode(body).unwrap();
+        assert!(!probe.ok);
+        let statuses: Vec<_> = probe.steps.iter().map(|s| (s.step.as_str(), s.status, s.duration_ms)).collect();
+        assert_eq!(
+            statuses,
+            [
+                ("connect", StepStatus::Ok, Some(3)),
+                ("tls", StepStatus::Failed, Some(41)),
+                ("ehlo", StepStatus::Skipped, None)
+            ]
+        );
+        assert_eq!(probe.steps[0].reply.as_deref(), Some("220 ready"));
+        let diagnosis = probe.diagnosis.unwrap();
+        assert_eq!((diagnosis.code.as_str(), diagnosis.reply), ("tls.handshake_failed", None));
+        assert_eq!(diagnosis.suggestion.as_deref(), Some("smtp://h:587"));
+        assert_eq!(probe.certificate.map(|c| (c.subject, c.verified)), Some(("CN=h".into(), false)));
+        assert_eq!(probe.transcript, ["S: 220 ready"]);
+    }
+
+    #[wasm_bindgen_test]
+    fn answers_of_another_shape_are_not_read() {
+        assert!(decode::<ProbeResult>(r#"{"steps": []}"#).is_none(), "no verdict");
+        assert!(decode::<ProbeResult>(r#"{"ok": true, "steps": [{"step": "tls", "status": "maybe"}]}"#).is_none());
+        assert!(decode::<ProbeResult>(r#"{"ok": true, "steps": 3}"#).is_none());
+        assert!(decode::<ProbeResult>("<html>").is_none());
+        assert!(decode::<Vec<Change>>(r#"[{"version": -1, "changed_at": "t", "changed_by": "a"}]"#).is_none());
+        let history: Vec<Change> =
+            decode(r#"[{"version": 2, "changed_at": "t", "changed_by": "admin", "changes": [{"field": "uri"}]}]"#)
+                .unwrap();
+        assert_eq!(history[0].changes, [FieldChange { field: "uri".into() }]);
+    }
+
+    #[wasm_bindgen_test]
+    fn error_answers_are_sorted_by_their_body() {
+        let report = r#"{"valid": false, "errors": [{"field": "uri", "code": "uri.missing_scheme",
+            "message": "Start with smtp://", "suggestion": "smtp://mail.example.com"}], "warnings": []}"#;
+        let Error::Api(ApiError { status: 422, body: ApiBody::Report(report) }) = error_from(422, report.into()) else {
+            panic!("a report is a report");
+        };
+        assert_eq!((report.errors[0].field, report.errors[0].code), (Field::Uri, Code::UriMissingScheme));
+        assert_eq!(report.errors[0].suggestion.as_deref(), Some("smtp://mail.example.com"));
+
+        // A code this page does not know is not put under a field as if it did.
+        let unknown = r#"{"valid": false, "errors": [{"field": "uri", "code": "uri.new", "message": "m"}]}"#;
+        assert!(matches!(error_from(422, unknown.into()), Error::Api(ApiError { body: ApiBody::Other(_), .. })));
+
+        let conflict = r#"{"error": {"code": "endpoint.version_conflict", "message": "changed meanwhile"}}"#;
+        let Error::Api(ApiError { status: 412, body: ApiBody::Error { code, message } }) =
+            error_from(412, conflict.into())
+        else {
+            panic!("an error body is an error");
+        };
+        assert_eq!((code.as_str(), message.as_str()), ("endpoint.version_conflict", "changed meanwhile"));
+
+        let proxy = error_from(502, "<h1>Bad Gateway</h1>".into());
+        assert_eq!(proxy.detail(), "502: <h1>Bad Gateway</h1>");
+        assert!(!proxy.is_unauthorized());
+        assert!(error_from(401, "{}".into()).is_unauthorized());
+    }
+
+    #[wasm_bindgen_test]
+    fn a_draft_says_keep_remove_or_replace_the_password() {
+        let json = |password: Option<&str>, username: Option<&str>| {
+            let draft = Draft {
+                uri: "smtp://h".into(),
+                username: username.map(Into::into),
+                password: password.map(Into::into),
+                default_from_address: "a@b.example".into(),
+                custom_ca_pem: None,
+                locale: Locale::De,
+            };
+            String::from(js_sys::JSON::stringify(&draft.to_js()).unwrap())
+        };
+        assert_eq!(
+            json(None, None),
+            r#"{"uri":"smtp://h","username":null,"default_from_address":"a@b.example","locale":"de"}"#
+        );
+        assert!(json(Some(""), Some("u")).contains(r#""username":"u","password":"","#));
+        assert!(json(Some("s3cret"), Some("u")).contains(r#""password":"s3cret""#));
+    }
+}

@@ -36,7 +36,7 @@ pub struct Form {
 }
 
 impl Form {
-    fn new() -> Form {
+    pub fn new() -> Form {
         Form {
             uri: RwSignal::new(String::new()),
             username: RwSignal::new(String::new()),
@@ -74,6 +74,10 @@ pub struct State {
 }
 
 impl State {
+    pub fn new() -> State {
+        State { auth: RwSignal::new(Auth::Checking), form: Form::new(), stored: RwSignal::new(None) }
+    }
+
     /// Call on any 401: back to the login form, keeping the typed values.
     pub fn session_lost(self) {
         self.auth.set(Auth::Expired);
@@ -88,7 +92,7 @@ pub fn use_state() -> State {
 pub fn App() -> impl IntoView {
     let i18n = I18n::new();
     provide_context(i18n);
-    let state = State { auth: RwSignal::new(Auth::Checking), form: Form::new(), stored: RwSignal::new(None) };
+    let state = State::new();
     provide_context(state);
 
     spawn_local(async move {

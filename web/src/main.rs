@@ -12,6 +12,8 @@ mod login;
 mod probe;
 mod settings;
 mod test_email;
+#[cfg(test)]
+mod testing;
 
 use smtp_endpoint::Locale;
 use std::cell::RefCell;

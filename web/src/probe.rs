@@ -290,3 +290,171 @@ fn CertificateView(certificate: Certificate) -> impl IntoView {
         </details>
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::api::{ApiBody, ApiError, Step};
+    use crate::app::Auth;
+    use crate::i18n::text;
+    use crate::testing::{mount, settle};
+    use smtp_endpoint::{Code, Field, Issue, Locale, Report};
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    fn step(name: &str, status: StepStatus, reply: Option<&str>) -> Step {
+        Step { step: name.into(), status, duration_ms: Some(12), reply: reply.map(Into::into) }
+    }
+
+    fn untrusted_tls() -> ProbeResult {
+        ProbeResult {
+            ok: false,
+            steps: vec![
+                step("resolve", StepStatus::Ok, None),
+                step("connect", StepStatus::Ok, None),
+                step("tls", StepStatus::Failed, None),
+                step("ehlo", StepStatus::Skipped, None),
+                step("quit", StepStatus::Skipped, None),
+            ],
+            diagnosis: Some(Diagnosis {
+                code: "tls.certificate_untrusted".into(),
+                step: Some("tls".into()),
+                message: "server words".into(),
+                remedy: "server remedy".into(),
+                reply: None,
+                detail: Some("invalid peer certificate: UnknownIssuer".into()),
+                suggestion: Some("smtps://relay.internal:465".into()),
+            }),
+            certificate: Some(Certificate {
+                subject: "CN=relay.internal".into(),
+                issuer: "CN=Internal CA".into(),
+                not_after: "2031-01-02T03:04:05Z".into(),
+                sha256: "AB:CD".into(),
+                verified: false,
+            }),
+            transcript: vec!["S: 220 relay.internal".into(), "C: QUIT".into()],
+        }
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_failed_probe_shows_every_step_the_diagnosis_the_certificate_and_folds_the_transcript() {
+        let page = mount(|_, _| (), || view! { <ProbeReport result=untrusted_tls() /> });
+        let statuses: Vec<_> =
+            page.all("#probe-steps li").iter().map(|li| li.get_attribute("data-status").unwrap()).collect();
+        assert_eq!(statuses, ["ok", "ok", "failed", "skipped", "skipped"]);
+        assert_eq!(page.text("li[data-step=tls] .step-name"), "TLS handshake");
+        assert_eq!(page.text("li[data-step=tls] .step-status"), text(Locale::En).step_failed);
+        assert_eq!(page.text("li[data-step=tls] .step-time"), "12 ms");
+
+        // A known code is put into words by the core crate's catalogue, not the server's.
+        let code = DiagnosisCode::TlsCertificateUntrusted;
+        assert_eq!(page.attr("#probe-diagnosis", "data-code").as_deref(), Some("tls.certificate_untrusted"));
+        assert_eq!(page.text("#probe-diagnosis .diagnosis-message"), code.message(Locale::En));
+        assert!(page.text("#probe-diagnosis .remedy").ends_with(code.remedy(Locale::En)));
+        assert!(page.text("#probe-diagnosis").contains("UnknownIssuer"));
+
+        let certificate = page.text("#probe-certificate dl");
+        for part in ["CN=relay.internal", "CN=Internal CA", "AB:CD", "2031"] {
+            assert!(certificate.contains(part), "{part} missing from {certificate}");
+        }
+        assert!(page.one("#probe-transcript").get_attribute("open").is_none(), "the transcript is folded away");
+        assert!(page.text("#probe-transcript pre").contains("S: 220 relay.internal\nC: QUIT"));
+
+        // The suggestion goes into the form's URI in one click.
+        page.click("#probe-diagnosis .apply-suggestion");
+        assert_eq!(page.state.form.uri.get_untracked(), "smtps://relay.internal:465");
+        assert!(page.state.form.dirty.get_untracked());
+
+        // The diagnosis and the steps follow the language switch.
+        page.i18n.set(Locale::De);
+        settle().await;
+        assert_ne!(code.message(Locale::De), code.message(Locale::En));
+        assert_eq!(page.text("#probe-diagnosis .diagnosis-message"), code.message(Locale::De));
+        assert_eq!(page.text("li[data-step=tls] .step-name"), "TLS-Handshake");
+        assert_eq!(page.text("li[data-step=tls] .step-status"), text(Locale::De).step_failed);
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_diagnosis_this_page_does_not_know_keeps_the_servers_words() {
+        let mut result = untrusted_tls();
+        result.diagnosis.as_mut().unwrap().code = "smtp.something_new".into();
+        result.certificate = None;
+        result.transcript.clear();
+        let page = mount(|_, _| (), move || view! { <ProbeReport result=result /> });
+        assert_eq!(page.text("#probe-diagnosis .diagnosis-message"), "server words");
+        assert!(page.text("#probe-diagnosis .remedy").ends_with("server remedy"));
+        assert!(page.all("#probe-certificate, #probe-transcript").is_empty());
+        page.i18n.set(Locale::De);
+        settle().await;
+        assert_eq!(page.text("#probe-diagnosis .diagnosis-message"), "server words");
+    }
+
+    fn api_error(status: u16, body: ApiBody) -> api::Error {
+        api::Error::Api(ApiError { status, body })
+    }
+
+    fn error_body(code: &str, message: &str) -> ApiBody {
+        ApiBody::Error { code: code.into(), message: message.into() }
+    }
+
+    #[wasm_bindgen_test]
+    fn every_kind_of_failed_request_is_put_into_words() {
+        let mut sorted = Vec::new();
+        let page = mount(|_, _| (), || ());
+        let state = page.state;
+        let judged = Judged::new(state, page.i18n);
+        let t = text(Locale::En);
+        let mut sort = |e: api::Error| {
+            let trouble = trouble_of(e, state, judged);
+            sorted.push(trouble.as_ref().map(|trouble| trouble.words(t)));
+            trouble
+        };
+
+        assert_eq!(sort(api::Error::Fetch("TypeError: Failed to fetch".into())), Some(Trouble::Unreachable));
+        assert_eq!(
+            sort(api_error(429, error_body("rate_limited.test_email", "slow down"))),
+            Some(Trouble::RateLimited)
+        );
+        assert_eq!(
+            sort(api_error(422, error_body("recipient.invalid", "Type one address"))),
+            Some(Trouble::Recipient("Type one address".into()))
+        );
+        assert_eq!(
+            sort(api_error(500, error_body("internal", "boom"))),
+            Some(Trouble::Other("500 internal: boom".into()))
+        );
+        assert_eq!(
+            sort(api_error(502, ApiBody::Other("<html>Bad gateway</html>".into()))),
+            Some(Trouble::Other("502: <html>Bad gateway</html>".into()))
+        );
+
+        // A refused form: the messages go under their fields, the status only says to fix them.
+        let issue = Issue {
+            field: Field::Uri,
+            code: Code::UriMissingScheme,
+            message: "from the server".into(),
+            suggestion: None,
+        };
+        let refusal = Report { valid: false, errors: vec![issue], warnings: vec![], effective: None, from: None };
+        assert_eq!(sort(api_error(422, ApiBody::Report(refusal))), Some(Trouble::Refused));
+        assert_eq!(judged.server.get_untracked().len(), 1);
+        assert!(judged.has_errors());
+
+        assert_eq!(state.auth.get_untracked(), Auth::Checking);
+        assert_eq!(sort(api_error(401, error_body("session.required", "sign in"))), None);
+        assert_eq!(state.auth.get_untracked(), Auth::Expired, "a 401 goes back to the login form");
+
+        assert_eq!(
+            sorted,
+            [
+                Some(t.unreachable.to_owned()),
+                Some(t.too_many_checks.to_owned()),
+                Some("Type one address".to_owned()),
+                Some(format!("{}: 500 internal: boom", t.unexpected)),
+                Some(format!("{}: 502: <html>Bad gateway</html>", t.unexpected)),
+                Some(t.fix_first.to_owned()),
+                None,
+            ]
+        );
+    }
+}

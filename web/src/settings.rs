@@ -4,7 +4,7 @@
 use crate::api::{self, ApiBody, Draft, Stored};
 use crate::app::{Form, State, use_state};
 use crate::history::History;
-use crate::i18n::{Text, tr, use_i18n};
+use crate::i18n::{I18n, Text, tr, use_i18n};
 use crate::probe::{Probe, Trouble};
 use crate::test_email::TestEmail;
 use crate::{focus, local_time, mark_ready};
@@ -47,6 +47,36 @@ pub struct Judged {
 }
 
 impl Judged {
+    /// Judges the form's values as they change, in the page's language.
+    pub fn new(state: State, i18n: I18n) -> Judged {
+        let form = state.form;
+        let report = Memo::new(move |_| {
+            let password_set = state.stored.with(|s| s.as_ref().is_some_and(|s| s.password_set));
+            smtp_endpoint::validate(&EndpointInput {
+                uri: Some(form.uri.get()),
+                username: Some(form.username.get()),
+                password: Some(form.password.get()),
+                default_from_address: Some(form.from.get()),
+                custom_ca_pem: Some(form.custom_ca.get()),
+                password_set: password_set && !form.remove_password.get(),
+                locale: i18n.get(),
+            })
+        });
+        let reentry = Memo::new(move |_| {
+            state.stored.with(|stored| {
+                if !keeps_stored_password(form, stored) {
+                    return false;
+                }
+                let Some(stored) = stored else { return false };
+                let before =
+                    identity(stored.uri.as_deref().unwrap_or_default(), stored.username.as_deref().unwrap_or_default());
+                let now = form.uri.with(|uri| form.username.with(|user| identity(uri, user)));
+                matches!((before, now), (Some(before), Some(now)) if requires_password_reentry(&before, &now))
+            })
+        });
+        Judged { report, reentry, server: RwSignal::new(Vec::new()) }
+    }
+
     pub fn has_errors(self) -> bool {
         !self.report.with(|r| r.valid) || self.reentry.get() || self.server.with(|s| s.iter().any(|(_, m)| m.error))
     }
@@ -148,31 +178,7 @@ pub fn Settings() -> impl IntoView {
     let state = use_state();
     let form = state.form;
 
-    let report = Memo::new(move |_| {
-        let password_set = state.stored.with(|s| s.as_ref().is_some_and(|s| s.password_set));
-        smtp_endpoint::validate(&EndpointInput {
-            uri: Some(form.uri.get()),
-            username: Some(form.username.get()),
-            password: Some(form.password.get()),
-            default_from_address: Some(form.from.get()),
-            custom_ca_pem: Some(form.custom_ca.get()),
-            password_set: password_set && !form.remove_password.get(),
-            locale: i18n.get(),
-        })
-    });
-    let reentry = Memo::new(move |_| {
-        state.stored.with(|stored| {
-            if !keeps_stored_password(form, stored) {
-                return false;
-            }
-            let Some(stored) = stored else { return false };
-            let before =
-                identity(stored.uri.as_deref().unwrap_or_default(), stored.username.as_deref().unwrap_or_default());
-            let now = form.uri.with(|uri| form.username.with(|user| identity(uri, user)));
-            matches!((before, now), (Some(before), Some(now)) if requires_password_reentry(&before, &now))
-        })
-    });
-    let judged = Judged { report, reentry, server: RwSignal::new(Vec::new()) };
+    let judged = Judged::new(state, i18n);
     provide_context(judged);
     let save_state = RwSignal::new(SaveState::Idle);
 
@@ -289,7 +295,8 @@ pub fn Settings() -> impl IntoView {
                     <span class="label">{tr(|t| t.effective)} ": "</span>
                     <output id="effective-summary" for="uri username" aria-live="polite">
                         {move || {
-                            report
+                            judged
+                                .report
                                 .with(|r| r.effective.as_ref().map(|e| e.summary.clone()))
                                 .unwrap_or_else(|| i18n.text().no_effective.to_owned())
                         }}
@@ -571,5 +578,145 @@ fn CustomCaField(edit: impl Fn(RwSignal<String>, String) + Copy + Send + Sync + 
             <p class="hint" id="custom_ca_pem-hint">{tr(|t| t.custom_ca_hint)}</p>
             <Messages id="custom_ca_pem" issues=issues apply=Callback::new(move |s| edit(value, s)) />
         </details>
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::testing::{Mounted, mount, settle};
+    use smtp_endpoint::Code;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    fn codes(shown: &[Shown]) -> Vec<&str> {
+        shown.iter().map(|m| m.code.as_str()).collect()
+    }
+
+    /// A page whose stored endpoint (with a password) is loaded into the form.
+    fn loaded(uri: &str, username: &str) -> (Mounted, Judged) {
+        let page = mount(|_, _| (), || ());
+        let stored = Stored {
+            uri: Some(uri.into()),
+            username: Some(username.into()),
+            password_set: true,
+            default_from_address: Some("Mail <mail@example.com>".into()),
+            configured: true,
+            version: 3,
+            ..Stored::default()
+        };
+        page.state.form.load(&stored);
+        page.state.stored.set(Some(stored));
+        let judged = Judged::new(page.state, page.i18n);
+        (page, judged)
+    }
+
+    #[wasm_bindgen_test]
+    fn a_stored_password_is_kept_only_for_the_connection_it_was_saved_for() {
+        let (page, judged) = loaded("smtps://mail.example.com", "mailer");
+        let form = page.state.form;
+        let password = || codes(&judged.for_field(Field::Password, Locale::En)).join(" ");
+        assert!(!judged.has_errors(), "{:?}", judged.report.get_untracked());
+        assert_eq!(password(), "");
+
+        // Another host: the stored password is not sent to it; the rule is said before the server refuses.
+        form.uri.set("smtps://other.example.com".into());
+        assert!(judged.reentry.get_untracked());
+        assert_eq!(password(), Code::PasswordReentryRequired.as_str());
+        assert!(judged.has_errors());
+
+        // Typing the password again, or going back to the saved host, clears it.
+        form.password.set("s3cret".into());
+        assert!(!judged.has_errors());
+        form.password.set(String::new());
+        form.uri.set("smtps://mail.example.com".into());
+        assert!(!judged.has_errors());
+
+        // So does another username, and removing the password (then nothing is reused).
+        form.username.set("someone-else".into());
+        assert!(judged.reentry.get_untracked());
+        form.remove_password.set(true);
+        assert!(!judged.reentry.get_untracked());
+    }
+
+    #[wasm_bindgen_test]
+    fn a_fields_messages_are_the_pages_errors_then_the_servers_then_warnings_each_once() {
+        let (page, judged) = loaded("smtp://mail.example.com:465", "mailer");
+        assert_eq!(codes(&judged.for_field(Field::Uri, Locale::En)), [Code::UriPortExpectsImplicitTls.as_str()]);
+        assert!(!judged.has_errors(), "a warning does not block saving");
+
+        let issue =
+            |code: Code, message: &str| Issue { field: Field::Uri, code, message: message.into(), suggestion: None };
+        let refusal = Report {
+            valid: false,
+            errors: vec![issue(Code::UriInvalidHost, "server says no")],
+            warnings: vec![issue(Code::UriPortExpectsImplicitTls, "server warns too")],
+            effective: None,
+            from: None,
+        };
+        assert!(judged.take_refusal(&ApiBody::Report(refusal)));
+        let shown = judged.for_field(Field::Uri, Locale::En);
+        assert_eq!(codes(&shown), [Code::UriInvalidHost.as_str(), Code::UriPortExpectsImplicitTls.as_str()]);
+        assert_eq!((shown[0].error, shown[0].message.as_str()), (true, "server says no"));
+        assert!(!shown[1].error, "the warning both gave is shown once, as a warning");
+        assert!(judged.has_errors());
+        assert!(judged.for_field(Field::Username, Locale::En).is_empty());
+
+        // An edit forgets the refusal; a body without a report puts nothing anywhere.
+        judged.edited();
+        assert!(!judged.has_errors());
+        assert!(!judged.take_refusal(&ApiBody::Other("<html>".into())));
+        assert!(!page.state.form.dirty.get_untracked(), "judging is not editing");
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_field_answers_each_keystroke_and_its_suggestion_is_one_click_away() {
+        let page = mount(
+            |state, i18n| provide_context(Judged::new(state, i18n)),
+            || {
+                let form = use_state().form;
+                let edit = |value: RwSignal<String>, typed| value.set(typed);
+                view! {
+                    <TextField
+                        id="uri"
+                        field=Field::Uri
+                        label=|t| t.uri
+                        hint=|t| t.uri_hint
+                        value=form.uri
+                        edit=edit
+                        kind="text"
+                        autocomplete="off"
+                    />
+                }
+            },
+        );
+        assert_eq!(page.attr("#uri", "aria-describedby").as_deref(), Some("uri-hint uri-messages"));
+        assert_eq!(page.attr("#uri-messages", "aria-live").as_deref(), Some("polite"));
+
+        page.type_into("#uri", "mail.example.com");
+        settle().await;
+        assert_eq!(page.state.form.uri.get_untracked(), "mail.example.com");
+        assert_eq!(page.attr("#uri", "aria-invalid").as_deref(), Some("true"));
+        assert_eq!(page.attr("#uri-messages li", "data-code").as_deref(), Some(Code::UriMissingScheme.as_str()));
+        assert_eq!(page.attr("#uri-messages li", "class").as_deref(), Some("error"));
+
+        page.click("#uri-messages .apply-suggestion");
+        settle().await;
+        assert_eq!(page.state.form.uri.get_untracked(), "smtp://mail.example.com");
+        assert_eq!(page.attr("#uri", "aria-invalid").as_deref(), Some("false"));
+        assert!(page.all("#uri-messages li").is_empty());
+
+        page.type_into("#uri", "smtp://mail.example.com:465");
+        settle().await;
+        assert_eq!(page.attr("#uri", "aria-invalid").as_deref(), Some("false"));
+        assert_eq!(page.attr("#uri-messages li", "class").as_deref(), Some("warning"));
+
+        let suggestion = page.text("#uri-messages .apply-suggestion code");
+        assert_eq!(suggestion, "smtps://mail.example.com");
+        let problem = Problem::UriPortExpectsImplicitTls { suggestion };
+        assert_eq!(page.text("#uri-messages .message"), Issue::new(&problem, Locale::En).message);
+        page.i18n.set(Locale::De);
+        settle().await;
+        assert_eq!(page.text("#uri-messages .message"), Issue::new(&problem, Locale::De).message);
     }
 }

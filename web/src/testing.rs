@@ -1,0 +1,89 @@
+//! Component tests in a real browser (`wasm-bindgen-test`, headless Chromium through chromedriver): a component
+//! is mounted into the test page's document with the contexts the page gives it, and read back from the DOM.
+//!
+//! `cargo test -p smtp-endpoint-web --target wasm32-unknown-unknown` (scripts/test.sh). The end-to-end tests in
+//! `tests/` drive the whole page against the real server; these cover states that are slow or impossible to bring
+//! about that way (every step status, an untrusted certificate, every kind of failed request).
+
+#![allow(clippy::unwrap_used)]
+
+use crate::app::State;
+use crate::i18n::I18n;
+use leptos::mount::mount_to;
+use leptos::prelude::*;
+use smtp_endpoint::Locale;
+use std::any::Any;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlElement};
+
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+/// A mounted component; unmounted when dropped.
+pub struct Mounted {
+    pub root: HtmlElement,
+    pub i18n: I18n,
+    pub state: State,
+    _handle: Box<dyn Any>,
+}
+
+impl std::fmt::Debug for Mounted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mounted").field("html", &self.root.inner_html()).finish()
+    }
+}
+
+/// Mounts `view` in English with a fresh page state; `extra` provides more context inside the same owner.
+pub fn mount<V: IntoView + 'static>(
+    extra: impl FnOnce(State, I18n) + 'static,
+    view: impl FnOnce() -> V + 'static,
+) -> Mounted {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let root: HtmlElement = document.create_element("div").unwrap().unchecked_into();
+    document.body().unwrap().append_child(&root).unwrap();
+    let i18n = I18n::new();
+    i18n.set(Locale::En);
+    let state = State::new();
+    let handle = mount_to(root.clone(), move || {
+        provide_context(i18n);
+        provide_context(state);
+        extra(state, i18n);
+        view()
+    });
+    Mounted { root, i18n, state, _handle: Box::new(handle) }
+}
+
+impl Mounted {
+    pub fn all(&self, selector: &str) -> Vec<Element> {
+        let list = self.root.query_selector_all(selector).unwrap();
+        (0..list.length()).filter_map(|i| list.item(i)?.dyn_into().ok()).collect()
+    }
+
+    /// The one element `selector` matches; panics with the DOM when there is none.
+    pub fn one(&self, selector: &str) -> Element {
+        self.root.query_selector(selector).unwrap().unwrap_or_else(|| panic!("no {selector} in {self:?}"))
+    }
+
+    pub fn text(&self, selector: &str) -> String {
+        self.one(selector).text_content().unwrap_or_default()
+    }
+
+    pub fn attr(&self, selector: &str, name: &str) -> Option<String> {
+        self.one(selector).get_attribute(name)
+    }
+
+    pub fn click(&self, selector: &str) {
+        self.one(selector).unchecked_into::<HtmlElement>().click();
+    }
+
+    /// Types `value` into an input as a user would: the value changes, then an `input` event fires.
+    pub fn type_into(&self, selector: &str, value: &str) {
+        let input: web_sys::HtmlInputElement = self.one(selector).unchecked_into();
+        input.set_value(value);
+        input.dispatch_event(&web_sys::Event::new("input").unwrap()).unwrap();
+    }
+}
+
+/// Lets the reactive system run what a change scheduled (effects run on the next tick, as in the page).
+pub async fn settle() {
+    leptos::task::tick().await;
+}
