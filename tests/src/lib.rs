@@ -364,6 +364,24 @@ impl Page {
         Ok(count.as_u64().unwrap_or_default())
     }
 
+    /// Makes the browser's `fetch` fail (as with the server gone) for these paths, and only these, from now on
+    /// until the page is reloaded; an empty list lets everything through again.
+    pub async fn refuse_fetch(&self, paths: &[&str]) -> Result<()> {
+        self.browser
+            .execute(
+                "if (!window.__refused) { \
+                   const fetch = window.fetch; \
+                   window.fetch = (request, init) => \
+                     window.__refused.includes(new URL(request.url ?? request, location).pathname) \
+                       ? Promise.reject(new TypeError('Failed to fetch')) : fetch(request, init); \
+                 } \
+                 window.__refused = arguments[0]; return true;",
+                vec![serde_json::json!(paths)],
+            )
+            .await?;
+        Ok(())
+    }
+
     pub async fn login(&self, username: &str, password: &str) -> Result<()> {
         self.type_into("#login-username", username).await?;
         self.type_into("#login-password", password).await?;

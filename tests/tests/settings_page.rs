@@ -115,7 +115,14 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
     page.type_into("#default_from_address", "Mine <mine@example.com>").await?;
     page.click("#save").await?;
     page.wait_contains("#save-status", "in the meantime").await?;
+    // A reload that fails says why, keeps what was typed and can be tried again.
+    page.refuse_fetch(&["/api/endpoints/smtp"]).await?;
     page.click("#reload").await?;
+    page.wait_contains("#save-status", "could not be reached").await?;
+    assert_eq!(page.value("#default_from_address").await?, "Mine <mine@example.com>");
+    page.refuse_fetch(&[]).await?;
+    page.click("#reload").await?;
+    page.wait_gone("#reload").await?;
     eventually("their version in the form", || async {
         Ok((page.value("#default_from_address").await? == "Other Admin <other@example.com>").then_some(()))
     })
@@ -260,16 +267,7 @@ async fn failed_loads_are_explained_and_can_be_retried() -> Result<()> {
     let page = Page::new(&stack.browser);
     page.browser.goto(&stack.url("/")).await?;
     page.wait_text("#login").await?;
-    page.browser
-        .execute(
-            "window.__refused = ['/api/endpoints/smtp', '/api/endpoints/smtp/history']; \
-             const fetch = window.fetch; \
-             window.fetch = (request, init) => \
-             window.__refused.includes(new URL(request.url ?? request, location).pathname) \
-             ? Promise.reject(new TypeError('Failed to fetch')) : fetch(request, init); return true;",
-            vec![],
-        )
-        .await?;
+    page.refuse_fetch(&["/api/endpoints/smtp", "/api/endpoints/smtp/history"]).await?;
     page.type_into("#login-username", ADMIN).await?;
     page.type_into("#login-password", ADMIN_PASSWORD).await?;
     page.click("#login-submit").await?;
@@ -278,7 +276,7 @@ async fn failed_loads_are_explained_and_can_be_retried() -> Result<()> {
     assert!(page.text("#settings").await?.is_none(), "no form without the stored values");
 
     // The endpoint answers again, the history still does not.
-    page.browser.execute("window.__refused = ['/api/endpoints/smtp/history']; return true;", vec![]).await?;
+    page.refuse_fetch(&["/api/endpoints/smtp/history"]).await?;
     page.click("#load-retry").await?;
     page.wait_text("#settings").await?;
     page.wait_gone("#load-failed").await?;

@@ -184,8 +184,18 @@ pub fn Settings() -> impl IntoView {
 
     let loaded = RwSignal::new(state.stored.get_untracked().is_some());
     let load_failure = RwSignal::new(None::<Trouble>);
+    // `replace`: a reload after a conflict; its offer stays until their version is in the form, so a failed
+    // reload can be tried again.
+    let start_load = move |replace: bool| {
+        let loading = load(state, loaded, load_failure, replace, i18n.locale.get_untracked());
+        spawn_local(async move {
+            if loading.await && replace {
+                save_state.try_set(SaveState::Idle);
+            }
+        });
+    };
     if state.stored.get_untracked().is_none() || !form.dirty.get_untracked() {
-        load(state, loaded, load_failure, false, i18n.locale.get_untracked());
+        start_load(false);
     }
 
     let edit = move |signal: RwSignal<String>, value: String| {
@@ -234,13 +244,10 @@ pub fn Settings() -> impl IntoView {
         });
     };
 
-    let reload = move |_| {
-        save_state.set(SaveState::Idle);
-        load(state, loaded, load_failure, true, i18n.locale.get_untracked());
-    };
+    let reload = move |_| start_load(true);
     let retry = move |_| {
         load_failure.set(None);
-        load(state, loaded, load_failure, false, i18n.locale.get_untracked());
+        start_load(false);
     };
 
     let status = move || {
@@ -356,28 +363,38 @@ pub fn Settings() -> impl IntoView {
 
 /// Loads the stored endpoint; puts its values into the form unless the admin has typed since (or `replace`). A
 /// failure is shown in place of the form (first load) or in the save status (reload), with what was typed kept.
-fn load(state: State, loaded: RwSignal<bool>, failure: RwSignal<Option<Trouble>>, replace: bool, locale: Locale) {
-    spawn_local(async move {
-        match api::endpoint(locale).await {
-            Ok(stored) => {
-                if replace || !state.form.dirty.get_untracked() {
-                    state.form.load(&stored);
-                }
-                state.stored.set(Some(stored));
-                // Setting a signal notifies even when the value is the same; that would rebuild the whole form.
-                if failure.try_with_untracked(Option::is_some) == Some(true) {
-                    failure.try_set(None);
-                }
-                if loaded.try_get_untracked() == Some(false) {
-                    loaded.try_set(true);
-                }
+/// Whether it loaded.
+async fn load(
+    state: State,
+    loaded: RwSignal<bool>,
+    failure: RwSignal<Option<Trouble>>,
+    replace: bool,
+    locale: Locale,
+) -> bool {
+    match api::endpoint(locale).await {
+        Ok(stored) => {
+            if replace || !state.form.dirty.get_untracked() {
+                state.form.load(&stored);
             }
-            Err(e) if e.is_unauthorized() => state.session_lost(),
-            Err(e) => {
-                failure.try_set(Some(Trouble::of_error(&e)));
+            state.stored.set(Some(stored));
+            // Setting a signal notifies even when the value is the same; that would rebuild the whole form.
+            if failure.try_with_untracked(Option::is_some) == Some(true) {
+                failure.try_set(None);
             }
+            if loaded.try_get_untracked() == Some(false) {
+                loaded.try_set(true);
+            }
+            true
         }
-    });
+        Err(e) if e.is_unauthorized() => {
+            state.session_lost();
+            false
+        }
+        Err(e) => {
+            failure.try_set(Some(Trouble::of_error(&e)));
+            false
+        }
+    }
 }
 
 fn saved_line(t: &Text, stored: &Stored, locale: Locale) -> String {
