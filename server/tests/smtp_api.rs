@@ -5,7 +5,7 @@
 mod helpers;
 mod smtp_peers;
 
-use helpers::{TestApp, spawn_app};
+use helpers::{TestApp, matches_example, spawn_app};
 use reqwest::Response;
 use serde_json::{Value, json};
 use smtp_peers::{Peer, Pki, header};
@@ -105,6 +105,7 @@ async fn probe_and_test_email_of_the_stored_endpoint() {
     );
     assert!(probe["certificate"]["sha256"].as_str().is_some_and(|f| f.len() == 95));
     assert!(s.peer.messages().is_empty(), "a probe sends no message");
+    matches_example("probe-ok", &probe);
 
     let response = s.app.test_email(&json!({ "to": TO })).await;
     assert_eq!(response.status(), 200);
@@ -113,6 +114,7 @@ async fn probe_and_test_email_of_the_stored_endpoint() {
     assert!(sent["message_id"].as_str().is_some_and(|id| id.starts_with('<')));
     assert!(sent["reply"].as_str().is_some_and(|r| r.starts_with("250")));
     assert!(sent["duration_ms"].is_u64());
+    matches_example("test-email-sent", &sent);
     let messages = s.peer.wait_for_messages(1);
     assert_eq!(messages.len(), 1);
     assert_eq!(header(&messages[0], "From"), Some("\"Example App\" <app@example.test>"));
@@ -133,6 +135,7 @@ async fn a_draft_is_tested_without_saving_and_a_failure_is_diagnosed() {
     assert_eq!(probe["diagnosis"]["code"], "auth.failed");
     assert_eq!(probe["diagnosis"]["step"], "auth");
     assert!(probe["diagnosis"]["remedy"].as_str().is_some_and(|r| r.contains("Passwort")), "German: {probe:#}");
+    matches_example("probe-failed", &probe);
 
     let response = s.app.test_email(&json!({ "to": TO, "draft": s.endpoint(s.peer.port, Some(&s.password)) })).await;
     let sent = s.json(response).await;

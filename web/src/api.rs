@@ -441,6 +441,72 @@ mod tests {
     use super::*;
     use wasm_bindgen_test::wasm_bindgen_test;
 
+    /// A real answer of the server, kept in `server/tests/examples/`; the server's tests check that its answers
+    /// still have the example's shape.
+    macro_rules! example {
+        ($name:literal) => {
+            include_str!(concat!("../../server/tests/examples/", $name, ".json"))
+        };
+    }
+
+    fn steps(probe: &ProbeResult) -> Vec<(&str, StepStatus)> {
+        probe.steps.iter().map(|s| (s.step.as_str(), s.status)).collect()
+    }
+
+    #[wasm_bindgen_test]
+    fn the_servers_answers_are_read_whole() {
+        let session: Session = decode(example!("session")).unwrap();
+        assert_eq!(session.username, "admin");
+
+        let stored: Stored = decode(example!("endpoint")).unwrap();
+        assert!(stored.configured && stored.password_set);
+        assert_eq!(stored.uri.as_deref(), Some("smtp://mail.example.com:587"));
+        assert_eq!(stored.default_from_address.as_deref(), Some("App <app@example.com>"));
+        assert_eq!((stored.version, stored.updated_by.as_deref()), (2, Some("admin")));
+        assert!(stored.updated_at.is_some());
+
+        let history: Vec<Change> = decode(example!("history")).unwrap();
+        let fields: Vec<Vec<&str>> =
+            history.iter().map(|c| c.changes.iter().map(|f| f.field.as_str()).collect()).collect();
+        assert_eq!(fields, [vec!["uri"], vec!["uri", "default_from_address"]]);
+        assert_eq!(history.iter().map(|c| c.version).collect::<Vec<_>>(), [3, 2]);
+
+        let ok: ProbeResult = decode(example!("probe-ok")).unwrap();
+        assert!(ok.ok && ok.diagnosis.is_none());
+        assert_eq!(steps(&ok).len(), 10);
+        assert_eq!(steps(&ok)[4], ("starttls", StepStatus::Skipped));
+        assert!(ok.steps.iter().all(|s| s.duration_ms.is_some()));
+        assert_eq!(ok.certificate.as_ref().map(|c| (c.subject.as_str(), c.verified)), Some(("CN=localhost", true)));
+        assert!(ok.transcript.len() > 10);
+
+        let failed: ProbeResult = decode(example!("probe-failed")).unwrap();
+        assert!(!failed.ok);
+        assert_eq!(steps(&failed)[5], ("auth", StepStatus::Failed));
+        assert_eq!(steps(&failed)[6], ("mail_from", StepStatus::Skipped));
+        let diagnosis = failed.diagnosis.unwrap();
+        assert_eq!((diagnosis.code.as_str(), diagnosis.step.as_deref()), ("auth.failed", Some("auth")));
+        assert!(diagnosis.reply.is_some_and(|r| r.starts_with("535")));
+        assert!(diagnosis.remedy.contains("Passwort"), "asked for in German");
+
+        let sent: TestEmailResult = decode(example!("test-email-sent")).unwrap();
+        assert!(sent.ok && sent.diagnosis.is_none());
+        assert!(sent.message_id.is_some_and(|id| id.starts_with('<')));
+        assert!(sent.reply.is_some_and(|r| r.starts_with("250")));
+
+        let Error::Api(ApiError { body: ApiBody::Report(refused), .. }) = error_from(422, example!("refused").into())
+        else {
+            panic!("a refusal is a report");
+        };
+        let fields: Vec<Field> = refused.errors.iter().map(|i| i.field).collect();
+        assert_eq!(fields, [Field::Uri, Field::Password, Field::DefaultFromAddress]);
+        assert_eq!(refused.errors[0].suggestion.as_deref(), Some("smtps://mail.example.com"));
+
+        let conflict = error_from(412, example!("conflict").into());
+        assert!(
+            matches!(conflict, Error::Api(ApiError { status: 412, body: ApiBody::Error { ref code, .. } }) if code == "endpoint.version_conflict")
+        );
+    }
+
     #[wasm_bindgen_test]
     fn a_probe_answer_is_read_as_the_server_writes_it() {
         let body = r#"{

@@ -1,4 +1,4 @@
-use crate::helpers::{endpoint_body, spawn_app};
+use crate::helpers::{endpoint_body, matches_example, spawn_app};
 use serde_json::{Value, json};
 use smtp_endpoint::{EndpointInput, Locale, Problem, validate};
 
@@ -31,7 +31,9 @@ async fn save_needs_the_current_version() {
     assert_eq!(app.put_endpoint(Some("*"), &body).await.status(), 428);
     let response = app.put_endpoint(Some("\"7\""), &body).await;
     assert_eq!(response.status(), 412);
-    assert_eq!(response.json::<Value>().await.expect("json")["error"]["code"], "endpoint.version_conflict");
+    let conflict: Value = response.json().await.expect("json");
+    assert_eq!(conflict["error"]["code"], "endpoint.version_conflict");
+    matches_example("conflict", &conflict);
 
     let response = app.put_endpoint(Some("\"1\""), &body).await;
     assert_eq!(response.status(), 200);
@@ -46,6 +48,7 @@ async fn save_needs_the_current_version() {
 
     let read: Value = app.get_endpoint().await.json().await.expect("json");
     assert_eq!(read, saved);
+    matches_example("endpoint", &read);
     assert_eq!(read["uri"], URI);
     assert_eq!(read["username"], "user");
     assert_eq!(read["default_from_address"], "App <app@example.com>");
@@ -87,6 +90,7 @@ async fn invalid_endpoints_get_the_core_report_unchanged() {
     });
     assert_eq!(report, serde_json::to_value(&expected).expect("json"));
     assert_eq!(report["valid"], false);
+    matches_example("refused", &report);
 
     // The same through /validate (200: a verdict, not a failure).
     let response = app.validate(&body).await;
@@ -225,6 +229,7 @@ async fn history_records_who_changed_what() {
     assert_eq!(app.save(&endpoint_body("smtps://mail.example.com", None, None)).await.status(), 200);
     let history: Vec<Value> = app.history().await.json().await.expect("json");
     assert_eq!(history.len(), 2);
+    matches_example("history", &Value::from(history.clone()));
     let newest = &history[0];
     assert_eq!(newest["version"], 3);
     assert_eq!(newest["changed_by"], "admin");

@@ -214,3 +214,49 @@ pub async fn login_process(server: &ServerProcess, username: &str, password: &st
     assert_eq!(response.status(), 200, "login to the process failed");
     client
 }
+
+/// The API's answers as the page reads them: `server/tests/examples/<name>.json` holds one real answer per shape,
+/// and the page's decoders are tested on the same files (`web/src/api.rs`). A test that gets such an answer checks
+/// it against its example: the same fields, recursively, with values of the same JSON type (`null` matches any).
+/// After an intended change of the API, rewrite the examples and review the diff and the page's decoders:
+/// `UPDATE_EXAMPLES=1 cargo test -p smtp-endpoint-server`.
+pub fn matches_example(name: &str, answer: &Value) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/examples").join(format!("{name}.json"));
+    if std::env::var_os("UPDATE_EXAMPLES").is_some() {
+        let text = serde_json::to_string_pretty(answer).expect("json") + "\n";
+        std::fs::write(&path, text).expect("write the example");
+        return;
+    }
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let example: Value = serde_json::from_str(&text).expect("the example is JSON");
+    if let Err(at) = same_shape(&example, answer, name.to_owned()) {
+        panic!(
+            "the answer differs from {} at {at}; if intended, rerun with UPDATE_EXAMPLES=1 and check the page's \
+             decoders (web/src/api.rs)\nanswer: {answer:#}",
+            path.display()
+        );
+    }
+}
+
+fn same_shape(example: &Value, answer: &Value, at: String) -> Result<(), String> {
+    match (example, answer) {
+        (Value::Null, _) | (_, Value::Null) => Ok(()),
+        (Value::Object(e), Value::Object(a)) => {
+            if let Some(key) = e.keys().find(|k| !a.contains_key(*k)).or_else(|| a.keys().find(|k| !e.contains_key(*k)))
+            {
+                return Err(format!("{at}.{key} (a field only one of them has)"));
+            }
+            e.iter().try_for_each(|(key, value)| same_shape(value, &a[key], format!("{at}.{key}")))
+        }
+        (Value::Array(e), Value::Array(a)) => {
+            if e.is_empty() != a.is_empty() {
+                return Err(format!("{at} (empty in only one of them)"));
+            }
+            e.iter().zip(a).enumerate().try_for_each(|(i, (e, a))| same_shape(e, a, format!("{at}[{i}]")))
+        }
+        (Value::String(_), Value::String(_))
+        | (Value::Number(_), Value::Number(_))
+        | (Value::Bool(_), Value::Bool(_)) => Ok(()),
+        _ => Err(format!("{at} ({example} against {answer})")),
+    }
+}

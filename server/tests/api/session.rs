@@ -1,4 +1,4 @@
-use crate::helpers::{ADMIN, ADMIN_PASSWORD, cookie_client, spawn_app, spawn_app_with};
+use crate::helpers::{ADMIN, ADMIN_PASSWORD, cookie_client, matches_example, spawn_app, spawn_app_with};
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -17,6 +17,7 @@ async fn login_sets_a_strict_http_only_cookie_and_logout_ends_the_session() {
     let session: Value = app.get_session().await.json().await.expect("json");
     assert_eq!(session["username"], ADMIN);
     assert!(session["expires_at"].as_str().is_some_and(|at| at.ends_with('Z')));
+    matches_example("session", &session);
 
     // Replaying the cookie after logout must not work: the session ended on the server.
     let token = cookie.split(';').next().expect("pair").to_owned();
