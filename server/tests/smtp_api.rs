@@ -184,6 +184,12 @@ async fn bad_input_is_refused_before_any_connection() {
     let response = s.app.test_email(&json!({ "to": "not an address", "draft": draft })).await;
     assert_eq!(response.status(), 422);
     assert_eq!(s.json(response).await["error"]["code"], "recipient.invalid");
+    let draft = s.endpoint(s.peer.port, Some(&s.password));
+    let response = s.app.test_email(&json!({ "to": "  ", "draft": draft, "locale": "de" })).await;
+    assert_eq!(response.status(), 422);
+    let error = s.json(response).await;
+    assert_eq!(error["error"]["code"], "recipient.invalid");
+    assert_eq!(error["error"]["message"], smtp_endpoint::messages::recipient_required(smtp_endpoint::Locale::De));
     assert_eq!(s.peer.events(), "", "nothing was sent to the server");
 }
 

@@ -18,6 +18,14 @@ pub fn problem(problem: &Problem, locale: Locale) -> String {
     }
 }
 
+/// The test email's recipient is missing (a typed one is judged by the from address's rules, [`Problem::FromInvalid`]).
+pub fn recipient_required(locale: Locale) -> &'static str {
+    match locale {
+        Locale::En => "Enter the recipient's address, for example ops@example.com.",
+        Locale::De => "Geben Sie die Adresse des Empfängers ein, zum Beispiel ops@example.com.",
+    }
+}
+
 /// One sentence that says what a URI will do, e.g. "TLS from the first byte to mail.example.com, port 465,
 /// logs in as ses-user."
 pub fn summary(uri: &SmtpUri, username: Option<&str>, locale: Locale) -> String {

@@ -157,10 +157,7 @@ async fn target(state: &AppState, draft: Option<&EndpointDraft>, locale: Locale)
 pub(crate) fn recipient_address(text: &str, locale: Locale) -> Result<lettre::Address, ApiError> {
     let invalid = |message: String| ApiError::Unprocessable { code: "recipient.invalid", message };
     if text.is_empty() {
-        return Err(invalid(match locale {
-            Locale::En => "Enter the recipient's address, for example ops@example.com.".to_owned(),
-            Locale::De => "Geben Sie die Adresse des Empfängers ein, zum Beispiel ops@example.com.".to_owned(),
-        }));
+        return Err(invalid(smtp_endpoint::messages::recipient_required(locale).to_owned()));
     }
     let parsed = FromAddress::parse(text).map_err(|problem| invalid(problem.message(locale)))?;
     super::message::address(&parsed).map_err(invalid)
