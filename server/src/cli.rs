@@ -71,6 +71,9 @@ pub struct CheckArgs {
     /// Read the password from standard input (one trailing newline is dropped).
     #[arg(long)]
     pub password_stdin: bool,
+    /// A PEM file of certificates to trust besides the built-in roots (an internal relay's CA).
+    #[arg(long, value_name = "FILE")]
+    pub custom_ca: Option<PathBuf>,
     /// Judge as if a password were already stored.
     #[arg(long)]
     pub password_set: bool,
@@ -109,6 +112,8 @@ pub enum CliError {
     Bind { addr: SocketAddr, source: std::io::Error },
     #[error("the server stopped: {0}")]
     Serve(std::io::Error),
+    #[error("cannot read {path}: {source}")]
+    ReadFile { path: PathBuf, source: std::io::Error },
     #[error("cannot read the password: {0}")]
     ReadPassword(std::io::Error),
     #[error("the two passwords differ")]
@@ -212,16 +217,25 @@ fn read_password_stdin() -> Result<SecretString, CliError> {
 
 fn check(args: CheckArgs) -> Result<ExitCode, CliError> {
     let password = if args.password_stdin { Some(read_password_stdin()?) } else { None };
+    let custom_ca_pem = match &args.custom_ca {
+        Some(path) => {
+            Some(std::fs::read_to_string(path).map_err(|source| CliError::ReadFile { path: path.clone(), source })?)
+        }
+        None => None,
+    };
+    let locale = Locale::from_tag(&args.locale);
     let mut input = EndpointInput {
         uri: args.uri,
         username: args.username,
         password: password.as_ref().map(|p| p.expose_secret().to_owned()),
         default_from_address: args.default_from_address,
-        custom_ca_pem: None,
+        custom_ca_pem,
         password_set: args.password_set,
-        locale: Locale::from_tag(&args.locale),
+        locale,
     };
-    let report = smtp_endpoint::validate(&input);
+    let mut report = smtp_endpoint::validate(&input);
+    let pem = input.custom_ca_pem.as_deref().map(str::trim).filter(|pem| !pem.is_empty());
+    crate::endpoint::judge_custom_ca_certificates(&mut report, pem, locale);
     zeroize::Zeroize::zeroize(&mut input.password);
     let text = if args.json {
         serde_json::to_string(&report).map_err(|e| CliError::Output(e.to_string()))?

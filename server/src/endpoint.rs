@@ -125,14 +125,7 @@ pub fn judge(stored: &EndpointRecord, draft: &EndpointDraft, locale: Locale) -> 
         locale,
     };
     let mut report = validate(&input);
-    // The core judged the CA's text; whether its blocks are certificates that can be trusted is judged here.
-    if let Some(pem) = draft.custom_ca()
-        && !report.errors.iter().any(|issue| issue.field == Field::CustomCaPem)
-        && let Err(defect) = crate::smtp::custom_ca::parse(pem)
-    {
-        report.errors.push(Issue::new(&Problem::CustomCaInvalid(defect), locale));
-        report.valid = false;
-    }
+    judge_custom_ca_certificates(&mut report, draft.custom_ca(), locale);
     let endpoint = Endpoint::parse(&input).ok();
     input.password.zeroize();
 
@@ -151,6 +144,18 @@ pub fn judge(stored: &EndpointRecord, draft: &EndpointDraft, locale: Locale) -> 
 }
 
 /// 422 with a report that holds only the custom CA's refusal (for a stored CA that no longer parses).
+/// The core judged a custom CA's text; whether its blocks are certificates that can be trusted is judged here
+/// (for the API and the CLI's `check` alike).
+pub fn judge_custom_ca_certificates(report: &mut Report, pem: Option<&str>, locale: Locale) {
+    if let Some(pem) = pem
+        && !report.errors.iter().any(|issue| issue.field == Field::CustomCaPem)
+        && let Err(defect) = crate::smtp::custom_ca::parse(pem)
+    {
+        report.errors.push(Issue::new(&Problem::CustomCaInvalid(defect), locale));
+        report.valid = false;
+    }
+}
+
 pub fn custom_ca_refused(defect: CustomCaDefect, locale: Locale) -> ApiError {
     let issue = Issue::new(&Problem::CustomCaInvalid(defect), locale);
     ApiError::Invalid(Box::new(Report {

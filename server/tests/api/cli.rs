@@ -145,3 +145,42 @@ async fn admin_create_and_reset_password() {
     );
     assert!(String::from_utf8_lossy(&output.stderr).contains("no admin named"));
 }
+
+/// `check --custom-ca FILE` judges the CA as the API does: the core's text rules, then the server's X.509 check.
+#[tokio::test]
+async fn check_judges_a_custom_ca_file_as_the_api_does() {
+    let app = crate::helpers::spawn_app().await;
+    app.login().await;
+    let key = rcgen::KeyPair::generate().expect("key");
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let ca = params.self_signed(&key).expect("certificate").pem();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cases = [
+        ("ca.pem", ca.as_str(), 0),
+        ("not-x509.pem", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", 1),
+        ("key.pem", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", 1),
+    ];
+    for (name, pem, code) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, pem).expect("write");
+        let file = path.to_str().expect("utf-8 path");
+        let output =
+            run(&["check", "--json", "--uri=smtps://relay.internal", "--from=a@b.example", "--custom-ca", file], None);
+        let printed: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+        let body = serde_json::json!({
+            "uri": "smtps://relay.internal", "default_from_address": "a@b.example", "custom_ca_pem": pem,
+        });
+        let api: Value = app.validate(&body).await.json().await.expect("json");
+        assert_eq!(printed, api, "{name}");
+        assert_eq!(output.status.code(), Some(code), "{name}: {printed}");
+        if code == 1 {
+            assert_eq!(printed["errors"][0]["code"], "custom_ca.invalid", "{name}");
+        }
+    }
+
+    let missing = dir.path().join("missing.pem");
+    let output = run(&["check", "--uri=smtps://h.example", "--custom-ca", missing.to_str().expect("path")], None);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("missing.pem"), "the error names the file");
+}
