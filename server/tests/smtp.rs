@@ -256,6 +256,20 @@ async fn recipient_refused() {
     assert_not_delivered(&peer);
 }
 
+/// A name that does not resolve (`.invalid` never does, RFC 6761): diagnosed at the first step, nothing connected.
+#[tokio::test]
+async fn unknown_host_is_dns_not_found() {
+    let mut case = case(25, TlsMode::StarttlsOpportunistic, None, None);
+    case.target.host = Host::parse("no-such-relay.invalid").expect("host");
+    case.options.connect_to = None;
+    let probe = case.probe().await;
+    assert_eq!(code_of(probe.diagnosis.as_ref()), Some((DiagnosisCode::DnsNotFound, Step::Resolve)), "{probe:#?}");
+    assert_eq!(status(&probe.steps, Step::Resolve), StepStatus::Failed);
+    assert_eq!(status(&probe.steps, Step::Connect), StepStatus::Skipped);
+    let detail = probe.diagnosis.and_then(|d| d.detail).unwrap_or_default();
+    assert!(detail.contains("no-such-relay.invalid"), "the detail names the host: {detail}");
+}
+
 #[tokio::test]
 async fn connection_refused() {
     let port = {
