@@ -196,6 +196,28 @@ async fn implicit_tls_delivers() {
     assert_delivered(&peer);
 }
 
+/// A server from before ESMTP (EHLO answered with 502) is greeted with HELO and still gets the message; without
+/// extensions it offers no STARTTLS, which an endpoint that requires it is told.
+#[tokio::test]
+async fn a_server_without_ehlo_is_greeted_with_helo() {
+    let peer = Peer::start("plain", None, &["--no-ehlo"]);
+    let sent = case(peer.port, TlsMode::StarttlsOpportunistic, None, None).send().await;
+    assert!(sent.ok, "{sent:#?}");
+    let ehlo = sent.steps.iter().find(|s| s.step == Step::Ehlo).expect("the EHLO step");
+    assert_eq!(ehlo.status, StepStatus::Ok);
+    assert!(ehlo.detail.as_deref().is_some_and(|d| d.contains("HELO")), "{ehlo:#?}");
+    assert!(ehlo.reply.as_deref().is_some_and(|r| r.starts_with("250")), "{ehlo:#?}");
+    assert_eq!(status(&sent.steps, Step::Starttls), StepStatus::Skipped);
+    assert_delivered(&peer);
+
+    let probe = case(peer.port, TlsMode::StarttlsRequired, None, None).probe().await;
+    assert_eq!(
+        code_of(probe.diagnosis.as_ref()),
+        Some((DiagnosisCode::StarttlsUnavailable, Step::Starttls)),
+        "{probe:#?}"
+    );
+}
+
 #[tokio::test]
 async fn wrong_password_is_auth_failed() {
     let pki = Pki::new("Test CA");

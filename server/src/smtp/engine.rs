@@ -617,10 +617,40 @@ impl Session<'_> {
 
     async fn ehlo(&mut self) -> Result<(), Failure> {
         let started = Instant::now();
-        let (reply, trips) = self.send_ehlo(Step::Ehlo, started, 0).await?;
-        let detail = self.capabilities.as_ref().map(summarise);
-        self.ok(Step::Ehlo, started, Some(&reply), detail, trips);
-        Ok(())
+        let limit = self.limit(self.timeouts().command);
+        let command = Ehlo::new(self.hello.clone()).to_string();
+        let reply = match self.exchange(&command, None, limit).await {
+            Ok(reply) => reply,
+            Err(error) => return Err(self.io_failure(Step::Ehlo, started, error, "a reply to EHLO", 1)),
+        };
+        if reply.is_positive() {
+            self.read_capabilities(&reply);
+            let detail = self.capabilities.as_ref().map(summarise);
+            self.ok(Step::Ehlo, started, Some(&reply), detail, 1);
+            return Ok(());
+        }
+        // A server that does not know EHLO (500, 502) is greeted with HELO, as RFC 5321 (section 3.2) asks: it
+        // then has no extensions (no STARTTLS, no AUTH), which the following steps judge.
+        if !matches!(reply.code, 500 | 502) {
+            return Err(self.reply_failure(Step::Ehlo, started, &reply, 1));
+        }
+        let command = format!("HELO {}\r\n", self.hello);
+        match self.exchange(&command, None, limit).await {
+            Ok(helo) if helo.is_positive() => {
+                self.capabilities = Some(Capabilities::default());
+                self.server_info = ServerInfo::default();
+                let detail = format!("EHLO not supported ({}); greeted with HELO: no extensions", reply.code);
+                self.ok(Step::Ehlo, started, Some(&helo), Some(detail), 2);
+                Ok(())
+            }
+            Ok(helo) => Err(self.reply_failure(Step::Ehlo, started, &helo, 2)),
+            Err(error) => Err(self.io_failure(Step::Ehlo, started, error, "a reply to HELO", 2)),
+        }
+    }
+
+    fn read_capabilities(&mut self, reply: &Reply) {
+        self.capabilities = Some(Capabilities::from_ehlo(reply.texts()));
+        self.server_info = reply.to_lettre().and_then(|r| ServerInfo::from_response(&r).ok()).unwrap_or_default();
     }
 
     async fn send_ehlo(&mut self, step: Step, started: Instant, trips: u32) -> Result<(Reply, u32), Failure> {
@@ -632,8 +662,7 @@ impl Session<'_> {
             Ok(reply) => return Err(self.reply_failure(step, started, &reply, trips)),
             Err(error) => return Err(self.io_failure(step, started, error, "a reply to EHLO", trips)),
         };
-        self.capabilities = Some(Capabilities::from_ehlo(reply.texts()));
-        self.server_info = reply.to_lettre().and_then(|r| ServerInfo::from_response(&r).ok()).unwrap_or_default();
+        self.read_capabilities(&reply);
         Ok((reply, trips))
     }
 

@@ -31,6 +31,8 @@ parser.add_argument("--only-cram-md5", action="store_true", help="offer only AUT
 parser.add_argument("--reject-sender-at", choices=["mail", "rcpt"],
                     help="refuse the sender with 553 5.7.1 at MAIL FROM or (as Postfix does) at RCPT TO")
 parser.add_argument("--reject-recipient", help="refuse this recipient with 550 5.1.1")
+parser.add_argument("--no-ehlo", action="store_true",
+                    help="answer EHLO with 502 (a server from before ESMTP); HELO still works")
 parser.add_argument("--stall-at", choices=["ehlo", "mail", "rcpt"], help="stop answering at this command")
 parser.add_argument("--drop-during-data", action="store_true",
                     help="close the connection after the message instead of answering")
@@ -92,6 +94,12 @@ class CramMd5Handler(Handler):
 
 
 class LoggingSMTP(SMTP):
+    async def smtp_EHLO(self, arg):
+        if args.no_ehlo:
+            await self.push("502 5.5.1 Command not implemented")
+            return
+        await super().smtp_EHLO(arg)
+
     async def smtp_AUTH(self, arg):
         event(f"AUTH {arg.split()[0] if arg else ''}")
         await super().smtp_AUTH(arg)
