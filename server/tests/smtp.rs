@@ -231,6 +231,29 @@ async fn wrong_password_is_auth_failed() {
     assert_not_delivered(&peer);
 }
 
+/// A server that offers only AUTH LOGIN gets the username and the password as it asks for them (and aiosmtpd's
+/// questions end in a NUL); a wrong password is `auth.failed` there too, and the transcript never shows either.
+#[tokio::test]
+async fn login_mechanism_when_plain_is_not_offered() {
+    let pki = Pki::new("Test CA");
+    let right = canary("login");
+    let peer = starttls_peer(&pki, &["--only-login", "--require-auth", "--user", USER, "--password", &right]);
+    let sent = case(peer.port, TlsMode::StarttlsRequired, Some((USER, &right)), Some(&pki.ca_pem)).send().await;
+    assert!(sent.ok, "{sent:#?}");
+    let auth = sent.steps.iter().find(|s| s.step == Step::Auth).expect("the AUTH step");
+    assert_eq!(auth.detail.as_deref(), Some("logged in with LOGIN"));
+    assert_eq!(auth.round_trips, 3, "AUTH LOGIN, the username, the password");
+    assert_delivered(&peer);
+    assert!(peer.events().contains("AUTH LOGIN"), "{}", peer.events());
+
+    let wrong = canary("login-wrong");
+    let probe = case(peer.port, TlsMode::StarttlsRequired, Some((USER, &wrong)), Some(&pki.ca_pem)).probe().await;
+    assert_eq!(code_of(probe.diagnosis.as_ref()), Some((DiagnosisCode::AuthFailed, Step::Auth)), "{probe:#?}");
+    let transcript = serde_json::to_string(&probe.transcript).expect("json");
+    let encoded = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &wrong);
+    assert!(!transcript.contains(&encoded) && !transcript.contains(&wrong), "{transcript}");
+}
+
 #[tokio::test]
 async fn auth_demanded_without_credentials_is_auth_required() {
     let pki = Pki::new("Test CA");

@@ -8,11 +8,12 @@
 use super::conn::{Conn, IoFailure, Reply, Sniff, dot_stuff};
 use super::message::{self, Built, Origin, TestEmail};
 use super::report::{Capabilities, Diagnosis, ProbeReport, SendReport, StepReport, StepStatus};
+use super::sasl;
 use super::tls::{self, CertificateInfo, ChainRecord};
 use base64::Engine as _;
 use lettre::Address;
-use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::commands::{Auth, Data, Ehlo, Mail, Quit, Rcpt, Rset, Starttls};
+use lettre::transport::smtp::authentication::Mechanism;
+use lettre::transport::smtp::commands::{Data, Ehlo, Mail, Quit, Rcpt, Rset, Starttls};
 use lettre::transport::smtp::extension::{ClientId, MailBodyParameter, MailParameter, ServerInfo};
 use rustls::ClientConfig;
 use rustls::pki_types::CertificateDer;
@@ -742,40 +743,33 @@ impl Session<'_> {
                 .alive()
                 .detail(format!("the server offers {}", offered.join(", "))));
         };
-        let credentials = Credentials::new(username, password.expose_secret().to_owned());
         let limit = self.limit(self.timeouts().command);
-        let (mut command, shown) = match Auth::new(mechanism, credentials.clone(), None) {
-            Ok(auth) => (
-                auth.to_string(),
-                format!("AUTH {mechanism}{}", if mechanism == Mechanism::Plain { " <redacted>" } else { "" }),
-            ),
-            Err(error) => {
-                return Err(Failure::new(Step::Auth, DiagnosisCode::AuthMechanismUnsupported, started)
-                    .detail(error.to_string()));
-            }
+        let Some(command) = sasl::start(mechanism, &username, &password) else {
+            return Err(Failure::new(Step::Auth, DiagnosisCode::AuthMechanismUnsupported, started)
+                .alive()
+                .detail(format!("the server offers {}", offered.join(", "))));
         };
+        let shown = format!("AUTH {mechanism}{}", if mechanism == Mechanism::Plain { " <redacted>" } else { "" });
         let mut trips = 1;
         let mut result = self.exchange(&command, Some(&shown), limit).await;
-        command.zeroize();
+        drop(command);
         let mut challenges = 0;
         while let Ok(reply) = &result {
             if reply.code != 334 || challenges >= 3 {
                 break;
             }
             challenges += 1;
-            let next = reply.to_lettre().and_then(|r| Auth::new_from_response(mechanism, credentials.clone(), &r).ok());
-            let Some(next) = next else {
+            let challenge = reply.texts().next().unwrap_or_default();
+            let Some(line) = sasl::answer(mechanism, challenge, &username, &password) else {
                 let reply = reply.clone();
                 let mut failure = self.reply_failure(Step::Auth, started, &reply, trips);
                 failure.code = DiagnosisCode::AuthMechanismUnsupported;
                 failure.detail = Some("the server's login challenge was not understood".to_owned());
                 return Err(failure);
             };
-            let mut command = next.to_string();
             trips += 1;
             let limit = self.limit(self.timeouts().command);
-            result = self.exchange(&command, Some("<redacted>"), limit).await;
-            command.zeroize();
+            result = self.exchange(&line, Some("<redacted>"), limit).await;
         }
         match result {
             Ok(reply) if (200..300).contains(&reply.code) => {

@@ -15,6 +15,7 @@ pub mod custom_ca;
 mod engine;
 mod message;
 mod report;
+mod sasl;
 mod tls;
 
 pub use api::{PROBES_PER_MINUTE, ProbeRequest, TEST_EMAILS_PER_MINUTE, TestEmailRequest, routes};

@@ -27,6 +27,7 @@ parser.add_argument("--password", help="its password")
 parser.add_argument("--require-auth", action="store_true", help="530 for MAIL before a login")
 parser.add_argument("--require-starttls", action="store_true", help="530 for commands before STARTTLS")
 parser.add_argument("--auth-plaintext", action="store_true", help="offer AUTH on an unencrypted connection")
+parser.add_argument("--only-login", action="store_true", help="offer only AUTH LOGIN (not PLAIN)")
 parser.add_argument("--only-cram-md5", action="store_true", help="offer only AUTH CRAM-MD5 (not PLAIN or LOGIN)")
 parser.add_argument("--reject-sender-at", choices=["mail", "rcpt"],
                     help="refuse the sender with 553 5.7.1 at MAIL FROM or (as Postfix does) at RCPT TO")
@@ -139,7 +140,7 @@ async def main():
             # Implicit TLS is TLS too, though aiosmtpd only counts STARTTLS.
             auth_require_tls=not (args.auth_plaintext or args.mode == "implicit"),
             authenticator=authenticator,
-            auth_exclude_mechanism=["PLAIN", "LOGIN"] if args.only_cram_md5 else None,
+            auth_exclude_mechanism=["PLAIN", "LOGIN"] if args.only_cram_md5 else ["PLAIN"] if args.only_login else None,
         )
 
     server = await loop.create_server(factory, "127.0.0.1", 0, ssl=context if args.mode == "implicit" else None)
