@@ -152,6 +152,11 @@ pub struct Stack {
 
 impl Stack {
     pub async fn start() -> Result<Stack> {
+        Stack::start_with(&[]).await
+    }
+
+    /// The stack with more Chromium flags, e.g. `--force-dark-mode`.
+    pub async fn start_with(browser_flags: &[&str]) -> Result<Stack> {
         let dir = tempfile::Builder::new().prefix("smtp-endpoint-e2e-").tempdir()?;
         let data = dir.path().join("data");
         let master_key = random_hex(32);
@@ -196,18 +201,27 @@ impl Stack {
         let driver_port: u16 = line.trim_end_matches('.').parse()?;
 
         let profile = dir.path().join("chromium-profile");
-        let capabilities = json!({
-            "goog:chromeOptions": {
-                "binary": "/usr/bin/chromium",
-                "args": [
-                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-                    "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                    "--disable-sync", "--disable-default-apps", "--disable-extensions",
-                    "--window-size=1280,1000", "--lang=en-US",
-                    format!("--user-data-dir={}", profile.display()),
-                ],
-            }
-        });
+        let mut args: Vec<String> = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-default-apps",
+            "--disable-extensions",
+            "--window-size=1280,1000",
+            "--lang=en-US",
+        ]
+        .into_iter()
+        .chain(browser_flags.iter().copied())
+        .map(str::to_owned)
+        .collect();
+        args.push(format!("--user-data-dir={}", profile.display()));
+        let capabilities = json!({ "goog:chromeOptions": { "binary": "/usr/bin/chromium", "args": args } });
         let Value::Object(capabilities) = capabilities else { unreachable!() };
         let browser = ClientBuilder::new(HttpConnector::new())
             .capabilities(capabilities)

@@ -1,5 +1,6 @@
 //! The settings page end to end: headless Chromium against the real server binary and a real SMTP server.
 
+use serde_json::json;
 use smtp_endpoint::{DiagnosisCode, Locale};
 use smtp_endpoint_e2e::{ADMIN, ADMIN_PASSWORD, Page, Result, SMTP_PASSWORD, SMTP_USER, Stack, eventually};
 
@@ -283,4 +284,68 @@ async fn failed_loads_are_explained_and_can_be_retried() -> Result<()> {
     let history = page.wait_text("#history-failed").await?;
     assert!(history.contains("could not be reached"), "{history}");
     stack.close().await
+}
+
+/// Light and dark colour schemes follow the system, and every kind of text on the page is readable in both: WCAG
+/// contrast of at least 4.5 : 1 against the background it is drawn on (screenshot of the dark one as an artefact).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_colour_schemes_are_readable() -> Result<()> {
+    for (dark, flags) in [(false, &[][..]), (true, &["--force-dark-mode"][..])] {
+        let stack = Stack::start_with(flags).await?;
+        let page = Page::new(&stack.browser);
+        page.browser.goto(&stack.url("/")).await?;
+        page.wait_text("#login").await?;
+        let scheme = page.browser.execute("return matchMedia('(prefers-color-scheme: dark)').matches;", vec![]).await?;
+        assert_eq!(scheme.as_bool(), Some(dark), "the browser's colour scheme");
+        page.login(ADMIN, ADMIN_PASSWORD).await?;
+        page.type_into("#uri", "smtp://mail.example.com:465").await?;
+        page.type_into("#username", "mailer").await?;
+        page.type_into("#default_from_address", "no at sign").await?;
+        page.wait_text("#uri-messages li.warning").await?;
+        page.wait_text("#default_from_address-messages li.error").await?;
+
+        let contrasts = page
+            .browser
+            .execute(
+                "const rgb = c => (c.match(/[\\d.]+/g) || []).map(Number);
+                 const lum = ([r, g, b]) => [r, g, b].map(v => (v /= 255) <= 0.03928 ? v / 12.92
+                   : Math.pow((v + 0.055) / 1.055, 2.4)).reduce((a, v, i) => a + v * [0.2126, 0.7152, 0.0722][i], 0);
+                 const background = el => {
+                   for (; el; el = el.parentElement) {
+                     const c = rgb(getComputedStyle(el).backgroundColor);
+                     if (c.length === 3 || c[3] > 0) return c.slice(0, 3);
+                   }
+                   return rgb(getComputedStyle(document.documentElement).backgroundColor).slice(0, 3);
+                 };
+                 return arguments[0].map(css => {
+                   const el = document.querySelector(css);
+                   if (!el) return [css, 0];
+                   const [a, b] = [lum(rgb(getComputedStyle(el).color)), lum(background(el))];
+                   return [css, (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)];
+                 });",
+                vec![json!([
+                    "h1",
+                    "label[for=uri]",
+                    "#uri",
+                    "#uri-hint",
+                    "#uri-messages li.warning .message",
+                    "#uri-messages .apply-suggestion",
+                    "#default_from_address-messages li.error .message",
+                    "#effective-summary",
+                    "#save-status",
+                    "#sign-out",
+                    "#history-title",
+                ])],
+            )
+            .await?;
+        for pair in contrasts.as_array().into_iter().flatten() {
+            let (css, ratio) = (pair[0].as_str().unwrap_or_default(), pair[1].as_f64().unwrap_or_default());
+            assert!(ratio >= 4.5, "{} scheme: {css} has contrast {ratio:.2} : 1", if dark { "dark" } else { "light" });
+        }
+        if dark {
+            page.screenshot("settings-dark.png").await?;
+        }
+        stack.close().await?;
+    }
+    Ok(())
 }
