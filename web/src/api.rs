@@ -152,6 +152,9 @@ pub struct Certificate {
     pub not_after: String,
     /// SHA-256 of the certificate, hex pairs.
     pub sha256: String,
+    /// The DNS names and IP addresses it is valid for.
+    pub names: Vec<String>,
+    /// The chain and the host name were verified.
     pub verified: bool,
 }
 
@@ -262,6 +265,7 @@ impl Decode for Certificate {
             issuer: o.string("issuer"),
             not_after: o.string("not_after"),
             sha256: o.string("sha256"),
+            names: o.list("names", |name| name.as_string()).unwrap_or_default(),
             verified: o.bool("verified"),
         })
     }
@@ -476,7 +480,9 @@ mod tests {
         assert_eq!(steps(&ok).len(), 10);
         assert_eq!(steps(&ok)[4], ("starttls", StepStatus::Skipped));
         assert!(ok.steps.iter().all(|s| s.duration_ms.is_some()));
-        assert_eq!(ok.certificate.as_ref().map(|c| (c.subject.as_str(), c.verified)), Some(("CN=localhost", true)));
+        let certificate = ok.certificate.unwrap();
+        assert_eq!((certificate.subject.as_str(), certificate.verified), ("CN=localhost", true));
+        assert_eq!(certificate.names, ["localhost"]);
         assert!(ok.transcript.len() > 10);
 
         let failed: ProbeResult = decode(example!("probe-failed")).unwrap();

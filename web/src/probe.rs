@@ -270,7 +270,7 @@ pub fn DiagnosisView(diagnosis: Diagnosis, id: &'static str) -> impl IntoView {
 
 #[component]
 fn CertificateView(certificate: Certificate) -> impl IntoView {
-    let Certificate { subject, issuer, not_after, sha256, .. } = certificate;
+    let Certificate { subject, issuer, not_after, sha256, names, verified } = certificate;
     let not_after = crate::local_time(&not_after, use_i18n().locale.get_untracked());
     view! {
         <details class="certificate" id="probe-certificate" open>
@@ -280,8 +280,14 @@ fn CertificateView(certificate: Certificate) -> impl IntoView {
                 <dd>{subject}</dd>
                 <dt>{tr(|t| t.issuer)}</dt>
                 <dd>{issuer}</dd>
+                <dt>{tr(|t| t.valid_for)}</dt>
+                <dd class="names">{names.join(", ")}</dd>
                 <dt>{tr(|t| t.expires)}</dt>
                 <dd>{not_after}</dd>
+                <dt>{tr(|t| t.trusted)}</dt>
+                <dd class="trust" data-verified=verified.to_string()>
+                    {tr(if verified { |t| t.trusted_yes } else { |t| t.trusted_no })}
+                </dd>
                 <dt>{tr(|t| t.fingerprint)}</dt>
                 <dd>
                     <code class="fingerprint">{sha256}</code>
@@ -330,6 +336,7 @@ mod tests {
                 issuer: "CN=Internal CA".into(),
                 not_after: "2031-01-02T03:04:05Z".into(),
                 sha256: "AB:CD".into(),
+                names: vec!["relay.internal".into(), "10.0.0.5".into()],
                 verified: false,
             }),
             transcript: vec!["S: 220 relay.internal".into(), "C: QUIT".into()],
@@ -357,6 +364,8 @@ mod tests {
         for part in ["CN=relay.internal", "CN=Internal CA", "AB:CD", "2031"] {
             assert!(certificate.contains(part), "{part} missing from {certificate}");
         }
+        assert_eq!(page.text("#probe-certificate .names"), "relay.internal, 10.0.0.5");
+        assert_eq!(page.text("#probe-certificate .trust"), text(Locale::En).trusted_no);
         assert!(page.one("#probe-transcript").get_attribute("open").is_none(), "the transcript is folded away");
         assert!(page.text("#probe-transcript pre").contains("S: 220 relay.internal\nC: QUIT"));
 
@@ -372,6 +381,7 @@ mod tests {
         assert_eq!(page.text("#probe-diagnosis .diagnosis-message"), code.message(Locale::De));
         assert_eq!(page.text("li[data-step=tls] .step-name"), "TLS-Handshake");
         assert_eq!(page.text("li[data-step=tls] .step-status"), text(Locale::De).step_failed);
+        assert_eq!(page.text("#probe-certificate .trust"), text(Locale::De).trusted_no);
     }
 
     #[wasm_bindgen_test]
