@@ -145,6 +145,25 @@ async fn a_draft_is_tested_without_saving_and_a_failure_is_diagnosed() {
     assert_eq!(stored["configured"], false, "testing a draft saves nothing");
 }
 
+/// Without the custom CA the server's certificate is not trusted: the TLS step fails, nothing is sent, and the answer
+/// has the certificate as seen (its names, not verified) beside the diagnosis.
+#[tokio::test]
+async fn an_untrusted_certificate_is_shown_with_the_diagnosis() {
+    let s = setup("untrusted").await;
+    let mut draft = s.endpoint(s.peer.port, Some(&s.password));
+    draft["custom_ca_pem"] = Value::Null;
+    let response = s.app.probe(&json!({ "draft": draft })).await;
+    assert_eq!(response.status(), 200);
+    let probe = s.json(response).await;
+    assert_eq!(probe["ok"], false);
+    assert_eq!(probe["diagnosis"]["code"], "tls.certificate_untrusted", "{probe:#}");
+    assert_eq!(probe["diagnosis"]["step"], "tls");
+    assert_eq!(probe["certificate"]["verified"], false);
+    assert_eq!(probe["certificate"]["names"], json!(["localhost"]));
+    assert_eq!(s.peer.events(), "", "no AUTH reached the server");
+    matches_example("probe-untrusted", &probe);
+}
+
 #[tokio::test]
 async fn a_draft_reuses_the_stored_password_only_for_the_same_connection() {
     let s = setup("reentry").await;

@@ -205,7 +205,7 @@ impl Draft {
 }
 
 /// An answer body the page reads: `None` when the value does not have the expected shape.
-trait Decode: Sized {
+pub(crate) trait Decode: Sized {
     fn decode(o: &Obj) -> Option<Self>;
 }
 
@@ -348,7 +348,8 @@ async fn text_of(response: &Response) -> Result<String, Error> {
     response.text().await.map_err(|e| Error::Fetch(e.to_string()))
 }
 
-fn decode<T: Decode>(text: &str) -> Option<T> {
+/// A body in the shape `T` is read from; `None` for any other.
+pub(crate) fn decode<T: Decode>(text: &str) -> Option<T> {
     T::decode(&Obj::parse(text)?)
 }
 
@@ -493,6 +494,13 @@ mod tests {
         assert_eq!((diagnosis.code.as_str(), diagnosis.step.as_deref()), ("auth.failed", Some("auth")));
         assert!(diagnosis.reply.is_some_and(|r| r.starts_with("535")));
         assert!(diagnosis.remedy.contains("Passwort"), "asked for in German");
+
+        let untrusted: ProbeResult = decode(example!("probe-untrusted")).unwrap();
+        assert_eq!(steps(&untrusted)[2], ("tls", StepStatus::Failed));
+        assert_eq!(untrusted.diagnosis.map(|d| d.code), Some("tls.certificate_untrusted".to_owned()));
+        let certificate = untrusted.certificate.unwrap();
+        assert!(!certificate.verified);
+        assert_eq!(certificate.names, ["localhost"]);
 
         let sent: TestEmailResult = decode(example!("test-email-sent")).unwrap();
         assert!(sent.ok && sent.diagnosis.is_none());

@@ -384,6 +384,19 @@ mod tests {
         assert_eq!(page.text("#probe-certificate .trust"), text(Locale::De).trusted_no);
     }
 
+    /// The server's own answer for an untrusted certificate (the example its tests keep), as the admin sees it.
+    #[wasm_bindgen_test]
+    fn the_servers_answer_for_an_untrusted_certificate_is_shown_whole() {
+        let text = include_str!("../../server/tests/examples/probe-untrusted.json");
+        let result: ProbeResult = api::decode(text).unwrap();
+        let page = mount(|_, _| (), move || view! { <ProbeReport result=result /> });
+        assert_eq!(page.attr("li[data-step=tls]", "data-status").as_deref(), Some("failed"));
+        assert_eq!(page.attr("#probe-diagnosis", "data-code").as_deref(), Some("tls.certificate_untrusted"));
+        assert_eq!(page.text("#probe-certificate .names"), "localhost");
+        assert_eq!(page.attr("#probe-certificate .trust", "data-verified").as_deref(), Some("false"));
+        assert!(page.text("#probe-diagnosis").contains("UnknownIssuer"));
+    }
+
     #[wasm_bindgen_test]
     async fn a_diagnosis_this_page_does_not_know_keeps_the_servers_words() {
         let mut result = untrusted_tls();
