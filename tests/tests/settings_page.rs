@@ -95,24 +95,7 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
     page.wait_text("#history tbody tr").await?;
 
     // Someone else saves in between: the page's save gets 412 and offers to load their version.
-    let status = page
-        .browser
-        .execute(
-            "return fetch('/api/endpoints/smtp').then(async r => {
-               const etag = r.headers.get('etag');
-               const stored = await r.json();
-               const put = await fetch('/api/endpoints/smtp', {
-                 method: 'PUT',
-                 headers: {'Content-Type': 'application/json', 'If-Match': etag},
-                 body: JSON.stringify({uri: stored.uri, username: stored.username,
-                                       default_from_address: 'Other Admin <other@example.com>'}),
-               });
-               return put.status;
-             });",
-            vec![],
-        )
-        .await?;
-    assert_eq!(status.as_u64(), Some(200), "the other admin's save");
+    other_admin_saves(&page, "Other Admin <other@example.com>").await?;
     page.type_into("#default_from_address", "Mine <mine@example.com>").await?;
     page.click("#save").await?;
     page.wait_contains("#save-status", "in the meantime").await?;
@@ -128,13 +111,18 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
         Ok((page.value("#default_from_address").await? == "Other Admin <other@example.com>").then_some(()))
     })
     .await?;
+    // Or keeps what was typed and saves it over theirs.
+    other_admin_saves(&page, "Third Admin <third@example.com>").await?;
     page.type_into("#default_from_address", FROM).await?;
     page.click("#save").await?;
+    page.wait_contains("#save-status", "in the meantime").await?;
+    page.click("#overwrite").await?;
     page.wait_contains("#save-status", "Saved").await?;
-    // The history follows: the first save, the other admin's, and this one.
-    eventually("three rows in the history", || async {
+    assert_eq!(page.value("#default_from_address").await?, FROM);
+    // The history follows: the first save, the other admin's, the third's, and this one.
+    eventually("four rows in the history", || async {
         let rows = page.browser.find_all(fantoccini::Locator::Css("#history tbody tr")).await?;
-        Ok((rows.len() == 3).then_some(()))
+        Ok((rows.len() == 4).then_some(()))
     })
     .await?;
 
@@ -347,5 +335,27 @@ async fn both_colour_schemes_are_readable() -> Result<()> {
         }
         stack.close().await?;
     }
+    Ok(())
+}
+
+/// Another admin's save of the stored endpoint with another from address, from the same browser session.
+async fn other_admin_saves(page: &Page, from: &str) -> Result<()> {
+    let status = page
+        .browser
+        .execute(
+            "return fetch('/api/endpoints/smtp').then(async r => {
+               const etag = r.headers.get('etag');
+               const stored = await r.json();
+               const put = await fetch('/api/endpoints/smtp', {
+                 method: 'PUT',
+                 headers: {'Content-Type': 'application/json', 'If-Match': etag},
+                 body: JSON.stringify({uri: stored.uri, username: stored.username, default_from_address: arguments[0]}),
+               });
+               return put.status;
+             });",
+            vec![json!(from)],
+        )
+        .await?;
+    assert_eq!(status.as_u64(), Some(200), "the other admin's save");
     Ok(())
 }

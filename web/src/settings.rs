@@ -210,9 +210,14 @@ pub fn Settings() -> impl IntoView {
         }
     };
 
-    let submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        if judged.has_errors() || save_state.get_untracked() == SaveState::Saving {
+    // Saves the form's values over the version they were based on (`If-Match`).
+    let save = move || {
+        if save_state.get_untracked() == SaveState::Saving {
+            return;
+        }
+        if judged.has_errors() {
+            // The status then says why (e.g. their version needs the password typed again).
+            save_state.set(SaveState::Idle);
             return;
         }
         let Some(etag) = state.stored.with_untracked(|s| s.as_ref().map(|s| s.etag.clone())) else { return };
@@ -243,8 +248,21 @@ pub fn Settings() -> impl IntoView {
             }
         });
     };
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        save();
+    };
 
     let reload = move |_| start_load(true);
+    // After a conflict: keep what was typed and save it over their version (which stays in the history).
+    let overwrite = move |_| {
+        let loading = load(state, loaded, load_failure, false, i18n.locale.get_untracked());
+        spawn_local(async move {
+            if loading.await {
+                save();
+            }
+        });
+    };
     let retry = move |_| {
         load_failure.set(None);
         start_load(false);
@@ -347,6 +365,9 @@ pub fn Settings() -> impl IntoView {
                     {move || (save_state.get() == SaveState::Conflict).then(|| view! {
                         <button type="button" id="reload" on:click=reload>
                             {tr(|t| t.reload)}
+                        </button>
+                        <button type="button" id="overwrite" on:click=overwrite>
+                            {tr(|t| t.overwrite)}
                         </button>
                     })}
                 </div>
