@@ -234,7 +234,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, CliError> {
         locale,
     };
     let mut report = smtp_endpoint::validate(&input);
-    let pem = input.custom_ca_pem.as_deref().map(str::trim).filter(|pem| !pem.is_empty());
+    let pem = crate::smtp::custom_ca::given(input.custom_ca_pem.as_deref());
     crate::endpoint::judge_custom_ca_certificates(&mut report, pem, locale);
     zeroize::Zeroize::zeroize(&mut input.password);
     let text = if args.json {

@@ -88,7 +88,7 @@ impl EndpointDraft {
     }
 
     fn custom_ca(&self) -> Option<&str> {
-        self.custom_ca_pem.as_deref().map(str::trim).filter(|pem| !pem.is_empty())
+        crate::smtp::custom_ca::given(self.custom_ca_pem.as_deref())
     }
 }
 

@@ -7,6 +7,11 @@ use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 use smtp_endpoint::{CustomCaDefect, check_custom_ca};
 
+/// The custom CA as stored or typed; `None` when there is none (absent, empty or only white space).
+pub fn given(pem: Option<&str>) -> Option<&str> {
+    pem.map(str::trim).filter(|pem| !pem.is_empty())
+}
+
 /// The certificates in `pem`: at least one, each usable as a trust anchor, and no private key anywhere.
 pub fn parse(pem: &str) -> Result<Vec<CertificateDer<'static>>, CustomCaDefect> {
     // The rules for the text are the core crate's (the page applies them too); the certificates are judged here.

@@ -62,7 +62,7 @@ impl SmtpTarget {
         password: Option<SecretString>,
         custom_ca_pem: Option<&str>,
     ) -> Result<SmtpTarget, CustomCaDefect> {
-        let custom_ca = match custom_ca_pem.map(str::trim).filter(|pem| !pem.is_empty()) {
+        let custom_ca = match super::custom_ca::given(custom_ca_pem) {
             Some(pem) => super::custom_ca::parse(pem)?,
             None => Vec::new(),
         };
@@ -618,34 +618,30 @@ impl Session<'_> {
 
     async fn ehlo(&mut self) -> Result<(), Failure> {
         let started = Instant::now();
-        let limit = self.limit(self.timeouts().command);
-        let command = Ehlo::new(self.hello.clone()).to_string();
-        let reply = match self.exchange(&command, None, limit).await {
-            Ok(reply) => reply,
-            Err(error) => return Err(self.io_failure(Step::Ehlo, started, error, "a reply to EHLO", 1)),
-        };
+        let (reply, trips) = self.send_ehlo(Step::Ehlo, started, 0).await?;
         if reply.is_positive() {
-            self.read_capabilities(&reply);
             let detail = self.capabilities.as_ref().map(summarise);
-            self.ok(Step::Ehlo, started, Some(&reply), detail, 1);
+            self.ok(Step::Ehlo, started, Some(&reply), detail, trips);
             return Ok(());
         }
         // A server that does not know EHLO (500, 502) is greeted with HELO, as RFC 5321 (section 3.2) asks: it
         // then has no extensions (no STARTTLS, no AUTH), which the following steps judge.
         if !matches!(reply.code, 500 | 502) {
-            return Err(self.reply_failure(Step::Ehlo, started, &reply, 1));
+            return Err(self.reply_failure(Step::Ehlo, started, &reply, trips));
         }
+        let limit = self.limit(self.timeouts().command);
         let command = format!("HELO {}\r\n", self.hello);
+        let trips = trips + 1;
         match self.exchange(&command, None, limit).await {
             Ok(helo) if helo.is_positive() => {
                 self.capabilities = Some(Capabilities::default());
                 self.server_info = ServerInfo::default();
                 let detail = format!("EHLO not supported ({}); greeted with HELO: no extensions", reply.code);
-                self.ok(Step::Ehlo, started, Some(&helo), Some(detail), 2);
+                self.ok(Step::Ehlo, started, Some(&helo), Some(detail), trips);
                 Ok(())
             }
-            Ok(helo) => Err(self.reply_failure(Step::Ehlo, started, &helo, 2)),
-            Err(error) => Err(self.io_failure(Step::Ehlo, started, error, "a reply to HELO", 2)),
+            Ok(helo) => Err(self.reply_failure(Step::Ehlo, started, &helo, trips)),
+            Err(error) => Err(self.io_failure(Step::Ehlo, started, error, "a reply to HELO", trips)),
         }
     }
 
@@ -654,16 +650,19 @@ impl Session<'_> {
         self.server_info = reply.to_lettre().and_then(|r| ServerInfo::from_response(&r).ok()).unwrap_or_default();
     }
 
+    /// Sends EHLO; a positive reply's keywords become the capabilities. A negative reply comes back for the caller
+    /// to judge; no reply is a failure of `step`.
     async fn send_ehlo(&mut self, step: Step, started: Instant, trips: u32) -> Result<(Reply, u32), Failure> {
         let limit = self.limit(self.timeouts().command);
         let command = Ehlo::new(self.hello.clone()).to_string();
         let trips = trips + 1;
         let reply = match self.exchange(&command, None, limit).await {
-            Ok(reply) if reply.is_positive() => reply,
-            Ok(reply) => return Err(self.reply_failure(step, started, &reply, trips)),
+            Ok(reply) => reply,
             Err(error) => return Err(self.io_failure(step, started, error, "a reply to EHLO", trips)),
         };
-        self.read_capabilities(&reply);
+        if reply.is_positive() {
+            self.read_capabilities(&reply);
+        }
         Ok((reply, trips))
     }
 
@@ -715,7 +714,10 @@ impl Session<'_> {
         })?;
         self.conn = Some(conn);
         let detail = self.conn.as_ref().and_then(Conn::tls_connection).map(tls::describe);
-        let (_, trips) = self.send_ehlo(Step::Starttls, started, 1 + hs_trips).await?;
+        let (ehlo, trips) = self.send_ehlo(Step::Starttls, started, 1 + hs_trips).await?;
+        if !ehlo.is_positive() {
+            return Err(self.reply_failure(Step::Starttls, started, &ehlo, trips));
+        }
         self.ok(Step::Starttls, started, Some(&reply), detail, trips);
         Ok(())
     }
@@ -738,17 +740,16 @@ impl Session<'_> {
                 .alive()
                 .detail("the server's EHLO reply has no AUTH line"));
         }
-        let Some(mechanism) = self.server_info.get_auth_mechanism(&[Mechanism::Plain, Mechanism::Login]) else {
+        let login = self
+            .server_info
+            .get_auth_mechanism(&sasl::MECHANISMS)
+            .and_then(|mechanism| Some((mechanism, sasl::start(mechanism, &username, &password)?)));
+        let Some((mechanism, command)) = login else {
             return Err(Failure::new(Step::Auth, DiagnosisCode::AuthMechanismUnsupported, started)
                 .alive()
                 .detail(format!("the server offers {}", offered.join(", "))));
         };
         let limit = self.limit(self.timeouts().command);
-        let Some(command) = sasl::start(mechanism, &username, &password) else {
-            return Err(Failure::new(Step::Auth, DiagnosisCode::AuthMechanismUnsupported, started)
-                .alive()
-                .detail(format!("the server offers {}", offered.join(", "))));
-        };
         let shown = format!("AUTH {mechanism}{}", if mechanism == Mechanism::Plain { " <redacted>" } else { "" });
         let mut trips = 1;
         let mut result = self.exchange(&command, Some(&shown), limit).await;

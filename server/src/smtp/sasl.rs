@@ -8,6 +8,9 @@ use lettre::transport::smtp::authentication::Mechanism;
 use secrecy::{ExposeSecret, SecretString};
 use zeroize::Zeroizing;
 
+/// The mechanisms spoken here, in the order they are chosen when a server offers several.
+pub(crate) const MECHANISMS: [Mechanism; 2] = [Mechanism::Plain, Mechanism::Login];
+
 /// The `AUTH` command that starts a login: PLAIN carries the credentials at once, LOGIN waits to be asked.
 /// `None` for a mechanism this client does not speak.
 pub(crate) fn start(mechanism: Mechanism, username: &str, password: &SecretString) -> Option<Zeroizing<String>> {

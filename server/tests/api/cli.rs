@@ -151,10 +151,7 @@ async fn admin_create_and_reset_password() {
 async fn check_judges_a_custom_ca_file_as_the_api_does() {
     let app = crate::helpers::spawn_app().await;
     app.login().await;
-    let key = rcgen::KeyPair::generate().expect("key");
-    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
-    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    let ca = params.self_signed(&key).expect("certificate").pem();
+    let ca = crate::helpers::test_ca_pem();
     let dir = tempfile::tempdir().expect("temp dir");
     let cases = [
         ("ca.pem", ca.as_str(), 0),

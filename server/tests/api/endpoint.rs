@@ -1,4 +1,4 @@
-use crate::helpers::{endpoint_body, matches_example, spawn_app};
+use crate::helpers::{endpoint_body, matches_example, spawn_app, test_ca_pem};
 use serde_json::{Value, json};
 use smtp_endpoint::{EndpointInput, Locale, Problem, validate};
 
@@ -242,14 +242,6 @@ async fn history_records_who_changed_what() {
     let fields: Vec<&str> =
         first["changes"].as_array().expect("changes").iter().map(|c| c["field"].as_str().expect("field")).collect();
     assert_eq!(fields, ["uri", "default_from_address"]);
-}
-
-fn test_ca_pem() -> String {
-    let key = rcgen::KeyPair::generate().expect("key");
-    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
-    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    params.distinguished_name.push(rcgen::DnType::CommonName, "Test relay CA");
-    params.self_signed(&key).expect("certificate").pem()
 }
 
 #[tokio::test]

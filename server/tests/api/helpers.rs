@@ -215,6 +215,15 @@ pub async fn login_process(server: &ServerProcess, username: &str, password: &st
     client
 }
 
+/// A self-signed CA certificate (PEM), as an internal relay's CA would be pasted.
+pub fn test_ca_pem() -> String {
+    let key = rcgen::KeyPair::generate().expect("key");
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    params.distinguished_name.push(rcgen::DnType::CommonName, "Test relay CA");
+    params.self_signed(&key).expect("certificate").pem()
+}
+
 /// The API's answers as the page reads them: `server/tests/examples/<name>.json` holds one real answer per shape,
 /// and the page's decoders are tested on the same files (`web/src/api.rs`). A test that gets such an answer checks
 /// it against its example: the same fields, recursively, with values of the same JSON type (`null` matches any).
