@@ -444,15 +444,8 @@ pub async fn test_email(draft: &Draft, to: &str, locale: Locale) -> Result<TestE
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::example;
     use wasm_bindgen_test::wasm_bindgen_test;
-
-    /// A real answer of the server, kept in `server/tests/examples/`; the server's tests check that its answers
-    /// still have the example's shape.
-    macro_rules! example {
-        ($name:literal) => {
-            include_str!(concat!("../../server/tests/examples/", $name, ".json"))
-        };
-    }
 
     fn steps(probe: &ProbeResult) -> Vec<(&str, StepStatus)> {
         probe.steps.iter().map(|s| (s.step.as_str(), s.status)).collect()

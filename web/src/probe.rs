@@ -387,8 +387,7 @@ mod tests {
     /// The server's own answer for an untrusted certificate (the example its tests keep), as the admin sees it.
     #[wasm_bindgen_test]
     fn the_servers_answer_for_an_untrusted_certificate_is_shown_whole() {
-        let text = include_str!("../../server/tests/examples/probe-untrusted.json");
-        let result: ProbeResult = api::decode(text).unwrap();
+        let result: ProbeResult = api::decode(crate::example!("probe-untrusted")).unwrap();
         let page = mount(|_, _| (), move || view! { <ProbeReport result=result /> });
         assert_eq!(page.attr("li[data-step=tls]", "data-status").as_deref(), Some("failed"));
         assert_eq!(page.attr("#probe-diagnosis", "data-code").as_deref(), Some("tls.certificate_untrusted"));

@@ -162,6 +162,17 @@ pub fn use_judged() -> Judged {
     expect_context::<Judged>()
 }
 
+/// What loading the stored endpoint is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Load {
+    /// Show it; what was typed since the last load stays.
+    Show,
+    /// After a conflict: their version replaces what was typed.
+    Reload,
+    /// After a conflict: what was typed is saved over their version (which stays in the history).
+    KeepMine,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 enum SaveState {
     Idle,
@@ -184,32 +195,6 @@ pub fn Settings() -> impl IntoView {
 
     let loaded = RwSignal::new(state.stored.get_untracked().is_some());
     let load_failure = RwSignal::new(None::<Trouble>);
-    // `replace`: a reload after a conflict; its offer stays until their version is in the form, so a failed
-    // reload can be tried again.
-    let start_load = move |replace: bool| {
-        let loading = load(state, loaded, load_failure, replace, i18n.locale.get_untracked());
-        spawn_local(async move {
-            if loading.await && replace {
-                save_state.try_set(SaveState::Idle);
-            }
-        });
-    };
-    if state.stored.get_untracked().is_none() || !form.dirty.get_untracked() {
-        start_load(false);
-    }
-
-    let edit = move |signal: RwSignal<String>, value: String| {
-        signal.set(value);
-        form.dirty.set(true);
-        judged.edited();
-        if save_state.get_untracked() != SaveState::Saving {
-            save_state.set(SaveState::Idle);
-        }
-        if load_failure.with_untracked(Option::is_some) {
-            load_failure.set(None);
-        }
-    };
-
     // Saves the form's values over the version they were based on (`If-Match`).
     let save = move || {
         if save_state.get_untracked() == SaveState::Saving {
@@ -252,20 +237,42 @@ pub fn Settings() -> impl IntoView {
         ev.prevent_default();
         save();
     };
-
-    let reload = move |_| start_load(true);
-    // After a conflict: keep what was typed and save it over their version (which stays in the history).
-    let overwrite = move |_| {
-        let loading = load(state, loaded, load_failure, false, i18n.locale.get_untracked());
+    let start_load = move |purpose: Load| {
+        let loading = load(state, loaded, load_failure, purpose == Load::Reload, i18n.locale.get_untracked());
         spawn_local(async move {
-            if loading.await {
-                save();
+            // A conflict's offers stay until one of them worked, so a failed load can be tried again. The form
+            // may be gone by now (signed out meanwhile).
+            if !loading.await || save_state.try_get_untracked().is_none() {
+                return;
+            }
+            match purpose {
+                Load::Show => {}
+                Load::Reload => save_state.set(SaveState::Idle),
+                Load::KeepMine => save(),
             }
         });
     };
+    if state.stored.get_untracked().is_none() || !form.dirty.get_untracked() {
+        start_load(Load::Show);
+    }
+
+    let edit = move |signal: RwSignal<String>, value: String| {
+        signal.set(value);
+        form.dirty.set(true);
+        judged.edited();
+        if save_state.get_untracked() != SaveState::Saving {
+            save_state.set(SaveState::Idle);
+        }
+        if load_failure.with_untracked(Option::is_some) {
+            load_failure.set(None);
+        }
+    };
+
+    let reload = move |_| start_load(Load::Reload);
+    let overwrite = move |_| start_load(Load::KeepMine);
     let retry = move |_| {
         load_failure.set(None);
-        start_load(false);
+        start_load(Load::Show);
     };
 
     let status = move || {

@@ -83,6 +83,15 @@ impl Mounted {
     }
 }
 
+/// A real answer of the server, kept in `server/tests/examples/`; the server's tests check that its answers still
+/// have the example's shape.
+#[macro_export]
+macro_rules! example {
+    ($name:literal) => {
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../server/tests/examples/", $name, ".json"))
+    };
+}
+
 /// Lets the reactive system run what a change scheduled (effects run on the next tick, as in the page).
 pub async fn settle() {
     leptos::task::tick().await;
