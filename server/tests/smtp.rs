@@ -4,7 +4,7 @@
 
 mod smtp_peers;
 
-use smtp_endpoint::{DiagnosisCode, FromAddress, Host, Locale, Step, TlsMode};
+use smtp_endpoint::{DiagnosisCode, FromAddress, Host, Locale, Step, StepNote, TlsMode};
 use smtp_endpoint_server::smtp::{
     ProbeOptions, ProbeReport, SendReport, SmtpTarget, StepStatus, TestEmail, Timeouts, probe, send_test,
 };
@@ -116,6 +116,10 @@ fn status(report: &[smtp_endpoint_server::smtp::StepReport], step: Step) -> Step
     report.iter().find(|s| s.step == step).map(|s| s.status).unwrap_or(StepStatus::Skipped)
 }
 
+fn detail(report: &[smtp_endpoint_server::smtp::StepReport], step: Step) -> String {
+    report.iter().find(|s| s.step == step).and_then(|s| s.detail.clone()).unwrap_or_default()
+}
+
 fn assert_delivered(peer: &Peer) {
     let messages = peer.wait_for_messages(1);
     assert_eq!(messages.len(), 1, "expected one message at the server");
@@ -163,6 +167,26 @@ async fn starttls_with_auth_probes_and_delivers() {
             (Step::Quit, StepStatus::Ok),
         ]
     );
+    let notes: Vec<_> = probe.steps.iter().map(|s| s.note.as_ref().map(|n| n.code)).collect();
+    assert_eq!(
+        notes,
+        [
+            Some(StepNote::AddressesGiven),
+            Some(StepNote::Connected),
+            Some(StepNote::NoImplicitTls),
+            Some(StepNote::Extensions),
+            Some(StepNote::Encrypted),
+            Some(StepNote::LoggedIn),
+            None,
+            None,
+            None,
+            None,
+        ]
+    );
+    assert_eq!(detail(&probe.steps, Step::Connect), format!("connected to 127.0.0.1:{}", peer.port));
+    assert!(detail(&probe.steps, Step::Ehlo).contains("STARTTLS"), "{probe:#?}");
+    assert!(detail(&probe.steps, Step::Starttls).starts_with("TLSv1."), "{probe:#?}");
+    assert_eq!(detail(&probe.steps, Step::Auth), "logged in with PLAIN");
     let certificate = probe.certificate.as_ref().expect("certificate");
     assert!(certificate.verified && certificate.subject.contains(HOST) && certificate.issuer.contains("Test CA"));
     assert_eq!(certificate.sha256.len(), 32 * 3 - 1);
@@ -242,6 +266,7 @@ async fn login_mechanism_when_plain_is_not_offered() {
     assert!(sent.ok, "{sent:#?}");
     let auth = sent.steps.iter().find(|s| s.step == Step::Auth).expect("the AUTH step");
     assert_eq!(auth.detail.as_deref(), Some("logged in with LOGIN"));
+    assert_eq!(auth.note.as_ref().and_then(|n| n.value.as_deref()), Some("LOGIN"));
     assert_eq!(auth.round_trips, 3, "AUTH LOGIN, the username, the password");
     assert_delivered(&peer);
     assert!(peer.events().contains("AUTH LOGIN"), "{}", peer.events());
@@ -505,4 +530,10 @@ async fn diagnosis_comes_in_german_too() {
     let diagnosis = probe.diagnosis.expect("diagnosis");
     assert_eq!(diagnosis.message, DiagnosisCode::StarttlsUnavailable.message(Locale::De));
     assert_eq!(diagnosis.remedy, DiagnosisCode::StarttlsUnavailable.remedy(Locale::De));
+    // What each step did comes in German as well; its code and value stay the same.
+    assert_eq!(detail(&probe.steps, Step::Connect), format!("verbunden mit 127.0.0.1:{}", peer.port));
+    assert_eq!(detail(&probe.steps, Step::Tls), "kein TLS ab dem ersten Byte (smtp://)");
+    let auth = probe.steps.iter().find(|s| s.step == Step::Auth).expect("the AUTH step");
+    assert_eq!((auth.status, auth.detail.as_deref()), (StepStatus::Skipped, Some("nicht erreicht")));
+    assert_eq!(auth.note.as_ref().map(|n| (n.code, n.value.as_deref())), Some((StepNote::NotReached, None)));
 }

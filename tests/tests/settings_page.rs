@@ -135,6 +135,10 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
     assert!(failed.is_empty(), "no step may fail");
     page.wait_text("#probe-steps li[data-step='auth'][data-status='ok']").await?;
     page.wait_text("#probe-steps li[data-step='mail_from'][data-status='ok']").await?;
+    // Each step says what it did besides the server's reply.
+    let connected = page.wait_text("#probe-steps li[data-step='connect'] .step-note").await?;
+    assert!(connected.starts_with("connected to 127.0.0.1:"), "{connected}");
+    assert_eq!(page.wait_text("#probe-steps li[data-step='auth'] .step-note").await?, "logged in with PLAIN");
     page.screenshot("settings-probe-ok.png").await?;
 
     // A recipient that is no address is refused as it is typed, by the rules the server applies, and cannot be sent.
@@ -183,6 +187,7 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
     page.wait_contains("#save", "Speichern").await?;
     let german = DiagnosisCode::ConnectRefused.message(Locale::De);
     page.wait_contains("#probe-diagnosis .diagnosis-message", german).await?;
+    page.wait_contains("#probe-steps li[data-step='ehlo'] .step-note", "nicht erreicht").await?;
     page.type_into("#uri", "mail.example.com").await?;
     page.wait_contains("#uri-messages li[data-code='uri.missing_scheme']", "Verwenden Sie smtp://mail.example.com")
         .await?;

@@ -9,7 +9,7 @@
 
 use crate::json::{Obj, object};
 use gloo_net::http::{Request, RequestBuilder, Response};
-use smtp_endpoint::{Code, Field, Issue, Locale, Report};
+use smtp_endpoint::{Code, Field, Issue, Locale, Report, StepNote};
 use wasm_bindgen::JsValue;
 
 const SESSION: &str = "/api/session";
@@ -128,6 +128,25 @@ pub struct Step {
     pub status: StepStatus,
     pub duration_ms: Option<u64>,
     pub reply: Option<String>,
+    pub note: Option<Note>,
+}
+
+/// What a step did besides its reply (the address connected to, why it was skipped).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Note {
+    /// Put into words by the core crate's catalogue, so it follows the language switch.
+    Known(StepNote, String),
+    /// A note this page does not know: the server's words.
+    Server(String),
+}
+
+impl Note {
+    pub fn text(&self, locale: Locale) -> String {
+        match self {
+            Note::Known(note, value) => note.text(locale, value),
+            Note::Server(words) => words.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -240,7 +259,12 @@ impl Decode for Step {
             "skipped" => StepStatus::Skipped,
             _ => return None,
         };
-        Some(Step { step: o.str("step")?, status, duration_ms: o.u64("duration_ms"), reply: o.str("reply") })
+        // Only a note is shown: a failed step's detail is the diagnosis's, shown with it.
+        let note = o.obj("note").and_then(|note| match StepNote::from_code(&note.string("code")) {
+            Some(known) => Some(Note::Known(known, note.string("value"))),
+            None => o.str("detail").map(Note::Server),
+        });
+        Some(Step { step: o.str("step")?, status, duration_ms: o.u64("duration_ms"), reply: o.str("reply"), note })
     }
 }
 
@@ -474,6 +498,11 @@ mod tests {
         assert_eq!(steps(&ok).len(), 10);
         assert_eq!(steps(&ok)[4], ("starttls", StepStatus::Skipped));
         assert!(ok.steps.iter().all(|s| s.duration_ms.is_some()));
+        assert!(
+            matches!(&ok.steps[1].note, Some(Note::Known(StepNote::Connected, at)) if at.starts_with("127.0.0.1:"))
+        );
+        assert_eq!(ok.steps[4].note, Some(Note::Known(StepNote::AlreadyEncrypted, String::new())));
+        assert_eq!(ok.steps[9].note, None, "QUIT answered: nothing to add");
         let certificate = ok.certificate.unwrap();
         assert_eq!((certificate.subject.as_str(), certificate.verified), ("CN=localhost", true));
         assert_eq!(certificate.names, ["localhost"]);
@@ -483,6 +512,8 @@ mod tests {
         assert!(!failed.ok);
         assert_eq!(steps(&failed)[5], ("auth", StepStatus::Failed));
         assert_eq!(steps(&failed)[6], ("mail_from", StepStatus::Skipped));
+        assert_eq!(failed.steps[5].note, None, "a failure's detail is the diagnosis's");
+        assert_eq!(failed.steps[6].note, Some(Note::Known(StepNote::NotReached, String::new())));
         let diagnosis = failed.diagnosis.unwrap();
         assert_eq!((diagnosis.code.as_str(), diagnosis.step.as_deref()), ("auth.failed", Some("auth")));
         assert!(diagnosis.reply.is_some_and(|r| r.starts_with("535")));

@@ -176,6 +176,7 @@ fn ProbeReport(result: ProbeResult) -> impl IntoView {
                         StepStatus::Skipped => "skipped",
                     };
                     let name = step.step.clone();
+                    let note = step.note.clone();
                     view! {
                         <li class=format!("step {status}") data-step=step.step.clone() data-status=status>
                             <span class="step-name">{move || t().step_name(&name)}</span>
@@ -187,6 +188,12 @@ fn ProbeReport(result: ProbeResult) -> impl IntoView {
                                 }}
                             </span>
                             <span class="step-time">{step.duration_ms.map(|ms| format!("{ms} ms"))}</span>
+                            {note
+                                .map(|note| {
+                                    view! {
+                                        <span class="step-note">{move || note.text(i18n.get())}</span>
+                                    }
+                                })}
                             {step.reply.clone().map(|reply| view! { <code class="step-reply">{reply}</code> })}
                         </li>
                     }
@@ -301,15 +308,15 @@ fn CertificateView(certificate: Certificate) -> impl IntoView {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::api::{ApiBody, ApiError, Step};
+    use crate::api::{ApiBody, ApiError, Note, Step};
     use crate::app::Auth;
     use crate::i18n::text;
     use crate::testing::{mount, settle};
-    use smtp_endpoint::{Code, Field, Issue, Locale, Report};
+    use smtp_endpoint::{Code, Field, Issue, Locale, Report, StepNote};
     use wasm_bindgen_test::wasm_bindgen_test;
 
     fn step(name: &str, status: StepStatus, reply: Option<&str>) -> Step {
-        Step { step: name.into(), status, duration_ms: Some(12), reply: reply.map(Into::into) }
+        Step { step: name.into(), status, duration_ms: Some(12), reply: reply.map(Into::into), note: None }
     }
 
     fn untrusted_tls() -> ProbeResult {
@@ -317,10 +324,19 @@ mod tests {
             ok: false,
             steps: vec![
                 step("resolve", StepStatus::Ok, None),
-                step("connect", StepStatus::Ok, None),
+                Step {
+                    note: Some(Note::Known(StepNote::Connected, "10.0.0.5:465".into())),
+                    ..step("connect", StepStatus::Ok, None)
+                },
                 step("tls", StepStatus::Failed, None),
-                step("ehlo", StepStatus::Skipped, None),
-                step("quit", StepStatus::Skipped, None),
+                Step {
+                    note: Some(Note::Known(StepNote::NotReached, String::new())),
+                    ..step("ehlo", StepStatus::Skipped, None)
+                },
+                Step {
+                    note: Some(Note::Server("server's own note".into())),
+                    ..step("quit", StepStatus::Skipped, None)
+                },
             ],
             diagnosis: Some(Diagnosis {
                 code: "tls.certificate_untrusted".into(),
@@ -352,6 +368,10 @@ mod tests {
         assert_eq!(page.text("li[data-step=tls] .step-name"), "TLS handshake");
         assert_eq!(page.text("li[data-step=tls] .step-status"), text(Locale::En).step_failed);
         assert_eq!(page.text("li[data-step=tls] .step-time"), "12 ms");
+        assert_eq!(page.text("li[data-step=connect] .step-note"), "connected to 10.0.0.5:465");
+        assert_eq!(page.text("li[data-step=ehlo] .step-note"), "not reached");
+        assert_eq!(page.text("li[data-step=quit] .step-note"), "server's own note", "a note this page does not know");
+        assert!(page.all("li[data-step=tls] .step-note").is_empty());
 
         // A known code is put into words by the core crate's catalogue, not the server's.
         let code = DiagnosisCode::TlsCertificateUntrusted;
@@ -381,6 +401,9 @@ mod tests {
         assert_eq!(page.text("#probe-diagnosis .diagnosis-message"), code.message(Locale::De));
         assert_eq!(page.text("li[data-step=tls] .step-name"), "TLS-Handshake");
         assert_eq!(page.text("li[data-step=tls] .step-status"), text(Locale::De).step_failed);
+        assert_eq!(page.text("li[data-step=connect] .step-note"), "verbunden mit 10.0.0.5:465");
+        assert_eq!(page.text("li[data-step=ehlo] .step-note"), "nicht erreicht");
+        assert_eq!(page.text("li[data-step=quit] .step-note"), "server's own note");
         assert_eq!(page.text("#probe-certificate .trust"), text(Locale::De).trusted_no);
     }
 

@@ -19,6 +19,7 @@ pub mod messages;
 mod problem;
 pub mod punycode;
 mod report;
+mod step_note;
 mod uri;
 
 #[cfg(all(feature = "wasm", target_arch = "wasm32"))]
@@ -34,4 +35,5 @@ pub use host::{Host, HostDefect, set_idna_to_ascii};
 pub use locale::Locale;
 pub use problem::{Component, Problem};
 pub use report::{Effective, EndpointInput, FromSummary, Issue, Report, validate};
+pub use step_note::StepNote;
 pub use uri::{MAX_URI_LEN, Scheme, SmtpUri, TlsMode};

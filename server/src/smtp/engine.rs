@@ -7,7 +7,7 @@
 
 use super::conn::{Conn, IoFailure, Reply, Sniff, dot_stuff};
 use super::message::{self, Built, Origin, TestEmail};
-use super::report::{Capabilities, Diagnosis, ProbeReport, SendReport, StepReport, StepStatus};
+use super::report::{Capabilities, Diagnosis, Note, ProbeReport, SendReport, StepReport, StepStatus};
 use super::sasl;
 use super::tls::{self, CertificateInfo, ChainRecord};
 use base64::Engine as _;
@@ -19,7 +19,8 @@ use rustls::ClientConfig;
 use rustls::pki_types::CertificateDer;
 use secrecy::{ExposeSecret, SecretString};
 use smtp_endpoint::{
-    CustomCaDefect, DiagnosisCode, Endpoint, FromAddress, Host, Locale, ReplyContext, Step, TlsMode, classify_reply,
+    CustomCaDefect, DiagnosisCode, Endpoint, FromAddress, Host, Locale, ReplyContext, Step, StepNote, TlsMode,
+    classify_reply,
 };
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -310,20 +311,26 @@ impl<'a> Session<'a> {
 
     fn record(&mut self, step: Step, status: StepStatus, started: Option<Instant>, reply: Option<String>) -> usize {
         let duration_ms = started.map(|s| s.elapsed().as_millis() as u64).unwrap_or(0);
-        self.steps.push(StepReport { step, status, duration_ms, reply, detail: None, round_trips: 0 });
+        self.steps.push(StepReport { step, status, duration_ms, reply, detail: None, note: None, round_trips: 0 });
         self.steps.len() - 1
     }
 
-    fn ok(&mut self, step: Step, started: Instant, reply: Option<&Reply>, detail: Option<String>, round_trips: u32) {
+    fn ok(&mut self, step: Step, started: Instant, reply: Option<&Reply>, note: Option<Note>, round_trips: u32) {
         let index = self.record(step, StepStatus::Ok, Some(started), reply.map(Reply::text));
-        self.steps[index].detail = detail;
+        self.steps[index].note = note;
         self.steps[index].round_trips = round_trips;
         tracing::debug!(step = step.as_str(), duration_ms = self.steps[index].duration_ms, "smtp step ok");
     }
 
-    fn skip(&mut self, step: Step, detail: impl Into<String>) {
+    fn skip(&mut self, step: Step, note: StepNote) {
         let index = self.record(step, StepStatus::Skipped, None, None);
-        self.steps[index].detail = Some(detail.into());
+        self.steps[index].note = Some(Note::new(note));
+    }
+
+    /// The TLS version and cipher suite of the connection, once it is encrypted.
+    fn encryption_note(&self) -> Option<Note> {
+        let connection = self.conn.as_ref().and_then(Conn::tls_connection)?;
+        Some(Note::with(StepNote::Encrypted, tls::describe(connection)))
     }
 
     fn context(&self) -> ReplyContext {
@@ -370,7 +377,7 @@ impl<'a> Session<'a> {
         match self.target.tls {
             TlsMode::Implicit => self.implicit_tls().await?,
             _ => {
-                self.skip(Step::Tls, "no TLS from the first byte (smtp://)");
+                self.skip(Step::Tls, StepNote::NoImplicitTls);
                 self.greeting_plain(addr).await?;
             }
         }
@@ -382,7 +389,7 @@ impl<'a> Session<'a> {
             Job::Probe { recipient } => {
                 match recipient {
                     Some(to) => self.rcpt_to(to).await?,
-                    None => self.skip(Step::RcptTo, "no recipient given"),
+                    None => self.skip(Step::RcptTo, StepNote::NoRecipient),
                 }
                 self.simple_command(Step::Rset, &Rset.to_string(), "a reply to RSET").await?;
             }
@@ -401,18 +408,18 @@ impl<'a> Session<'a> {
         let started = Instant::now();
         let port = self.target.port;
         if let Some(addrs) = &self.options.connect_to {
-            let detail = format!("{} → {} (given, not resolved)", self.target.host, join(addrs));
+            let note = Note::with(StepNote::AddressesGiven, format!("{} → {}", self.target.host, join(addrs)));
             let addrs = addrs.clone();
-            self.ok(Step::Resolve, started, None, Some(detail), 0);
+            self.ok(Step::Resolve, started, None, Some(note), 0);
             return Ok(addrs);
         }
         let name = match &self.target.host {
             Host::Ipv4(ip) => {
-                self.ok(Step::Resolve, started, None, Some(format!("{ip} is an IP address")), 0);
+                self.ok(Step::Resolve, started, None, Some(Note::with(StepNote::IpAddress, ip.to_string())), 0);
                 return Ok(vec![SocketAddr::new((*ip).into(), port)]);
             }
             Host::Ipv6(ip) => {
-                self.ok(Step::Resolve, started, None, Some(format!("{ip} is an IP address")), 0);
+                self.ok(Step::Resolve, started, None, Some(Note::with(StepNote::IpAddress, ip.to_string())), 0);
                 return Ok(vec![SocketAddr::new((*ip).into(), port)]);
             }
             Host::Domain(name) => name.clone(),
@@ -426,7 +433,8 @@ impl<'a> Session<'a> {
                 if addrs.is_empty() {
                     return Err(failure(format!("{name} has no address")));
                 }
-                self.ok(Step::Resolve, started, None, Some(format!("{name} → {}", join(&addrs))), 1);
+                let note = Note::with(StepNote::Resolved, format!("{name} → {}", join(&addrs)));
+                self.ok(Step::Resolve, started, None, Some(note), 1);
                 Ok(addrs)
             }
             Ok(Err(error)) => Err(failure(format!("{name}: {error}"))),
@@ -446,7 +454,13 @@ impl<'a> Session<'a> {
                     self.notes.push(format!("* connected to {addr}"));
                     self.conn = Some(Conn::plain(stream));
                     if self.target.tls == TlsMode::Implicit {
-                        self.ok(Step::Connect, started, None, Some(format!("connected to {addr}")), 1);
+                        self.ok(
+                            Step::Connect,
+                            started,
+                            None,
+                            Some(Note::with(StepNote::Connected, addr.to_string())),
+                            1,
+                        );
                     } else {
                         // The greeting completes this step (see greeting_plain).
                         self.connect_started = Some((started, addr));
@@ -550,8 +564,8 @@ impl Session<'_> {
         };
         match greeting {
             Ok(reply) if reply.code == 220 => {
-                let detail = self.conn.as_ref().and_then(Conn::tls_connection).map(tls::describe);
-                self.ok(Step::Tls, started, Some(&reply), detail, trips);
+                let note = self.encryption_note();
+                self.ok(Step::Tls, started, Some(&reply), note, trips);
                 Ok(())
             }
             Ok(reply) => Err(self.reply_failure(Step::Tls, started, &reply, trips)),
@@ -570,7 +584,8 @@ impl Session<'_> {
         };
         match greeting {
             Ok(reply) if reply.code == 220 => {
-                self.ok(Step::Connect, started, Some(&reply), Some(format!("connected to {addr}")), 1);
+                let note = Note::with(StepNote::Connected, addr.to_string());
+                self.ok(Step::Connect, started, Some(&reply), Some(note), 1);
                 Ok(())
             }
             Ok(reply) => Err(self.reply_failure(Step::Connect, started, &reply, 1)),
@@ -620,8 +635,8 @@ impl Session<'_> {
         let started = Instant::now();
         let (reply, trips) = self.send_ehlo(Step::Ehlo, started, 0).await?;
         if reply.is_positive() {
-            let detail = self.capabilities.as_ref().map(summarise);
-            self.ok(Step::Ehlo, started, Some(&reply), detail, trips);
+            let note = self.capabilities.as_ref().map(summarise);
+            self.ok(Step::Ehlo, started, Some(&reply), note, trips);
             return Ok(());
         }
         // A server that does not know EHLO (500, 502) is greeted with HELO, as RFC 5321 (section 3.2) asks: it
@@ -636,8 +651,8 @@ impl Session<'_> {
             Ok(helo) if helo.is_positive() => {
                 self.capabilities = Some(Capabilities::default());
                 self.server_info = ServerInfo::default();
-                let detail = format!("EHLO not supported ({}); greeted with HELO: no extensions", reply.code);
-                self.ok(Step::Ehlo, started, Some(&helo), Some(detail), trips);
+                let note = Note::with(StepNote::HeloFallback, reply.code.to_string());
+                self.ok(Step::Ehlo, started, Some(&helo), Some(note), trips);
                 Ok(())
             }
             Ok(helo) => Err(self.reply_failure(Step::Ehlo, started, &helo, trips)),
@@ -671,15 +686,15 @@ impl Session<'_> {
         let offered = self.capabilities.as_ref().is_some_and(|c| c.starttls);
         match (self.target.tls, offered) {
             (TlsMode::Implicit, _) => {
-                self.skip(Step::Starttls, "already encrypted (TLS from the first byte)");
+                self.skip(Step::Starttls, StepNote::AlreadyEncrypted);
                 return Ok(());
             }
             (TlsMode::None, _) => {
-                self.skip(Step::Starttls, "TLS is switched off for this endpoint (?tls=none)");
+                self.skip(Step::Starttls, StepNote::TlsOff);
                 return Ok(());
             }
             (TlsMode::StarttlsOpportunistic, false) => {
-                self.skip(Step::Starttls, "the server does not offer STARTTLS; the connection stays unencrypted");
+                self.skip(Step::Starttls, StepNote::StarttlsNotOffered);
                 return Ok(());
             }
             (TlsMode::StarttlsRequired, false) => {
@@ -713,19 +728,19 @@ impl Session<'_> {
             f.trips(trips)
         })?;
         self.conn = Some(conn);
-        let detail = self.conn.as_ref().and_then(Conn::tls_connection).map(tls::describe);
+        let note = self.encryption_note();
         let (ehlo, trips) = self.send_ehlo(Step::Starttls, started, 1 + hs_trips).await?;
         if !ehlo.is_positive() {
             return Err(self.reply_failure(Step::Starttls, started, &ehlo, trips));
         }
-        self.ok(Step::Starttls, started, Some(&reply), detail, trips);
+        self.ok(Step::Starttls, started, Some(&reply), note, trips);
         Ok(())
     }
 
     async fn auth(&mut self) -> Result<(), Failure> {
         let started = Instant::now();
         let (Some(username), Some(password)) = (self.target.username.clone(), self.target.password.clone()) else {
-            self.skip(Step::Auth, "no username and password configured");
+            self.skip(Step::Auth, StepNote::NoCredentials);
             return Ok(());
         };
         let encrypted = self.conn.as_ref().is_some_and(Conn::is_encrypted);
@@ -774,7 +789,8 @@ impl Session<'_> {
         }
         match result {
             Ok(reply) if (200..300).contains(&reply.code) => {
-                self.ok(Step::Auth, started, Some(&reply), Some(format!("logged in with {mechanism}")), trips);
+                let note = Note::with(StepNote::LoggedIn, mechanism.to_string());
+                self.ok(Step::Auth, started, Some(&reply), Some(note), trips);
                 Ok(())
             }
             Ok(reply) => Err(self.reply_failure(Step::Auth, started, &reply, trips)),
@@ -851,7 +867,8 @@ impl Session<'_> {
         match result {
             Ok(reply) if (200..300).contains(&reply.code) => {
                 self.message_reply = Some(reply.text());
-                self.ok(Step::Data, started, Some(&reply), Some(format!("{} bytes", built.formatted.len())), 2);
+                let note = Note::with(StepNote::MessageSize, built.formatted.len().to_string());
+                self.ok(Step::Data, started, Some(&reply), Some(note), 2);
                 Ok(())
             }
             Ok(reply) => Err(self.reply_failure(Step::Data, started, &reply, 2)),
@@ -925,7 +942,8 @@ impl Session<'_> {
                     status: StepStatus::Skipped,
                     duration_ms: 0,
                     reply: None,
-                    detail: Some("not reached".to_owned()),
+                    detail: None,
+                    note: Some(Note::new(StepNote::NotReached)),
                     round_trips: 0,
                 }),
             }
@@ -935,6 +953,10 @@ impl Session<'_> {
             redactor.clean(line);
         }
         for step in &mut steps {
+            if let Some(note) = step.note.as_mut() {
+                note.value.iter_mut().for_each(|value| redactor.clean(value));
+                step.detail = Some(note.text(locale));
+            }
             step.reply.iter_mut().chain(step.detail.iter_mut()).for_each(|text| redactor.clean(text));
         }
         if let Some(found) = diagnosis.as_mut() {
@@ -994,7 +1016,7 @@ impl Drop for Redactor {
     }
 }
 
-fn summarise(caps: &Capabilities) -> String {
+fn summarise(caps: &Capabilities) -> Note {
     let mut parts = Vec::new();
     if caps.starttls {
         parts.push("STARTTLS".to_owned());
@@ -1008,7 +1030,11 @@ fn summarise(caps: &Capabilities) -> String {
     if caps.smtputf8 {
         parts.push("SMTPUTF8".to_owned());
     }
-    if parts.is_empty() { "no extensions announced".to_owned() } else { parts.join(", ") }
+    if parts.is_empty() {
+        Note::new(StepNote::NoExtensions)
+    } else {
+        Note::with(StepNote::Extensions, parts.join(", "))
+    }
 }
 
 fn join(addrs: &[SocketAddr]) -> String {

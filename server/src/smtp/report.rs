@@ -3,7 +3,7 @@
 
 use super::tls::CertificateInfo;
 use serde::Serialize;
-use smtp_endpoint::{DiagnosisCode, Locale, Step};
+use smtp_endpoint::{DiagnosisCode, Locale, Step, StepNote};
 use utoipa::ToSchema;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -24,10 +24,37 @@ pub struct StepReport {
     pub duration_ms: u64,
     /// The server's reply that ended the step, as sent (lines separated by `\n`).
     pub reply: Option<String>,
-    /// What happened besides the reply, e.g. the address connected to, the TLS version, why it was skipped.
+    /// What happened besides the reply: the note in the request's language (e.g. the address connected to, the TLS
+    /// version, why the step was skipped), or for a failed step what the client saw (a TLS error, a time limit).
     pub detail: Option<String>,
+    /// The note as a stable code and its language-neutral value, for clients that put it into their own words.
+    pub note: Option<Note>,
     /// Network round trips the step took (a command and its reply is one; a TLS 1.3 handshake is one).
     pub round_trips: u32,
+}
+
+/// What a step did, e.g. `{"code": "connected", "value": "192.0.2.7:587"}`: the words around the value are the
+/// core crate's (`StepNote`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Note {
+    /// `resolved`, `connected`, `encrypted`, `logged_in`, `not_reached`, …
+    #[schema(value_type = String)]
+    pub code: StepNote,
+    pub value: Option<String>,
+}
+
+impl Note {
+    pub(crate) fn new(code: StepNote) -> Note {
+        Note { code, value: None }
+    }
+
+    pub(crate) fn with(code: StepNote, value: impl Into<String>) -> Note {
+        Note { code, value: Some(value.into()) }
+    }
+
+    pub(crate) fn text(&self, locale: Locale) -> String {
+        self.code.text(locale, self.value.as_deref().unwrap_or_default())
+    }
 }
 
 /// Why mail could not go out, and what to change.

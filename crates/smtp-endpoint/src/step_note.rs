@@ -1,0 +1,141 @@
+//! What a step of the conversation did besides its reply: the address it connected to, the TLS version, why it was
+//! skipped. A note is a stable code and at most one language-neutral value (an address, a TLS version, a login
+//! mechanism); the words around the value live here, in English and German, so the server's report and the page
+//! (which follows its language switch) say the same.
+
+use crate::locale::Locale;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+macro_rules! step_notes {
+    ($($variant:ident => $text:literal,)*) => {
+        /// A stable code for what a step did. Codes are API, so a code is never renamed or reused.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum StepNote {
+            $(#[serde(rename = $text)] $variant,)*
+        }
+
+        impl StepNote {
+            pub const ALL: &'static [StepNote] = &[$(StepNote::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(StepNote::$variant => $text,)*
+                }
+            }
+        }
+    };
+}
+
+step_notes! {
+    Resolved => "resolved",
+    AddressesGiven => "addresses_given",
+    IpAddress => "ip_address",
+    Connected => "connected",
+    Encrypted => "encrypted",
+    Extensions => "extensions",
+    NoExtensions => "no_extensions",
+    HeloFallback => "helo_fallback",
+    NoImplicitTls => "no_implicit_tls",
+    AlreadyEncrypted => "already_encrypted",
+    TlsOff => "tls_off",
+    StarttlsNotOffered => "starttls_not_offered",
+    NoCredentials => "no_credentials",
+    LoggedIn => "logged_in",
+    NoRecipient => "no_recipient",
+    MessageSize => "message_size",
+    NotReached => "not_reached",
+}
+
+impl fmt::Display for StepNote {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl StepNote {
+    /// The note by its code, `None` for a code this version does not know.
+    pub fn from_code(code: &str) -> Option<StepNote> {
+        StepNote::ALL.iter().copied().find(|note| note.as_str() == code)
+    }
+
+    /// The note in words, with `value` (e.g. `127.0.0.1:587`) in its place; notes without a place ignore it.
+    pub fn text(self, locale: Locale, value: &str) -> String {
+        let template = match locale {
+            Locale::En => en(self),
+            Locale::De => de(self),
+        };
+        template.replacen("{}", value, 1)
+    }
+}
+
+fn en(note: StepNote) -> &'static str {
+    use StepNote::*;
+    match note {
+        Resolved | Encrypted | Extensions => "{}",
+        AddressesGiven => "{} (given, not resolved)",
+        IpAddress => "{} is an IP address",
+        Connected => "connected to {}",
+        NoExtensions => "no extensions announced",
+        HeloFallback => "EHLO not supported ({}); greeted with HELO: no extensions",
+        NoImplicitTls => "no TLS from the first byte (smtp://)",
+        AlreadyEncrypted => "already encrypted (TLS from the first byte)",
+        TlsOff => "TLS is switched off for this endpoint (?tls=none)",
+        StarttlsNotOffered => "the server does not offer STARTTLS; the connection stays unencrypted",
+        NoCredentials => "no username and password configured",
+        LoggedIn => "logged in with {}",
+        NoRecipient => "no recipient given",
+        MessageSize => "{} bytes",
+        NotReached => "not reached",
+    }
+}
+
+fn de(note: StepNote) -> &'static str {
+    use StepNote::*;
+    match note {
+        Resolved | Encrypted | Extensions => "{}",
+        AddressesGiven => "{} (vorgegeben, nicht aufgelöst)",
+        IpAddress => "{} ist eine IP-Adresse",
+        Connected => "verbunden mit {}",
+        NoExtensions => "keine Erweiterungen angekündigt",
+        HeloFallback => "EHLO nicht unterstützt ({}); mit HELO begrüßt: keine Erweiterungen",
+        NoImplicitTls => "kein TLS ab dem ersten Byte (smtp://)",
+        AlreadyEncrypted => "bereits verschlüsselt (TLS ab dem ersten Byte)",
+        TlsOff => "TLS ist für diesen Endpunkt ausgeschaltet (?tls=none)",
+        StarttlsNotOffered => "der Server bietet kein STARTTLS an; die Verbindung bleibt unverschlüsselt",
+        NoCredentials => "kein Benutzername und Passwort eingetragen",
+        LoggedIn => "angemeldet mit {}",
+        NoRecipient => "kein Empfänger angegeben",
+        MessageSize => "{} Bytes",
+        NotReached => "nicht erreicht",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_note_has_words_in_every_language_and_a_stable_spelling() {
+        for &note in StepNote::ALL {
+            let (en, de) = (en(note), de(note));
+            assert_eq!(en.matches("{}").count(), de.matches("{}").count(), "{note}: the same value in both");
+            assert!(en.matches("{}").count() <= 1, "{note}");
+            if en != "{}" {
+                assert_ne!(en, de, "{note}");
+            }
+            assert_eq!(StepNote::from_code(note.as_str()), Some(note));
+            let json = serde_json::to_string(&note).unwrap_or_default();
+            assert_eq!(json, format!("\"{}\"", note.as_str()));
+        }
+        assert_eq!(StepNote::from_code("not.a.note"), None);
+    }
+
+    #[test]
+    fn the_value_takes_its_place_once_and_as_given() {
+        assert_eq!(StepNote::Connected.text(Locale::En, "127.0.0.1:587"), "connected to 127.0.0.1:587");
+        assert_eq!(StepNote::LoggedIn.text(Locale::De, "PLAIN"), "angemeldet mit PLAIN");
+        assert_eq!(StepNote::Encrypted.text(Locale::De, "TLSv1.3, {}"), "TLSv1.3, {}");
+        assert_eq!(StepNote::NotReached.text(Locale::En, "ignored"), "not reached");
+    }
+}
