@@ -89,7 +89,7 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
     assert_eq!(page.value("#username").await?, SMTP_USER);
     assert_eq!(page.value("#default_from_address").await?, FROM);
     assert_eq!(page.value("#password").await?, "");
-    page.wait_contains("#password-state", "stored — leave empty to keep").await?;
+    page.wait_contains("#password-state", "A password is stored: leave the field empty to keep it").await?;
     assert_eq!(page.attr("#password", "placeholder").await?.as_deref(), Some("stored — leave empty to keep"));
     assert!(!page.browser.source().await?.contains(SMTP_PASSWORD), "the stored password must never reach the DOM");
     page.wait_text("#history tbody tr").await?;

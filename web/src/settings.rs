@@ -571,7 +571,7 @@ fn PasswordField(edit: impl Fn(RwSignal<String>, String) + Copy + Send + Sync + 
             </div>
             <div class="hint" id="password-hint">
                 <p id="password-state">
-                    {move || if stored_set() { i18n.text().password_stored } else { i18n.text().password_none }}
+                    {move || if stored_set() { i18n.text().password_stored_hint } else { i18n.text().password_none }}
                 </p>
                 {move || stored_set().then(|| view! {
                     <p id="reentry-rule">{tr(|t| t.reentry_rule)}</p>
