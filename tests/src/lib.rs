@@ -396,6 +396,19 @@ impl Page {
         Ok(())
     }
 
+    /// Whether the page would have the browser ask before leaving it: a `beforeunload` event the page cancels.
+    pub async fn leaving_is_questioned(&self) -> Result<bool> {
+        let cancelled = self
+            .browser
+            .execute(
+                "const event = new Event('beforeunload', { cancelable: true }); \
+                 window.dispatchEvent(event); return event.defaultPrevented;",
+                vec![],
+            )
+            .await?;
+        cancelled.as_bool().ok_or_else(|| format!("beforeunload: {cancelled}").into())
+    }
+
     pub async fn login(&self, username: &str, password: &str) -> Result<()> {
         self.type_into("#login-username", username).await?;
         self.type_into("#login-password", password).await?;

@@ -78,9 +78,12 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
     page.type_into("#password", SMTP_PASSWORD).await?;
     page.type_into("#default_from_address", FROM).await?;
     page.wait_contains("#effective-summary", &format!("logs in as {SMTP_USER}")).await?;
+    // Leaving now would lose what was typed: the browser is asked to confirm first; once saved, it is not.
+    assert!(page.leaving_is_questioned().await?, "unsaved values");
     page.click("#save").await?;
     let saved = page.wait_contains("#save-status", "Saved").await?;
     assert!(saved.contains("version") && saved.contains(ADMIN), "{saved}");
+    assert!(!page.leaving_is_questioned().await?, "everything is saved");
 
     // Reload: the values persist; the password shows as stored and is nowhere in the DOM.
     page.browser.refresh().await?;

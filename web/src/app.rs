@@ -95,6 +95,14 @@ pub fn App() -> impl IntoView {
     let state = State::new();
     provide_context(state);
 
+    // Values typed and not saved are not lost to a reload or a closed tab by accident: the browser asks first.
+    let unsaved = window_event_listener(leptos::ev::beforeunload, move |event| {
+        if state.form.dirty.get_untracked() {
+            event.prevent_default();
+        }
+    });
+    on_cleanup(move || unsaved.remove());
+
     spawn_local(async move {
         let auth = match api::session(i18n.locale.get_untracked()).await {
             Ok(session) => Auth::SignedIn(session.username),
