@@ -239,7 +239,22 @@ async fn the_page_works_by_keyboard_on_a_phone_and_a_desktop() -> Result<()> {
     page.wait_text("#password-messages li[data-code='password.required']").await?;
     page.screenshot("settings-desktop.png").await?;
 
+    // A refusal only the server can make (the custom CA is no X.509 certificate): its message goes under the
+    // field and the keyboard is taken there, the folded section opened.
+    page.type_into("#password", "an SMTP password").await?;
+    page.click("details.custom-ca summary").await?;
+    page.type_into("#custom_ca_pem", "-----BEGIN CERTIFICATE-----\naGVsbG8gd29ybGQ=\n-----END CERTIFICATE-----")
+        .await?;
+    page.click("details.custom-ca summary").await?;
+    assert_eq!(page.attr("details.custom-ca", "open").await?, None, "folded again");
+    page.click("#save").await?;
+    page.wait_text("#custom_ca_pem-messages li.error[data-code='custom_ca.invalid']").await?;
+    let focused = page.browser.active_element().await?.attr("id").await?;
+    assert_eq!(focused.as_deref(), Some("custom_ca_pem"), "the keyboard is at the refused field");
+    assert!(page.attr("details.custom-ca", "open").await?.is_some(), "its section is open");
+
     page.browser.set_window_size(360, 900).await?;
+    page.browser.execute("window.scrollTo(0, 0); return true;", vec![]).await?;
     let overflow = page
         .browser
         .execute("return document.documentElement.scrollWidth - document.documentElement.clientWidth;", vec![])

@@ -49,7 +49,8 @@ fn mark_ready(name: &'static str) {
     });
 }
 
-/// Moves the keyboard focus to an element, e.g. back to a field after a suggestion was applied.
+/// Moves the keyboard focus to an element, e.g. back to a field after a suggestion was applied; a folded
+/// `<details>` around it is opened first.
 fn focus(id: &str) {
     use wasm_bindgen::JsCast;
     if let Some(element) = web_sys::window()
@@ -57,6 +58,9 @@ fn focus(id: &str) {
         .and_then(|d| d.get_element_by_id(id))
         .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
     {
+        if let Ok(Some(folded)) = element.closest("details:not([open])") {
+            let _ = folded.set_attribute("open", "");
+        }
         let _ = element.focus();
     }
 }

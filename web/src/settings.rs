@@ -81,6 +81,15 @@ impl Judged {
         !self.report.with(|r| r.valid) || self.reentry.get() || self.server.with(|s| s.iter().any(|(_, m)| m.error))
     }
 
+    /// The first field, in the form's order, with an error under it.
+    pub fn first_invalid(self) -> Option<Field> {
+        Field::ALL.into_iter().find(|&field| {
+            self.report.with_untracked(|r| r.errors.iter().any(|i| i.field == field))
+                || (field == Field::Password && self.reentry.get_untracked())
+                || self.server.with_untracked(|s| s.iter().any(|(f, m)| *f == field && m.error))
+        })
+    }
+
     /// Forgets the server's last refusal (the values changed).
     pub fn edited(self) {
         self.server.set(Vec::new());
@@ -183,6 +192,12 @@ enum SaveState {
     Failed(String),
 }
 
+fn focus_first_invalid(judged: Judged) {
+    if let Some(field) = judged.first_invalid() {
+        focus(field.as_str());
+    }
+}
+
 #[component]
 pub fn Settings() -> impl IntoView {
     let i18n = use_i18n();
@@ -201,8 +216,10 @@ pub fn Settings() -> impl IntoView {
             return;
         }
         if judged.has_errors() {
-            // The status then says why (e.g. their version needs the password typed again).
+            // The status then says why (e.g. their version needs the password typed again), and the keyboard is
+            // taken to the first field that needs attention.
             save_state.set(SaveState::Idle);
+            focus_first_invalid(judged);
             return;
         }
         let Some(etag) = state.stored.with_untracked(|s| s.as_ref().map(|s| s.etag.clone())) else { return };
@@ -226,6 +243,7 @@ pub fn Settings() -> impl IntoView {
                 }
                 Err(api::Error::Api(e)) if e.status == 422 && judged.take_refusal(&e.body) => {
                     save_state.try_set(SaveState::Refused);
+                    focus_first_invalid(judged);
                 }
                 Err(e) => {
                     save_state.try_set(SaveState::Failed(e.detail()));
