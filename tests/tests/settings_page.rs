@@ -195,6 +195,7 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
     page.wait_contains("#uri-messages li[data-code='uri.missing_scheme']", "Verwenden Sie smtp://mail.example.com")
         .await?;
     assert_eq!(page.attr("html", "lang").await?.as_deref(), Some("de"));
+    assert_eq!(page.browser.title().await?, "SMTP-Endpunkt");
 
     // An expired session returns to the login form without losing what was typed.
     page.type_into("#default_from_address", "typed-before-expiry@example.com").await?;
@@ -213,6 +214,22 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
     page.wait_contains("#save", "Speichern").await?;
     page.browser.find(fantoccini::Locator::Css("#language")).await?.select_by_value("en").await?;
     page.wait_contains("#save", "Save").await?;
+
+    // Signing out with unsaved changes asks first; declined, nothing is lost; confirmed, the typed values are gone.
+    page.type_into("#default_from_address", "unsaved@example.com").await?;
+    page.click("#sign-out").await?;
+    let question = page.browser.get_alert_text().await?;
+    assert!(question.contains("discard the changes you have not saved"), "{question}");
+    page.browser.dismiss_alert().await?;
+    assert_eq!(page.value("#default_from_address").await?, "unsaved@example.com");
+    page.click("#sign-out").await?;
+    page.browser.accept_alert().await?;
+    page.wait_text("#login").await?;
+    page.login(ADMIN, ADMIN_PASSWORD).await?;
+    eventually("the stored values after signing in again", || async {
+        Ok((page.value("#default_from_address").await? == FROM).then_some(()))
+    })
+    .await?;
 
     stack.close().await
 }

@@ -24,6 +24,7 @@ pub struct Text {
     pub too_many_attempts: &'static str,
     pub session_expired: &'static str,
     pub sign_out: &'static str,
+    pub sign_out_unsaved: &'static str,
     pub signed_in_as: &'static str,
     pub unreachable: &'static str,
     pub unexpected: &'static str,
@@ -117,6 +118,7 @@ pub static EN: Text = Text {
     too_many_attempts: "Too many attempts. Wait a minute, then try again.",
     session_expired: "Your session has ended. Sign in again — what you typed is kept.",
     sign_out: "Sign out",
+    sign_out_unsaved: "Sign out and discard the changes you have not saved?",
     signed_in_as: "Signed in as",
     unreachable: "The server could not be reached. Check that it is running, then try again.",
     unexpected: "Unexpected answer from the server",
@@ -221,6 +223,7 @@ pub static DE: Text = Text {
     too_many_attempts: "Zu viele Versuche. Warten Sie eine Minute und versuchen Sie es dann erneut.",
     session_expired: "Ihre Sitzung ist abgelaufen. Melden Sie sich erneut an – Ihre Eingaben bleiben erhalten.",
     sign_out: "Abmelden",
+    sign_out_unsaved: "Abmelden und die nicht gespeicherten Änderungen verwerfen?",
     signed_in_as: "Angemeldet als",
     unreachable: "Der Server ist nicht erreichbar. Prüfen Sie, ob er läuft, und versuchen Sie es erneut.",
     unexpected: "Unerwartete Antwort vom Server",
@@ -378,11 +381,13 @@ impl I18n {
         }
     }
 
-    /// Sets `<html lang>`, so screen readers pronounce the page in its language.
+    /// Sets `<html lang>`, so screen readers pronounce the page in its language, and the title (tab, history).
     fn apply(self, locale: Locale) {
-        if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+        if let Some(root) = document.document_element() {
             let _ = root.set_attribute("lang", locale.as_str());
         }
+        document.set_title(text(locale).title);
     }
 }
 
