@@ -81,12 +81,13 @@ impl Judged {
         !self.report.with(|r| r.valid) || self.reentry.get() || self.server.with(|s| s.iter().any(|(_, m)| m.error))
     }
 
-    /// The first field, in the form's order, with an error under it.
+    /// The first field, in the form's order, with an error under it; `None` also once the form is gone (an
+    /// answer that came after signing out).
     pub fn first_invalid(self) -> Option<Field> {
         Field::ALL.into_iter().find(|&field| {
-            self.report.with_untracked(|r| r.errors.iter().any(|i| i.field == field))
-                || (field == Field::Password && self.reentry.get_untracked())
-                || self.server.with_untracked(|s| s.iter().any(|(f, m)| *f == field && m.error))
+            self.report.try_with_untracked(|r| r.errors.iter().any(|i| i.field == field)).unwrap_or(false)
+                || (field == Field::Password && self.reentry.try_get_untracked().unwrap_or(false))
+                || self.server.try_with_untracked(|s| s.iter().any(|(f, m)| *f == field && m.error)).unwrap_or(false)
         })
     }
 
@@ -700,6 +701,27 @@ mod tests {
         assert!(judged.reentry.get_untracked());
         form.remove_password.set(true);
         assert!(!judged.reentry.get_untracked());
+    }
+
+    /// Where a refusal takes the keyboard: the first field with an error, in the form's order; nowhere once the
+    /// form is gone (a save's answer that came after signing out must not touch disposed signals).
+    #[wasm_bindgen_test]
+    fn the_first_field_that_needs_attention_is_found_in_the_forms_order() {
+        let page = mount(|_, _| (), || ());
+        let form = page.state.form;
+        let owner = Owner::new();
+        let judged = owner.with(|| Judged::new(page.state, page.i18n));
+        form.uri.set("smtps://mail.example.com".into());
+        form.username.set("mailer".into());
+        form.from.set("no at sign".into());
+        assert_eq!(judged.first_invalid(), Some(Field::Password), "a username without a password");
+        form.username.set(String::new());
+        assert_eq!(judged.first_invalid(), Some(Field::DefaultFromAddress));
+        form.from.set("mail@example.com".into());
+        assert_eq!(judged.first_invalid(), None);
+        form.from.set("no at sign".into());
+        owner.cleanup();
+        assert_eq!(judged.first_invalid(), None, "the form is gone");
     }
 
     #[wasm_bindgen_test]
