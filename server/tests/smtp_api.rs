@@ -252,6 +252,10 @@ async fn cli_probe_and_send_test_print_the_steps() {
     for step in ["resolve", "connect", "tls", "ehlo", "starttls", "auth", "mail_from", "rcpt_to", "rset", "quit"] {
         assert!(stdout.contains(step), "{step} missing:\n{stdout}");
     }
+    assert!(stdout.contains("connected to "), "what each step did:\n{stdout}");
+    let german = run(&["probe", "--locale", "de"]);
+    let stdout = String::from_utf8_lossy(&german.stdout);
+    assert!(stdout.contains("verbunden mit ") && !stdout.contains("connected to "), "in German:\n{stdout}");
     let sent = run(&["send-test", "--to", TO, "--json", "--transcript"]);
     let stdout = String::from_utf8_lossy(&sent.stdout);
     assert!(sent.status.success(), "{stdout}");
