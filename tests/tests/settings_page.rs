@@ -311,6 +311,36 @@ async fn failed_loads_are_explained_and_can_be_retried() -> Result<()> {
     page.wait_gone("#load-failed").await?;
     let history = page.wait_text("#history-failed").await?;
     assert!(history.contains("could not be reached"), "{history}");
+
+    // Too many test emails in a minute: the page says how long to wait, as the server's Retry-After says.
+    // The allowance is used up first through the page's own session, whatever its size.
+    let used = page
+        .browser
+        .execute(
+            "return (async () => { \
+               for (let n = 1; n <= 100; n++) { \
+                 const r = await fetch('/api/endpoints/smtp/test-email', { method: 'POST', \
+                   headers: { 'content-type': 'application/json' }, body: '{\"to\": \"a@example.org\"}' }); \
+                 if (r.status === 429) return n; \
+               } \
+               return 0; \
+             })();",
+            vec![],
+        )
+        .await?;
+    assert!(used.as_u64().is_some_and(|n| n > 1), "a 429 after some test emails: {used}");
+    page.type_into("#uri", &format!("smtp://127.0.0.1:{}", closed_port())).await?;
+    page.type_into("#default_from_address", FROM).await?;
+    page.type_into("#test-recipient", "someone@example.org").await?;
+    page.click("#send-test").await?;
+    let refused = page.wait_contains("#test-status", "Too many checks").await?;
+    let seconds: u64 = refused
+        .trim_end_matches(" s.")
+        .rsplit(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| format!("no seconds in {refused:?}"))?;
+    assert!((1..=60).contains(&seconds), "{refused}");
     stack.close().await
 }
 

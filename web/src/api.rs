@@ -30,6 +30,8 @@ pub enum Error {
 pub struct ApiError {
     pub status: u16,
     pub body: ApiBody,
+    /// Seconds to wait before asking again (`Retry-After` of a 429).
+    pub retry_after: Option<u64>,
 }
 
 /// The body of an error answer, in the shapes the backend uses.
@@ -59,14 +61,14 @@ impl Error {
     pub fn detail(&self) -> String {
         match self {
             Error::Fetch(e) => e.clone(),
-            Error::Api(ApiError { status, body: ApiBody::Error { code, message } }) => {
+            Error::Api(ApiError { status, body: ApiBody::Error { code, message }, .. }) => {
                 format!("{status} {code}: {message}")
             }
-            Error::Api(ApiError { status, body: ApiBody::Report(report) }) => {
+            Error::Api(ApiError { status, body: ApiBody::Report(report), .. }) => {
                 let codes: Vec<_> = report.errors.iter().map(|i| i.code.as_str()).collect();
                 format!("{status}: {}", codes.join(", "))
             }
-            Error::Api(ApiError { status, body: ApiBody::Other(text) }) => {
+            Error::Api(ApiError { status, body: ApiBody::Other(text), .. }) => {
                 let text: String = text.chars().take(200).collect();
                 format!("{status}: {text}")
             }
@@ -383,9 +385,16 @@ async fn body_of<T: Decode>(response: &Response) -> Result<T, Error> {
 
 async fn error_of(response: Response) -> Error {
     match text_of(&response).await {
-        Ok(text) => error_from(response.status(), text),
+        Ok(text) => with_retry_after(error_from(response.status(), text), &response),
         Err(e) => e,
     }
+}
+
+fn with_retry_after(mut error: Error, response: &Response) -> Error {
+    if let Error::Api(e) = &mut error {
+        e.retry_after = response.headers().get("retry-after").and_then(|seconds| seconds.trim().parse().ok());
+    }
+    error
 }
 
 fn error_from(status: u16, text: String) -> Error {
@@ -397,7 +406,7 @@ fn error_from(status: u16, text: String) -> Error {
     } else {
         ApiBody::Other(text)
     };
-    Error::Api(ApiError { status, body })
+    Error::Api(ApiError { status, body, retry_after: None })
 }
 
 async fn json_of<T: Decode>(response: Response) -> Result<T, Error> {
@@ -451,7 +460,7 @@ async fn result_of<T: Decode>(response: Response) -> Result<T, Error> {
     if let Some(result) = decode(&text) {
         return Ok(result);
     }
-    Err(error_from(response.status(), text))
+    Err(with_retry_after(error_from(response.status(), text), &response))
 }
 
 pub async fn probe(draft: &Draft, recipient: Option<&str>, locale: Locale) -> Result<ProbeResult, Error> {
@@ -541,7 +550,7 @@ mod tests {
 
         let conflict = error_from(412, example!("conflict").into());
         assert!(
-            matches!(conflict, Error::Api(ApiError { status: 412, body: ApiBody::Error { ref code, .. } }) if code == "endpoint.version_conflict")
+            matches!(conflict, Error::Api(ApiError { status: 412, body: ApiBody::Error { ref code, .. }, .. }) if code == "endpoint.version_conflict")
         );
     }
 
@@ -596,7 +605,8 @@ mod tests {
     fn error_answers_are_sorted_by_their_body() {
         let report = r#"{"valid": false, "errors": [{"field": "uri", "code": "uri.missing_scheme",
             "message": "Start with smtp://", "suggestion": "smtp://mail.example.com"}], "warnings": []}"#;
-        let Error::Api(ApiError { status: 422, body: ApiBody::Report(report) }) = error_from(422, report.into()) else {
+        let Error::Api(ApiError { status: 422, body: ApiBody::Report(report), .. }) = error_from(422, report.into())
+        else {
             panic!("a report is a report");
         };
         assert_eq!((report.errors[0].field, report.errors[0].code), (Field::Uri, Code::UriMissingScheme));
@@ -607,7 +617,7 @@ mod tests {
         assert!(matches!(error_from(422, unknown.into()), Error::Api(ApiError { body: ApiBody::Other(_), .. })));
 
         let conflict = r#"{"error": {"code": "endpoint.version_conflict", "message": "changed meanwhile"}}"#;
-        let Error::Api(ApiError { status: 412, body: ApiBody::Error { code, message } }) =
+        let Error::Api(ApiError { status: 412, body: ApiBody::Error { code, message }, .. }) =
             error_from(412, conflict.into())
         else {
             panic!("an error body is an error");

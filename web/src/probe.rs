@@ -15,7 +15,8 @@ use smtp_endpoint::DiagnosisCode;
 pub enum Trouble {
     /// The form's values were refused; the messages are under the fields.
     Refused,
-    RateLimited,
+    /// Too many requests; the seconds to wait, when the server said.
+    RateLimited(Option<u64>),
     Unreachable,
     /// The server refused the recipient (`recipient.invalid`), in its words.
     Recipient(String),
@@ -34,7 +35,8 @@ impl Trouble {
     pub fn words(&self, t: &Text) -> String {
         match self {
             Trouble::Refused => t.fix_first.to_owned(),
-            Trouble::RateLimited => t.too_many_checks.to_owned(),
+            Trouble::RateLimited(None) => t.too_many_checks.to_owned(),
+            Trouble::RateLimited(Some(seconds)) => t.try_again_in.replacen("{}", &seconds.to_string(), 1),
             Trouble::Unreachable => t.unreachable.to_owned(),
             Trouble::Recipient(message) => message.clone(),
             Trouble::Other(detail) => format!("{}: {detail}", t.unexpected),
@@ -49,13 +51,13 @@ pub fn trouble_of(e: api::Error, state: State, judged: Judged) -> Option<Trouble
             state.session_lost();
             None
         }
-        api::Error::Api(api::ApiError { status: 422, body: api::ApiBody::Error { code, message } })
+        api::Error::Api(api::ApiError { status: 422, body: api::ApiBody::Error { code, message }, .. })
             if code == "recipient.invalid" =>
         {
             Some(Trouble::Recipient(message))
         }
         api::Error::Api(e) if e.status == 422 && judged.take_refusal(&e.body) => Some(Trouble::Refused),
-        api::Error::Api(e) if e.status == 429 => Some(Trouble::RateLimited),
+        api::Error::Api(e) if e.status == 429 => Some(Trouble::RateLimited(e.retry_after)),
         e => Some(Trouble::of_error(&e)),
     }
 }
@@ -435,7 +437,7 @@ mod tests {
     }
 
     fn api_error(status: u16, body: ApiBody) -> api::Error {
-        api::Error::Api(ApiError { status, body })
+        api::Error::Api(ApiError { status, body, retry_after: None })
     }
 
     fn error_body(code: &str, message: &str) -> ApiBody {
@@ -458,8 +460,11 @@ mod tests {
         assert_eq!(sort(api::Error::Fetch("TypeError: Failed to fetch".into())), Some(Trouble::Unreachable));
         assert_eq!(
             sort(api_error(429, error_body("rate_limited.test_email", "slow down"))),
-            Some(Trouble::RateLimited)
+            Some(Trouble::RateLimited(None))
         );
+        let waited =
+            ApiError { status: 429, body: error_body("smtp.rate_limited", "slow down"), retry_after: Some(42) };
+        assert_eq!(sort(api::Error::Api(waited)), Some(Trouble::RateLimited(Some(42))));
         assert_eq!(
             sort(api_error(422, error_body("recipient.invalid", "Type one address"))),
             Some(Trouble::Recipient("Type one address".into()))
@@ -494,6 +499,7 @@ mod tests {
             [
                 Some(t.unreachable.to_owned()),
                 Some(t.too_many_checks.to_owned()),
+                Some("Too many checks in a short time. Try again in 42 s.".to_owned()),
                 Some("Type one address".to_owned()),
                 Some(format!("{}: 500 internal: boom", t.unexpected)),
                 Some(format!("{}: 502: <html>Bad gateway</html>", t.unexpected)),
