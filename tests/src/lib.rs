@@ -409,6 +409,27 @@ impl Page {
         cancelled.as_bool().ok_or_else(|| format!("beforeunload: {cancelled}").into())
     }
 
+    /// POSTs `body` to `path` from the page (its session, its origin) until the server answers 429; returns how
+    /// many requests that took (at most 100; 0 when none was refused).
+    pub async fn post_until_throttled(&self, path: &str, body: Value) -> Result<u64> {
+        let count = self
+            .browser
+            .execute(
+                "const [path, body] = arguments; \
+                 return (async () => { \
+                   for (let n = 1; n <= 100; n++) { \
+                     const r = await fetch(path, { method: 'POST', \
+                       headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }); \
+                     if (r.status === 429) return n; \
+                   } \
+                   return 0; \
+                 })();",
+                vec![json!(path), body],
+            )
+            .await?;
+        count.as_u64().ok_or_else(|| format!("requests until 429: {count}").into())
+    }
+
     pub async fn login(&self, username: &str, password: &str) -> Result<()> {
         self.type_into("#login-username", username).await?;
         self.type_into("#login-password", password).await?;

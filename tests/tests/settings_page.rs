@@ -281,6 +281,12 @@ async fn the_page_works_by_keyboard_on_a_phone_and_a_desktop() -> Result<()> {
     stack.close().await
 }
 
+/// The seconds in a "… Try again in N s." message.
+fn seconds_to_wait(message: &str) -> Result<u64> {
+    let seconds = message.trim_end_matches(" s.").rsplit(' ').next().and_then(|n| n.parse().ok());
+    seconds.ok_or_else(|| format!("no seconds in {message:?}").into())
+}
+
 /// A port on which nothing listens (bound, then released).
 fn closed_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -314,33 +320,32 @@ async fn failed_loads_are_explained_and_can_be_retried() -> Result<()> {
 
     // Too many test emails in a minute: the page says how long to wait, as the server's Retry-After says.
     // The allowance is used up first through the page's own session, whatever its size.
-    let used = page
-        .browser
-        .execute(
-            "return (async () => { \
-               for (let n = 1; n <= 100; n++) { \
-                 const r = await fetch('/api/endpoints/smtp/test-email', { method: 'POST', \
-                   headers: { 'content-type': 'application/json' }, body: '{\"to\": \"a@example.org\"}' }); \
-                 if (r.status === 429) return n; \
-               } \
-               return 0; \
-             })();",
-            vec![],
-        )
-        .await?;
-    assert!(used.as_u64().is_some_and(|n| n > 1), "a 429 after some test emails: {used}");
+    let used = page.post_until_throttled("/api/endpoints/smtp/test-email", json!({ "to": "a@example.org" })).await?;
+    assert!(used > 1, "a 429 after some test emails: {used}");
     page.type_into("#uri", &format!("smtp://127.0.0.1:{}", closed_port())).await?;
     page.type_into("#default_from_address", FROM).await?;
     page.type_into("#test-recipient", "someone@example.org").await?;
     page.click("#send-test").await?;
     let refused = page.wait_contains("#test-status", "Too many checks").await?;
-    let seconds: u64 = refused
-        .trim_end_matches(" s.")
-        .rsplit(' ')
-        .next()
-        .and_then(|n| n.parse().ok())
-        .ok_or_else(|| format!("no seconds in {refused:?}"))?;
-    assert!((1..=60).contains(&seconds), "{refused}");
+    assert!((1..=60).contains(&seconds_to_wait(&refused)?), "{refused}");
+    stack.close().await
+}
+
+/// Repeated wrong passwords lock the login for a while (the server's throttle); the login form says how long.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_throttled_login_says_how_long_to_wait() -> Result<()> {
+    let stack = Stack::start().await?;
+    let page = Page::new(&stack.browser);
+    page.browser.goto(&stack.url("/")).await?;
+    page.wait_text("#login").await?;
+    let wrong = json!({ "username": ADMIN, "password": "not the password" });
+    let attempts = page.post_until_throttled("/api/session", wrong).await?;
+    assert!(attempts > 1, "locked after some wrong passwords: {attempts}");
+    page.type_into("#login-username", ADMIN).await?;
+    page.type_into("#login-password", ADMIN_PASSWORD).await?;
+    page.click("#login-submit").await?;
+    let locked = page.wait_contains("#login-error", "Too many attempts").await?;
+    assert!((1..=900).contains(&seconds_to_wait(&locked)?), "{locked}");
     stack.close().await
 }
 

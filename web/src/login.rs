@@ -2,11 +2,33 @@
 
 use crate::api;
 use crate::app::{Auth, use_state};
-use crate::i18n::{tr, use_i18n};
+use crate::i18n::{Text, tr, use_i18n};
 use crate::mark_ready;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+
+/// Why signing in did not work; put into words when shown, so it follows the language.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Failure {
+    /// Too many failed attempts; the seconds to wait, when the server said.
+    Throttled(Option<u64>),
+    WrongCredentials,
+    Unreachable,
+    Unexpected,
+}
+
+impl Failure {
+    fn words(self, t: &Text) -> String {
+        match self {
+            Failure::Throttled(Some(seconds)) => t.sign_in_again_in.replacen("{}", &seconds.to_string(), 1),
+            Failure::Throttled(None) => t.too_many_attempts.to_owned(),
+            Failure::WrongCredentials => t.wrong_credentials.to_owned(),
+            Failure::Unreachable => t.unreachable.to_owned(),
+            Failure::Unexpected => t.unexpected.to_owned(),
+        }
+    }
+}
 
 #[component]
 pub fn Login() -> impl IntoView {
@@ -15,8 +37,7 @@ pub fn Login() -> impl IntoView {
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
-    // Which sentence to show, chosen by what happened; the words follow the language.
-    let failure = RwSignal::new(None::<fn(&crate::i18n::Text) -> String>);
+    let failure = RwSignal::new(None::<Failure>);
 
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -36,21 +57,19 @@ pub fn Login() -> impl IntoView {
                     let name = api::session(locale).await.map(|s| s.username).unwrap_or(user);
                     state.auth.set(Auth::SignedIn(name));
                 }
-                Err(e) if e.status() == Some(429) => {
-                    failure.try_set(Some(|t| t.too_many_attempts.to_owned()));
+                Err(api::Error::Api(e)) if e.status == 429 => {
+                    failure.try_set(Some(Failure::Throttled(e.retry_after)));
                 }
                 Err(e) if matches!(e.status(), Some(400 | 401 | 403 | 422)) => {
-                    failure.try_set(Some(|t| t.wrong_credentials.to_owned()));
+                    failure.try_set(Some(Failure::WrongCredentials));
                 }
                 Err(api::Error::Fetch(_)) => {
-                    failure.try_set(Some(|t| t.unreachable.to_owned()));
+                    failure.try_set(Some(Failure::Unreachable));
                 }
                 Err(e) => {
                     let detail = e.detail();
                     leptos::logging::warn!("login failed: {detail}");
-                    {
-                        failure.try_set(Some(|t| t.unexpected.to_owned()));
-                    };
+                    failure.try_set(Some(Failure::Unexpected));
                 }
             }
         });
@@ -89,7 +108,7 @@ pub fn Login() -> impl IntoView {
                     />
                 </div>
                 <p class="error" id="login-error" role="alert">
-                    {move || failure.get().map(|words| words(i18n.text()))}
+                    {move || failure.get().map(|failure| failure.words(i18n.text()))}
                 </p>
                 <button type="submit" class="primary" id="login-submit" disabled=move || busy.get()>
                     {move || if busy.get() { i18n.text().signing_in } else { i18n.text().sign_in }}
