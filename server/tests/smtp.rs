@@ -116,6 +116,10 @@ fn status(report: &[smtp_endpoint_server::smtp::StepReport], step: Step) -> Step
     report.iter().find(|s| s.step == step).map(|s| s.status).unwrap_or(StepStatus::Skipped)
 }
 
+fn note_of(diagnosis: Option<&smtp_endpoint_server::smtp::Diagnosis>) -> Option<(StepNote, Option<String>)> {
+    diagnosis.and_then(|d| d.note.as_ref()).map(|n| (n.code, n.value.clone()))
+}
+
 fn detail(report: &[smtp_endpoint_server::smtp::StepReport], step: Step) -> String {
     report.iter().find(|s| s.step == step).and_then(|s| s.detail.clone()).unwrap_or_default()
 }
@@ -369,6 +373,9 @@ async fn plain_client_on_implicit_tls_port_ends_within_the_step_timeout() {
     );
     let suggestion = sent.diagnosis.as_ref().and_then(|d| d.suggestion.clone());
     assert_eq!(suggestion, Some(format!("smtps://{HOST}:{}", peer.port)));
+    assert_eq!(note_of(sent.diagnosis.as_ref()), Some((StepNote::AnswersTls, Some("2 s".to_owned()))));
+    let detail = sent.diagnosis.as_ref().and_then(|d| d.detail.as_deref());
+    assert_eq!(detail, Some("no greeting within 2 s; the port answers a TLS handshake"));
     // The greeting wait is the step timeout; the check that the port speaks TLS takes milliseconds on loopback.
     assert!(elapsed < STEP_TIMEOUT + Duration::from_millis(1500), "took {elapsed:?}");
     assert!(!peer.events().contains("AUTH"), "no credentials were sent");
@@ -459,6 +466,7 @@ async fn no_starttls_with_a_password_never_sends_credentials() {
     let case = case(peer.port, TlsMode::StarttlsOpportunistic, Some((USER, &password)), None);
     let sent = case.send().await;
     assert_eq!(code_of(sent.diagnosis.as_ref()), Some((DiagnosisCode::AuthPlaintextRefused, Step::Auth)), "{sent:#?}");
+    assert_eq!(note_of(sent.diagnosis.as_ref()), Some((StepNote::PasswordNotSent, None)));
     assert_eq!(status(&sent.steps, Step::Starttls), StepStatus::Skipped);
     assert_eq!(peer.events(), "", "the server saw no AUTH");
     assert_not_delivered(&peer);
@@ -477,6 +485,7 @@ async fn no_common_login_method() {
         "{sent:#?}"
     );
     assert!(sent.capabilities.as_ref().is_some_and(|c| c.auth == ["CRAM-MD5"]), "{sent:#?}");
+    assert_eq!(note_of(sent.diagnosis.as_ref()), Some((StepNote::MechanismsOffered, Some("CRAM-MD5".to_owned()))));
     assert_eq!(peer.events(), "", "no AUTH was tried");
     assert_not_delivered(&peer);
 }
@@ -492,6 +501,9 @@ async fn starttls_required_but_not_offered() {
         "{sent:#?}"
     );
     assert_eq!(status(&sent.steps, Step::Quit), StepStatus::Ok, "the client stopped, politely");
+    assert_eq!(note_of(sent.diagnosis.as_ref()), Some((StepNote::StarttlsMissing, None)));
+    let failed = sent.steps.iter().find(|s| s.step == Step::Starttls).and_then(|s| s.note.as_ref()).map(|n| n.code);
+    assert_eq!(failed, Some(StepNote::StarttlsMissing), "the failed step says it too");
     assert_not_delivered(&peer);
 }
 
@@ -505,6 +517,7 @@ async fn a_server_that_stops_answering_mid_dialogue_times_out() {
     let sent = case.send().await;
     let elapsed = started.elapsed();
     assert_eq!(code_of(sent.diagnosis.as_ref()), Some((DiagnosisCode::Timeout, Step::MailFrom)), "{sent:#?}");
+    assert_eq!(note_of(sent.diagnosis.as_ref()), Some((StepNote::NoReply, Some("2 s".to_owned()))));
     assert!(elapsed < STEP_TIMEOUT + Duration::from_millis(1500), "took {elapsed:?}");
     assert_not_delivered(&peer);
 }
@@ -530,6 +543,7 @@ async fn diagnosis_comes_in_german_too() {
     let diagnosis = probe.diagnosis.expect("diagnosis");
     assert_eq!(diagnosis.message, DiagnosisCode::StarttlsUnavailable.message(Locale::De));
     assert_eq!(diagnosis.remedy, DiagnosisCode::StarttlsUnavailable.remedy(Locale::De));
+    assert_eq!(diagnosis.detail.as_deref(), Some("die EHLO-Antwort des Servers bietet kein STARTTLS an"));
     // What each step did comes in German as well; its code and value stay the same.
     assert_eq!(detail(&probe.steps, Step::Connect), format!("verbunden mit 127.0.0.1:{}", peer.port));
     assert_eq!(detail(&probe.steps, Step::Tls), "kein TLS ab dem ersten Byte (smtp://)");

@@ -158,8 +158,9 @@ pub struct Diagnosis {
     pub message: String,
     pub remedy: String,
     pub reply: Option<String>,
-    /// What the server saw besides a reply (a TLS error, a time limit).
-    pub detail: Option<String>,
+    /// What the server saw besides a reply: a time limit, no AUTH offered (a note), or a TLS or OS error in the
+    /// library's words.
+    pub detail: Option<Note>,
     /// A corrected URI that would avoid the failure.
     pub suggestion: Option<String>,
 }
@@ -261,12 +262,17 @@ impl Decode for Step {
             "skipped" => StepStatus::Skipped,
             _ => return None,
         };
-        // Only a note is shown: a failed step's detail is the diagnosis's, shown with it.
-        let note = o.obj("note").and_then(|note| match StepNote::from_code(&note.string("code")) {
-            Some(known) => Some(Note::Known(known, note.string("value"))),
-            None => o.str("detail").map(Note::Server),
-        });
+        let note = note_of(o);
         Some(Step { step: o.str("step")?, status, duration_ms: o.u64("duration_ms"), reply: o.str("reply"), note })
+    }
+}
+
+/// The `note` of a step or a diagnosis; for a code this page does not know, the server's words (`detail`).
+fn note_of(o: &Obj) -> Option<Note> {
+    let note = o.obj("note")?;
+    match StepNote::from_code(&note.string("code")) {
+        Some(known) => Some(Note::Known(known, note.string("value"))),
+        None => o.str("detail").map(Note::Server),
     }
 }
 
@@ -278,7 +284,7 @@ impl Decode for Diagnosis {
             message: o.string("message"),
             remedy: o.string("remedy"),
             reply: o.str("reply"),
-            detail: o.str("detail"),
+            detail: note_of(o).or_else(|| o.str("detail").map(Note::Server)),
             suggestion: o.str("suggestion"),
         })
     }
@@ -559,12 +565,15 @@ mod tests {
         let body = r#"{
             "ok": false,
             "steps": [
-                {"step": "connect", "status": "ok", "duration_ms": 3, "reply": "220 ready"},
-                {"step": "tls", "status": "failed", "duration_ms": 41, "reply": null},
-                {"step": "ehlo", "status": "skipped"}
+                {"step": "connect", "status": "ok", "duration_ms": 3, "reply": "220 ready",
+                 "note": {"code": "connected", "value": "192.0.2.7:587"}, "detail": "connected to 192.0.2.7:587"},
+                {"step": "tls", "status": "failed", "duration_ms": 41, "reply": null,
+                 "note": {"code": "no_reply", "value": "10 s"}, "detail": "no reply within 10 s"},
+                {"step": "ehlo", "status": "skipped", "note": {"code": "something_new"}, "detail": "new words"}
             ],
-            "diagnosis": {"code": "tls.handshake_failed", "step": "tls", "message": "m", "remedy": "r",
-                          "reply": null, "detail": "d", "suggestion": "smtp://h:587"},
+            "diagnosis": {"code": "timeout", "step": "tls", "message": "m", "remedy": "r",
+                          "reply": null, "detail": "no reply within 10 s", "note": {"code": "no_reply", "value": "10 s"},
+                          "suggestion": "smtp://h:587"},
             "certificate": {"subject": "CN=h", "issuer": "CN=ca", "not_after": "2030-01-01T00:00:00Z",
                             "sha256": "AA", "verified": false},
             "transcript": ["S: 220 ready"]
@@ -581,8 +590,11 @@ mod tests {
             ]
         );
         assert_eq!(probe.steps[0].reply.as_deref(), Some("220 ready"));
+        assert_eq!(probe.steps[0].note, Some(Note::Known(StepNote::Connected, "192.0.2.7:587".into())));
+        assert_eq!(probe.steps[2].note, Some(Note::Server("new words".into())), "a code this page does not know");
         let diagnosis = probe.diagnosis.unwrap();
-        assert_eq!((diagnosis.code.as_str(), diagnosis.reply), ("tls.handshake_failed", None));
+        assert_eq!((diagnosis.code.as_str(), diagnosis.reply), ("timeout", None));
+        assert_eq!(diagnosis.detail, Some(Note::Known(StepNote::NoReply, "10 s".into())));
         assert_eq!(diagnosis.suggestion.as_deref(), Some("smtp://h:587"));
         assert_eq!(probe.certificate.map(|c| (c.subject, c.verified)), Some(("CN=h".into(), false)));
         assert_eq!(probe.transcript, ["S: 220 ready"]);

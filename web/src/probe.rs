@@ -190,7 +190,9 @@ fn ProbeReport(result: ProbeResult) -> impl IntoView {
                                 }}
                             </span>
                             <span class="step-time">{step.duration_ms.map(|ms| format!("{ms} ms"))}</span>
+                            // A failed step's note is the diagnosis's, shown with it below.
                             {note
+                                .filter(|_| step.status != StepStatus::Failed)
                                 .map(|note| {
                                     view! {
                                         <span class="step-note">{move || note.text(i18n.get())}</span>
@@ -269,7 +271,7 @@ pub fn DiagnosisView(diagnosis: Diagnosis, id: &'static str) -> impl IntoView {
                         </p>
                     }
                 })}
-            {detail.map(|detail| view! { <p class="hint">{detail}</p> })}
+            {detail.map(|detail| view! { <p class="hint detail">{move || detail.text(i18n.get())}</p> })}
             <p class="code">
                 <code>{code}</code>
             </p>
@@ -346,7 +348,7 @@ mod tests {
                 message: "server words".into(),
                 remedy: "server remedy".into(),
                 reply: None,
-                detail: Some("invalid peer certificate: UnknownIssuer".into()),
+                detail: Some(Note::Server("invalid peer certificate: UnknownIssuer".into())),
                 suggestion: Some("smtps://relay.internal:465".into()),
             }),
             certificate: Some(Certificate {
@@ -419,6 +421,24 @@ mod tests {
         assert_eq!(page.text("#probe-certificate .names"), "localhost");
         assert_eq!(page.attr("#probe-certificate .trust", "data-verified").as_deref(), Some("false"));
         assert!(page.text("#probe-diagnosis").contains("UnknownIssuer"));
+    }
+
+    /// What the client saw when it stopped (here: no reply in time) is said once, under the diagnosis, in the
+    /// language shown.
+    #[wasm_bindgen_test]
+    async fn why_a_step_stopped_is_said_with_the_diagnosis_in_the_language_shown() {
+        let no_reply = Note::Known(StepNote::NoReply, "10 s".into());
+        let mut result = untrusted_tls();
+        result.steps[2].note = Some(no_reply.clone());
+        let diagnosis = result.diagnosis.as_mut().unwrap();
+        diagnosis.code = "timeout".into();
+        diagnosis.detail = Some(no_reply);
+        let page = mount(|_, _| (), move || view! { <ProbeReport result=result /> });
+        assert_eq!(page.text("#probe-diagnosis .detail"), "no reply within 10 s");
+        assert!(page.all("li[data-step=tls] .step-note").is_empty(), "not twice");
+        page.i18n.set(Locale::De);
+        settle().await;
+        assert_eq!(page.text("#probe-diagnosis .detail"), "keine Antwort innerhalb von 10 s");
     }
 
     #[wasm_bindgen_test]

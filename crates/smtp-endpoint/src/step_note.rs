@@ -1,7 +1,8 @@
-//! What a step of the conversation did besides its reply: the address it connected to, the TLS version, why it was
-//! skipped. A note is a stable code and at most one language-neutral value (an address, a TLS version, a login
-//! mechanism); the words around the value live here, in English and German, so the server's report and the page
-//! (which follows its language switch) say the same.
+//! What a step of the conversation did besides its reply (the address it connected to, the TLS version, why it was
+//! skipped), or what the client saw when it stopped there (no reply within the time limit, no AUTH offered). A
+//! note is a stable code and at most one language-neutral value (an address, a TLS version, a time); the words
+//! around the value live here, in English and German, so the server's report and the page (which follows its
+//! language switch) say the same. What only a library can say (an OS or TLS error) is not a note.
 
 use crate::locale::Locale;
 use serde::{Deserialize, Serialize};
@@ -45,6 +46,16 @@ step_notes! {
     NoRecipient => "no_recipient",
     MessageSize => "message_size",
     NotReached => "not_reached",
+    NoAddress => "no_address",
+    NoReply => "no_reply",
+    TotalTimeUp => "total_time_up",
+    AnswersTls => "answers_tls",
+    StarttlsMissing => "starttls_missing",
+    AuthMissing => "auth_missing",
+    MechanismsOffered => "mechanisms_offered",
+    ChallengeNotUnderstood => "challenge_not_understood",
+    Smtputf8Missing => "smtputf8_missing",
+    PasswordNotSent => "password_not_sent",
 }
 
 impl fmt::Display for StepNote {
@@ -87,6 +98,18 @@ fn en(note: StepNote) -> &'static str {
         NoRecipient => "no recipient given",
         MessageSize => "{} bytes",
         NotReached => "not reached",
+        NoAddress => "{} has no address",
+        NoReply => "no reply within {}",
+        TotalTimeUp => "the total time limit of {} ran out",
+        AnswersTls => "no greeting within {}; the port answers a TLS handshake",
+        StarttlsMissing => "the server's EHLO reply does not offer STARTTLS",
+        AuthMissing => "the server's EHLO reply has no AUTH line",
+        MechanismsOffered => "the server offers {}",
+        ChallengeNotUnderstood => "the server's login challenge was not understood",
+        Smtputf8Missing => "the addresses are not ASCII and the server does not offer SMTPUTF8",
+        PasswordNotSent => {
+            "the connection is not encrypted and the server is not on this machine: the password was not sent"
+        }
     }
 }
 
@@ -108,6 +131,18 @@ fn de(note: StepNote) -> &'static str {
         NoRecipient => "kein Empfänger angegeben",
         MessageSize => "{} Bytes",
         NotReached => "nicht erreicht",
+        NoAddress => "{} hat keine Adresse",
+        NoReply => "keine Antwort innerhalb von {}",
+        TotalTimeUp => "das Zeitlimit von insgesamt {} ist abgelaufen",
+        AnswersTls => "keine Begrüßung innerhalb von {}; der Port antwortet auf einen TLS-Handshake",
+        StarttlsMissing => "die EHLO-Antwort des Servers bietet kein STARTTLS an",
+        AuthMissing => "die EHLO-Antwort des Servers enthält keine AUTH-Zeile",
+        MechanismsOffered => "der Server bietet {} an",
+        ChallengeNotUnderstood => "die Anmelde-Rückfrage des Servers wurde nicht verstanden",
+        Smtputf8Missing => "die Adressen sind nicht ASCII, und der Server bietet kein SMTPUTF8 an",
+        PasswordNotSent => {
+            "die Verbindung ist nicht verschlüsselt, und der Server ist nicht auf diesem Rechner: Das Passwort wurde nicht gesendet"
+        }
     }
 }
 

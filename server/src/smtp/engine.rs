@@ -174,7 +174,7 @@ pub async fn send_test(target: &SmtpTarget, email: &TestEmail, options: &ProbeOp
         }
         Err(error) => {
             let mut failure = Failure::new(Step::MailFrom, DiagnosisCode::SenderRejected, Instant::now());
-            failure.detail = Some(format!("the test message could not be built: {error}"));
+            failure.seen = Some(Seen::Words(format!("the test message could not be built: {error}")));
             (Err(failure), None)
         }
     };
@@ -204,6 +204,24 @@ enum Job<'a> {
     Send { built: &'a Built },
 }
 
+/// What the client saw when a step failed: in the core's words (a note), or in a library's.
+#[derive(Debug)]
+enum Seen {
+    Note(Note),
+    Words(String),
+}
+
+impl Seen {
+    /// As a report's `note` and `detail` (which `finish` puts a note into words for).
+    fn split(seen: Option<Seen>) -> (Option<Note>, Option<String>) {
+        match seen {
+            Some(Seen::Note(note)) => (Some(note), None),
+            Some(Seen::Words(words)) => (None, Some(words)),
+            None => (None, None),
+        }
+    }
+}
+
 /// Why the conversation stopped.
 #[derive(Debug)]
 struct Failure {
@@ -211,7 +229,8 @@ struct Failure {
     code: DiagnosisCode,
     started: Instant,
     reply: Option<String>,
-    detail: Option<String>,
+    /// What the client saw besides a reply.
+    seen: Option<Seen>,
     suggestion: Option<String>,
     round_trips: u32,
     /// The connection can still take a `QUIT`.
@@ -220,11 +239,17 @@ struct Failure {
 
 impl Failure {
     fn new(step: Step, code: DiagnosisCode, started: Instant) -> Failure {
-        Failure { step, code, started, reply: None, detail: None, suggestion: None, round_trips: 0, alive: false }
+        Failure { step, code, started, reply: None, seen: None, suggestion: None, round_trips: 0, alive: false }
     }
 
-    fn detail(mut self, detail: impl Into<String>) -> Failure {
-        self.detail = Some(detail.into());
+    /// What only a library can say (an OS or TLS error), in its words.
+    fn detail(mut self, words: impl Into<String>) -> Failure {
+        self.seen = Some(Seen::Words(words.into()));
+        self
+    }
+
+    fn note(mut self, note: Note) -> Failure {
+        self.seen = Some(Seen::Note(note));
         self
     }
 
@@ -351,9 +376,9 @@ impl<'a> Session<'a> {
 
     fn io_failure(&self, step: Step, started: Instant, error: IoFailure, waiting_for: &str, trips: u32) -> Failure {
         match error {
-            IoFailure::Timeout(limit) => Failure::new(step, DiagnosisCode::Timeout, started)
-                .trips(trips)
-                .detail(self.timeout_words(limit, waiting_for)),
+            IoFailure::Timeout(limit) => {
+                Failure::new(step, DiagnosisCode::Timeout, started).trips(trips).note(self.timeout_note(limit))
+            }
             IoFailure::Closed(what) => Failure::new(step, DiagnosisCode::ServerClosed, started)
                 .trips(trips)
                 .detail(format!("{what} (waiting for {waiting_for})")),
@@ -363,11 +388,12 @@ impl<'a> Session<'a> {
         }
     }
 
-    fn timeout_words(&self, limit: Duration, waiting_for: &str) -> String {
+    /// No answer within `limit`: the step's own limit, or what was left of the total.
+    fn timeout_note(&self, limit: Duration) -> Note {
         if Instant::now() + Duration::from_millis(5) >= self.deadline {
-            format!("no {waiting_for} before the total time limit of {} ran out", seconds(self.timeouts().total))
+            Note::with(StepNote::TotalTimeUp, seconds(self.timeouts().total))
         } else {
-            format!("no {waiting_for} within {}", seconds(limit))
+            Note::with(StepNote::NoReply, seconds(limit))
         }
     }
 
@@ -425,20 +451,19 @@ impl<'a> Session<'a> {
             Host::Domain(name) => name.clone(),
         };
         let limit = self.limit(self.timeouts().connect);
-        let failure =
-            |detail: String| Failure::new(Step::Resolve, DiagnosisCode::DnsNotFound, started).trips(1).detail(detail);
+        let failure = || Failure::new(Step::Resolve, DiagnosisCode::DnsNotFound, started).trips(1);
         match tokio::time::timeout(limit, tokio::net::lookup_host((name.as_str(), port))).await {
             Ok(Ok(addrs)) => {
                 let addrs: Vec<SocketAddr> = addrs.collect();
                 if addrs.is_empty() {
-                    return Err(failure(format!("{name} has no address")));
+                    return Err(failure().note(Note::with(StepNote::NoAddress, name.as_str())));
                 }
                 let note = Note::with(StepNote::Resolved, format!("{name} → {}", join(&addrs)));
                 self.ok(Step::Resolve, started, None, Some(note), 1);
                 Ok(addrs)
             }
-            Ok(Err(error)) => Err(failure(format!("{name}: {error}"))),
-            Err(_) => Err(failure(format!("{name}: {}", self.timeout_words(limit, "answer from DNS")))),
+            Ok(Err(error)) => Err(failure().detail(format!("{name}: {error}"))),
+            Err(_) => Err(failure().note(self.timeout_note(limit))),
         }
     }
 
@@ -471,7 +496,7 @@ impl<'a> Session<'a> {
                     refused |= error.kind() == std::io::ErrorKind::ConnectionRefused;
                     errors.push(format!("{addr}: {error}"));
                 }
-                Err(_) => errors.push(format!("{addr}: {}", self.timeout_words(limit, "answer to the connection"))),
+                Err(_) => errors.push(format!("{addr}: timeout ({})", seconds(limit))),
             }
         }
         let code = if refused { DiagnosisCode::ConnectRefused } else { DiagnosisCode::ConnectTimeout };
@@ -529,9 +554,7 @@ impl Session<'_> {
                 if let Some(leaf) = chain.leaf() {
                     self.certificate = Some(tls::certificate_info(&leaf, false));
                 }
-                Err(Failure::new(step, DiagnosisCode::Timeout, started)
-                    .trips(1)
-                    .detail(self.timeout_words(limit, "TLS handshake")))
+                Err(Failure::new(step, DiagnosisCode::Timeout, started).trips(1).note(self.timeout_note(limit)))
             }
         }
     }
@@ -590,15 +613,15 @@ impl Session<'_> {
             }
             Ok(reply) => Err(self.reply_failure(Step::Connect, started, &reply, 1)),
             Err(IoFailure::Timeout(limit)) => {
-                let words = self.timeout_words(limit, "greeting");
+                let timeout = self.timeout_note(limit);
                 if self.speaks_tls(addr).await {
                     let mut failure = Failure::new(Step::Connect, DiagnosisCode::TlsExpectedImplicit, started)
                         .trips(1)
-                        .detail(format!("{words}; the port answers a TLS handshake"));
+                        .note(Note::with(StepNote::AnswersTls, seconds(limit)));
                     failure.suggestion = Some(self.uri_with("smtps", 465));
                     Err(failure)
                 } else {
-                    Err(Failure::new(Step::Connect, DiagnosisCode::Timeout, started).trips(1).detail(words))
+                    Err(Failure::new(Step::Connect, DiagnosisCode::Timeout, started).trips(1).note(timeout))
                 }
             }
             Err(error) => Err(self.io_failure(Step::Connect, started, error, "greeting", 1)),
@@ -700,7 +723,7 @@ impl Session<'_> {
             (TlsMode::StarttlsRequired, false) => {
                 return Err(Failure::new(Step::Starttls, DiagnosisCode::StarttlsUnavailable, started)
                     .alive()
-                    .detail("the server's EHLO reply does not offer STARTTLS"));
+                    .note(Note::new(StepNote::StarttlsMissing)));
             }
             (TlsMode::StarttlsRequired | TlsMode::StarttlsOpportunistic, true) => {}
         }
@@ -745,15 +768,15 @@ impl Session<'_> {
         };
         let encrypted = self.conn.as_ref().is_some_and(Conn::is_encrypted);
         if !encrypted && !self.target.host.is_loopback() {
-            return Err(Failure::new(Step::Auth, DiagnosisCode::AuthPlaintextRefused, started).alive().detail(
-                "the connection is not encrypted and the server is not on this machine: the password was not sent",
-            ));
+            return Err(Failure::new(Step::Auth, DiagnosisCode::AuthPlaintextRefused, started)
+                .alive()
+                .note(Note::new(StepNote::PasswordNotSent)));
         }
         let offered = self.capabilities.clone().unwrap_or_default().auth;
         if offered.is_empty() {
             return Err(Failure::new(Step::Auth, DiagnosisCode::AuthNotOffered, started)
                 .alive()
-                .detail("the server's EHLO reply has no AUTH line"));
+                .note(Note::new(StepNote::AuthMissing)));
         }
         let login = self
             .server_info
@@ -762,7 +785,7 @@ impl Session<'_> {
         let Some((mechanism, command)) = login else {
             return Err(Failure::new(Step::Auth, DiagnosisCode::AuthMechanismUnsupported, started)
                 .alive()
-                .detail(format!("the server offers {}", offered.join(", "))));
+                .note(Note::with(StepNote::MechanismsOffered, offered.join(", "))));
         };
         let limit = self.limit(self.timeouts().command);
         let shown = format!("AUTH {mechanism}{}", if mechanism == Mechanism::Plain { " <redacted>" } else { "" });
@@ -780,7 +803,7 @@ impl Session<'_> {
                 let reply = reply.clone();
                 let mut failure = self.reply_failure(Step::Auth, started, &reply, trips);
                 failure.code = DiagnosisCode::AuthMechanismUnsupported;
-                failure.detail = Some("the server's login challenge was not understood".to_owned());
+                failure.seen = Some(Seen::Note(Note::new(StepNote::ChallengeNotUnderstood)));
                 return Err(failure);
             };
             trips += 1;
@@ -816,7 +839,7 @@ impl Session<'_> {
             if !caps.smtputf8 {
                 return Err(Failure::new(Step::MailFrom, DiagnosisCode::SenderRejected, started)
                     .alive()
-                    .detail("the addresses are not ASCII and the server does not offer SMTPUTF8"));
+                    .note(Note::new(StepNote::Smtputf8Missing)));
             }
             parameters.push(MailParameter::SmtpUtfEight);
         }
@@ -902,9 +925,9 @@ impl Session<'_> {
                 self.steps[index].round_trips = 1;
             }
             Err(error) => {
-                let detail = self.io_failure(Step::Quit, started, error, "a reply to QUIT", 1).detail;
+                let failure = self.io_failure(Step::Quit, started, error, "a reply to QUIT", 1);
                 let index = self.record(Step::Quit, StepStatus::Failed, Some(started), None);
-                self.steps[index].detail = detail;
+                (self.steps[index].note, self.steps[index].detail) = Seen::split(failure.seen);
                 self.steps[index].round_trips = 1;
             }
         }
@@ -920,11 +943,14 @@ impl Session<'_> {
         let mut diagnosis = None;
         if let Err(failure) = result {
             let index = self.record(failure.step, StepStatus::Failed, Some(failure.started), failure.reply.clone());
-            self.steps[index].detail = failure.detail.clone();
+            let (note, detail) = Seen::split(failure.seen);
+            self.steps[index].note = note.clone();
+            self.steps[index].detail = detail.clone();
             self.steps[index].round_trips = failure.round_trips;
             let mut found = Diagnosis::new(failure.code, failure.step, locale);
             found.reply = failure.reply;
-            found.detail = failure.detail;
+            found.note = note;
+            found.detail = detail;
             found.suggestion = failure.suggestion;
             diagnosis = Some(found);
             tracing::debug!(step = failure.step.as_str(), code = failure.code.as_str(), "smtp step failed");
@@ -953,14 +979,12 @@ impl Session<'_> {
             redactor.clean(line);
         }
         for step in &mut steps {
-            if let Some(note) = step.note.as_mut() {
-                note.value.iter_mut().for_each(|value| redactor.clean(value));
-                step.detail = Some(note.text(locale));
-            }
-            step.reply.iter_mut().chain(step.detail.iter_mut()).for_each(|text| redactor.clean(text));
+            redactor.put_into_words(&mut step.note, &mut step.detail, locale);
+            step.reply.iter_mut().for_each(|text| redactor.clean(text));
         }
         if let Some(found) = diagnosis.as_mut() {
-            found.reply.iter_mut().chain(found.detail.iter_mut()).for_each(|text| redactor.clean(text));
+            redactor.put_into_words(&mut found.note, &mut found.detail, locale);
+            found.reply.iter_mut().for_each(|text| redactor.clean(text));
         }
         let mut message_reply = self.message_reply;
         message_reply.iter_mut().for_each(|text| redactor.clean(text));
@@ -999,6 +1023,15 @@ impl Redactor {
         // Very short secrets would blank out ordinary text; they cannot be told apart from it anyway.
         needles.retain(|needle| needle.len() >= 4);
         Redactor { needles }
+    }
+
+    /// A note's value scrubbed, and `detail` set to the note in words; a detail without a note scrubbed as it is.
+    fn put_into_words(&self, note: &mut Option<Note>, detail: &mut Option<String>, locale: Locale) {
+        if let Some(note) = note.as_mut() {
+            note.value.iter_mut().for_each(|value| self.clean(value));
+            *detail = Some(note.text(locale));
+        }
+        detail.iter_mut().for_each(|text| self.clean(text));
     }
 
     fn clean(&self, text: &mut String) {

@@ -33,8 +33,8 @@ pub struct StepReport {
     pub round_trips: u32,
 }
 
-/// What a step did, e.g. `{"code": "connected", "value": "192.0.2.7:587"}`: the words around the value are the
-/// core crate's (`StepNote`).
+/// What a step did or why it stopped, e.g. `{"code": "connected", "value": "192.0.2.7:587"}`: the words around
+/// the value are the core crate's (`StepNote`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Note {
     /// `resolved`, `connected`, `encrypted`, `logged_in`, `not_reached`, …
@@ -70,8 +70,11 @@ pub struct Diagnosis {
     pub remedy: String,
     /// The server's reply, when the failure was one.
     pub reply: Option<String>,
-    /// What the client saw otherwise (a TLS error, a time limit).
+    /// What the client saw otherwise: the note in the request's language (e.g. no reply within 10 s), or what
+    /// only a library can say (an OS or TLS error) in its words.
     pub detail: Option<String>,
+    /// The same as a stable code and its language-neutral value, when it is a note.
+    pub note: Option<Note>,
     /// A corrected URI that would avoid the failure, when one is known.
     pub suggestion: Option<String>,
 }
@@ -85,6 +88,7 @@ impl Diagnosis {
             remedy: code.remedy(locale).to_owned(),
             reply: None,
             detail: None,
+            note: None,
             suggestion: None,
         }
     }
