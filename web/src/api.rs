@@ -353,7 +353,7 @@ fn report_of(o: &Obj) -> Option<Report> {
         let code = i.str("code")?;
         Some(Issue {
             field: Field::ALL.into_iter().find(|f| f.as_str() == field)?,
-            code: Code::ALL.iter().copied().find(|c| c.as_str() == code)?,
+            code: Code::from_code(&code)?,
             message: i.str("message")?,
             suggestion: i.str("suggestion"),
         })
@@ -391,12 +391,14 @@ async fn body_of<T: Decode>(response: &Response) -> Result<T, Error> {
 
 async fn error_of(response: Response) -> Error {
     match text_of(&response).await {
-        Ok(text) => with_retry_after(error_from(response.status(), text), &response),
+        Ok(text) => error_answered(&response, text),
         Err(e) => e,
     }
 }
 
-fn with_retry_after(mut error: Error, response: &Response) -> Error {
+/// The error an answer with an error status is: its body sorted, and how long to wait when the server said.
+fn error_answered(response: &Response, text: String) -> Error {
+    let mut error = error_from(response.status(), text);
     if let Error::Api(e) = &mut error {
         e.retry_after = response.headers().get("retry-after").and_then(|seconds| seconds.trim().parse().ok());
     }
@@ -466,7 +468,7 @@ async fn result_of<T: Decode>(response: Response) -> Result<T, Error> {
     if let Some(result) = decode(&text) {
         return Ok(result);
     }
-    Err(with_retry_after(error_from(response.status(), text), &response))
+    Err(error_answered(&response, text))
 }
 
 pub async fn probe(draft: &Draft, recipient: Option<&str>, locale: Locale) -> Result<ProbeResult, Error> {

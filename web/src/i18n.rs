@@ -399,6 +399,11 @@ impl I18n {
     }
 }
 
+/// A text with a value in its `{}`.
+pub fn fill(template: &str, value: impl std::fmt::Display) -> String {
+    template.replacen("{}", &value.to_string(), 1)
+}
+
 pub fn use_i18n() -> I18n {
     expect_context::<I18n>()
 }

@@ -2,7 +2,7 @@
 
 use crate::api;
 use crate::app::{Auth, use_state};
-use crate::i18n::{Text, tr, use_i18n};
+use crate::i18n::{Text, fill, tr, use_i18n};
 use crate::mark_ready;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -21,7 +21,7 @@ enum Failure {
 impl Failure {
     fn words(self, t: &Text) -> String {
         match self {
-            Failure::Throttled(Some(seconds)) => t.sign_in_again_in.replacen("{}", &seconds.to_string(), 1),
+            Failure::Throttled(Some(seconds)) => fill(t.sign_in_again_in, seconds),
             Failure::Throttled(None) => t.too_many_attempts.to_owned(),
             Failure::WrongCredentials => t.wrong_credentials.to_owned(),
             Failure::Unreachable => t.unreachable.to_owned(),

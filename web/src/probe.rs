@@ -4,7 +4,7 @@
 use crate::api::{self, Certificate, Diagnosis, ProbeResult, StepStatus};
 use crate::app::{State, use_state};
 use crate::focus;
-use crate::i18n::{Text, tr, use_i18n};
+use crate::i18n::{Text, fill, tr, use_i18n};
 use crate::settings::{Judged, draft, use_judged};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -36,7 +36,7 @@ impl Trouble {
         match self {
             Trouble::Refused => t.fix_first.to_owned(),
             Trouble::RateLimited(None) => t.too_many_checks.to_owned(),
-            Trouble::RateLimited(Some(seconds)) => t.try_again_in.replacen("{}", &seconds.to_string(), 1),
+            Trouble::RateLimited(Some(seconds)) => fill(t.try_again_in, seconds),
             Trouble::Unreachable => t.unreachable.to_owned(),
             Trouble::Recipient(message) => message.clone(),
             Trouble::Other(detail) => format!("{}: {detail}", t.unexpected),
@@ -226,7 +226,7 @@ pub fn DiagnosisView(diagnosis: Diagnosis, id: &'static str) -> impl IntoView {
     let Diagnosis { code, step, message, remedy, reply, detail, suggestion } = diagnosis;
     // A known code is put into words by the core crate's catalogue, so it follows the language switch; an unknown
     // one keeps the server's words.
-    let known = DiagnosisCode::ALL.iter().copied().find(|c| c.as_str() == code);
+    let known = DiagnosisCode::from_code(&code);
     let message = move || known.map_or_else(|| message.clone(), |c| c.message(i18n.get()).to_owned());
     let remedy = move || known.map_or_else(|| remedy.clone(), |c| c.remedy(i18n.get()).to_owned());
     let data_code = code.clone();

@@ -78,17 +78,26 @@ impl Judged {
     }
 
     pub fn has_errors(self) -> bool {
-        !self.report.with(|r| r.valid) || self.reentry.get() || self.server.with(|s| s.iter().any(|(_, m)| m.error))
+        Field::ALL.into_iter().any(|field| self.has_error(field))
+    }
+
+    /// Whether an error stands under `field`: the core's, the re-entry rule's (password) or the server's.
+    fn has_error(self, field: Field) -> bool {
+        self.report.with(|r| r.errors.iter().any(|i| i.field == field))
+            || (field == Field::Password && self.reentry.get())
+            || self.server.with(|s| s.iter().any(|(f, m)| *f == field && m.error))
     }
 
     /// The first field, in the form's order, with an error under it; `None` also once the form is gone (an
     /// answer that came after signing out).
     pub fn first_invalid(self) -> Option<Field> {
-        Field::ALL.into_iter().find(|&field| {
-            self.report.try_with_untracked(|r| r.errors.iter().any(|i| i.field == field)).unwrap_or(false)
-                || (field == Field::Password && self.reentry.try_get_untracked().unwrap_or(false))
-                || self.server.try_with_untracked(|s| s.iter().any(|(f, m)| *f == field && m.error)).unwrap_or(false)
-        })
+        let gone = self.report.try_with_untracked(|_| ()).is_none()
+            || self.reentry.try_get_untracked().is_none()
+            || self.server.try_with_untracked(|_| ()).is_none();
+        if gone {
+            return None;
+        }
+        untrack(|| Field::ALL.into_iter().find(|&field| self.has_error(field)))
     }
 
     /// Forgets the server's last refusal (the values changed).

@@ -34,51 +34,27 @@ impl fmt::Display for Field {
     }
 }
 
-macro_rules! codes {
-    ($($variant:ident => $text:literal,)*) => {
-        /// A stable validation code. Codes are API: clients, the server and the docs key on them, so a code is
-        /// never renamed or reused.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        pub enum Code {
-            $(#[serde(rename = $text)] $variant,)*
-        }
-
-        impl Code {
-            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
-
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $(Code::$variant => $text,)*
-                }
-            }
-        }
-    };
-}
-
-codes! {
-    UriRequired => "uri.required",
-    UriMissingScheme => "uri.missing_scheme",
-    UriUnknownScheme => "uri.unknown_scheme",
-    UriInvalidHost => "uri.invalid_host",
-    UriInvalidPort => "uri.invalid_port",
-    UriCredentialsInUri => "uri.credentials_in_uri",
-    UriUnsupportedComponent => "uri.unsupported_component",
-    UriPlaintextAuth => "uri.plaintext_auth",
-    UriInvalid => "uri.invalid",
-    UriPortExpectsImplicitTls => "uri.port_expects_implicit_tls",
-    UriPortExpectsStarttls => "uri.port_expects_starttls",
-    UsernameRequired => "username.required",
-    UsernameInvalid => "username.invalid",
-    PasswordRequired => "password.required",
-    PasswordInvalid => "password.invalid",
-    PasswordReentryRequired => "password.reentry_required",
-    FromRequired => "from.required",
-    FromInvalid => "from.invalid",
-    CustomCaInvalid => "custom_ca.invalid",
-}
-
-impl fmt::Display for Code {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+stable_codes! {
+    /// A stable validation code: clients, the server and the docs key on it.
+    Code {
+        UriRequired => "uri.required",
+        UriMissingScheme => "uri.missing_scheme",
+        UriUnknownScheme => "uri.unknown_scheme",
+        UriInvalidHost => "uri.invalid_host",
+        UriInvalidPort => "uri.invalid_port",
+        UriCredentialsInUri => "uri.credentials_in_uri",
+        UriUnsupportedComponent => "uri.unsupported_component",
+        UriPlaintextAuth => "uri.plaintext_auth",
+        UriInvalid => "uri.invalid",
+        UriPortExpectsImplicitTls => "uri.port_expects_implicit_tls",
+        UriPortExpectsStarttls => "uri.port_expects_starttls",
+        UsernameRequired => "username.required",
+        UsernameInvalid => "username.invalid",
+        PasswordRequired => "password.required",
+        PasswordInvalid => "password.invalid",
+        PasswordReentryRequired => "password.reentry_required",
+        FromRequired => "from.required",
+        FromInvalid => "from.invalid",
+        CustomCaInvalid => "custom_ca.invalid",
     }
 }

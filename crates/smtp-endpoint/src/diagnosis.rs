@@ -80,54 +80,31 @@ impl fmt::Display for Step {
     }
 }
 
-macro_rules! diagnosis_codes {
-    ($($variant:ident => $text:literal,)*) => {
-        /// A stable diagnosis code: why mail could not go out. Codes are API (the page, the CLI and the README's
-        /// troubleshooting table key on them), so a code is never renamed or reused.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        pub enum DiagnosisCode {
-            $(#[serde(rename = $text)] $variant,)*
-        }
-
-        impl DiagnosisCode {
-            pub const ALL: &'static [DiagnosisCode] = &[$(DiagnosisCode::$variant,)*];
-
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $(DiagnosisCode::$variant => $text,)*
-                }
-            }
-        }
-    };
-}
-
-diagnosis_codes! {
-    DnsNotFound => "dns.not_found",
-    ConnectRefused => "connect.refused",
-    ConnectTimeout => "connect.timeout",
-    TlsExpectedImplicit => "tls.expected_implicit",
-    TlsUnexpectedPlaintext => "tls.unexpected_plaintext",
-    TlsCertificateUntrusted => "tls.certificate_untrusted",
-    TlsCertificateHostnameMismatch => "tls.certificate_hostname_mismatch",
-    TlsCertificateExpired => "tls.certificate_expired",
-    TlsHandshakeFailed => "tls.handshake_failed",
-    StarttlsUnavailable => "starttls.unavailable",
-    AuthNotOffered => "auth.not_offered",
-    AuthRequired => "auth.required",
-    AuthFailed => "auth.failed",
-    AuthMechanismUnsupported => "auth.mechanism_unsupported",
-    AuthPlaintextRefused => "auth.plaintext_refused",
-    SenderRejected => "sender.rejected",
-    RecipientRejected => "recipient.rejected",
-    MessageRejected => "message.rejected",
-    ServerTemporaryFailure => "server.temporary_failure",
-    ServerClosed => "server.closed",
-    Timeout => "timeout",
-}
-
-impl fmt::Display for DiagnosisCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+stable_codes! {
+    /// A stable diagnosis code: why mail could not go out. The page, the CLI and the README's troubleshooting table
+    /// key on it.
+    DiagnosisCode {
+        DnsNotFound => "dns.not_found",
+        ConnectRefused => "connect.refused",
+        ConnectTimeout => "connect.timeout",
+        TlsExpectedImplicit => "tls.expected_implicit",
+        TlsUnexpectedPlaintext => "tls.unexpected_plaintext",
+        TlsCertificateUntrusted => "tls.certificate_untrusted",
+        TlsCertificateHostnameMismatch => "tls.certificate_hostname_mismatch",
+        TlsCertificateExpired => "tls.certificate_expired",
+        TlsHandshakeFailed => "tls.handshake_failed",
+        StarttlsUnavailable => "starttls.unavailable",
+        AuthNotOffered => "auth.not_offered",
+        AuthRequired => "auth.required",
+        AuthFailed => "auth.failed",
+        AuthMechanismUnsupported => "auth.mechanism_unsupported",
+        AuthPlaintextRefused => "auth.plaintext_refused",
+        SenderRejected => "sender.rejected",
+        RecipientRejected => "recipient.rejected",
+        MessageRejected => "message.rejected",
+        ServerTemporaryFailure => "server.temporary_failure",
+        ServerClosed => "server.closed",
+        Timeout => "timeout",
     }
 }
 

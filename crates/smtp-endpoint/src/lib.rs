@@ -7,6 +7,9 @@
 //! obtained from a successful parse, and every failure is a [`Problem`] with a stable [`Code`] and a message in
 //! each [`Locale`] from one catalogue ([`messages`]).
 
+#[macro_use]
+mod stable_codes;
+
 mod address;
 mod code;
 mod credentials;

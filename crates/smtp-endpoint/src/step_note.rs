@@ -5,71 +5,41 @@
 //! language switch) say the same. What only a library can say (an OS or TLS error) is not a note.
 
 use crate::locale::Locale;
-use serde::{Deserialize, Serialize};
-use std::fmt;
 
-macro_rules! step_notes {
-    ($($variant:ident => $text:literal,)*) => {
-        /// A stable code for what a step did. Codes are API, so a code is never renamed or reused.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        pub enum StepNote {
-            $(#[serde(rename = $text)] $variant,)*
-        }
-
-        impl StepNote {
-            pub const ALL: &'static [StepNote] = &[$(StepNote::$variant,)*];
-
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $(StepNote::$variant => $text,)*
-                }
-            }
-        }
-    };
-}
-
-step_notes! {
-    Resolved => "resolved",
-    AddressesGiven => "addresses_given",
-    IpAddress => "ip_address",
-    Connected => "connected",
-    Encrypted => "encrypted",
-    Extensions => "extensions",
-    NoExtensions => "no_extensions",
-    HeloFallback => "helo_fallback",
-    NoImplicitTls => "no_implicit_tls",
-    AlreadyEncrypted => "already_encrypted",
-    TlsOff => "tls_off",
-    StarttlsNotOffered => "starttls_not_offered",
-    NoCredentials => "no_credentials",
-    LoggedIn => "logged_in",
-    NoRecipient => "no_recipient",
-    MessageSize => "message_size",
-    NotReached => "not_reached",
-    NoAddress => "no_address",
-    NoReply => "no_reply",
-    TotalTimeUp => "total_time_up",
-    AnswersTls => "answers_tls",
-    StarttlsMissing => "starttls_missing",
-    AuthMissing => "auth_missing",
-    MechanismsOffered => "mechanisms_offered",
-    ChallengeNotUnderstood => "challenge_not_understood",
-    Smtputf8Missing => "smtputf8_missing",
-    PasswordNotSent => "password_not_sent",
-}
-
-impl fmt::Display for StepNote {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+stable_codes! {
+    /// A stable code for what a step did, or why it stopped.
+    StepNote {
+        Resolved => "resolved",
+        AddressesGiven => "addresses_given",
+        IpAddress => "ip_address",
+        Connected => "connected",
+        Encrypted => "encrypted",
+        Extensions => "extensions",
+        NoExtensions => "no_extensions",
+        HeloFallback => "helo_fallback",
+        NoImplicitTls => "no_implicit_tls",
+        AlreadyEncrypted => "already_encrypted",
+        TlsOff => "tls_off",
+        StarttlsNotOffered => "starttls_not_offered",
+        NoCredentials => "no_credentials",
+        LoggedIn => "logged_in",
+        NoRecipient => "no_recipient",
+        MessageSize => "message_size",
+        NotReached => "not_reached",
+        NoAddress => "no_address",
+        NoReply => "no_reply",
+        TotalTimeUp => "total_time_up",
+        AnswersTls => "answers_tls",
+        StarttlsMissing => "starttls_missing",
+        AuthMissing => "auth_missing",
+        MechanismsOffered => "mechanisms_offered",
+        ChallengeNotUnderstood => "challenge_not_understood",
+        Smtputf8Missing => "smtputf8_missing",
+        PasswordNotSent => "password_not_sent",
     }
 }
 
 impl StepNote {
-    /// The note by its code, `None` for a code this version does not know.
-    pub fn from_code(code: &str) -> Option<StepNote> {
-        StepNote::ALL.iter().copied().find(|note| note.as_str() == code)
-    }
-
     /// The note in words, with `value` (e.g. `127.0.0.1:587`) in its place; notes without a place ignore it.
     pub fn text(self, locale: Locale, value: &str) -> String {
         let template = match locale {
