@@ -128,6 +128,11 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
         Ok((rows.len() == 4).then_some(()))
     })
     .await?;
+    // Each row says which field changed from what to what; of the password only that it was set.
+    let first = page.wait_text("#history tbody tr:last-child").await?;
+    assert!(first.contains(&format!("URI: {uri}")) && first.contains("Password: set"), "{first}");
+    let mine = page.wait_text("#history tbody tr:first-child").await?;
+    assert!(mine.contains(&format!("Default From Address: Third Admin <third@example.com> → {FROM}")), "{mine}");
 
     // Verify the connection: every step that applies succeeds.
     page.click("#verify").await?;

@@ -199,7 +199,7 @@ pub struct TestEmailResult {
     pub diagnosis: Option<Diagnosis>,
 }
 
-/// One change of the endpoint: who, when, which fields.
+/// One change of the endpoint: who, when, which fields, from what to what.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Change {
     pub version: u64,
@@ -211,6 +211,28 @@ pub struct Change {
 #[derive(Debug, Clone, PartialEq)]
 pub struct FieldChange {
     pub field: String,
+    pub kind: ChangeKind,
+    /// The values before and after; absent when the field was empty, and always for the password.
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    Set,
+    Changed,
+    Removed,
+}
+
+impl ChangeKind {
+    fn of(spelling: &str) -> Option<ChangeKind> {
+        match spelling {
+            "set" => Some(ChangeKind::Set),
+            "changed" => Some(ChangeKind::Changed),
+            "removed" => Some(ChangeKind::Removed),
+            _ => None,
+        }
+    }
 }
 
 impl Draft {
@@ -333,7 +355,15 @@ impl Decode for Change {
             version: o.u64("version")?,
             changed_at: o.str("changed_at")?,
             changed_by: o.str("changed_by")?,
-            changes: o.list("changes", |c| Some(FieldChange { field: Obj::of(c)?.str("field")? }))?,
+            changes: o.list("changes", |c| {
+                let c = Obj::of(c)?;
+                Some(FieldChange {
+                    field: c.str("field")?,
+                    kind: ChangeKind::of(&c.str("change")?)?,
+                    old: c.str("old"),
+                    new: c.str("new"),
+                })
+            })?,
         })
     }
 }
@@ -508,6 +538,11 @@ mod tests {
         let fields: Vec<Vec<&str>> =
             history.iter().map(|c| c.changes.iter().map(|f| f.field.as_str()).collect()).collect();
         assert_eq!(fields, [vec!["uri"], vec!["uri", "default_from_address"]]);
+        let uri = &history[0].changes[0];
+        assert_eq!(uri.kind, ChangeKind::Changed);
+        assert_eq!(uri.old.as_deref(), Some("smtp://mail.example.com:587"));
+        assert_eq!(uri.new.as_deref(), Some("smtps://mail.example.com"));
+        assert_eq!((history[1].changes[0].kind, history[1].changes[0].old.as_deref()), (ChangeKind::Set, None));
         assert_eq!(history.iter().map(|c| c.version).collect::<Vec<_>>(), [3, 2]);
 
         let ok: ProbeResult = decode(example!("probe-ok")).unwrap();
@@ -609,10 +644,12 @@ mod tests {
         assert!(decode::<ProbeResult>(r#"{"ok": true, "steps": 3}"#).is_none());
         assert!(decode::<ProbeResult>("<html>").is_none());
         assert!(decode::<Vec<Change>>(r#"[{"version": -1, "changed_at": "t", "changed_by": "a"}]"#).is_none());
-        let history: Vec<Change> =
-            decode(r#"[{"version": 2, "changed_at": "t", "changed_by": "admin", "changes": [{"field": "uri"}]}]"#)
-                .unwrap();
-        assert_eq!(history[0].changes, [FieldChange { field: "uri".into() }]);
+        let change = |c: &str| format!(r#"[{{"version": 2, "changed_at": "t", "changed_by": "a", "changes": [{c}]}}]"#);
+        let history: Vec<Change> = decode(&change(r#"{"field": "password", "change": "removed"}"#)).unwrap();
+        let removed = FieldChange { field: "password".into(), kind: ChangeKind::Removed, old: None, new: None };
+        assert_eq!(history[0].changes, [removed]);
+        assert!(decode::<Vec<Change>>(&change(r#"{"field": "uri"}"#)).is_none(), "what kind of change");
+        assert!(decode::<Vec<Change>>(&change(r#"{"field": "uri", "change": "renamed"}"#)).is_none());
     }
 
     #[wasm_bindgen_test]

@@ -1,8 +1,8 @@
-//! Who changed the endpoint, when, and which fields. Reloaded whenever the stored version changes.
+//! Who changed the endpoint, when, and which fields from what to what. Reloaded whenever the stored version changes.
 
-use crate::api::{self, Change};
+use crate::api::{self, Change, ChangeKind, FieldChange};
 use crate::app::use_state;
-use crate::i18n::{tr, use_i18n};
+use crate::i18n::{Text, tr, use_i18n};
 use crate::local_time;
 use crate::probe::Trouble;
 use leptos::prelude::*;
@@ -59,19 +59,33 @@ pub fn History() -> impl IntoView {
                             <tr>
                                 <th scope="col">{t.when}</th>
                                 <th scope="col">{t.who}</th>
-                                <th scope="col">{t.fields}</th>
+                                <th scope="col">{t.changes}</th>
                             </tr>
                         </thead>
                         <tbody>
                             {list
                                 .into_iter()
                                 .map(|c| {
-                                    let fields = c.changes.iter().map(|f| t.field_name(&f.field)).collect::<Vec<_>>().join(", ");
+                                    let changes = c
+                                        .changes
+                                        .iter()
+                                        .map(|f| {
+                                            view! {
+                                                <li>
+                                                    <span class="field">{t.field_name(&f.field)} ":"</span>
+                                                    " "
+                                                    <span class="value">{what_changed(t, f)}</span>
+                                                </li>
+                                            }
+                                        })
+                                        .collect_view();
                                     view! {
-                                        <tr>
+                                        <tr data-version=c.version>
                                             <td>{local_time(&c.changed_at, locale)}</td>
                                             <td>{c.changed_by}</td>
-                                            <td>{fields}</td>
+                                            <td>
+                                                <ul class="changes">{changes}</ul>
+                                            </td>
                                         </tr>
                                     }
                                 })
@@ -89,5 +103,24 @@ pub fn History() -> impl IntoView {
             <h2 id="history-title">{tr(|t| t.history_title)}</h2>
             {rows}
         </section>
+    }
+}
+
+/// A field's values before and after (`old → new`, `—` for empty), or only what happened to the password and to
+/// the CA certificates, whose text does not fit a table cell.
+fn what_changed(t: &Text, change: &FieldChange) -> String {
+    const EMPTY: &str = "—";
+    let word = || match change.kind {
+        ChangeKind::Set => t.change_set,
+        ChangeKind::Changed => t.change_changed,
+        ChangeKind::Removed => t.change_removed,
+    };
+    if change.field == "custom_ca_pem" {
+        return word().to_owned();
+    }
+    match (&change.old, &change.new) {
+        (None, None) => word().to_owned(),
+        (None, Some(new)) => new.clone(),
+        (old, new) => format!("{} → {}", old.as_deref().unwrap_or(EMPTY), new.as_deref().unwrap_or(EMPTY)),
     }
 }

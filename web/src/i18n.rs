@@ -105,7 +105,11 @@ pub struct Text {
     pub history_empty: &'static str,
     pub when: &'static str,
     pub who: &'static str,
-    pub fields: &'static str,
+    pub changes: &'static str,
+    /// A change of a field whose values the history does not show (the password, the CA certificates).
+    pub change_set: &'static str,
+    pub change_changed: &'static str,
+    pub change_removed: &'static str,
     pub steps: [(&'static str, &'static str); 10],
 }
 
@@ -201,7 +205,10 @@ pub static EN: Text = Text {
     history_empty: "No changes yet.",
     when: "When",
     who: "Who",
-    fields: "Changed fields",
+    changes: "Changes",
+    change_set: "set",
+    change_changed: "changed",
+    change_removed: "removed",
     steps: [
         ("resolve", "Resolve host"),
         ("connect", "Connect"),
@@ -308,7 +315,10 @@ pub static DE: Text = Text {
     history_empty: "Noch keine Änderungen.",
     when: "Wann",
     who: "Wer",
-    fields: "Geänderte Felder",
+    changes: "Änderungen",
+    change_set: "gesetzt",
+    change_changed: "geändert",
+    change_removed: "entfernt",
     steps: [
         ("resolve", "Host auflösen"),
         ("connect", "Verbinden"),
