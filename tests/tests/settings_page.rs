@@ -100,6 +100,7 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
     // Someone else saves in between: the page's save gets 412 and offers to load their version.
     other_admin_saves(&page, "Other Admin <other@example.com>").await?;
     page.type_into("#default_from_address", "Mine <mine@example.com>").await?;
+    page.wait_contains("#save-status", "Not saved yet.").await?;
     page.click("#save").await?;
     page.wait_contains("#save-status", "in the meantime").await?;
     // A reload that fails says why, keeps what was typed and can be tried again.

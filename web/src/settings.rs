@@ -310,6 +310,7 @@ pub fn Settings() -> impl IntoView {
         }
         match save_state.get() {
             SaveState::Idle if judged.has_errors() => Some(t.save_blocked.to_owned()),
+            SaveState::Idle if form.dirty.get() => Some(t.unsaved_changes.to_owned()),
             SaveState::Idle => None,
             SaveState::Saving => Some(t.saving.to_owned()),
             SaveState::Saved => state.stored.with(|s| s.as_ref().map(|s| saved_line(t, s, i18n.get()))),
