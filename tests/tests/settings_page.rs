@@ -2,7 +2,9 @@
 
 use serde_json::json;
 use smtp_endpoint::{DiagnosisCode, Locale};
-use smtp_endpoint_e2e::{ADMIN, ADMIN_PASSWORD, Page, Result, SMTP_PASSWORD, SMTP_USER, Stack, eventually};
+use smtp_endpoint_e2e::{ADMIN, ADMIN_PASSWORD, PATIENCE, Page, Result, SMTP_PASSWORD, SMTP_USER, Stack, eventually};
+use std::time::Duration;
+use tokio::io::AsyncReadExt;
 
 const FROM: &str = "Notifications <notify@example.com>";
 
@@ -334,6 +336,34 @@ async fn failed_loads_are_explained_and_can_be_retried() -> Result<()> {
     page.click("#send-test").await?;
     let refused = page.wait_contains("#test-status", "Too many checks").await?;
     assert!((1..=60).contains(&seconds_to_wait(&refused)?), "{refused}");
+    stack.close().await
+}
+
+/// A check that waits can be cancelled. Here the port accepts the connection and never greets, which the probe
+/// would wait out for its 10 s greeting limit. The page stops waiting at once and gives the keyboard back to
+/// "Verify connection"; the aborted request ends the server's probe, which closes its connection to the port.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_check_can_be_cancelled() -> Result<()> {
+    let stack = Stack::start().await?;
+    let page = Page::new(&stack.browser);
+    page.browser.goto(&stack.url("/")).await?;
+    page.login(ADMIN, ADMIN_PASSWORD).await?;
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    page.type_into("#uri", &format!("smtp://127.0.0.1:{}", silent.local_addr()?.port())).await?;
+    page.type_into("#default_from_address", FROM).await?;
+    page.click("#verify").await?;
+    let (mut connection, _) = tokio::time::timeout(PATIENCE, silent.accept()).await??;
+    page.wait_contains("#probe-status", "Checking the connection").await?;
+    page.click("#probe-cancel").await?;
+
+    let said = page.wait_contains("#probe-status", "cancelled").await?;
+    assert!(!said.contains("Checking"), "{said}");
+    assert_eq!(page.attr("#verify", "disabled").await?, None, "a new check can start");
+    assert_eq!(page.browser.active_element().await?.attr("id").await?.as_deref(), Some("verify"));
+    // Well within the greeting limit the probe would otherwise wait out, the server closes the connection.
+    let mut buffer = [0; 64];
+    let read = tokio::time::timeout(Duration::from_secs(5), connection.read(&mut buffer)).await;
+    assert!(matches!(read, Ok(Ok(0))), "the server's probe is over: {read:?}");
     stack.close().await
 }
 

@@ -11,6 +11,7 @@ use crate::json::{Obj, object};
 use gloo_net::http::{Request, RequestBuilder, Response};
 use smtp_endpoint::{Code, Field, Issue, Locale, Report, StepNote};
 use wasm_bindgen::JsValue;
+use web_sys::AbortSignal;
 
 const SESSION: &str = "/api/session";
 const ENDPOINT: &str = "/api/endpoints/smtp";
@@ -501,9 +502,16 @@ async fn result_of<T: Decode>(response: Response) -> Result<T, Error> {
     Err(error_answered(&response, text))
 }
 
-pub async fn probe(draft: &Draft, recipient: Option<&str>, locale: Locale) -> Result<ProbeResult, Error> {
+/// `abort`: aborting it ends the request (and so the server's probe).
+pub async fn probe(
+    draft: &Draft,
+    recipient: Option<&str>,
+    locale: Locale,
+    abort: Option<&AbortSignal>,
+) -> Result<ProbeResult, Error> {
     let body = object(&[("draft", Some(draft.to_js())), ("recipient", recipient.map(JsValue::from))]);
-    result_of(with_json(with_locale(Request::post(PROBE), locale), &body)?.send().await?).await
+    let request = with_locale(Request::post(PROBE), locale).abort_signal(abort);
+    result_of(with_json(request, &body)?.send().await?).await
 }
 
 pub async fn test_email(draft: &Draft, to: &str, locale: Locale) -> Result<TestEmailResult, Error> {

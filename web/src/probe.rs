@@ -18,6 +18,8 @@ pub enum Trouble {
     /// Too many requests; the seconds to wait, when the server said.
     RateLimited(Option<u64>),
     Unreachable,
+    /// The admin stopped waiting for the answer.
+    Cancelled,
     /// The server refused the recipient (`recipient.invalid`), in its words.
     Recipient(String),
     Other(String),
@@ -38,6 +40,7 @@ impl Trouble {
             Trouble::RateLimited(None) => t.too_many_checks.to_owned(),
             Trouble::RateLimited(Some(seconds)) => fill(t.try_again_in, seconds),
             Trouble::Unreachable => t.unreachable.to_owned(),
+            Trouble::Cancelled => t.cancelled.to_owned(),
             Trouble::Recipient(message) => message.clone(),
             Trouble::Other(detail) => format!("{}: {detail}", t.unexpected),
         }
@@ -67,6 +70,39 @@ pub struct Progress<T: Send + Sync + 'static> {
     pub running: RwSignal<bool>,
     pub result: RwSignal<Option<T>>,
     pub trouble: RwSignal<Option<Trouble>>,
+    /// Counts the requests started (and cancelled): only the latest request's answer is shown.
+    runs: StoredValue<u32>,
+}
+
+impl<T: Send + Sync + 'static> Clone for Progress<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: Send + Sync + 'static> Copy for Progress<T> {}
+
+impl<T: Send + Sync + 'static> Default for Progress<T> {
+    fn default() -> Self {
+        Progress {
+            running: RwSignal::new(false),
+            result: RwSignal::new(None),
+            trouble: RwSignal::new(None),
+            runs: StoredValue::new(0),
+        }
+    }
+}
+
+impl<T: Send + Sync + 'static> Progress<T> {
+    /// Stops waiting: the running request's answer, whenever it comes, is not shown.
+    pub fn cancel(self) {
+        if !self.running.get_untracked() {
+            return;
+        }
+        self.runs.update_value(|n| *n += 1);
+        self.running.set(false);
+        self.trouble.set(Some(Trouble::Cancelled));
+    }
 }
 
 /// Runs a probe or test-email request and shows its outcome in the section's signals.
@@ -76,13 +112,18 @@ pub fn run_request<T: Send + Sync + 'static>(
     judged: Judged,
     request: impl Future<Output = Result<T, api::Error>> + 'static,
 ) {
-    let Progress { running, result, trouble } = progress;
+    let Progress { running, result, trouble, runs } = progress;
     running.set(true);
     result.set(None);
     trouble.set(None);
+    runs.update_value(|n| *n += 1);
+    let run = runs.get_value();
     spawn_local(async move {
         let answer = request.await;
-        // The section may be gone when the answer comes (signed out meanwhile): hence try_set.
+        // Cancelled, or the section is gone (signed out meanwhile): nobody waits for this answer any more.
+        if runs.try_get_value() != Some(run) {
+            return;
+        }
         running.try_set(false);
         match answer {
             Ok(r) => {
@@ -101,9 +142,10 @@ pub fn Probe() -> impl IntoView {
     let state = use_state();
     let judged = use_judged();
     let recipient = RwSignal::new(String::new());
-    let running = RwSignal::new(false);
-    let result = RwSignal::new(None::<ProbeResult>);
-    let trouble = RwSignal::new(None::<Trouble>);
+    let progress = Progress::<ProbeResult>::default();
+    let Progress { running, result, trouble, .. } = progress;
+    // Cancelling aborts the request, so the server stops the probe and closes its SMTP connection.
+    let abort = StoredValue::new_local(None::<web_sys::AbortController>);
 
     let run = move |_| {
         if running.get_untracked() {
@@ -112,8 +154,20 @@ pub fn Probe() -> impl IntoView {
         let to = recipient.get_untracked().trim().to_owned();
         let locale = i18n.locale.get_untracked();
         let draft = draft(state.form, locale);
-        let request = async move { api::probe(&draft, (!to.is_empty()).then_some(to.as_str()), locale).await };
-        run_request(Progress { running, result, trouble }, state, judged, request);
+        let controller = web_sys::AbortController::new().ok();
+        let signal = controller.as_ref().map(web_sys::AbortController::signal);
+        abort.set_value(controller);
+        let request = async move {
+            let to = (!to.is_empty()).then_some(to.as_str());
+            api::probe(&draft, to, locale, signal.as_ref()).await
+        };
+        run_request(progress, state, judged, request);
+    };
+    let cancel = move |_| {
+        abort.with_value(|controller| controller.as_ref().map(web_sys::AbortController::abort));
+        progress.cancel();
+        // The button that had the keyboard is gone; give it to the one that starts a new check.
+        request_animation_frame(|| focus("verify"));
     };
 
     view! {
@@ -142,9 +196,19 @@ pub fn Probe() -> impl IntoView {
             </button>
             <div id="probe-status" role="status">
                 {move || running.get().then(|| view! {
-                    <p class="progress"><span class="spinner" aria-hidden="true"></span>{tr(|t| t.verifying)}</p>
+                    <p class="progress">
+                        <span class="spinner" aria-hidden="true"></span>
+                        {tr(|t| t.verifying)}
+                        " "
+                        <button type="button" id="probe-cancel" class="link" on:click=cancel>
+                            {tr(|t| t.cancel)}
+                        </button>
+                    </p>
                 })}
-                {move || trouble.get().map(|t| view! { <p class="error">{t.words(i18n.text())}</p> })}
+                {move || trouble.get().map(|trouble| {
+                    let class = if trouble == Trouble::Cancelled { "hint" } else { "error" };
+                    view! { <p class=class>{trouble.words(i18n.text())}</p> }
+                })}
                 {move || {
                     result.get().map(|r| {
                         let t = i18n.text();
@@ -462,6 +526,35 @@ mod tests {
 
     fn error_body(code: &str, message: &str) -> ApiBody {
         ApiBody::Error { code: code.into(), message: message.into() }
+    }
+
+    /// A cancelled request's answer, whenever it comes, changes nothing; the next request's answer is shown.
+    #[wasm_bindgen_test]
+    async fn a_cancelled_requests_answer_is_not_shown() {
+        let page = mount(|_, _| (), || ());
+        let judged = Judged::new(page.state, page.i18n);
+        let progress = Progress::<u32>::default();
+        let late = |answer: Result<u32, api::Error>| async move {
+            settle().await;
+            answer
+        };
+
+        run_request(progress, page.state, judged, late(Err(api::Error::Fetch("AbortError".into()))));
+        assert!(progress.running.get_untracked());
+        progress.cancel();
+        assert!(!progress.running.get_untracked());
+        settle().await;
+        settle().await;
+        assert_eq!(progress.trouble.get_untracked(), Some(Trouble::Cancelled), "not 'unreachable'");
+        assert_eq!(text(Locale::De).cancelled, Trouble::Cancelled.words(text(Locale::De)));
+
+        run_request(progress, page.state, judged, late(Ok(7)));
+        assert_eq!(progress.trouble.get_untracked(), None);
+        settle().await;
+        settle().await;
+        assert_eq!((progress.running.get_untracked(), progress.result.get_untracked()), (false, Some(7)));
+        progress.cancel();
+        assert_eq!(progress.trouble.get_untracked(), None, "nothing runs: nothing to cancel");
     }
 
     #[wasm_bindgen_test]

@@ -16,9 +16,8 @@ pub fn TestEmail() -> impl IntoView {
     let state = use_state();
     let judged = use_judged();
     let to = RwSignal::new(String::new());
-    let running = RwSignal::new(false);
-    let result = RwSignal::new(None::<TestEmailResult>);
-    let trouble = RwSignal::new(None::<Trouble>);
+    let progress = Progress::<TestEmailResult>::default();
+    let Progress { running, result, trouble, .. } = progress;
     // The recipient is judged by the address rules the server applies to it (those of the from address), as it is
     // typed; the server's own refusal lands in the same place.
     let recipient_problem = Memo::new(move |_| {
@@ -41,7 +40,7 @@ pub fn TestEmail() -> impl IntoView {
         let locale = i18n.locale.get_untracked();
         let draft = draft(state.form, locale);
         let request = async move { api::test_email(&draft, &recipient, locale).await };
-        run_request(Progress { running, result, trouble }, state, judged, request);
+        run_request(progress, state, judged, request);
     };
 
     view! {
