@@ -13,7 +13,7 @@ step "the page, release build (trunk build --release → dist/, served by the en
 trunk build --release
 
 step "native tests (core crate, server, end-to-end in headless Chromium)"
-cargo test --no-fail-fast --workspace --exclude smtp-endpoint-web --exclude leptos-counter-baseline
+cargo test --no-fail-fast --workspace --exclude smtp-endpoint-web --exclude leptos-counter-baseline --exclude leptos-floor-baseline
 
 step "core crate without its idna feature (as the page builds it)"
 cargo test -p smtp-endpoint --no-default-features

@@ -65,6 +65,13 @@ impl Host {
         }
     }
 
+    /// The rule for credentials: they are sent only over TLS, unless to a loopback host (then they never leave this
+    /// machine). The report's plaintext-login error, the effective connection's words and the server's SMTP
+    /// engine all ask this.
+    pub fn needs_tls_for_credentials(&self) -> bool {
+        !self.is_loopback()
+    }
+
     /// The name to connect to and to check a certificate against: no brackets around IPv6 addresses.
     pub fn connect_name(&self) -> String {
         match self {

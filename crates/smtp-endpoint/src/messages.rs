@@ -26,11 +26,15 @@ pub fn recipient_required(locale: Locale) -> &'static str {
     }
 }
 
-/// One sentence that says what a URI will do, e.g. "TLS from the first byte to mail.example.com, port 465,
+/// One sentence that says what a URI will do, e.g. "TLS from the first byte to mail.example.com, port 465;
 /// logs in as ses-user."
 pub fn summary(uri: &SmtpUri, username: Option<&str>, locale: Locale) -> String {
     let host = uri.host();
     let port = uri.port();
+    // With STARTTLS only when offered, whether the login waits for it depends on the host (the credentials rule).
+    let opportunistic = uri.tls() == TlsMode::StarttlsOpportunistic;
+    let waits_for_tls = opportunistic && host.needs_tls_for_credentials();
+    let in_clear_here = opportunistic && !waits_for_tls;
     match locale {
         Locale::En => {
             let how = match uri.tls() {
@@ -44,6 +48,11 @@ pub fn summary(uri: &SmtpUri, username: Option<&str>, locale: Locale) -> String 
                 TlsMode::None => format!("Unencrypted connection to {host}, port {port}, never TLS"),
             };
             match username {
+                Some(user) if waits_for_tls => format!(
+                    "{how}; logs in as {user} only once the connection is encrypted, so the password never crosses \
+                     the network in clear."
+                ),
+                Some(user) if in_clear_here => format!("{how}; logs in as {user} (on this machine also unencrypted)."),
                 Some(user) => format!("{how}; logs in as {user}."),
                 None => format!("{how}; does not log in."),
             }
@@ -60,6 +69,13 @@ pub fn summary(uri: &SmtpUri, username: Option<&str>, locale: Locale) -> String 
                 TlsMode::None => format!("Unverschlüsselte Verbindung zu {host}, Port {port}, nie TLS"),
             };
             match username {
+                Some(user) if waits_for_tls => format!(
+                    "{how}; meldet sich erst nach der Verschlüsselung als {user} an, das Passwort geht also nie im \
+                     Klartext über das Netz."
+                ),
+                Some(user) if in_clear_here => {
+                    format!("{how}; meldet sich als {user} an (auf diesem Rechner auch unverschlüsselt).")
+                }
                 Some(user) => format!("{how}; meldet sich als {user} an."),
                 None => format!("{how}; ohne Anmeldung."),
             }

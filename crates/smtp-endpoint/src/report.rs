@@ -121,7 +121,7 @@ pub(crate) fn check(input: &EndpointInput) -> Checked {
     match &uri {
         Ok(uri) => {
             checked.warnings.extend(uri.warnings());
-            if uri.tls() == TlsMode::None && (has_username || has_password) && !uri.host().is_loopback() {
+            if uri.tls() == TlsMode::None && (has_username || has_password) && uri.host().needs_tls_for_credentials() {
                 checked.errors.push(Problem::UriPlaintextAuth { suggestion: uri.with_default_tls().to_string() });
             }
         }

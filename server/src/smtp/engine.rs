@@ -767,7 +767,7 @@ impl Session<'_> {
             return Ok(());
         };
         let encrypted = self.conn.as_ref().is_some_and(Conn::is_encrypted);
-        if !encrypted && !self.target.host.is_loopback() {
+        if !encrypted && self.target.host.needs_tls_for_credentials() {
             return Err(Failure::new(Step::Auth, DiagnosisCode::AuthPlaintextRefused, started)
                 .alive()
                 .note(Note::new(StepNote::PasswordNotSent)));
