@@ -354,6 +354,7 @@ async fn a_running_check_can_be_cancelled() -> Result<()> {
     page.click("#verify").await?;
     let (mut connection, _) = tokio::time::timeout(PATIENCE, silent.accept()).await??;
     page.wait_contains("#probe-status", "Checking the connection").await?;
+    page.screenshot("probe-running.png").await?;
     page.click("#probe-cancel").await?;
 
     let said = page.wait_contains("#probe-status", "cancelled").await?;

@@ -194,16 +194,16 @@ pub fn Probe() -> impl IntoView {
             >
                 {tr(|t| t.verify)}
             </button>
+            // Outside the live region, so that its label is not read out with the progress.
+            {move || running.get().then(|| view! {
+                " "
+                <button type="button" id="probe-cancel" on:click=cancel>
+                    {tr(|t| t.cancel)}
+                </button>
+            })}
             <div id="probe-status" role="status">
                 {move || running.get().then(|| view! {
-                    <p class="progress">
-                        <span class="spinner" aria-hidden="true"></span>
-                        {tr(|t| t.verifying)}
-                        " "
-                        <button type="button" id="probe-cancel" class="link" on:click=cancel>
-                            {tr(|t| t.cancel)}
-                        </button>
-                    </p>
+                    <p class="progress"><span class="spinner" aria-hidden="true"></span>{tr(|t| t.verifying)}</p>
                 })}
                 {move || trouble.get().map(|trouble| {
                     let class = if trouble == Trouble::Cancelled { "hint" } else { "error" };
