@@ -7,6 +7,7 @@ use crate::local_time;
 use crate::probe::Trouble;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use smtp_endpoint::Field;
 
 #[component]
 pub fn History() -> impl IntoView {
@@ -115,12 +116,42 @@ fn what_changed(t: &Text, change: &FieldChange) -> String {
         ChangeKind::Changed => t.change_changed,
         ChangeKind::Removed => t.change_removed,
     };
-    if change.field == "custom_ca_pem" {
+    if change.field == Field::CustomCaPem.as_str() {
         return word().to_owned();
     }
     match (&change.old, &change.new) {
         (None, None) => word().to_owned(),
         (None, Some(new)) => new.clone(),
         (old, new) => format!("{} → {}", old.as_deref().unwrap_or(EMPTY), new.as_deref().unwrap_or(EMPTY)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::text;
+    use smtp_endpoint::Locale;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    fn change(field: Field, kind: ChangeKind, old: Option<&str>, new: Option<&str>) -> FieldChange {
+        FieldChange { field: field.as_str().into(), kind, old: old.map(Into::into), new: new.map(Into::into) }
+    }
+
+    #[wasm_bindgen_test]
+    fn a_change_shows_its_values_but_neither_password_nor_certificates() {
+        let (en, de) = (text(Locale::En), text(Locale::De));
+        let uri = change(Field::Uri, ChangeKind::Changed, Some("smtp://a:587"), Some("smtps://a"));
+        assert_eq!(what_changed(en, &uri), "smtp://a:587 → smtps://a");
+        let user = change(Field::Username, ChangeKind::Set, None, Some("mailer"));
+        assert_eq!(what_changed(en, &user), "mailer");
+        let user = change(Field::Username, ChangeKind::Removed, Some("mailer"), None);
+        assert_eq!(what_changed(en, &user), "mailer → —");
+        let password = change(Field::Password, ChangeKind::Changed, None, None);
+        assert_eq!((what_changed(en, &password), what_changed(de, &password)), ("changed".into(), "geändert".into()));
+        let pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----";
+        let ca = change(Field::CustomCaPem, ChangeKind::Set, None, Some(pem));
+        assert_eq!(what_changed(en, &ca), "set");
+        assert_eq!(en.field_name("custom_ca_pem"), en.custom_ca_label);
+        assert_eq!(de.field_name("some_new_field"), "some_new_field", "a field this page does not know");
     }
 }

@@ -5,7 +5,7 @@
 //! The chosen language is remembered in `localStorage`; on a first visit the browser's language decides.
 
 use leptos::prelude::*;
-use smtp_endpoint::Locale;
+use smtp_endpoint::{Field, Locale};
 
 const STORAGE_KEY: &str = "smtp-endpoint.locale";
 
@@ -360,14 +360,15 @@ impl Text {
 
     /// The label of a form field by its API name (for the history).
     pub fn field_name(&self, field: &str) -> String {
-        match field {
-            "uri" => self.uri.to_owned(),
-            "username" => self.username.to_owned(),
-            "password" => self.password.to_owned(),
-            "default_from_address" => self.from.to_owned(),
-            "custom_ca_pem" => self.custom_ca_label.to_owned(),
-            other => other.to_owned(),
-        }
+        let label = match Field::ALL.into_iter().find(|f| f.as_str() == field) {
+            Some(Field::Uri) => self.uri,
+            Some(Field::Username) => self.username,
+            Some(Field::Password) => self.password,
+            Some(Field::DefaultFromAddress) => self.from,
+            Some(Field::CustomCaPem) => self.custom_ca_label,
+            None => field,
+        };
+        label.to_owned()
     }
 }
 
