@@ -179,6 +179,16 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
     page.screenshot("settings-page.png").await?;
     page.browser.set_window_size(1280, 1000).await?;
 
+    // A change's old values can be put back into the form with one click; nothing is saved until Save. The first
+    // configuration had none.
+    assert_eq!(page.text("#history tbody tr:last-child .restore").await?, None);
+    page.click("#history tbody tr:first-child .restore").await?;
+    assert_eq!(page.value("#default_from_address").await?, "Third Admin <third@example.com>");
+    page.wait_contains("#save-status", "Not saved yet.").await?;
+    assert_eq!(page.browser.active_element().await?.attr("id").await?.as_deref(), Some("default_from_address"));
+    page.browser.execute("document.getElementById('history').scrollIntoView(); return true;", vec![]).await?;
+    page.screenshot("settings-history.png").await?;
+
     // The re-entry rule is explained before the server has to refuse it: change the port, keep the password empty.
     let closed_port = closed_port();
     page.type_into("#uri", &format!("smtp://127.0.0.1:{closed_port}")).await?;

@@ -9,7 +9,7 @@ use crate::login::Login;
 use crate::settings::Settings;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use smtp_endpoint::Locale;
+use smtp_endpoint::{Field, Locale};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Auth {
@@ -57,6 +57,23 @@ impl Form {
         self.custom_ca.set(stored.custom_ca_pem.clone().unwrap_or_default());
         self.remove_password.set(false);
         self.dirty.set(false);
+    }
+
+    /// The text a field holds.
+    pub fn text(self, field: Field) -> RwSignal<String> {
+        match field {
+            Field::Uri => self.uri,
+            Field::Username => self.username,
+            Field::Password => self.password,
+            Field::DefaultFromAddress => self.from,
+            Field::CustomCaPem => self.custom_ca,
+        }
+    }
+
+    /// Fills a field for the admin (a suggestion, an old value): an edit like typing.
+    pub fn put(self, field: Field, value: String) {
+        self.text(field).set(value);
+        self.dirty.set(true);
     }
 
     pub fn clear(self) {

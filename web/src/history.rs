@@ -2,9 +2,11 @@
 
 use crate::api::{self, Change, ChangeKind, FieldChange};
 use crate::app::use_state;
+use crate::focus;
 use crate::i18n::{Text, tr, use_i18n};
 use crate::local_time;
 use crate::probe::Trouble;
+use crate::settings::use_judged;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use smtp_endpoint::Field;
@@ -13,6 +15,7 @@ use smtp_endpoint::Field;
 pub fn History() -> impl IntoView {
     let i18n = use_i18n();
     let state = use_state();
+    let judged = use_judged();
     let changes = RwSignal::new(None::<Vec<Change>>);
     let failure = RwSignal::new(None::<Trouble>);
 
@@ -80,12 +83,28 @@ pub fn History() -> impl IntoView {
                                             }
                                         })
                                         .collect_view();
+                                    let old = old_values(&c);
+                                    let restore = old.first().map(|&(first, _)| first).map(|first| {
+                                        let put_back = move |_| {
+                                            for (field, value) in &old {
+                                                state.form.put(*field, value.clone());
+                                            }
+                                            judged.edited();
+                                            focus(first.as_str());
+                                        };
+                                        view! {
+                                            <button type="button" class="link restore" on:click=put_back>
+                                                {t.restore}
+                                            </button>
+                                        }
+                                    });
                                     view! {
                                         <tr data-version=c.version>
                                             <td>{local_time(&c.changed_at, locale)}</td>
                                             <td>{c.changed_by}</td>
                                             <td>
                                                 <ul class="changes">{changes}</ul>
+                                                {restore}
                                             </td>
                                         </tr>
                                     }
@@ -94,6 +113,7 @@ pub fn History() -> impl IntoView {
                         </tbody>
                     </table>
                 </div>
+                <p class="hint">{t.restore_hint}</p>
             }
             .into_any()
         })
@@ -105,6 +125,23 @@ pub fn History() -> impl IntoView {
             {rows}
         </section>
     }
+}
+
+/// The values from before a change, to put into the form: every field but the password, which the history
+/// never holds. None when there were none before (the first configuration): that would only empty the form.
+fn old_values(change: &Change) -> Vec<(Field, String)> {
+    let fields: Vec<(Field, Option<String>)> = change
+        .changes
+        .iter()
+        .filter_map(|c| {
+            let field = Field::ALL.into_iter().find(|f| f.as_str() == c.field)?;
+            (field != Field::Password).then(|| (field, c.old.clone()))
+        })
+        .collect();
+    if fields.iter().all(|(_, old)| old.is_none()) {
+        return Vec::new();
+    }
+    fields.into_iter().map(|(field, old)| (field, old.unwrap_or_default())).collect()
 }
 
 /// A field's values before and after (`old → new`, `—` for empty), or only what happened to the password and to
@@ -135,6 +172,24 @@ mod tests {
 
     fn change(field: Field, kind: ChangeKind, old: Option<&str>, new: Option<&str>) -> FieldChange {
         FieldChange { field: field.as_str().into(), kind, old: old.map(Into::into), new: new.map(Into::into) }
+    }
+
+    #[wasm_bindgen_test]
+    fn the_old_values_are_every_changed_field_but_the_password() {
+        let entry = Change {
+            version: 4,
+            changed_at: "t".into(),
+            changed_by: "admin".into(),
+            changes: vec![
+                change(Field::Uri, ChangeKind::Changed, Some("smtp://a:587"), Some("smtps://a")),
+                change(Field::Password, ChangeKind::Changed, None, None),
+                change(Field::Username, ChangeKind::Set, None, Some("mailer")),
+                FieldChange { field: "some_new_field".into(), kind: ChangeKind::Set, old: None, new: Some("x".into()) },
+            ],
+        };
+        assert_eq!(old_values(&entry), [(Field::Uri, "smtp://a:587".into()), (Field::Username, String::new())]);
+        let first = Change { changes: entry.changes[1..].to_vec(), ..entry };
+        assert_eq!(old_values(&first), [], "nothing before the first configuration");
     }
 
     #[wasm_bindgen_test]

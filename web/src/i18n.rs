@@ -113,6 +113,8 @@ pub struct Text {
     pub change_set: &'static str,
     pub change_changed: &'static str,
     pub change_removed: &'static str,
+    pub restore: &'static str,
+    pub restore_hint: &'static str,
     pub steps: [(&'static str, &'static str); 10],
 }
 
@@ -215,6 +217,8 @@ pub static EN: Text = Text {
     change_set: "set",
     change_changed: "changed",
     change_removed: "removed",
+    restore: "Use the old values",
+    restore_hint: "“Use the old values” puts the values from before that change into the form above (the password excepted); nothing is saved until you save.",
     steps: [
         ("resolve", "Resolve host"),
         ("connect", "Connect"),
@@ -328,6 +332,8 @@ pub static DE: Text = Text {
     change_set: "gesetzt",
     change_changed: "geändert",
     change_removed: "entfernt",
+    restore: "Alte Werte verwenden",
+    restore_hint: "„Alte Werte verwenden“ setzt die Werte von vor dieser Änderung ins Formular oben (außer dem Passwort); gespeichert wird erst, wenn Sie speichern.",
     steps: [
         ("resolve", "Host auflösen"),
         ("connect", "Verbinden"),

@@ -8,7 +8,7 @@ use crate::i18n::{Text, fill, tr, use_i18n};
 use crate::settings::{Judged, draft, use_judged};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use smtp_endpoint::DiagnosisCode;
+use smtp_endpoint::{DiagnosisCode, Field};
 
 /// What a request ended with, other than its own result (a probe, a test email, or loading what is stored).
 #[derive(Debug, Clone, PartialEq)]
@@ -314,8 +314,7 @@ pub fn DiagnosisView(diagnosis: Diagnosis, id: &'static str) -> impl IntoView {
                                 type="button"
                                 class="apply-suggestion"
                                 on:click=move |_| {
-                                    state.form.uri.set(uri.clone());
-                                    state.form.dirty.set(true);
+                                    state.form.put(Field::Uri, uri.clone());
                                     focus("uri");
                                 }
                             >

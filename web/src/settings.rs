@@ -303,12 +303,17 @@ pub fn Settings() -> impl IntoView {
         start_load(Load::Show);
     };
 
+    // "Saved" lasts until the form changes, also by a click that fills it (a suggestion, old values).
+    let shown_state = move || match save_state.get() {
+        SaveState::Saved if form.dirty.get() => SaveState::Idle,
+        other => other,
+    };
     let status = move || {
         let t = i18n.text();
         if let Some(failure) = load_failure.get() {
             return Some(failure.words(t));
         }
-        match save_state.get() {
+        match shown_state() {
             SaveState::Idle if judged.has_errors() => Some(t.save_blocked.to_owned()),
             SaveState::Idle if form.dirty.get() => Some(t.unsaved_changes.to_owned()),
             SaveState::Idle => None,
@@ -395,7 +400,7 @@ pub fn Settings() -> impl IntoView {
                     >
                         {tr(|t| t.save)}
                     </button>
-                    <p id="save-status" role="status" class:saved=move || save_state.get() == SaveState::Saved>
+                    <p id="save-status" role="status" class:saved=move || shown_state() == SaveState::Saved>
                         {status}
                     </p>
                     {move || (save_state.get() == SaveState::Conflict).then(|| view! {
