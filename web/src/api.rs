@@ -383,7 +383,7 @@ fn report_of(o: &Obj) -> Option<Report> {
         let field = i.str("field")?;
         let code = i.str("code")?;
         Some(Issue {
-            field: Field::ALL.into_iter().find(|f| f.as_str() == field)?,
+            field: Field::from_code(&field)?,
             code: Code::from_code(&code)?,
             message: i.str("message")?,
             suggestion: i.str("suggestion"),

@@ -134,7 +134,7 @@ fn old_values(change: &Change) -> Vec<(Field, String)> {
         .changes
         .iter()
         .filter_map(|c| {
-            let field = Field::ALL.into_iter().find(|f| f.as_str() == c.field)?;
+            let field = Field::from_code(&c.field)?;
             (field != Field::Password).then(|| (field, c.old.clone()))
         })
         .collect();

@@ -366,7 +366,7 @@ impl Text {
 
     /// The label of a form field by its API name (for the history).
     pub fn field_name(&self, field: &str) -> String {
-        let label = match Field::ALL.into_iter().find(|f| f.as_str() == field) {
+        let label = match Field::from_code(field) {
             Some(Field::Uri) => self.uri,
             Some(Field::Username) => self.username,
             Some(Field::Password) => self.password,

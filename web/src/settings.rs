@@ -78,7 +78,7 @@ impl Judged {
     }
 
     pub fn has_errors(self) -> bool {
-        Field::ALL.into_iter().any(|field| self.has_error(field))
+        Field::ALL.iter().any(|&field| self.has_error(field))
     }
 
     /// Whether an error stands under `field`: the core's, the re-entry rule's (password) or the server's.
@@ -97,7 +97,7 @@ impl Judged {
         if gone {
             return None;
         }
-        untrack(|| Field::ALL.into_iter().find(|&field| self.has_error(field)))
+        untrack(|| Field::ALL.iter().copied().find(|&field| self.has_error(field)))
     }
 
     /// Forgets the server's last refusal (the values changed).

@@ -1,36 +1,12 @@
-use serde::{Deserialize, Serialize};
-use std::fmt;
-
-/// The input field a problem belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Field {
-    Uri,
-    Username,
-    Password,
-    DefaultFromAddress,
-    /// The optional custom CA (PEM).
-    CustomCaPem,
-}
-
-impl Field {
-    pub const ALL: [Field; 5] =
-        [Field::Uri, Field::Username, Field::Password, Field::DefaultFromAddress, Field::CustomCaPem];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Field::Uri => "uri",
-            Field::Username => "username",
-            Field::Password => "password",
-            Field::DefaultFromAddress => "default_from_address",
-            Field::CustomCaPem => "custom_ca_pem",
-        }
-    }
-}
-
-impl fmt::Display for Field {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+stable_codes! {
+    /// The input field a problem belongs to.
+    Field {
+        Uri => "uri",
+        Username => "username",
+        Password => "password",
+        DefaultFromAddress => "default_from_address",
+        /// The optional custom CA (PEM).
+        CustomCaPem => "custom_ca_pem",
     }
 }
 

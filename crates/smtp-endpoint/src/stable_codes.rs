@@ -1,13 +1,13 @@
-//! The one shape of the crate's stable codes (`Code`, `DiagnosisCode`, `StepNote`): an enum whose variants are
+//! The one shape of the crate's stable codes (`Field`, `Code`, `DiagnosisCode`, `StepNote`): an enum whose variants are
 //! spelled on the wire as given, with every value listed, each value's spelling, the value of a spelling, and
 //! `Display` as the spelling. Codes are API, so a spelling is never renamed or reused.
 
 macro_rules! stable_codes {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal,)* }) => {
+    ($(#[$meta:meta])* $name:ident { $($(#[$variant_meta:meta])* $variant:ident => $text:literal,)* }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
         pub enum $name {
-            $(#[serde(rename = $text)] $variant,)*
+            $($(#[$variant_meta])* #[serde(rename = $text)] $variant,)*
         }
 
         impl $name {
