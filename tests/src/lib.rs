@@ -284,6 +284,34 @@ where
     }
 }
 
+/// Wraps `window.fetch` once so that it rejects, as with the server gone, for the paths in `window.__refused`.
+const REFUSE_FETCH: &str = "(paths) => { \
+    if (!window.__refused) { \
+      const fetch = window.fetch; \
+      window.fetch = (request, init) => \
+        window.__refused.includes(new URL(request.url ?? request, location).pathname) \
+          ? Promise.reject(new TypeError('Failed to fetch')) : fetch(request, init); \
+    } \
+    window.__refused = paths; \
+  }";
+
+/// A Chrome DevTools protocol command, sent through chromedriver's `goog/cdp/execute`.
+#[derive(Debug)]
+struct DevTools {
+    method: &'static str,
+    params: Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for DevTools {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/goog/cdp/execute", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(json!({ "cmd": self.method, "params": self.params }).to_string()))
+    }
+}
+
 /// Page helpers over the WebDriver client.
 #[derive(Debug, Clone)]
 pub struct Page {
@@ -381,18 +409,17 @@ impl Page {
     /// Makes the browser's `fetch` fail (as with the server gone) for these paths, and only these, from now on
     /// until the page is reloaded; an empty list lets everything through again.
     pub async fn refuse_fetch(&self, paths: &[&str]) -> Result<()> {
-        self.browser
-            .execute(
-                "if (!window.__refused) { \
-                   const fetch = window.fetch; \
-                   window.fetch = (request, init) => \
-                     window.__refused.includes(new URL(request.url ?? request, location).pathname) \
-                       ? Promise.reject(new TypeError('Failed to fetch')) : fetch(request, init); \
-                 } \
-                 window.__refused = arguments[0]; return true;",
-                vec![serde_json::json!(paths)],
-            )
-            .await?;
+        let script = format!("({REFUSE_FETCH})(arguments[0]); return true;");
+        self.browser.execute(&script, vec![json!(paths)]).await?;
+        Ok(())
+    }
+
+    /// As [`Page::refuse_fetch`], but for every page loaded from now on, before its own scripts run (the
+    /// DevTools protocol through chromedriver); `refuse_fetch(&[])` on a loaded page lets everything through.
+    pub async fn refuse_fetch_on_load(&self, paths: &[&str]) -> Result<()> {
+        let source = format!("({REFUSE_FETCH})({});", json!(paths));
+        let command = DevTools { method: "Page.addScriptToEvaluateOnNewDocument", params: json!({ "source": source }) };
+        self.browser.issue_cmd(command).await?;
         Ok(())
     }
 

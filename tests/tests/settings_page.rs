@@ -1,5 +1,6 @@
 //! The settings page end to end: headless Chromium against the real server binary and a real SMTP server.
 
+use fantoccini::Locator;
 use serde_json::json;
 use smtp_endpoint::{DiagnosisCode, Locale};
 use smtp_endpoint_e2e::{ADMIN, ADMIN_PASSWORD, PATIENCE, Page, Result, SMTP_PASSWORD, SMTP_USER, Stack, eventually};
@@ -127,7 +128,7 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
     assert_eq!(page.value("#default_from_address").await?, FROM);
     // The history follows: the first save, the other admin's, the third's, and this one.
     eventually("four rows in the history", || async {
-        let rows = page.browser.find_all(fantoccini::Locator::Css("#history tbody tr")).await?;
+        let rows = page.browser.find_all(Locator::Css("#history tbody tr")).await?;
         Ok((rows.len() == 4).then_some(()))
     })
     .await?;
@@ -142,7 +143,7 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
     page.wait_text("#probe-steps li[data-step='quit']").await?;
     let verdict = page.wait_text("#probe-verdict").await?;
     assert_eq!(page.attr("#probe-verdict", "class").await?.as_deref(), Some("ok"), "{verdict}");
-    let failed = page.browser.find_all(fantoccini::Locator::Css("#probe-steps li[data-status='failed']")).await?;
+    let failed = page.browser.find_all(Locator::Css("#probe-steps li[data-status='failed']")).await?;
     assert!(failed.is_empty(), "no step may fail");
     page.wait_text("#probe-steps li[data-step='auth'][data-status='ok']").await?;
     page.wait_text("#probe-steps li[data-step='mail_from'][data-status='ok']").await?;
@@ -204,7 +205,7 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
     page.wait_text("#probe-steps li[data-step='connect'][data-status='failed']").await?;
 
     // German: the page's words and the core crate's messages.
-    page.browser.find(fantoccini::Locator::Css("#language")).await?.select_by_value("de").await?;
+    page.browser.find(Locator::Css("#language")).await?.select_by_value("de").await?;
     page.wait_contains("#save", "Speichern").await?;
     let german = DiagnosisCode::ConnectRefused.message(Locale::De);
     page.wait_contains("#probe-diagnosis .diagnosis-message", german).await?;
@@ -230,7 +231,7 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
     // The language choice is remembered across a reload.
     page.browser.refresh().await?;
     page.wait_contains("#save", "Speichern").await?;
-    page.browser.find(fantoccini::Locator::Css("#language")).await?.select_by_value("en").await?;
+    page.browser.find(Locator::Css("#language")).await?.select_by_value("en").await?;
     page.wait_contains("#save", "Save").await?;
 
     // Signing out with unsaved changes asks first; declined, nothing is lost; confirmed, the typed values are gone.
@@ -318,8 +319,26 @@ fn closed_port() -> u16 {
 async fn failed_loads_are_explained_and_can_be_retried() -> Result<()> {
     let stack = Stack::start().await?;
     let page = Page::new(&stack.browser);
+    // The session cannot be checked: said so, instead of a login form that could only fail.
+    page.refuse_fetch_on_load(&["/api/session"]).await?;
     page.browser.goto(&stack.url("/")).await?;
+    let failed = page.wait_text("#session-failed").await?;
+    assert!(failed.contains("could not be reached"), "{failed}");
+    assert!(page.text("#login").await?.is_none(), "no login form while the session is unknown");
+    // Failed again: a new card, and the keyboard on its "Try again" (the button pressed went with the old one).
+    let pressed = page.browser.find(Locator::Css("#session-retry")).await?.element_id();
+    page.click("#session-retry").await?;
+    eventually("the keyboard on the new 'Try again'", || async {
+        let focused = page.browser.active_element().await?;
+        let on_new = focused.element_id() != pressed && focused.attr("id").await?.as_deref() == Some("session-retry");
+        Ok(on_new.then_some(()))
+    })
+    .await?;
+    page.refuse_fetch(&[]).await?;
+    page.click("#session-retry").await?;
     page.wait_text("#login").await?;
+    page.wait_gone("#session-failed").await?;
+
     page.refuse_fetch(&["/api/endpoints/smtp", "/api/endpoints/smtp/history"]).await?;
     page.type_into("#login-username", ADMIN).await?;
     page.type_into("#login-password", ADMIN_PASSWORD).await?;

@@ -6,7 +6,9 @@
 use crate::api::{self, Stored};
 use crate::i18n::{I18n, tr, use_i18n};
 use crate::login::Login;
+use crate::probe::Trouble;
 use crate::settings::Settings;
+use crate::{focus, nothing_focused};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use smtp_endpoint::{Field, Locale};
@@ -14,6 +16,8 @@ use smtp_endpoint::{Field, Locale};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Auth {
     Checking,
+    /// The session could not be checked: the server is unreachable or answered something unexpected.
+    Unknown(Trouble),
     SignedOut,
     /// The server said the session is gone while the admin was working.
     Expired,
@@ -120,16 +124,23 @@ pub fn App() -> impl IntoView {
     });
     on_cleanup(move || unsaved.remove());
 
-    spawn_local(async move {
-        let auth = match api::session(i18n.locale.get_untracked()).await {
-            Ok(session) => Auth::SignedIn(session.username),
-            Err(_) => Auth::SignedOut,
-        };
-        state.auth.set(auth);
-    });
+    // Only a 401 means "signed out": a server that cannot be reached is said so, not met with a login form.
+    let check_session = move || {
+        state.auth.set(Auth::Checking);
+        spawn_local(async move {
+            let auth = match api::session(i18n.locale.get_untracked()).await {
+                Ok(session) => Auth::SignedIn(session.username),
+                Err(e) if e.is_unauthorized() => Auth::SignedOut,
+                Err(e) => Auth::Unknown(Trouble::of_error(&e)),
+            };
+            state.auth.set(auth);
+        });
+    };
+    check_session();
 
     let view = move || match state.auth.get() {
         Auth::Checking => view! { <p class="loading">{tr(|t| t.loading)}</p> }.into_any(),
+        Auth::Unknown(trouble) => view! { <LoadFailed id="session" trouble retry=check_session /> }.into_any(),
         Auth::SignedOut | Auth::Expired => view! { <Login /> }.into_any(),
         Auth::SignedIn(_) => view! { <Settings /> }.into_any(),
     };
@@ -143,6 +154,32 @@ pub fn App() -> impl IntoView {
             </div>
         </header>
         <main id="main">{view}</main>
+    }
+}
+
+/// In place of a view whose data could not be loaded: what went wrong (in the chosen language), and "Try again".
+/// The ids are `{id}-failed` and `{id}-retry`.
+#[component]
+pub fn LoadFailed(id: &'static str, trouble: Trouble, retry: impl Fn() + Copy + 'static) -> impl IntoView {
+    let i18n = use_i18n();
+    let retry_id = format!("{id}-retry");
+    // A "Try again" that failed again took its button with it: the keyboard goes to the new one, unless
+    // something else has it.
+    Effect::new({
+        let retry_id = retry_id.clone();
+        move || {
+            if nothing_focused() {
+                focus(&retry_id);
+            }
+        }
+    });
+    view! {
+        <div class="card" id=format!("{id}-failed") role="alert">
+            <p class="error">{move || trouble.words(i18n.text())}</p>
+            <button type="button" id=retry_id on:click=move |_| retry()>
+                {tr(|t| t.retry)}
+            </button>
+        </div>
     }
 }
 

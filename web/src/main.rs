@@ -65,6 +65,12 @@ fn focus(id: &str) {
     }
 }
 
+/// Whether the keyboard focus is nowhere in particular, e.g. because the element that had it was removed.
+fn nothing_focused() -> bool {
+    let document = web_sys::window().and_then(|w| w.document());
+    document.and_then(|d| d.active_element()).is_none_or(|e| e.tag_name() == "BODY")
+}
+
 /// An RFC 3339 time in the reader's time zone and the page's language; anything unreadable as it came.
 fn local_time(at: &str, locale: Locale) -> String {
     let date = js_sys::Date::new(&JsValue::from_str(at));

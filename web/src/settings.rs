@@ -2,7 +2,7 @@
 //! the write-only password, and saving with the server's answers in the same places as the page's own.
 
 use crate::api::{self, ApiBody, Draft, Stored};
-use crate::app::{Form, State, use_state};
+use crate::app::{Form, LoadFailed, State, use_state};
 use crate::history::History;
 use crate::i18n::{I18n, Text, tr, use_i18n};
 use crate::probe::{Probe, Trouble};
@@ -298,7 +298,7 @@ pub fn Settings() -> impl IntoView {
 
     let reload = move |_| start_load(Load::Reload);
     let overwrite = move |_| start_load(Load::KeepMine);
-    let retry = move |_| {
+    let retry = move || {
         load_failure.set(None);
         start_load(Load::Show);
     };
@@ -330,15 +330,7 @@ pub fn Settings() -> impl IntoView {
             let Some(failure) = load_failure.get() else {
                 return view! { <p class="loading">{tr(|t| t.loading)}</p> }.into_any();
             };
-            return view! {
-                <div class="card" id="load-failed" role="alert">
-                    <p class="error">{move || failure.words(i18n.text())}</p>
-                    <button type="button" id="load-retry" on:click=retry>
-                        {tr(|t| t.retry)}
-                    </button>
-                </div>
-            }
-            .into_any();
+            return view! { <LoadFailed id="load" trouble=failure retry /> }.into_any();
         }
         mark_ready("smtp-endpoint:settings-ready");
         view! {
