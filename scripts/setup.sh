@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 TRUNK_VERSION=0.21.14
 BINARYEN_VERSION=132.0.0
 AIOSMTPD_VERSION=1.4.6
+AXE_VERSION=4.14.1
 TOOLS="$PWD/.tools"
 mkdir -p "$TOOLS"
 
@@ -34,6 +35,12 @@ fi
 if [[ ! -x "$TOOLS/node_modules/.bin/wasm-opt" ]] || ! "$TOOLS/node_modules/.bin/wasm-opt" --version | grep -q "version ${BINARYEN_VERSION%%.*}"; then
     say "installing binaryen $BINARYEN_VERSION (wasm-opt) from npm"
     npm install --silent --no-audit --no-fund --prefix "$TOOLS" "binaryen@$BINARYEN_VERSION"
+fi
+
+# axe-core: the accessibility checker the end-to-end tests run in the page.
+if [[ "$(node -p "require('$TOOLS/node_modules/axe-core/package.json').version" 2>/dev/null)" != "$AXE_VERSION" ]]; then
+    say "installing axe-core $AXE_VERSION from npm"
+    npm install --silent --no-audit --no-fund --save-exact --prefix "$TOOLS" "axe-core@$AXE_VERSION"
 fi
 
 missing=()

@@ -423,6 +423,31 @@ impl Page {
         Ok(())
     }
 
+    /// What axe-core (Deque's accessibility checker, npm `axe-core`, installed by `scripts/setup.sh`) finds
+    /// wrong in the page as it is now, against WCAG 2.2 A and AA and axe's best practices: one line per rule
+    /// broken, with the elements that break it. Empty when it finds nothing.
+    pub async fn accessibility_violations(&self) -> Result<Vec<String>> {
+        let axe = workspace_root().join(".tools/node_modules/axe-core/axe.min.js");
+        let source = std::fs::read_to_string(&axe)
+            .map_err(|e| format!("{}: {e} (scripts/setup.sh installs axe-core)", axe.display()))?;
+        self.browser.execute(&format!("{source}\nreturn typeof axe;"), vec![]).await?;
+        let found = self
+            .browser
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 const tags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'];
+                 axe.run(document, { runOnly: { type: 'tag', values: tags } })
+                   .then(r => done(r.violations.map(v => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map(n =>
+                     `${n.target.join(' ')}: ${[...n.any, ...n.all, ...n.none].map(c => c.message).join('; ')}`)
+                     .join(' | ')}`)))
+                   .catch(e => done([`axe failed: ${e}`]));",
+                vec![],
+            )
+            .await?;
+        let lines = found.as_array().ok_or_else(|| format!("axe answered {found}"))?;
+        Ok(lines.iter().map(|line| line.as_str().unwrap_or_default().to_owned()).collect())
+    }
+
     /// Whether the page would have the browser ask before leaving it: a `beforeunload` event the page cancels.
     pub async fn leaving_is_questioned(&self) -> Result<bool> {
         let cancelled = self
