@@ -325,15 +325,7 @@ async fn failed_loads_are_explained_and_can_be_retried() -> Result<()> {
     let failed = page.wait_text("#session-failed").await?;
     assert!(failed.contains("could not be reached"), "{failed}");
     assert!(page.text("#login").await?.is_none(), "no login form while the session is unknown");
-    // Failed again: a new card, and the keyboard on its "Try again" (the button pressed went with the old one).
-    let pressed = page.browser.find(Locator::Css("#session-retry")).await?.element_id();
-    page.click("#session-retry").await?;
-    eventually("the keyboard on the new 'Try again'", || async {
-        let focused = page.browser.active_element().await?;
-        let on_new = focused.element_id() != pressed && focused.attr("id").await?.as_deref() == Some("session-retry");
-        Ok(on_new.then_some(()))
-    })
-    .await?;
+    retry_fails_again(&page, "session").await?;
     page.refuse_fetch(&[]).await?;
     page.click("#session-retry").await?;
     page.wait_text("#login").await?;
@@ -346,6 +338,7 @@ async fn failed_loads_are_explained_and_can_be_retried() -> Result<()> {
     let failed = page.wait_text("#load-failed").await?;
     assert!(failed.contains("could not be reached"), "{failed}");
     assert!(page.text("#settings").await?.is_none(), "no form without the stored values");
+    retry_fails_again(&page, "load").await?;
 
     // The endpoint answers again, the history still does not.
     page.refuse_fetch(&["/api/endpoints/smtp/history"]).await?;
@@ -354,6 +347,11 @@ async fn failed_loads_are_explained_and_can_be_retried() -> Result<()> {
     page.wait_gone("#load-failed").await?;
     let history = page.wait_text("#history-failed").await?;
     assert!(history.contains("could not be reached"), "{history}");
+    retry_fails_again(&page, "history").await?;
+    page.refuse_fetch(&[]).await?;
+    page.click("#history-retry").await?;
+    page.wait_text("#history-empty").await?;
+    page.wait_gone("#history-failed").await?;
 
     // Too many test emails in a minute: the page says how long to wait, as the server's Retry-After says.
     // The allowance is used up first through the page's own session, whatever its size.
@@ -366,6 +364,20 @@ async fn failed_loads_are_explained_and_can_be_retried() -> Result<()> {
     let refused = page.wait_contains("#test-status", "Too many checks").await?;
     assert!((1..=60).contains(&seconds_to_wait(&refused)?), "{refused}");
     stack.close().await
+}
+
+/// Presses `#{id}-retry` while its request still fails: a new card comes, and the keyboard is on its "Try again"
+/// (the button pressed went with the old card).
+async fn retry_fails_again(page: &Page, id: &str) -> Result<()> {
+    let button = format!("#{id}-retry");
+    let pressed = page.browser.find(Locator::Css(&button)).await?.element_id();
+    page.click(&button).await?;
+    eventually(&format!("the keyboard on a new {button}"), || async {
+        let focused = page.browser.active_element().await?;
+        let on_new = focused.element_id() != pressed && focused.attr("id").await? == Some(format!("{id}-retry"));
+        Ok(on_new.then_some(()))
+    })
+    .await
 }
 
 /// A check that waits can be cancelled. Here the port accepts the connection and never greets, which the probe

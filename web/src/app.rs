@@ -4,11 +4,11 @@
 //! form does not lose them.
 
 use crate::api::{self, Stored};
+use crate::focus_soon;
 use crate::i18n::{I18n, tr, use_i18n};
 use crate::login::Login;
 use crate::probe::Trouble;
 use crate::settings::Settings;
-use crate::{focus, nothing_focused};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use smtp_endpoint::{Field, Locale};
@@ -125,7 +125,7 @@ pub fn App() -> impl IntoView {
     on_cleanup(move || unsaved.remove());
 
     // Only a 401 means "signed out": a server that cannot be reached is said so, not met with a login form.
-    let check_session = move || {
+    let check_session = move |again: bool| {
         state.auth.set(Auth::Checking);
         spawn_local(async move {
             let auth = match api::session(i18n.locale.get_untracked()).await {
@@ -133,14 +133,20 @@ pub fn App() -> impl IntoView {
                 Err(e) if e.is_unauthorized() => Auth::SignedOut,
                 Err(e) => Auth::Unknown(Trouble::of_error(&e)),
             };
+            let failed_again = again && matches!(auth, Auth::Unknown(_));
             state.auth.set(auth);
+            if failed_again {
+                focus_soon("session-retry");
+            }
         });
     };
-    check_session();
+    check_session(false);
 
     let view = move || match state.auth.get() {
         Auth::Checking => view! { <p class="loading">{tr(|t| t.loading)}</p> }.into_any(),
-        Auth::Unknown(trouble) => view! { <LoadFailed id="session" trouble retry=check_session /> }.into_any(),
+        Auth::Unknown(trouble) => {
+            view! { <LoadFailed id="session" class="card" trouble retry=move || check_session(true) /> }.into_any()
+        }
         Auth::SignedOut | Auth::Expired => view! { <Login /> }.into_any(),
         Auth::SignedIn(_) => view! { <Settings /> }.into_any(),
     };
@@ -158,25 +164,20 @@ pub fn App() -> impl IntoView {
 }
 
 /// In place of a view whose data could not be loaded: what went wrong (in the chosen language), and "Try again".
-/// The ids are `{id}-failed` and `{id}-retry`.
+/// The ids are `{id}-failed` and `{id}-retry`; `class` is the box's. A "Try again" that fails again takes its
+/// button with it: the caller gives the keyboard to the new one ([`focus_soon`]).
 #[component]
-pub fn LoadFailed(id: &'static str, trouble: Trouble, retry: impl Fn() + Copy + 'static) -> impl IntoView {
+pub fn LoadFailed(
+    id: &'static str,
+    class: &'static str,
+    trouble: Trouble,
+    retry: impl Fn() + Copy + 'static,
+) -> impl IntoView {
     let i18n = use_i18n();
-    let retry_id = format!("{id}-retry");
-    // A "Try again" that failed again took its button with it: the keyboard goes to the new one, unless
-    // something else has it.
-    Effect::new({
-        let retry_id = retry_id.clone();
-        move || {
-            if nothing_focused() {
-                focus(&retry_id);
-            }
-        }
-    });
     view! {
-        <div class="card" id=format!("{id}-failed") role="alert">
+        <div class=class id=format!("{id}-failed") role="alert">
             <p class="error">{move || trouble.words(i18n.text())}</p>
-            <button type="button" id=retry_id on:click=move |_| retry()>
+            <button type="button" id=format!("{id}-retry") on:click=move |_| retry()>
                 {tr(|t| t.retry)}
             </button>
         </div>

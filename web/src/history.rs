@@ -1,12 +1,12 @@
 //! Who changed the endpoint, when, and which fields from what to what. Reloaded whenever the stored version changes.
 
 use crate::api::{self, Change, ChangeKind, FieldChange};
-use crate::app::use_state;
-use crate::focus;
+use crate::app::{LoadFailed, use_state};
 use crate::i18n::{Text, tr, use_i18n};
 use crate::local_time;
 use crate::probe::Trouble;
 use crate::settings::use_judged;
+use crate::{focus, focus_soon};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use smtp_endpoint::Field;
@@ -21,9 +21,7 @@ pub fn History() -> impl IntoView {
 
     // Only the answer to the latest request is shown, whatever order the answers arrive in.
     let latest = StoredValue::new(0_u32);
-    Effect::new(move |_| {
-        // Reloaded whenever the stored endpoint is (re)loaded or saved.
-        state.stored.track();
+    let fetch = move |again: bool| {
         let locale = i18n.locale.get_untracked();
         latest.update_value(|n| *n += 1);
         let request = latest.get_value();
@@ -41,16 +39,28 @@ pub fn History() -> impl IntoView {
                 Err(e) if e.is_unauthorized() => state.session_lost(),
                 Err(e) => {
                     failure.try_set(Some(Trouble::of_error(&e)));
+                    if again {
+                        focus_soon("history-retry");
+                    }
                 }
             }
         });
+    };
+    // Reloaded whenever the stored endpoint is (re)loaded or saved.
+    Effect::new(move |_| {
+        state.stored.track();
+        fetch(false);
     });
+    let retry = move || {
+        failure.set(None);
+        fetch(true);
+    };
 
     let rows = move || {
         let t = i18n.text();
         let locale = i18n.get();
         if let Some(failure) = failure.get() {
-            return Some(view! { <p class="error" id="history-failed">{failure.words(t)}</p> }.into_any());
+            return Some(view! { <LoadFailed id="history" class="history-failed" trouble=failure retry /> }.into_any());
         }
         changes.get().map(|list| {
             if list.is_empty() {

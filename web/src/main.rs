@@ -65,10 +65,9 @@ fn focus(id: &str) {
     }
 }
 
-/// Whether the keyboard focus is nowhere in particular, e.g. because the element that had it was removed.
-fn nothing_focused() -> bool {
-    let document = web_sys::window().and_then(|w| w.document());
-    document.and_then(|d| d.active_element()).is_none_or(|e| e.tag_name() == "BODY")
+/// [`focus`] once the views have caught up with the signals just set: after the next frame.
+fn focus_soon(id: &'static str) {
+    leptos::prelude::request_animation_frame(move || focus(id));
 }
 
 /// An RFC 3339 time in the reader's time zone and the page's language; anything unreadable as it came.

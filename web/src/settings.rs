@@ -7,7 +7,7 @@ use crate::history::History;
 use crate::i18n::{I18n, Text, tr, use_i18n};
 use crate::probe::{Probe, Trouble};
 use crate::test_email::TestEmail;
-use crate::{focus, local_time, mark_ready};
+use crate::{focus, focus_soon, local_time, mark_ready};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -190,6 +190,8 @@ enum Load {
     Reload,
     /// After a conflict: what was typed is saved over their version (which stays in the history).
     KeepMine,
+    /// As `Show`, after a failed first load.
+    Retry,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -270,11 +272,15 @@ pub fn Settings() -> impl IntoView {
         spawn_local(async move {
             // A conflict's offers stay until one of them worked, so a failed load can be tried again. The form
             // may be gone by now (signed out meanwhile).
-            if !loading.await || save_state.try_get_untracked().is_none() {
+            let loaded = loading.await;
+            if !loaded && purpose == Load::Retry {
+                focus_soon("load-retry");
+            }
+            if !loaded || save_state.try_get_untracked().is_none() {
                 return;
             }
             match purpose {
-                Load::Show => {}
+                Load::Show | Load::Retry => {}
                 Load::Reload => save_state.set(SaveState::Idle),
                 Load::KeepMine => save(),
             }
@@ -300,7 +306,7 @@ pub fn Settings() -> impl IntoView {
     let overwrite = move |_| start_load(Load::KeepMine);
     let retry = move || {
         load_failure.set(None);
-        start_load(Load::Show);
+        start_load(Load::Retry);
     };
 
     // "Saved" lasts until the form changes, also by a click that fills it (a suggestion, old values).
@@ -330,7 +336,7 @@ pub fn Settings() -> impl IntoView {
             let Some(failure) = load_failure.get() else {
                 return view! { <p class="loading">{tr(|t| t.loading)}</p> }.into_any();
             };
-            return view! { <LoadFailed id="load" trouble=failure retry /> }.into_any();
+            return view! { <LoadFailed id="load" class="card" trouble=failure retry /> }.into_any();
         }
         mark_ready("smtp-endpoint:settings-ready");
         view! {
