@@ -20,6 +20,24 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
     page.wait_text("#login").await?;
     page.login(ADMIN, ADMIN_PASSWORD).await?;
     page.wait_contains(".who", ADMIN).await?;
+    // The history is asked for beside the stored endpoint, not after its answer (the browser's Resource Timing).
+    let (history_asked, endpoint_answered) = eventually("both requests in the Resource Timing", || async {
+        let times = page
+            .browser
+            .execute(
+                "const [endpoint] = performance.getEntriesByName(new URL('/api/endpoints/smtp', location).href);
+                 const [history] = performance.getEntriesByName(new URL('/api/endpoints/smtp/history', location).href);
+                 return endpoint && history ? [history.startTime, endpoint.responseEnd] : null;",
+                vec![],
+            )
+            .await?;
+        Ok(times.as_array().and_then(|t| Some((t.first()?.as_f64()?, t.get(1)?.as_f64()?))))
+    })
+    .await?;
+    assert!(
+        history_asked < endpoint_answered,
+        "history asked at {history_asked} ms, endpoint answered {endpoint_answered} ms"
+    );
 
     // A URI without a scheme: the message appears at once, judged in the browser without asking the server.
     let requests_before = page.api_requests().await?;

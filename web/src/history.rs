@@ -1,8 +1,9 @@
-//! Who changed the endpoint, when, and which fields from what to what. Reloaded whenever the stored version changes.
+//! Who changed the endpoint, when, and which fields from what to what. Asked for beside the stored endpoint, and
+//! again whenever the stored version changes.
 
 use crate::api::{self, Change, ChangeKind, FieldChange};
-use crate::app::{LoadFailed, use_state};
-use crate::i18n::{Text, tr, use_i18n};
+use crate::app::{LoadFailed, State};
+use crate::i18n::{I18n, Text, tr, use_i18n};
 use crate::local_time;
 use crate::probe::Trouble;
 use crate::settings::use_judged;
@@ -11,23 +12,53 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use smtp_endpoint::Field;
 
-#[component]
-pub fn History() -> impl IntoView {
-    let i18n = use_i18n();
-    let state = use_state();
-    let judged = use_judged();
-    let changes = RwSignal::new(None::<Vec<Change>>);
-    let failure = RwSignal::new(None::<Trouble>);
+/// The history's data, owned by the settings view: its first request goes out beside the stored endpoint's, not
+/// after it.
+#[derive(Clone, Copy)]
+pub struct Log {
+    changes: RwSignal<Option<Vec<Change>>>,
+    failure: RwSignal<Option<Trouble>>,
+    /// Only the answer to the latest request is shown, whatever order the answers arrive in.
+    latest: StoredValue<u32>,
+    state: State,
+    i18n: I18n,
+}
 
-    // Only the answer to the latest request is shown, whatever order the answers arrive in.
-    let latest = StoredValue::new(0_u32);
-    let fetch = move |again: bool| {
+impl Log {
+    /// Asks for the history now, and again whenever the stored version changes (a save, a reload); when the
+    /// stored endpoint first arrives only if this first request failed.
+    pub fn start(state: State, i18n: I18n) -> Log {
+        let log = Log {
+            changes: RwSignal::new(None),
+            failure: RwSignal::new(None),
+            latest: StoredValue::new(0),
+            state,
+            i18n,
+        };
+        log.fetch(false);
+        let version = Memo::new(move |_| state.stored.with(|s| s.as_ref().map(|s| s.version)));
+        Effect::new(move |before: Option<Option<u64>>| {
+            let now = version.get();
+            // `before` is None on the first run: the request above is on its way.
+            if let Some(before) = before
+                && (before.is_some() || log.failure.with_untracked(Option::is_some))
+            {
+                log.fetch(false);
+            }
+            now
+        });
+        log
+    }
+
+    /// `again`: "Try again" was pressed; if it fails again, the keyboard goes to the new "Try again".
+    fn fetch(self, again: bool) {
+        let Log { changes, failure, latest, state, i18n } = self;
         let locale = i18n.locale.get_untracked();
         latest.update_value(|n| *n += 1);
         let request = latest.get_value();
         spawn_local(async move {
             let answer = api::history(locale).await;
-            // The component may be gone by now; then there is nothing to update.
+            // The view may be gone by now; then there is nothing to update.
             if latest.try_get_value() != Some(request) {
                 return;
             }
@@ -45,15 +76,17 @@ pub fn History() -> impl IntoView {
                 }
             }
         });
-    };
-    // Reloaded whenever the stored endpoint is (re)loaded or saved.
-    Effect::new(move |_| {
-        state.stored.track();
-        fetch(false);
-    });
+    }
+}
+
+#[component]
+pub fn History(log: Log) -> impl IntoView {
+    let i18n = use_i18n();
+    let judged = use_judged();
+    let Log { changes, failure, state, .. } = log;
     let retry = move || {
         failure.set(None);
-        fetch(true);
+        log.fetch(true);
     };
 
     let rows = move || {

@@ -3,7 +3,7 @@
 
 use crate::api::{self, ApiBody, Draft, Stored};
 use crate::app::{Form, LoadFailed, State, use_state};
-use crate::history::History;
+use crate::history::{History, Log};
 use crate::i18n::{I18n, Text, tr, use_i18n};
 use crate::probe::{Probe, Trouble};
 use crate::test_email::TestEmail;
@@ -220,6 +220,7 @@ pub fn Settings() -> impl IntoView {
     provide_context(judged);
     let save_state = RwSignal::new(SaveState::Idle);
 
+    let log = Log::start(state, i18n);
     let loaded = RwSignal::new(state.stored.get_untracked().is_some());
     let load_failure = RwSignal::new(None::<Trouble>);
     // Saves the form's values over the version they were based on (`If-Match`).
@@ -415,7 +416,7 @@ pub fn Settings() -> impl IntoView {
                 <Probe />
                 <TestEmail />
             </div>
-            <History />
+            <History log />
         }
         .into_any()
     }
