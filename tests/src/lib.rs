@@ -427,10 +427,13 @@ impl Page {
     /// wrong in the page as it is now, against WCAG 2.2 A and AA and axe's best practices: one line per rule
     /// broken, with the elements that break it. Empty when it finds nothing.
     pub async fn accessibility_violations(&self) -> Result<Vec<String>> {
-        let axe = workspace_root().join(".tools/node_modules/axe-core/axe.min.js");
-        let source = std::fs::read_to_string(&axe)
-            .map_err(|e| format!("{}: {e} (scripts/setup.sh installs axe-core)", axe.display()))?;
-        self.browser.execute(&format!("{source}\nreturn typeof axe;"), vec![]).await?;
+        // Into each page once (650 kB of script through WebDriver).
+        if self.browser.execute("return typeof axe;", vec![]).await? == "undefined" {
+            let axe = workspace_root().join(".tools/node_modules/axe-core/axe.min.js");
+            let source = std::fs::read_to_string(&axe)
+                .map_err(|e| format!("{}: {e} (scripts/setup.sh installs axe-core)", axe.display()))?;
+            self.browser.execute(&format!("{source}\nreturn true;"), vec![]).await?;
+        }
         let found = self
             .browser
             .execute_async(

@@ -39,8 +39,9 @@ impl Log {
         let version = Memo::new(move |_| state.stored.with(|s| s.as_ref().map(|s| s.version)));
         Effect::new(move |before: Option<Option<u64>>| {
             let now = version.get();
-            // `before` is None on the first run: the request above is on its way.
+            // `before` is None on the first run: the request above is on its way. `now` is None after signing out.
             if let Some(before) = before
+                && now.is_some()
                 && (before.is_some() || log.failure.with_untracked(Option::is_some))
             {
                 log.fetch(false);
