@@ -39,11 +39,7 @@ impl Log {
         let version = Memo::new(move |_| state.stored.with(|s| s.as_ref().map(|s| s.version)));
         Effect::new(move |before: Option<Option<u64>>| {
             let now = version.get();
-            // `before` is None on the first run: the request above is on its way. `now` is None after signing out.
-            if let Some(before) = before
-                && now.is_some()
-                && (before.is_some() || log.failure.with_untracked(Option::is_some))
-            {
+            if asks_again(before, now, log.failure.with_untracked(Option::is_some)) {
                 log.fetch(false);
             }
             now
@@ -77,6 +73,16 @@ impl Log {
                 }
             }
         });
+    }
+}
+
+/// Whether the stored version going from `before` to `now` asks for the history again. `before` is None on the
+/// first look, when the first request is on its way; `now` is None after signing out. When the stored endpoint
+/// first arrives (`Some(None)`), only if the first request `failed`.
+fn asks_again(before: Option<Option<u64>>, now: Option<u64>, failed: bool) -> bool {
+    match before {
+        None => false,
+        Some(before) => now.is_some() && (before.is_some() || failed),
     }
 }
 
@@ -216,6 +222,15 @@ mod tests {
 
     fn change(field: Field, kind: ChangeKind, old: Option<&str>, new: Option<&str>) -> FieldChange {
         FieldChange { field: field.as_str().into(), kind, old: old.map(Into::into), new: new.map(Into::into) }
+    }
+
+    #[wasm_bindgen_test]
+    fn the_history_is_asked_for_again_when_the_stored_version_changes() {
+        assert!(!asks_again(None, Some(3), false), "the first request is on its way");
+        assert!(!asks_again(Some(None), Some(3), false), "the stored endpoint arrived beside the history");
+        assert!(asks_again(Some(None), Some(3), true), "it arrived and the history had failed: the server is back");
+        assert!(asks_again(Some(Some(3)), Some(4), false), "saved (or reloaded) version 4");
+        assert!(!asks_again(Some(Some(3)), None, false), "signed out");
     }
 
     #[wasm_bindgen_test]
