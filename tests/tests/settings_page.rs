@@ -377,6 +377,16 @@ async fn failed_loads_are_explained_and_can_be_retried() -> Result<()> {
     page.wait_text("#history-empty").await?;
     page.wait_gone("#history-failed").await?;
 
+    // A save that cannot reach the server says so, and keeps what was typed.
+    page.refuse_fetch(&["/api/endpoints/smtp"]).await?;
+    page.type_into("#uri", "smtp://mail.example.com").await?;
+    page.type_into("#default_from_address", FROM).await?;
+    page.click("#save").await?;
+    let status = page.wait_contains("#save-status", "could not be reached").await?;
+    assert!(!status.contains("Unexpected"), "{status}");
+    assert_eq!(page.value("#uri").await?, "smtp://mail.example.com");
+    page.refuse_fetch(&[]).await?;
+
     // Too many test emails in a minute: the page says how long to wait, as the server's Retry-After says.
     // The allowance is used up first through the page's own session, whatever its size.
     let used = page.post_until_throttled("/api/endpoints/smtp/test-email", json!({ "to": "a@example.org" })).await?;

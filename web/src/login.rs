@@ -4,28 +4,28 @@ use crate::api;
 use crate::app::{Auth, use_state};
 use crate::i18n::{Text, fill, tr, use_i18n};
 use crate::mark_ready;
+use crate::probe::Trouble;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 /// Why signing in did not work; put into words when shown, so it follows the language.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 enum Failure {
     /// Too many failed attempts; the seconds to wait, when the server said.
     Throttled(Option<u64>),
     WrongCredentials,
-    Unreachable,
-    Unexpected,
+    /// The server could not be reached, or answered unexpectedly.
+    Request(Trouble),
 }
 
 impl Failure {
-    fn words(self, t: &Text) -> String {
+    fn words(&self, t: &Text) -> String {
         match self {
             Failure::Throttled(Some(seconds)) => fill(t.sign_in_again_in, seconds),
             Failure::Throttled(None) => t.too_many_attempts.to_owned(),
             Failure::WrongCredentials => t.wrong_credentials.to_owned(),
-            Failure::Unreachable => t.unreachable.to_owned(),
-            Failure::Unexpected => t.unexpected.to_owned(),
+            Failure::Request(trouble) => trouble.words(t),
         }
     }
 }
@@ -63,13 +63,8 @@ pub fn Login() -> impl IntoView {
                 Err(e) if matches!(e.status(), Some(400 | 401 | 403 | 422)) => {
                     failure.try_set(Some(Failure::WrongCredentials));
                 }
-                Err(api::Error::Fetch(_)) => {
-                    failure.try_set(Some(Failure::Unreachable));
-                }
                 Err(e) => {
-                    let detail = e.detail();
-                    leptos::logging::warn!("login failed: {detail}");
-                    failure.try_set(Some(Failure::Unexpected));
+                    failure.try_set(Some(Failure::Request(Trouble::of_error(&e))));
                 }
             }
         });

@@ -18,6 +18,8 @@ pub enum Trouble {
     /// Too many requests; the seconds to wait, when the server said.
     RateLimited(Option<u64>),
     Unreachable,
+    /// A proxy in front of the server answered (502, 503, 504 with its own page): the server is not there.
+    Gateway(u16),
     /// The admin stopped waiting for the answer.
     Cancelled,
     /// The server refused the recipient (`recipient.invalid`), in its words.
@@ -30,6 +32,10 @@ impl Trouble {
     pub fn of_error(e: &api::Error) -> Trouble {
         match e {
             api::Error::Fetch(_) => Trouble::Unreachable,
+            // This server never answers these itself; its own errors are JSON.
+            api::Error::Api(api::ApiError { status: status @ 502..=504, body: api::ApiBody::Other(_), .. }) => {
+                Trouble::Gateway(*status)
+            }
             e => Trouble::Other(e.detail()),
         }
     }
@@ -40,6 +46,7 @@ impl Trouble {
             Trouble::RateLimited(None) => t.too_many_checks.to_owned(),
             Trouble::RateLimited(Some(seconds)) => fill(t.try_again_in, seconds),
             Trouble::Unreachable => t.unreachable.to_owned(),
+            Trouble::Gateway(status) => fill(t.gateway, status),
             Trouble::Cancelled => t.cancelled.to_owned(),
             Trouble::Recipient(message) => message.clone(),
             Trouble::Other(detail) => format!("{}: {detail}", t.unexpected),
@@ -585,9 +592,18 @@ mod tests {
             sort(api_error(500, error_body("internal", "boom"))),
             Some(Trouble::Other("500 internal: boom".into()))
         );
+        // A proxy's error page instead of this server's answer: the server is not there, said without the HTML.
         assert_eq!(
             sort(api_error(502, ApiBody::Other("<html>Bad gateway</html>".into()))),
-            Some(Trouble::Other("502: <html>Bad gateway</html>".into()))
+            Some(Trouble::Gateway(502))
+        );
+        assert_eq!(
+            sort(api_error(503, ApiBody::Other("<html>Unavailable</html>".into()))),
+            Some(Trouble::Gateway(503))
+        );
+        assert_eq!(
+            sort(api_error(418, ApiBody::Other("<html>teapot</html>".into()))),
+            Some(Trouble::Other("418: <html>teapot</html>".into()))
         );
 
         // A refused form: the messages go under their fields, the status only says to fix them.
@@ -614,7 +630,9 @@ mod tests {
                 Some("Too many checks in a short time. Try again in 42 s.".to_owned()),
                 Some("Type one address".to_owned()),
                 Some(format!("{}: 500 internal: boom", t.unexpected)),
-                Some(format!("{}: 502: <html>Bad gateway</html>", t.unexpected)),
+                Some(fill(t.gateway, 502)),
+                Some(fill(t.gateway, 503)),
+                Some(format!("{}: 418: <html>teapot</html>", t.unexpected)),
                 Some(t.fix_first.to_owned()),
                 None,
             ]

@@ -201,7 +201,7 @@ enum SaveState {
     Saved,
     Conflict,
     Refused,
-    Failed(String),
+    Failed(Trouble),
 }
 
 fn focus_first_invalid(judged: Judged) {
@@ -259,7 +259,7 @@ pub fn Settings() -> impl IntoView {
                     focus_first_invalid(judged);
                 }
                 Err(e) => {
-                    save_state.try_set(SaveState::Failed(e.detail()));
+                    save_state.try_set(SaveState::Failed(Trouble::of_error(&e)));
                 }
             }
         });
@@ -328,7 +328,7 @@ pub fn Settings() -> impl IntoView {
             SaveState::Saved => state.stored.with(|s| s.as_ref().map(|s| saved_line(t, s, i18n.get()))),
             SaveState::Conflict => Some(t.conflict.to_owned()),
             SaveState::Refused => Some(t.server_refused.to_owned()),
-            SaveState::Failed(detail) => Some(format!("{}: {detail}", t.unexpected)),
+            SaveState::Failed(trouble) => Some(trouble.words(t)),
         }
     };
 
