@@ -426,7 +426,7 @@ impl Page {
     /// What axe-core (Deque's accessibility checker, npm `axe-core`, installed by `scripts/setup.sh`) finds
     /// wrong in the page as it is now, against WCAG 2.2 A and AA and axe's best practices: one line per rule
     /// broken, with the elements that break it. Empty when it finds nothing.
-    pub async fn accessibility_violations(&self) -> Result<Vec<String>> {
+    async fn accessibility_violations(&self) -> Result<Vec<String>> {
         // Into each page once (650 kB of script through WebDriver).
         if self.browser.execute("return typeof axe;", vec![]).await? == "undefined" {
             let axe = workspace_root().join(".tools/node_modules/axe-core/axe.min.js");
@@ -449,6 +449,13 @@ impl Page {
             .await?;
         let lines = found.as_array().ok_or_else(|| format!("axe answered {found}"))?;
         Ok(lines.iter().map(|line| line.as_str().unwrap_or_default().to_owned()).collect())
+    }
+
+    /// Fails, listing what axe-core found, unless it finds nothing to mend in the page as it is now; `state`
+    /// says which state that is.
+    pub async fn expect_accessible(&self, state: &str) -> Result<()> {
+        let found = self.accessibility_violations().await?;
+        if found.is_empty() { Ok(()) } else { Err(format!("axe-core, {state}:\n{}", found.join("\n")).into()) }
     }
 
     /// Whether the page would have the browser ask before leaving it: a `beforeunload` event the page cancels.

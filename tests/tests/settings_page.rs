@@ -124,7 +124,7 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
     page.wait_contains("#save-status", "Not saved yet.").await?;
     page.click("#save").await?;
     page.wait_contains("#save-status", "in the meantime").await?;
-    assert_eq!(page.accessibility_violations().await?, Vec::<String>::new(), "the conflict's offers");
+    page.expect_accessible("the conflict's offers").await?;
     // A reload that fails says why, keeps what was typed and can be tried again.
     page.refuse_fetch(&["/api/endpoints/smtp"]).await?;
     page.click("#reload").await?;
@@ -241,7 +241,7 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
     page.browser.execute("return fetch('/api/session', {method: 'DELETE'}).then(r => r.status);", vec![]).await?;
     page.click("#save").await?;
     page.wait_text("#session-expired").await?;
-    assert_eq!(page.accessibility_violations().await?, Vec::<String>::new(), "the expired session's login");
+    page.expect_accessible("the expired session's login").await?;
     page.login(ADMIN, ADMIN_PASSWORD).await?;
     eventually("the typed values after logging in again", || async {
         Ok((page.value("#default_from_address").await? == "typed-before-expiry@example.com").then_some(()))
@@ -317,8 +317,7 @@ async fn the_page_works_by_keyboard_on_a_phone_and_a_desktop() -> Result<()> {
         .await?;
     assert!(overflow.as_i64().unwrap_or(i64::MAX) <= 0, "no horizontal scrolling at 360 px (overflow {overflow})");
     page.screenshot("settings-360px.png").await?;
-    // The server's refusal under its field, the folded section open, at 360 px: nothing for axe-core to mend.
-    assert_eq!(page.accessibility_violations().await?, Vec::<String>::new());
+    page.expect_accessible("the server's refusal under its field, the folded section open, at 360 px").await?;
     stack.close().await
 }
 
@@ -347,7 +346,7 @@ async fn failed_loads_are_explained_and_can_be_retried() -> Result<()> {
     let failed = page.wait_text("#session-failed").await?;
     assert!(failed.contains("could not be reached"), "{failed}");
     assert!(page.text("#login").await?.is_none(), "no login form while the session is unknown");
-    assert_eq!(page.accessibility_violations().await?, Vec::<String>::new());
+    page.expect_accessible("the failed session check").await?;
     retry_fails_again(&page, "session").await?;
     page.refuse_fetch(&[]).await?;
     page.click("#session-retry").await?;
@@ -361,7 +360,7 @@ async fn failed_loads_are_explained_and_can_be_retried() -> Result<()> {
     let failed = page.wait_text("#load-failed").await?;
     assert!(failed.contains("could not be reached"), "{failed}");
     assert!(page.text("#settings").await?.is_none(), "no form without the stored values");
-    assert_eq!(page.accessibility_violations().await?, Vec::<String>::new());
+    page.expect_accessible("the failed load").await?;
     retry_fails_again(&page, "load").await?;
 
     // The endpoint answers again, the history still does not.
@@ -493,12 +492,8 @@ async fn both_colour_schemes_pass_an_accessibility_checker() -> Result<()> {
     for (dark, flags) in [(false, &[][..]), (true, &["--force-dark-mode"][..])] {
         let stack = Stack::start_with(flags).await?;
         let page = Page::new(&stack.browser);
-        let check = async |state: &str| -> Result<()> {
-            let found = page.accessibility_violations().await?;
-            let scheme = if dark { "dark" } else { "light" };
-            assert!(found.is_empty(), "{state}, {scheme} scheme:\n{}", found.join("\n"));
-            Ok(())
-        };
+        let scheme = if dark { "dark" } else { "light" };
+        let check = async |state: &str| page.expect_accessible(&format!("{state}, {scheme} scheme")).await;
         page.browser.goto(&stack.url("/")).await?;
         page.wait_text("#login").await?;
         let scheme = page.browser.execute("return matchMedia('(prefers-color-scheme: dark)').matches;", vec![]).await?;
