@@ -11,7 +11,7 @@
 #    same page (the baseline). KEYSTROKES=N changes the number of keystrokes (default 240).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh >/dev/null
+scripts/setup.sh --tests >/dev/null
 source scripts/env.sh
 out=target/bench-page
 mkdir -p "$out"

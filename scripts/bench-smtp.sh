@@ -3,7 +3,7 @@
 # aiosmtpd on loopback (server/benches/smtp.rs). Installs what it needs first. Extra arguments go to cargo bench.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh --tests
 source scripts/env.sh
 if ! command -v smtp-sink >/dev/null; then
     apt-get update -qq

@@ -1,8 +1,16 @@
 #!/usr/bin/env bash
-# Installs everything building, running and testing needs on a fresh Debian machine of this kind.
+# Installs what building and running need on a fresh Debian machine of this kind; with --tests also what the
+# tests and benchmarks need (Chromium and ChromeDriver, the aiosmtpd SMTP server, axe-core).
 # Idempotent: each step checks first and does nothing when its tool is already there at the pinned version.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+for_tests=false
+case "${1:-}" in
+    --tests) for_tests=true ;;
+    "") ;;
+    *) echo "usage: scripts/setup.sh [--tests]" >&2; exit 2 ;;
+esac
 
 TRUNK_VERSION=0.21.14
 BINARYEN_VERSION=132.0.0
@@ -38,13 +46,15 @@ if [[ ! -x "$TOOLS/node_modules/.bin/wasm-opt" ]] || ! "$TOOLS/node_modules/.bin
 fi
 
 # axe-core: the accessibility checker the end-to-end tests run in the page.
-if [[ "$(node -p "require('$TOOLS/node_modules/axe-core/package.json').version" 2>/dev/null)" != "$AXE_VERSION" ]]; then
+if $for_tests && [[ "$(node -p "require('$TOOLS/node_modules/axe-core/package.json').version" 2>/dev/null)" != "$AXE_VERSION" ]]; then
     say "installing axe-core $AXE_VERSION from npm"
     npm install --silent --no-audit --no-fund --save-exact --prefix "$TOOLS" "axe-core@$AXE_VERSION"
 fi
 
+packages=(brotli)
+$for_tests && packages+=(chromium chromium-driver)
 missing=()
-for pkg in chromium chromium-driver brotli; do
+for pkg in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
 if ((${#missing[@]})); then
@@ -53,7 +63,7 @@ if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-if ! python3 -c "import aiosmtpd, sys; sys.exit(aiosmtpd.__version__ != '$AIOSMTPD_VERSION')" 2>/dev/null; then
+if $for_tests && ! python3 -c "import aiosmtpd, sys; sys.exit(aiosmtpd.__version__ != '$AIOSMTPD_VERSION')" 2>/dev/null; then
     say "installing aiosmtpd $AIOSMTPD_VERSION (the SMTP server the tests talk to)"
     python3 -m pip install --quiet --disable-pip-version-check "aiosmtpd==$AIOSMTPD_VERSION"
 fi

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test: native, WebAssembly (the core crate in Node, the page's components in headless Chromium), the
 # JS package (node --test), the server against real SMTP servers, and the page end to end in headless Chromium.
-# Installs what it needs first (scripts/setup.sh).
+# Installs what it needs first (scripts/setup.sh --tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh --tests
 source scripts/env.sh
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
