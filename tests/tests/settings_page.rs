@@ -170,6 +170,7 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
     let connected = page.wait_text("#probe-steps li[data-step='connect'] .step-note").await?;
     assert!(connected.starts_with("connected to 127.0.0.1:"), "{connected}");
     assert_eq!(page.wait_text("#probe-steps li[data-step='auth'] .step-note").await?, "logged in with PLAIN");
+    assert_eq!(page.text("#probe-outdated").await?, None, "the result is for the values in the form");
     page.screenshot("settings-probe-ok.png").await?;
 
     // A recipient that is no address is refused as it is typed, by the rules the server applies, and cannot be sent.
@@ -206,6 +207,9 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
     assert_eq!(page.value("#default_from_address").await?, "Third Admin <third@example.com>");
     page.wait_contains("#save-status", "Not saved yet.").await?;
     assert_eq!(page.browser.active_element().await?.attr("id").await?.as_deref(), Some("default_from_address"));
+    // The check and the test email above were for the values before this: both say so.
+    page.wait_text("#probe-outdated").await?;
+    page.wait_text("#test-outdated").await?;
     page.browser.execute("document.getElementById('history').scrollIntoView(); return true;", vec![]).await?;
     page.screenshot("settings-history.png").await?;
 
@@ -222,6 +226,7 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
     let diagnosis = page.wait_text("#probe-diagnosis").await?;
     assert_eq!(page.attr("#probe-diagnosis", "data-code").await?.as_deref(), Some("connect.refused"), "{diagnosis}");
     page.wait_text("#probe-steps li[data-step='connect'][data-status='failed']").await?;
+    page.wait_gone("#probe-outdated").await?;
 
     // German: the page's words and the core crate's messages.
     page.browser.find(Locator::Css("#language")).await?.select_by_value("de").await?;

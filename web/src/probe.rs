@@ -2,7 +2,7 @@
 //! with the diagnosis and its remedy, the certificate, and the SMTP transcript folded away.
 
 use crate::api::{self, Certificate, Diagnosis, ProbeResult, StepStatus};
-use crate::app::{State, use_state};
+use crate::app::{Form, State, use_state};
 use crate::focus;
 use crate::i18n::{Text, fill, tr, use_i18n};
 use crate::settings::{Judged, draft, use_judged};
@@ -72,6 +72,41 @@ pub fn trouble_of(e: api::Error, state: State, judged: Judged) -> Option<Trouble
     }
 }
 
+/// The form's values a check ran with, to tell whether the form holds others by now.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RanWith {
+    uri: String,
+    username: String,
+    from: String,
+    custom_ca: String,
+    remove_password: bool,
+    password: String,
+}
+
+impl RanWith {
+    pub fn of(form: Form) -> RanWith {
+        RanWith {
+            uri: form.uri.get_untracked(),
+            username: form.username.get_untracked(),
+            from: form.from.get_untracked(),
+            custom_ca: form.custom_ca.get_untracked(),
+            remove_password: form.remove_password.get_untracked(),
+            password: form.password.get_untracked(),
+        }
+    }
+
+    /// Whether `form` (tracked) holds other values now. A password field emptied since does not count: saving
+    /// empties it, and the password typed is then the stored one.
+    pub fn differs_from(&self, form: Form) -> bool {
+        form.uri.with(|v| *v != self.uri)
+            || form.username.with(|v| *v != self.username)
+            || form.from.with(|v| *v != self.from)
+            || form.custom_ca.with(|v| *v != self.custom_ca)
+            || form.remove_password.get() != self.remove_password
+            || form.password.with(|v| !v.is_empty() && *v != self.password)
+    }
+}
+
 /// The signals of a section that runs one request at a time: busy, its answer, or what went wrong.
 pub struct Progress<T: Send + Sync + 'static> {
     pub running: RwSignal<bool>,
@@ -79,6 +114,8 @@ pub struct Progress<T: Send + Sync + 'static> {
     pub trouble: RwSignal<Option<Trouble>>,
     /// Counts the requests started (and cancelled): only the latest request's answer is shown.
     runs: StoredValue<u32>,
+    /// The values the latest request ran with.
+    ran_with: StoredValue<RanWith>,
 }
 
 impl<T: Send + Sync + 'static> Clone for Progress<T> {
@@ -96,11 +133,18 @@ impl<T: Send + Sync + 'static> Default for Progress<T> {
             result: RwSignal::new(None),
             trouble: RwSignal::new(None),
             runs: StoredValue::new(0),
+            ran_with: StoredValue::new(RanWith::default()),
         }
     }
 }
 
 impl<T: Send + Sync + 'static> Progress<T> {
+    /// Whether an answer is shown and the form holds other values than those it was for (tracked); a memo, so
+    /// a keystroke redraws nothing unless this flips.
+    pub fn outdated(self, form: Form) -> Memo<bool> {
+        Memo::new(move |_| self.result.with(Option::is_some) && self.ran_with.with_value(|r| r.differs_from(form)))
+    }
+
     /// Stops waiting: the running request's answer, whenever it comes, is not shown.
     pub fn cancel(self) {
         if !self.running.get_untracked() {
@@ -119,7 +163,8 @@ pub fn run_request<T: Send + Sync + 'static>(
     judged: Judged,
     request: impl Future<Output = Result<T, api::Error>> + 'static,
 ) {
-    let Progress { running, result, trouble, runs } = progress;
+    let Progress { running, result, trouble, runs, ran_with } = progress;
+    ran_with.set_value(RanWith::of(state.form));
     running.set(true);
     result.set(None);
     trouble.set(None);
@@ -151,6 +196,7 @@ pub fn Probe() -> impl IntoView {
     let recipient = RwSignal::new(String::new());
     let progress = Progress::<ProbeResult>::default();
     let Progress { running, result, trouble, .. } = progress;
+    let outdated = progress.outdated(state.form);
     // Cancelling aborts the request, so the server stops the probe and closes its SMTP connection.
     let abort = StoredValue::new_local(None::<web_sys::AbortController>);
 
@@ -227,6 +273,7 @@ pub fn Probe() -> impl IntoView {
                     })
                 }}
             </div>
+            {move || outdated.get().then(|| view! { <p class="notice" id="probe-outdated">{tr(|t| t.result_outdated)}</p> })}
             {move || result.get().map(|r| view! { <ProbeReport result=r /> })}
         </section>
     }
@@ -561,6 +608,27 @@ mod tests {
         assert_eq!((progress.running.get_untracked(), progress.result.get_untracked()), (false, Some(7)));
         progress.cancel();
         assert_eq!(progress.trouble.get_untracked(), None, "nothing runs: nothing to cancel");
+    }
+
+    #[wasm_bindgen_test]
+    fn a_result_knows_when_the_form_holds_other_values() {
+        let page = mount(|_, _| (), || ());
+        let form = page.state.form;
+        form.uri.set("smtp://mail.example.com:587".into());
+        form.password.set("typed".into());
+        let ran_with = RanWith::of(form);
+        assert!(!ran_with.differs_from(form));
+        form.uri.set("smtp://mail.example.com:2525".into());
+        assert!(ran_with.differs_from(form), "another port");
+        form.uri.set("smtp://mail.example.com:587".into());
+        assert!(!ran_with.differs_from(form), "the same values again");
+        form.password.set(String::new());
+        assert!(!ran_with.differs_from(form), "saved: the typed password is the stored one now");
+        form.password.set("another".into());
+        assert!(ran_with.differs_from(form), "another password typed");
+        form.password.set(String::new());
+        form.remove_password.set(true);
+        assert!(ran_with.differs_from(form), "the stored password to be removed");
     }
 
     #[wasm_bindgen_test]

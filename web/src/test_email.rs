@@ -18,6 +18,7 @@ pub fn TestEmail() -> impl IntoView {
     let to = RwSignal::new(String::new());
     let progress = Progress::<TestEmailResult>::default();
     let Progress { running, result, trouble, .. } = progress;
+    let outdated = progress.outdated(state.form);
     // The recipient is judged by the address rules the server applies to it (those of the from address), as it is
     // typed; the server's own refusal lands in the same place.
     let recipient_problem = Memo::new(move |_| {
@@ -119,6 +120,7 @@ pub fn TestEmail() -> impl IntoView {
                     })
                 }}
             </div>
+            {move || outdated.get().then(|| view! { <p class="notice" id="test-outdated">{tr(|t| t.result_outdated)}</p> })}
         </section>
     }
 }
