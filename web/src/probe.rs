@@ -8,7 +8,7 @@ use crate::i18n::{Text, fill, tr, use_i18n};
 use crate::settings::{Judged, draft, use_judged};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use smtp_endpoint::{DiagnosisCode, Field};
+use smtp_endpoint::{DiagnosisCode, Field, SmtpUri};
 
 /// What a request ended with, other than its own result (a probe, a test email, or loading what is stored).
 #[derive(Debug, Clone, PartialEq)]
@@ -86,25 +86,31 @@ pub struct RanWith {
 impl RanWith {
     pub fn of(form: Form) -> RanWith {
         RanWith {
-            uri: form.uri.get_untracked(),
-            username: form.username.get_untracked(),
-            from: form.from.get_untracked(),
-            custom_ca: form.custom_ca.get_untracked(),
+            uri: form.uri.with_untracked(|v| normal_uri(v)),
+            username: form.username.with_untracked(|v| v.trim().to_owned()),
+            from: form.from.with_untracked(|v| v.trim().to_owned()),
+            custom_ca: form.custom_ca.with_untracked(|v| v.trim().to_owned()),
             remove_password: form.remove_password.get_untracked(),
             password: form.password.get_untracked(),
         }
     }
 
-    /// Whether `form` (tracked) holds other values now. A password field emptied since does not count: saving
-    /// empties it, and the password typed is then the stored one.
+    /// Whether `form` (tracked) holds other values now, compared as the server stores them (a saved form shows
+    /// the normalised URI). A password field emptied since does not count: saving empties it, and the password
+    /// typed is then the stored one.
     pub fn differs_from(&self, form: Form) -> bool {
-        form.uri.with(|v| *v != self.uri)
-            || form.username.with(|v| *v != self.username)
-            || form.from.with(|v| *v != self.from)
-            || form.custom_ca.with(|v| *v != self.custom_ca)
+        form.uri.with(|v| normal_uri(v) != self.uri)
+            || form.username.with(|v| v.trim() != self.username)
+            || form.from.with(|v| v.trim() != self.from)
+            || form.custom_ca.with(|v| v.trim() != self.custom_ca)
             || form.remove_password.get() != self.remove_password
             || form.password.with(|v| !v.is_empty() && *v != self.password)
     }
+}
+
+/// A URI as the server stores it (`smtp://MAIL.example.com:25` → `smtp://mail.example.com`); as typed when invalid.
+fn normal_uri(typed: &str) -> String {
+    SmtpUri::parse(typed).map_or_else(|_| typed.trim().to_owned(), |uri| uri.to_string())
 }
 
 /// The signals of a section that runs one request at a time: busy, its answer, or what went wrong.
@@ -620,8 +626,8 @@ mod tests {
         assert!(!ran_with.differs_from(form));
         form.uri.set("smtp://mail.example.com:2525".into());
         assert!(ran_with.differs_from(form), "another port");
-        form.uri.set("smtp://mail.example.com:587".into());
-        assert!(!ran_with.differs_from(form), "the same values again");
+        form.uri.set(" SMTP://Mail.Example.com:587".into());
+        assert!(!ran_with.differs_from(form), "the same values again (as a save shows them)");
         form.password.set(String::new());
         assert!(!ran_with.differs_from(form), "saved: the typed password is the stored one now");
         form.password.set("another".into());
