@@ -74,7 +74,8 @@ impl Form {
         }
     }
 
-    /// Fills a field for the admin (a suggestion, an old value): an edit like typing.
+    /// Sets a field's value as an edit; the views fill fields through `Judged::put`, which also forgets the
+    /// server's last refusal.
     pub fn put(self, field: Field, value: String) {
         self.text(field).set(value);
         self.dirty.set(true);

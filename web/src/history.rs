@@ -90,7 +90,7 @@ fn asks_again(before: Option<Option<u64>>, now: Option<u64>, failed: bool) -> bo
 pub fn History(log: Log) -> impl IntoView {
     let i18n = use_i18n();
     let judged = use_judged();
-    let Log { changes, failure, state, .. } = log;
+    let Log { changes, failure, .. } = log;
     let retry = move || {
         failure.set(None);
         log.fetch(true);
@@ -137,9 +137,8 @@ pub fn History(log: Log) -> impl IntoView {
                                     let restore = old.first().map(|&(first, _)| first).map(|first| {
                                         let put_back = move |_| {
                                             for (field, value) in &old {
-                                                state.form.put(*field, value.clone());
+                                                judged.put(*field, value.clone());
                                             }
-                                            judged.edited();
                                             focus(first.as_str());
                                         };
                                         view! {

@@ -3,9 +3,9 @@
 
 use crate::api::{self, Certificate, Diagnosis, ProbeResult, StepStatus};
 use crate::app::{Form, State, use_state};
-use crate::focus;
 use crate::i18n::{Text, fill, tr, use_i18n};
 use crate::settings::{Judged, draft, use_judged};
+use crate::{focus, focus_soon};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use smtp_endpoint::{DiagnosisCode, Field, SmtpUri};
@@ -226,7 +226,7 @@ pub fn Probe() -> impl IntoView {
         abort.with_value(|controller| controller.as_ref().map(web_sys::AbortController::abort));
         progress.cancel();
         // The button that had the keyboard is gone; give it to the one that starts a new check.
-        request_animation_frame(|| focus("verify"));
+        focus_soon("verify");
     };
 
     view! {
@@ -345,7 +345,7 @@ fn ProbeReport(result: ProbeResult) -> impl IntoView {
 #[component]
 pub fn DiagnosisView(diagnosis: Diagnosis, id: &'static str) -> impl IntoView {
     let i18n = use_i18n();
-    let state = use_state();
+    let judged = use_judged();
     let t = move || i18n.text();
     let Diagnosis { code, step, message, remedy, reply, detail, suggestion } = diagnosis;
     // A known code is put into words by the core crate's catalogue, so it follows the language switch; an unknown
@@ -374,7 +374,7 @@ pub fn DiagnosisView(diagnosis: Diagnosis, id: &'static str) -> impl IntoView {
                                 type="button"
                                 class="apply-suggestion"
                                 on:click=move |_| {
-                                    state.form.put(Field::Uri, uri.clone());
+                                    judged.put(Field::Uri, uri.clone());
                                     focus("uri");
                                 }
                             >

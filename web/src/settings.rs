@@ -44,6 +44,7 @@ pub struct Judged {
     pub reentry: Memo<bool>,
     /// Messages from the server's last refusal, per field, until the next edit.
     pub server: RwSignal<Vec<(Field, Shown)>>,
+    form: Form,
 }
 
 impl Judged {
@@ -74,7 +75,7 @@ impl Judged {
                 matches!((before, now), (Some(before), Some(now)) if requires_password_reentry(&before, &now))
             })
         });
-        Judged { report, reentry, server: RwSignal::new(Vec::new()) }
+        Judged { report, reentry, server: RwSignal::new(Vec::new()), form }
     }
 
     pub fn has_errors(self) -> bool {
@@ -103,6 +104,13 @@ impl Judged {
     /// Forgets the server's last refusal (the values changed).
     pub fn edited(self) {
         self.server.set(Vec::new());
+    }
+
+    /// Fills a field for the admin (a suggestion, an old value): an edit like typing, so the server's last
+    /// refusal goes too.
+    pub fn put(self, field: Field, value: String) {
+        self.form.put(field, value);
+        self.edited();
     }
 
     /// Puts a server's refusal (its report; every field's refusal is one) under the fields it concerns, replacing
@@ -771,7 +779,7 @@ mod tests {
     #[wasm_bindgen_test]
     async fn a_field_answers_each_keystroke_and_its_suggestion_is_one_click_away() {
         let page = mount(
-            |state, i18n| provide_context(Judged::new(state, i18n)),
+            |_, _| (),
             || {
                 let form = use_state().form;
                 let edit = |value: RwSignal<String>, typed| value.set(typed);

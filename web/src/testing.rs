@@ -9,6 +9,7 @@
 
 use crate::app::State;
 use crate::i18n::I18n;
+use crate::settings::Judged;
 use leptos::mount::mount_to;
 use leptos::prelude::*;
 use smtp_endpoint::Locale;
@@ -32,7 +33,8 @@ impl std::fmt::Debug for Mounted {
     }
 }
 
-/// Mounts `view` in English with a fresh page state; `extra` provides more context inside the same owner.
+/// Mounts `view` in English with a fresh page state and its judgement (as the settings view provides it);
+/// `extra` provides more context inside the same owner.
 pub fn mount<V: IntoView + 'static>(
     extra: impl FnOnce(State, I18n) + 'static,
     view: impl FnOnce() -> V + 'static,
@@ -46,6 +48,7 @@ pub fn mount<V: IntoView + 'static>(
     let handle = mount_to(root.clone(), move || {
         provide_context(i18n);
         provide_context(state);
+        provide_context(Judged::new(state, i18n));
         extra(state, i18n);
         view()
     });
