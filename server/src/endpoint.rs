@@ -10,7 +10,7 @@ use crate::store::{ChangeKind, EndpointRecord, EndpointUpdate, FieldChange, Stor
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use smtp_endpoint::{
-    ConnectionIdentity, CustomCaDefect, Endpoint, EndpointInput, Field, Issue, Locale, Problem, Report, SmtpUri,
+    ConnectionIdentity, CustomCaDefect, Endpoint, EndpointInput, Field, Issue, Locale, Problem, Report,
     requires_password_reentry, validate,
 };
 use utoipa::ToSchema;
@@ -100,13 +100,6 @@ pub struct Judgement {
     pub password: PasswordChange,
 }
 
-/// The connection a URI and username describe, for the re-entry rule.
-fn identity(uri: &str, username: Option<&str>) -> Option<ConnectionIdentity> {
-    let uri = SmtpUri::parse(uri).ok()?;
-    let username = username.map(str::trim).filter(|name| !name.is_empty()).map(str::to_owned);
-    Some(ConnectionIdentity { host: uri.host().clone(), port: uri.port(), tls: uri.tls(), username })
-}
-
 /// Judges a draft with the core crate, as the server will store it: a kept password counts as set, and a kept
 /// password may not follow the endpoint to another host, port, TLS mode or username (`password.reentry_required`).
 pub fn judge(stored: &EndpointRecord, draft: &EndpointDraft, locale: Locale) -> Judgement {
@@ -130,8 +123,8 @@ pub fn judge(stored: &EndpointRecord, draft: &EndpointDraft, locale: Locale) -> 
     input.password.zeroize();
 
     if keeps_stored {
-        let before = identity(&stored.uri, stored.username.as_deref());
-        let after = identity(draft.uri.as_deref().unwrap_or_default(), draft.username.as_deref());
+        let before = ConnectionIdentity::of(&stored.uri, stored.username.as_deref());
+        let after = ConnectionIdentity::of(draft.uri.as_deref().unwrap_or_default(), draft.username.as_deref());
         if let (Some(before), Some(after)) = (before, after)
             && requires_password_reentry(&before, &after)
         {

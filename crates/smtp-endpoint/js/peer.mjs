@@ -146,7 +146,7 @@ function parseFrom(raw) {
   const defect = textDefect(raw, 512, "address");
   if (defect) return new Problem("from.invalid", defect + tail);
   const open = raw.indexOf("<");
-  if (open >= 0 && raw.indexOf("<", open + 1) >= 0) return new Problem("from.invalid", "Only one from address is possible." + tail);
+  if (open >= 0 && raw.indexOf("<", open + 1) >= 0) return new Problem("from.invalid", "Only one address is possible here." + tail);
   let name = null;
   let address = raw;
   if (open >= 0) {
@@ -157,7 +157,7 @@ function parseFrom(raw) {
     name = quoted.split(/\s+/).filter(Boolean).join(" ") || null;
     address = raw.slice(open + 1, -1).trim();
   }
-  if (/[,;]/.test(address)) return new Problem("from.invalid", "Only one from address is possible." + tail);
+  if (/[,;]/.test(address)) return new Problem("from.invalid", "Only one address is possible here." + tail);
   const at = address.lastIndexOf("@");
   if (at < 0) return new Problem("from.invalid", 'The address has no "@".' + tail);
   const local = address.slice(0, at);
@@ -209,7 +209,7 @@ export function validateEndpointPeer(input) {
 
   const userDefect = textDefect(user, 256, "username");
   if (userDefect) errors.push(issue("username", new Problem("username.invalid", userDefect)));
-  else if (hasPassword && !hasUser) errors.push(issue("username", new Problem("username.required", "Enter the username that goes with the password.")));
+  else if (hasPassword && !hasUser) errors.push(issue("username", new Problem("username.required", "Enter the username that goes with the password, or remove the password to send without logging in.")));
   const passDefect = textDefect(pass, 1024, "password");
   if (passDefect) errors.push(issue("password", new Problem("password.invalid", passDefect)));
   else if (hasUser && !hasPassword) errors.push(issue("password", new Problem("password.required", "Enter the password for this username.")));

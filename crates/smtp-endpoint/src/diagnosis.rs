@@ -6,26 +6,25 @@
 //! [`DiagnosisCode::remedy`]) is the one place where these sentences live.
 
 use crate::locale::Locale;
-use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// One step of a connection probe or a test email, in the order they happen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Step {
-    Resolve,
-    Connect,
-    Tls,
-    Ehlo,
-    Starttls,
-    Auth,
-    MailFrom,
-    RcptTo,
-    /// Only when a message is sent: `DATA`, the message and the server's verdict on it.
-    Data,
-    /// Only in a probe, which sends no message.
-    Rset,
-    Quit,
+stable_codes! {
+    /// One step of a connection probe or a test email, in the order they happen.
+    Step {
+        Resolve => "resolve",
+        Connect => "connect",
+        Tls => "tls",
+        Ehlo => "ehlo",
+        Starttls => "starttls",
+        Auth => "auth",
+        MailFrom => "mail_from",
+        RcptTo => "rcpt_to",
+        /// Only when a message is sent: `DATA`, the message and the server's verdict on it.
+        Data => "data",
+        /// Only in a probe, which sends no message.
+        Rset => "rset",
+        Quit => "quit",
+    }
 }
 
 impl Step {
@@ -57,26 +56,33 @@ impl Step {
         Step::Quit,
     ];
 
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Step::Resolve => "resolve",
-            Step::Connect => "connect",
-            Step::Tls => "tls",
-            Step::Ehlo => "ehlo",
-            Step::Starttls => "starttls",
-            Step::Auth => "auth",
-            Step::MailFrom => "mail_from",
-            Step::RcptTo => "rcpt_to",
-            Step::Data => "data",
-            Step::Rset => "rset",
-            Step::Quit => "quit",
+    /// The step's name for people, e.g. "Recipient (RCPT TO)".
+    pub fn name(self, locale: Locale) -> &'static str {
+        use Step::*;
+        match (locale, self) {
+            (Locale::En, Resolve) => "Resolve host",
+            (Locale::En, Connect) => "Connect",
+            (Locale::En, Tls) => "TLS handshake",
+            (Locale::En, Ehlo) => "EHLO",
+            (Locale::En, Starttls) => "STARTTLS",
+            (Locale::En, Auth) => "Log in (AUTH)",
+            (Locale::En, MailFrom) => "Sender (MAIL FROM)",
+            (Locale::En, RcptTo) => "Recipient (RCPT TO)",
+            (Locale::En, Data) => "Message (DATA)",
+            (Locale::En, Rset) => "Reset (RSET)",
+            (Locale::En, Quit) => "Close (QUIT)",
+            (Locale::De, Resolve) => "Host auflösen",
+            (Locale::De, Connect) => "Verbinden",
+            (Locale::De, Tls) => "TLS-Handshake",
+            (Locale::De, Ehlo) => "EHLO",
+            (Locale::De, Starttls) => "STARTTLS",
+            (Locale::De, Auth) => "Anmelden (AUTH)",
+            (Locale::De, MailFrom) => "Absender (MAIL FROM)",
+            (Locale::De, RcptTo) => "Empfänger (RCPT TO)",
+            (Locale::De, Data) => "Nachricht (DATA)",
+            (Locale::De, Rset) => "Zurücksetzen (RSET)",
+            (Locale::De, Quit) => "Beenden (QUIT)",
         }
-    }
-}
-
-impl fmt::Display for Step {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -556,5 +562,20 @@ mod tests {
             ["resolve", "connect", "tls", "ehlo", "starttls", "auth", "mail_from", "rcpt_to", "rset", "quit"]
         );
         assert_eq!(serde_json::to_string(&Step::MailFrom).unwrap_or_default(), "\"mail_from\"");
+    }
+
+    #[test]
+    fn every_step_has_a_name_in_every_language() {
+        for &step in Step::ALL {
+            assert_eq!(Step::from_code(step.as_str()), Some(step));
+            for locale in Locale::ALL {
+                let name = step.name(locale);
+                assert!(!name.is_empty() && name != step.as_str(), "{step} {locale:?}");
+                let others = Step::ALL.iter().filter(|&&other| other != step && other.name(locale) == name);
+                assert_eq!(others.count(), 0, "{name} names two steps");
+            }
+        }
+        assert_eq!(Step::Data.name(Locale::En), "Message (DATA)");
+        assert_eq!(Step::ALL.len(), 11);
     }
 }

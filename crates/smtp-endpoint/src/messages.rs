@@ -118,7 +118,7 @@ fn en(problem: &Problem) -> String {
         Problem::UriPortExpectsStarttls { port, suggestion } => format!(
             "Port {port} expects a plain start upgraded with STARTTLS, not TLS from the first byte: use {suggestion}, or smtps:// with port 465."
         ),
-        Problem::UsernameRequired => "Enter the username that goes with the password.".into(),
+        Problem::UsernameRequired => "Enter the username that goes with the password, or remove the password to send without logging in.".into(),
         Problem::UsernameInvalid(defect) => en_text("username", defect),
         Problem::PasswordRequired => "Enter the password for this username, or clear the username if the server needs no login.".into(),
         Problem::PasswordInvalid(defect) => en_text("password", defect),
@@ -188,7 +188,7 @@ fn en_address(defect: &AddressDefect) -> String {
         AddressDefect::TooLong => format!("The address is longer than {MAX_ADDRESS_LEN} characters."),
         AddressDefect::UnbalancedAngleBrackets => "The angle brackets do not match: write Name <address>.".into(),
         AddressDefect::InvalidDisplayName => "The name before the address contains a quote or backslash.".into(),
-        AddressDefect::SeveralAddresses => "Only one from address is possible.".into(),
+        AddressDefect::SeveralAddresses => "Only one address is possible here.".into(),
     };
     format!("{what} {tail}")
 }
@@ -248,7 +248,7 @@ fn de(problem: &Problem) -> String {
         Problem::UriPortExpectsStarttls { port, suggestion } => format!(
             "Port {port} erwartet einen unverschlüsselten Beginn mit STARTTLS, nicht TLS ab dem ersten Byte: Verwenden Sie {suggestion} oder smtps:// mit Port 465."
         ),
-        Problem::UsernameRequired => "Geben Sie den Benutzernamen zum Passwort ein.".into(),
+        Problem::UsernameRequired => "Geben Sie den Benutzernamen zum Passwort ein, oder entfernen Sie das Passwort, um ohne Anmeldung zu senden.".into(),
         Problem::UsernameInvalid(defect) => de_text("Der Benutzername", defect),
         Problem::PasswordRequired => "Geben Sie das Passwort zu diesem Benutzernamen ein, oder leeren Sie den Benutzernamen, wenn der Server keine Anmeldung braucht.".into(),
         Problem::PasswordInvalid(defect) => de_text("Das Passwort", defect),
@@ -319,7 +319,7 @@ fn de_address(defect: &AddressDefect) -> String {
         AddressDefect::TooLong => format!("Die Adresse ist länger als {MAX_ADDRESS_LEN} Zeichen."),
         AddressDefect::UnbalancedAngleBrackets => "Die spitzen Klammern passen nicht zusammen: Schreiben Sie Name <Adresse>.".into(),
         AddressDefect::InvalidDisplayName => "Der Name vor der Adresse enthält ein Anführungszeichen oder einen Backslash.".into(),
-        AddressDefect::SeveralAddresses => "Es ist nur eine Absenderadresse möglich.".into(),
+        AddressDefect::SeveralAddresses => "Hier ist nur eine Adresse möglich.".into(),
     };
     format!("{what} {tail}")
 }
