@@ -295,6 +295,20 @@ const REFUSE_FETCH: &str = "(paths) => { \
     window.__refused = paths; \
   }";
 
+/// Installs (once) a `fetch` that holds requests to the given paths until `window.__release()`, then sends them.
+const HOLD_FETCH: &str = "(paths) => { \
+    if (!window.__held) { \
+      const fetch = window.fetch; \
+      const waiting = []; \
+      window.__release = () => waiting.splice(0).forEach(send => send()); \
+      window.__waiting = () => waiting.length; \
+      window.fetch = (request, init) => \
+        window.__held.includes(new URL(request.url ?? request, location).pathname) \
+          ? new Promise(resolve => waiting.push(() => resolve(fetch(request, init)))) : fetch(request, init); \
+    } \
+    window.__held = paths; \
+  }";
+
 /// A Chrome DevTools protocol command, sent through chromedriver's `goog/cdp/execute`.
 #[derive(Debug)]
 struct DevTools {
@@ -411,6 +425,24 @@ impl Page {
     pub async fn refuse_fetch(&self, paths: &[&str]) -> Result<()> {
         let script = format!("({REFUSE_FETCH})(arguments[0]); return true;");
         self.browser.execute(&script, vec![json!(paths)]).await?;
+        Ok(())
+    }
+
+    /// Makes the page's requests to the listed paths wait (in the browser) until [`Page::release_held`]: the
+    /// time an answer takes, under the test's control.
+    pub async fn hold_fetch(&self, paths: &[&str]) -> Result<()> {
+        let script = format!("({HOLD_FETCH})(arguments[0]); return true;");
+        self.browser.execute(&script, vec![json!(paths)]).await?;
+        Ok(())
+    }
+
+    /// Waits until a held request is waiting, then sends every held request on and holds no more.
+    pub async fn release_held(&self) -> Result<()> {
+        eventually("a held request", || async {
+            Ok((self.browser.execute("return window.__waiting();", vec![]).await? != json!(0)).then_some(()))
+        })
+        .await?;
+        self.browser.execute("window.__held = []; window.__release(); return true;", vec![]).await?;
         Ok(())
     }
 

@@ -323,6 +323,48 @@ async fn the_page_works_by_keyboard_on_a_phone_and_a_desktop() -> Result<()> {
     assert!(overflow.as_i64().unwrap_or(i64::MAX) <= 0, "no horizontal scrolling at 360 px (overflow {overflow})");
     page.screenshot("settings-360px.png").await?;
     page.expect_accessible("the server's refusal under its field, the folded section open, at 360 px").await?;
+    page.browser.set_window_size(1280, 1000).await?;
+
+    // Saved by the keyboard: Save is disabled while it runs, and the keyboard is back on it afterwards.
+    page.type_into("#custom_ca_pem", "").await?;
+    page.browser.find(Locator::Css("#save")).await?.send_keys("\u{E007}").await?; // Enter
+    let saved = page.wait_contains("#save-status", "Saved — version").await?;
+    eventually("the keyboard back on Save", || async {
+        Ok((page.browser.active_element().await?.attr("id").await?.as_deref() == Some("save")).then_some(()))
+    })
+    .await?;
+    // Removing the stored password and keeping it: each button gives the keyboard to the one that replaces it.
+    page.click("#password-remove").await?;
+    page.wait_text("#password-keep").await?;
+    eventually("the keyboard on Keep it", || async {
+        Ok((page.browser.active_element().await?.attr("id").await?.as_deref() == Some("password-keep")).then_some(()))
+    })
+    .await?;
+    page.browser.active_element().await?.send_keys("\u{E007}").await?;
+    eventually("the keyboard on Remove", || async {
+        let id = page.browser.active_element().await?.attr("id").await?;
+        Ok((id.as_deref() == Some("password-remove")).then_some(()))
+    })
+    .await?;
+    // Saving what the server already holds says so, instead of claiming a save.
+    page.click("#save").await?;
+    let unchanged =
+        page.wait_contains("#save-status", "Nothing to save: the server already holds these values").await?;
+    assert_eq!(unchanged.split(" — ").nth(1), saved.split(" — ").nth(1), "the same version, by the same admin");
+
+    // Typing on while a save is on its way: the answer does not overwrite what was typed since, nor call it saved.
+    page.hold_fetch(&["/api/endpoints/smtp"]).await?;
+    page.type_into("#default_from_address", "First <first@example.com>").await?;
+    page.click("#save").await?;
+    page.wait_contains("#save-status", "Saving").await?;
+    page.type_into("#default_from_address", "Second <second@example.com>").await?;
+    page.release_held().await?;
+    page.wait_text("#history tbody tr:nth-child(2)").await?;
+    page.wait_contains("#save-status", "Not saved yet.").await?;
+    assert_eq!(page.value("#default_from_address").await?, "Second <second@example.com>");
+    page.click("#save").await?;
+    page.wait_contains("#save-status", "Saved — version").await?;
+    page.wait_text("#history tbody tr:nth-child(3)").await?;
     stack.close().await
 }
 

@@ -104,8 +104,9 @@ pub struct Stored {
     pub etag: String,
 }
 
-/// Values as typed in the form: what `PUT` saves, and the `draft` a probe or a test email uses.
-#[derive(Debug, Clone)]
+/// Values as typed in the form: what `PUT` saves, and the `draft` a probe or a test email uses. No `Debug`: it
+/// may hold a password.
+#[derive(Clone)]
 pub struct Draft {
     pub uri: String,
     pub username: Option<String>,

@@ -74,13 +74,6 @@ impl Form {
         }
     }
 
-    /// Sets a field's value as an edit; the views fill fields through `Judged::put`, which also forgets the
-    /// server's last refusal.
-    pub fn put(self, field: Field, value: String) {
-        self.text(field).set(value);
-        self.dirty.set(true);
-    }
-
     pub fn clear(self) {
         self.load(&Stored::default());
     }

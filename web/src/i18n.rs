@@ -5,7 +5,7 @@
 //! The chosen language is remembered in `localStorage`; on a first visit the browser's language decides.
 
 use leptos::prelude::*;
-use smtp_endpoint::{Field, Locale};
+use smtp_endpoint::{Field, Locale, Step};
 
 const STORAGE_KEY: &str = "smtp-endpoint.locale";
 
@@ -62,6 +62,7 @@ pub struct Text {
     pub save_blocked: &'static str,
     pub unsaved_changes: &'static str,
     pub saved: &'static str,
+    pub unchanged: &'static str,
     pub by: &'static str,
     pub at: &'static str,
     pub version: &'static str,
@@ -117,7 +118,6 @@ pub struct Text {
     pub change_removed: &'static str,
     pub restore: &'static str,
     pub restore_hint: &'static str,
-    pub steps: [(&'static str, &'static str); 10],
 }
 
 pub static EN: Text = Text {
@@ -143,7 +143,7 @@ pub static EN: Text = Text {
     retry: "Try again",
     intro: "The one SMTP server all mail goes out through: notifications and password resets.",
     uri: "URI",
-    uri_hint: "smtp://host (upgraded with STARTTLS) or smtps://host (TLS from the first byte); a port may follow, e.g. smtp://mail.example.com:587.",
+    uri_hint: "smtp://host (STARTTLS when the server offers it; add ?tls=required to insist) or smtps://host (TLS from the first byte); a port may follow, e.g. smtp://mail.example.com:587.",
     username_hint: "Leave empty if the server accepts mail without a login.",
     from: "Default From Address",
     from_hint: "Mail appears to come from this address; the server must allow it to send as it.",
@@ -170,6 +170,7 @@ pub static EN: Text = Text {
     save_blocked: "Fix the errors above to save.",
     unsaved_changes: "Not saved yet.",
     saved: "Saved",
+    unchanged: "Nothing to save: the server already holds these values",
     by: "by",
     at: "at",
     version: "version",
@@ -223,18 +224,6 @@ pub static EN: Text = Text {
     change_removed: "removed",
     restore: "Use the old values",
     restore_hint: "“Use the old values” puts the values from before that change into the form above (the password excepted); nothing is saved until you save.",
-    steps: [
-        ("resolve", "Resolve host"),
-        ("connect", "Connect"),
-        ("tls", "TLS handshake"),
-        ("ehlo", "EHLO"),
-        ("starttls", "STARTTLS"),
-        ("auth", "Log in (AUTH)"),
-        ("mail_from", "Sender (MAIL FROM)"),
-        ("rcpt_to", "Recipient (RCPT TO)"),
-        ("rset", "Reset (RSET)"),
-        ("quit", "Close (QUIT)"),
-    ],
 };
 
 pub static DE: Text = Text {
@@ -260,7 +249,7 @@ pub static DE: Text = Text {
     retry: "Erneut versuchen",
     intro: "Der eine SMTP-Server, über den alle E-Mails versendet werden: Benachrichtigungen und Passwort-Zurücksetzungen.",
     uri: "URI",
-    uri_hint: "smtp://host (mit STARTTLS verschlüsselt) oder smtps://host (TLS ab dem ersten Byte); ein Port kann folgen, z. B. smtp://mail.example.com:587.",
+    uri_hint: "smtp://host (STARTTLS, wenn der Server es anbietet; mit ?tls=required verlangt) oder smtps://host (TLS ab dem ersten Byte); ein Port kann folgen, z. B. smtp://mail.example.com:587.",
     username_hint: "Leer lassen, wenn der Server E-Mails ohne Anmeldung annimmt.",
     from: "Standard-Absenderadresse",
     from_hint: "E-Mails kommen scheinbar von dieser Adresse; der Server muss das Senden in ihrem Namen erlauben.",
@@ -287,6 +276,7 @@ pub static DE: Text = Text {
     save_blocked: "Beheben Sie die Fehler oben, um zu speichern.",
     unsaved_changes: "Noch nicht gespeichert.",
     saved: "Gespeichert",
+    unchanged: "Nichts zu speichern: Der Server hat diese Werte bereits",
     by: "von",
     at: "am",
     version: "Version",
@@ -340,19 +330,12 @@ pub static DE: Text = Text {
     change_removed: "entfernt",
     restore: "Alte Werte verwenden",
     restore_hint: "„Alte Werte verwenden“ setzt die Werte von vor dieser Änderung ins Formular oben (außer dem Passwort); gespeichert wird erst, wenn Sie speichern.",
-    steps: [
-        ("resolve", "Host auflösen"),
-        ("connect", "Verbinden"),
-        ("tls", "TLS-Handshake"),
-        ("ehlo", "EHLO"),
-        ("starttls", "STARTTLS"),
-        ("auth", "Anmelden (AUTH)"),
-        ("mail_from", "Absender (MAIL FROM)"),
-        ("rcpt_to", "Empfänger (RCPT TO)"),
-        ("rset", "Zurücksetzen (RSET)"),
-        ("quit", "Beenden (QUIT)"),
-    ],
 };
+
+/// The name of a probe or test-email step, from the core's catalogue; an unknown step keeps its technical name.
+pub fn step_name(step: &str, locale: Locale) -> String {
+    Step::from_code(step).map_or_else(|| step.to_owned(), |step| step.name(locale).to_owned())
+}
 
 pub fn text(locale: Locale) -> &'static Text {
     match locale {
@@ -362,14 +345,6 @@ pub fn text(locale: Locale) -> &'static Text {
 }
 
 impl Text {
-    /// The name of a probe step; an unknown step keeps its technical name.
-    pub fn step_name(&self, step: &str) -> String {
-        self.steps
-            .iter()
-            .find(|(name, _)| *name == step)
-            .map_or_else(|| step.to_owned(), |(_, words)| (*words).to_owned())
-    }
-
     /// The label of a form field by its API name (for the history).
     pub fn field_name(&self, field: &str) -> String {
         let label = match Field::from_code(field) {

@@ -10,6 +10,7 @@ mod i18n;
 mod json;
 mod login;
 mod probe;
+mod recipient;
 mod settings;
 mod test_email;
 #[cfg(test)]
@@ -68,6 +69,21 @@ fn focus(id: &str) {
 /// [`focus`] once the views have caught up with the signals just set: after the next frame.
 fn focus_soon(id: &'static str) {
     leptos::prelude::request_animation_frame(move || focus(id));
+}
+
+/// Puts the keyboard back on `id` (after the next frame) if nothing has it any more: a button that started a
+/// request was disabled or replaced while it ran. Focus the admin moved elsewhere meanwhile stays there.
+fn refocus(id: &'static str) {
+    leptos::prelude::request_animation_frame(move || {
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+        let lost = match document.active_element() {
+            None => true,
+            Some(active) => document.body().is_some_and(|body| *body == active),
+        };
+        if lost {
+            focus(id);
+        }
+    });
 }
 
 /// An RFC 3339 time in the reader's time zone and the page's language; anything unreadable as it came.

@@ -3,9 +3,10 @@
 
 use crate::api::{self, Certificate, Diagnosis, ProbeResult, StepStatus};
 use crate::app::{Form, State, use_state};
-use crate::i18n::{Text, fill, tr, use_i18n};
+use crate::i18n::{Text, fill, step_name, tr, use_i18n};
+use crate::recipient::{Recipient, RecipientField};
 use crate::settings::{Judged, draft, use_judged};
-use crate::{focus, focus_soon};
+use crate::{focus, focus_soon, refocus};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use smtp_endpoint::{DiagnosisCode, Field, SmtpUri};
@@ -40,6 +41,11 @@ impl Trouble {
         }
     }
 
+    /// Whether the section's status says it; a refused recipient is said under the recipient instead.
+    pub fn shown_in_status(&self) -> bool {
+        !matches!(self, Trouble::Recipient(_))
+    }
+
     pub fn words(&self, t: &Text) -> String {
         match self {
             Trouble::Refused => t.fix_first.to_owned(),
@@ -54,8 +60,9 @@ impl Trouble {
     }
 }
 
-/// Sorts an error of the probe or test-email call; a 401 sends the admin back to the login form.
-pub fn trouble_of(e: api::Error, state: State, judged: Judged) -> Option<Trouble> {
+/// Sorts an error of the probe or test-email call; a 401 sends the admin back to the login form. A refusal goes
+/// under the fields, unless they were `edited` since the request was sent.
+pub fn trouble_of(e: api::Error, state: State, judged: Judged, edited: bool) -> Option<Trouble> {
     match e {
         e if e.is_unauthorized() => {
             state.session_lost();
@@ -66,21 +73,22 @@ pub fn trouble_of(e: api::Error, state: State, judged: Judged) -> Option<Trouble
         {
             Some(Trouble::Recipient(message))
         }
-        api::Error::Api(e) if e.status == 422 && judged.take_refusal(&e.body) => Some(Trouble::Refused),
+        api::Error::Api(e) if e.status == 422 && (edited || judged.take_refusal(&e.body)) => Some(Trouble::Refused),
         api::Error::Api(e) if e.status == 429 => Some(Trouble::RateLimited(e.retry_after)),
         e => Some(Trouble::of_error(&e)),
     }
 }
 
-/// The form's values a check ran with, to tell whether the form holds others by now.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// The form's values a check ran with, to tell whether the form holds others by now. Of a typed password only a
+/// fingerprint: once saved, the page holds no password.
+#[derive(Clone, Default, PartialEq)]
 pub struct RanWith {
     uri: String,
     username: String,
     from: String,
     custom_ca: String,
     remove_password: bool,
-    password: String,
+    password: u64,
 }
 
 impl RanWith {
@@ -91,7 +99,7 @@ impl RanWith {
             from: form.from.with_untracked(|v| v.trim().to_owned()),
             custom_ca: form.custom_ca.with_untracked(|v| v.trim().to_owned()),
             remove_password: form.remove_password.get_untracked(),
-            password: form.password.get_untracked(),
+            password: form.password.with_untracked(|v| fingerprint(v)),
         }
     }
 
@@ -104,8 +112,13 @@ impl RanWith {
             || form.from.with(|v| v.trim() != self.from)
             || form.custom_ca.with(|v| v.trim() != self.custom_ca)
             || form.remove_password.get() != self.remove_password
-            || form.password.with(|v| !v.is_empty() && *v != self.password)
+            || form.password.with(|v| !v.is_empty() && fingerprint(v) != self.password)
     }
+}
+
+/// FNV-1a: tells typed passwords apart without keeping them.
+fn fingerprint(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3))
 }
 
 /// A URI as the server stores it (`smtp://MAIL.example.com:25` → `smtp://mail.example.com`); as typed when invalid.
@@ -151,6 +164,14 @@ impl<T: Send + Sync + 'static> Progress<T> {
         Memo::new(move |_| self.result.with(Option::is_some) && self.ran_with.with_value(|r| r.differs_from(form)))
     }
 
+    /// Whether the shown trouble is a refusal of values the form no longer holds (tracked): the messages it
+    /// pointed to are gone with the edit, so it is not shown either.
+    pub fn refusal(self, form: Form) -> Memo<bool> {
+        Memo::new(move |_| {
+            self.trouble.with(|t| *t == Some(Trouble::Refused)) && self.ran_with.with_value(|r| r.differs_from(form))
+        })
+    }
+
     /// Stops waiting: the running request's answer, whenever it comes, is not shown.
     pub fn cancel(self) {
         if !self.running.get_untracked() {
@@ -162,12 +183,14 @@ impl<T: Send + Sync + 'static> Progress<T> {
     }
 }
 
-/// Runs a probe or test-email request and shows its outcome in the section's signals.
+/// Runs a probe or test-email request and shows its outcome in the section's signals; `button` (which started
+/// it, and is disabled while it runs) gets the keyboard back if nothing else took it.
 pub fn run_request<T: Send + Sync + 'static>(
     progress: Progress<T>,
     state: State,
     judged: Judged,
     request: impl Future<Output = Result<T, api::Error>> + 'static,
+    button: &'static str,
 ) {
     let Progress { running, result, trouble, runs, ran_with } = progress;
     ran_with.set_value(RanWith::of(state.form));
@@ -176,6 +199,7 @@ pub fn run_request<T: Send + Sync + 'static>(
     trouble.set(None);
     runs.update_value(|n| *n += 1);
     let run = runs.get_value();
+    let sent = judged.edits.get_untracked();
     spawn_local(async move {
         let answer = request.await;
         // Cancelled, or the section is gone (signed out meanwhile): nobody waits for this answer any more.
@@ -188,9 +212,11 @@ pub fn run_request<T: Send + Sync + 'static>(
                 result.try_set(Some(r));
             }
             Err(e) => {
-                trouble.try_set(trouble_of(e, state, judged));
+                let Some(t) = trouble_of(e, state, judged, judged.edited_since(sent)) else { return };
+                trouble.try_set(Some(t));
             }
         }
+        refocus(button);
     });
 }
 
@@ -199,10 +225,11 @@ pub fn Probe() -> impl IntoView {
     let i18n = use_i18n();
     let state = use_state();
     let judged = use_judged();
-    let recipient = RwSignal::new(String::new());
     let progress = Progress::<ProbeResult>::default();
     let Progress { running, result, trouble, .. } = progress;
     let outdated = progress.outdated(state.form);
+    let refusal = progress.refusal(state.form);
+    let recipient = Recipient::new(trouble);
     // Cancelling aborts the request, so the server stops the probe and closes its SMTP connection.
     let abort = StoredValue::new_local(None::<web_sys::AbortController>);
 
@@ -210,7 +237,7 @@ pub fn Probe() -> impl IntoView {
         if running.get_untracked() {
             return;
         }
-        let to = recipient.get_untracked().trim().to_owned();
+        let to = recipient.typed();
         let locale = i18n.locale.get_untracked();
         let draft = draft(state.form, locale);
         let controller = web_sys::AbortController::new().ok();
@@ -220,7 +247,7 @@ pub fn Probe() -> impl IntoView {
             let to = (!to.is_empty()).then_some(to.as_str());
             api::probe(&draft, to, locale, signal.as_ref()).await
         };
-        run_request(progress, state, judged, request);
+        run_request(progress, state, judged, request, "verify");
     };
     let cancel = move |_| {
         abort.with_value(|controller| controller.as_ref().map(web_sys::AbortController::abort));
@@ -233,23 +260,12 @@ pub fn Probe() -> impl IntoView {
         <section class="card probe" aria-labelledby="probe-title" aria-busy=move || running.get().to_string()>
             <h2 id="probe-title">{tr(|t| t.verify_title)}</h2>
             <p class="hint">{tr(|t| t.unsaved_values)}</p>
-            <div class="field">
-                <label for="probe-recipient">
-                    {tr(|t| t.check_recipient)} " (" {tr(|t| t.optional)} ")"
-                </label>
-                <input
-                    id="probe-recipient"
-                    type="email"
-                    autocomplete="off"
-                    prop:value=move || recipient.get()
-                    on:input=move |ev| recipient.set(event_target_value(&ev))
-                />
-            </div>
+            <RecipientField id="probe-recipient" recipient label=|t| t.check_recipient optional=true />
             <button
                 type="button"
                 id="verify"
                 on:click=run
-                disabled=move || running.get() || judged.has_errors()
+                disabled=move || running.get() || judged.has_errors() || recipient.has_problem()
             >
                 {tr(|t| t.verify)}
             </button>
@@ -264,7 +280,7 @@ pub fn Probe() -> impl IntoView {
                 {move || running.get().then(|| view! {
                     <p class="progress"><span class="spinner" aria-hidden="true"></span>{tr(|t| t.verifying)}</p>
                 })}
-                {move || trouble.get().map(|trouble| {
+                {move || trouble.get().filter(|t| t.shown_in_status() && !refusal.get()).map(|trouble| {
                     let class = if trouble == Trouble::Cancelled { "hint" } else { "error" };
                     view! { <p class=class>{trouble.words(i18n.text())}</p> }
                 })}
@@ -305,7 +321,7 @@ fn ProbeReport(result: ProbeResult) -> impl IntoView {
                     let note = step.note.clone();
                     view! {
                         <li class=format!("step {status}") data-step=step.step.clone() data-status=status>
-                            <span class="step-name">{move || t().step_name(&name)}</span>
+                            <span class="step-name">{move || step_name(&name, i18n.get())}</span>
                             <span class="step-status">
                                 {move || match step.status {
                                     StepStatus::Ok => t().step_ok,
@@ -346,7 +362,6 @@ fn ProbeReport(result: ProbeResult) -> impl IntoView {
 pub fn DiagnosisView(diagnosis: Diagnosis, id: &'static str) -> impl IntoView {
     let i18n = use_i18n();
     let judged = use_judged();
-    let t = move || i18n.text();
     let Diagnosis { code, step, message, remedy, reply, detail, suggestion } = diagnosis;
     // A known code is put into words by the core crate's catalogue, so it follows the language switch; an unknown
     // one keeps the server's words.
@@ -358,7 +373,7 @@ pub fn DiagnosisView(diagnosis: Diagnosis, id: &'static str) -> impl IntoView {
         <div class="diagnosis" id=id data-code=data_code role="alert">
             <h3>
                 {tr(|t| t.diagnosis)}
-                {step.map(|s| view! { " · " {move || t().step_name(&s)} })}
+                {step.map(|s| view! { " · " {move || step_name(&s, i18n.get())} })}
             </h3>
             <p class="diagnosis-message">{message}</p>
             <p class="remedy">
@@ -405,7 +420,8 @@ pub fn DiagnosisView(diagnosis: Diagnosis, id: &'static str) -> impl IntoView {
 #[component]
 fn CertificateView(certificate: Certificate) -> impl IntoView {
     let Certificate { subject, issuer, not_after, sha256, names, verified } = certificate;
-    let not_after = crate::local_time(&not_after, use_i18n().locale.get_untracked());
+    let i18n = use_i18n();
+    let not_after = move || crate::local_time(&not_after, i18n.get());
     view! {
         <details class="certificate" id="probe-certificate" open>
             <summary>{tr(|t| t.certificate)}</summary>
@@ -598,7 +614,7 @@ mod tests {
             answer
         };
 
-        run_request(progress, page.state, judged, late(Err(api::Error::Fetch("AbortError".into()))));
+        run_request(progress, page.state, judged, late(Err(api::Error::Fetch("AbortError".into()))), "verify");
         assert!(progress.running.get_untracked());
         progress.cancel();
         assert!(!progress.running.get_untracked());
@@ -607,7 +623,7 @@ mod tests {
         assert_eq!(progress.trouble.get_untracked(), Some(Trouble::Cancelled), "not 'unreachable'");
         assert_eq!(text(Locale::De).cancelled, Trouble::Cancelled.words(text(Locale::De)));
 
-        run_request(progress, page.state, judged, late(Ok(7)));
+        run_request(progress, page.state, judged, late(Ok(7)), "verify");
         assert_eq!(progress.trouble.get_untracked(), None);
         settle().await;
         settle().await;
@@ -635,6 +651,59 @@ mod tests {
         form.password.set(String::new());
         form.remove_password.set(true);
         assert!(ran_with.differs_from(form), "the stored password to be removed");
+
+        // A refusal of the values a check ran with is not shown once the form holds others (its messages went
+        // with the edit).
+        form.remove_password.set(false);
+        let progress = Progress::<u32>::default();
+        progress.ran_with.set_value(RanWith::of(form));
+        progress.trouble.set(Some(Trouble::Refused));
+        let stale = progress.refusal(form);
+        assert!(!stale.get_untracked());
+        form.username.set("someone".into());
+        assert!(stale.get_untracked());
+    }
+
+    /// The probe's optional recipient is judged as it is typed, by the rules the server applies to it.
+    #[wasm_bindgen_test]
+    async fn a_checks_recipient_is_judged_as_it_is_typed() {
+        let page = mount(|_, _| (), || view! { <Probe /> });
+        let form = page.state.form;
+        form.uri.set("smtp://mail.example.com:587".into());
+        form.from.set("app@example.com".into());
+        settle().await;
+        assert_eq!(page.attr("#verify", "disabled"), None, "{page:?}");
+        assert!(page.all("#probe-recipient-messages li").is_empty(), "optional: empty is fine");
+
+        page.type_into("#probe-recipient", "ops@example.com, dev@example.com");
+        settle().await;
+        assert_eq!(page.attr("#probe-recipient", "aria-invalid").as_deref(), Some("true"));
+        assert!(page.text("#probe-recipient-messages li.error").starts_with("Only one address is possible here."));
+        assert!(page.attr("#verify", "disabled").is_some(), "a check with that recipient would only be refused");
+
+        page.type_into("#probe-recipient", "ops@example.com");
+        settle().await;
+        assert!(page.all("#probe-recipient-messages li").is_empty());
+        assert_eq!(page.attr("#verify", "disabled"), None);
+    }
+
+    /// A test email's diagnosis can be at a step a probe does not have: sending the message (DATA).
+    #[wasm_bindgen_test]
+    async fn every_step_a_diagnosis_names_has_words() {
+        let diagnosis = Diagnosis {
+            code: "message.rejected".into(),
+            step: Some("data".into()),
+            message: String::new(),
+            remedy: String::new(),
+            reply: Some("554 5.6.0 rejected".into()),
+            detail: None,
+            suggestion: None,
+        };
+        let page = mount(|_, _| (), move || view! { <DiagnosisView diagnosis id="test-diagnosis" /> });
+        assert!(page.text("#test-diagnosis h3").ends_with(" · Message (DATA)"), "{page:?}");
+        page.i18n.set(Locale::De);
+        settle().await;
+        assert!(page.text("#test-diagnosis h3").ends_with(" · Nachricht (DATA)"), "{page:?}");
     }
 
     #[wasm_bindgen_test]
@@ -645,7 +714,7 @@ mod tests {
         let judged = Judged::new(state, page.i18n);
         let t = text(Locale::En);
         let mut sort = |e: api::Error| {
-            let trouble = trouble_of(e, state, judged);
+            let trouble = trouble_of(e, state, judged, false);
             sorted.push(trouble.as_ref().map(|trouble| trouble.words(t)));
             trouble
         };
@@ -688,6 +757,10 @@ mod tests {
             suggestion: None,
         };
         let refusal = Report { valid: false, errors: vec![issue], warnings: vec![], effective: None, from: None };
+        // Edited since the request was sent: the refusal is of other values, and nothing goes under the fields.
+        let stale = trouble_of(api_error(422, ApiBody::Report(refusal.clone())), state, judged, true);
+        assert_eq!(stale, Some(Trouble::Refused));
+        assert!(judged.server.get_untracked().is_empty());
         assert_eq!(sort(api_error(422, ApiBody::Report(refusal))), Some(Trouble::Refused));
         assert_eq!(judged.server.get_untracked().len(), 1);
         assert!(judged.has_errors());

@@ -7,12 +7,12 @@ use crate::history::{History, Log};
 use crate::i18n::{I18n, Text, tr, use_i18n};
 use crate::probe::{Probe, Trouble};
 use crate::test_email::TestEmail;
-use crate::{focus, focus_soon, local_time, mark_ready};
+use crate::{focus, focus_soon, local_time, mark_ready, refocus};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use smtp_endpoint::{
-    ConnectionIdentity, EndpointInput, Field, Issue, Locale, Problem, Report, SmtpUri, requires_password_reentry,
+    ConnectionIdentity, EndpointInput, Field, Issue, Locale, Problem, Report, requires_password_reentry,
 };
 
 /// A message as shown under a field, from the page's own check or from the server.
@@ -44,6 +44,8 @@ pub struct Judged {
     pub reentry: Memo<bool>,
     /// Messages from the server's last refusal, per field, until the next edit.
     pub server: RwSignal<Vec<(Field, Shown)>>,
+    /// Counts the edits: an answer knows whether the values changed while it was on its way.
+    pub edits: RwSignal<u32>,
     form: Form,
 }
 
@@ -70,12 +72,12 @@ impl Judged {
                 }
                 let Some(stored) = stored else { return false };
                 let before =
-                    identity(stored.uri.as_deref().unwrap_or_default(), stored.username.as_deref().unwrap_or_default());
-                let now = form.uri.with(|uri| form.username.with(|user| identity(uri, user)));
+                    ConnectionIdentity::of(stored.uri.as_deref().unwrap_or_default(), stored.username.as_deref());
+                let now = form.uri.with(|uri| form.username.with(|user| ConnectionIdentity::of(uri, Some(user))));
                 matches!((before, now), (Some(before), Some(now)) if requires_password_reentry(&before, &now))
             })
         });
-        Judged { report, reentry, server: RwSignal::new(Vec::new()), form }
+        Judged { report, reentry, server: RwSignal::new(Vec::new()), edits: RwSignal::new(0), form }
     }
 
     pub fn has_errors(self) -> bool {
@@ -101,15 +103,24 @@ impl Judged {
         untrack(|| Field::ALL.iter().copied().find(|&field| self.has_error(field)))
     }
 
-    /// Forgets the server's last refusal (the values changed).
+    /// Every change of the form's values goes through here, typed or clicked: the form is unsaved, the server's
+    /// last refusal is forgotten, and answers to requests sent before no longer describe it.
     pub fn edited(self) {
-        self.server.set(Vec::new());
+        self.form.dirty.set(true);
+        if self.server.with_untracked(|s| !s.is_empty()) {
+            self.server.set(Vec::new());
+        }
+        self.edits.update(|n| *n = n.wrapping_add(1));
     }
 
-    /// Fills a field for the admin (a suggestion, an old value): an edit like typing, so the server's last
-    /// refusal goes too.
+    /// Whether the form was edited since `edits` was read.
+    pub fn edited_since(self, edits: u32) -> bool {
+        self.edits.try_get_untracked().is_some_and(|now| now != edits)
+    }
+
+    /// Sets a field's value as the admin would (typing, a suggestion, an old value).
     pub fn put(self, field: Field, value: String) {
-        self.form.put(field, value);
+        self.form.text(field).set(value);
         self.edited();
     }
 
@@ -146,17 +157,6 @@ impl Judged {
         self.report.with(|r| r.warnings.iter().filter(|i| i.field == field).for_each(|i| push(Shown::of(i, false))));
         shown
     }
-}
-
-fn identity(uri: &str, username: &str) -> Option<ConnectionIdentity> {
-    let uri = SmtpUri::parse(uri).ok()?;
-    let username = username.trim();
-    Some(ConnectionIdentity {
-        host: uri.host().clone(),
-        port: uri.port(),
-        tls: uri.tls(),
-        username: (!username.is_empty()).then(|| username.to_owned()),
-    })
 }
 
 /// Whether a stored password is kept for what is being saved (not removed, nor replaced).
@@ -207,6 +207,8 @@ enum SaveState {
     Idle,
     Saving,
     Saved,
+    /// Saved, and the server already held these values: no new version.
+    Unchanged,
     Conflict,
     Refused,
     Failed(Trouble),
@@ -231,6 +233,8 @@ pub fn Settings() -> impl IntoView {
     let log = Log::start(state, i18n);
     let loaded = RwSignal::new(state.stored.get_untracked().is_some());
     let load_failure = RwSignal::new(None::<Trouble>);
+    // The edit count when the last save was sent: its outcome is shown until the form is edited again.
+    let sent_at = StoredValue::new(0u32);
     // Saves the form's values over the version they were based on (`If-Match`).
     let save = move || {
         if save_state.get_untracked() == SaveState::Saving {
@@ -243,17 +247,35 @@ pub fn Settings() -> impl IntoView {
             focus_first_invalid(judged);
             return;
         }
-        let Some(etag) = state.stored.with_untracked(|s| s.as_ref().map(|s| s.etag.clone())) else { return };
+        let Some((etag, version)) = state.stored.with_untracked(|s| s.as_ref().map(|s| (s.etag.clone(), s.version)))
+        else {
+            return;
+        };
+        let sent = judged.edits.get_untracked();
+        sent_at.set_value(sent);
+        if load_failure.with_untracked(Option::is_some) {
+            load_failure.set(None);
+        }
         save_state.set(SaveState::Saving);
         let locale = i18n.locale.get_untracked();
         let draft = draft(form, locale);
         spawn_local(async move {
-            // The form may be gone when the answer comes (e.g. signed out meanwhile): hence try_set.
-            match api::save(&draft, &etag, locale).await {
+            let answer = api::save(&draft, &etag, locale).await;
+            // Typed on while the answer was on its way: the answer is about values the form no longer holds, so
+            // it neither replaces them nor puts messages under them. The form may be gone (signed out
+            // meanwhile): hence try_set.
+            let edited = judged.edited_since(sent);
+            match answer {
                 Ok(stored) => {
-                    form.load(&stored);
+                    let outcome = if stored.version == version { SaveState::Unchanged } else { SaveState::Saved };
+                    if !edited {
+                        form.load(&stored);
+                    } else if !stored.password_set {
+                        form.remove_password.set(false);
+                    }
                     state.stored.set(Some(stored));
-                    save_state.try_set(SaveState::Saved);
+                    save_state.try_set(outcome);
+                    refocus("save");
                 }
                 Err(e) if e.is_unauthorized() => {
                     save_state.try_set(SaveState::Idle);
@@ -261,13 +283,17 @@ pub fn Settings() -> impl IntoView {
                 }
                 Err(api::Error::Api(e)) if e.status == 412 => {
                     save_state.try_set(SaveState::Conflict);
+                    refocus("save");
                 }
-                Err(api::Error::Api(e)) if e.status == 422 && judged.take_refusal(&e.body) => {
+                Err(api::Error::Api(e)) if e.status == 422 && (edited || judged.take_refusal(&e.body)) => {
                     save_state.try_set(SaveState::Refused);
-                    focus_first_invalid(judged);
+                    if !edited {
+                        focus_first_invalid(judged);
+                    }
                 }
                 Err(e) => {
                     save_state.try_set(SaveState::Failed(Trouble::of_error(&e)));
+                    refocus("save");
                 }
             }
         });
@@ -290,7 +316,11 @@ pub fn Settings() -> impl IntoView {
             }
             match purpose {
                 Load::Show | Load::Retry => {}
-                Load::Reload => save_state.set(SaveState::Idle),
+                Load::Reload => {
+                    save_state.set(SaveState::Idle);
+                    // The offer that had the keyboard is gone.
+                    refocus("save");
+                }
                 Load::KeepMine => save(),
             }
         });
@@ -301,14 +331,7 @@ pub fn Settings() -> impl IntoView {
 
     let edit = move |signal: RwSignal<String>, value: String| {
         signal.set(value);
-        form.dirty.set(true);
         judged.edited();
-        if save_state.get_untracked() != SaveState::Saving {
-            save_state.set(SaveState::Idle);
-        }
-        if load_failure.with_untracked(Option::is_some) {
-            load_failure.set(None);
-        }
     };
 
     let reload = move |_| start_load(Load::Reload);
@@ -318,14 +341,17 @@ pub fn Settings() -> impl IntoView {
         start_load(Load::Retry);
     };
 
-    // "Saved" lasts until the form changes, also by a click that fills it (a suggestion, old values).
+    // A save's outcome (and a failed reload after a conflict) lasts until the form is edited, by typing or by a
+    // click that fills or changes it (a suggestion, old values, removing the password).
+    let current = move || judged.edits.get() == sent_at.get_value();
     let shown_state = move || match save_state.get() {
-        SaveState::Saved if form.dirty.get() => SaveState::Idle,
-        other => other,
+        SaveState::Saving => SaveState::Saving,
+        outcome if current() => outcome,
+        _ => SaveState::Idle,
     };
     let status = move || {
         let t = i18n.text();
-        if let Some(failure) = load_failure.get() {
+        if let Some(failure) = load_failure.get().filter(|_| current()) {
             return Some(failure.words(t));
         }
         match shown_state() {
@@ -333,7 +359,10 @@ pub fn Settings() -> impl IntoView {
             SaveState::Idle if form.dirty.get() => Some(t.unsaved_changes.to_owned()),
             SaveState::Idle => None,
             SaveState::Saving => Some(t.saving.to_owned()),
-            SaveState::Saved => state.stored.with(|s| s.as_ref().map(|s| saved_line(t, s, i18n.get()))),
+            SaveState::Saved => state.stored.with(|s| s.as_ref().map(|s| saved_line(t.saved, t, s, i18n.get()))),
+            SaveState::Unchanged => {
+                state.stored.with(|s| s.as_ref().map(|s| saved_line(t.unchanged, t, s, i18n.get())))
+            }
             SaveState::Conflict => Some(t.conflict.to_owned()),
             SaveState::Refused => Some(t.server_refused.to_owned()),
             SaveState::Failed(trouble) => Some(trouble.words(t)),
@@ -410,7 +439,7 @@ pub fn Settings() -> impl IntoView {
                     <p id="save-status" role="status" class:saved=move || shown_state() == SaveState::Saved>
                         {status}
                     </p>
-                    {move || (save_state.get() == SaveState::Conflict).then(|| view! {
+                    {move || (shown_state() == SaveState::Conflict).then(|| view! {
                         <button type="button" id="reload" on:click=reload>
                             {tr(|t| t.reload)}
                         </button>
@@ -466,8 +495,9 @@ async fn load(
     }
 }
 
-fn saved_line(t: &Text, stored: &Stored, locale: Locale) -> String {
-    let mut line = format!("{} — {} {}", t.saved, t.version, stored.version);
+/// "Saved — version N, by X at T", or another lead-in before the stored version's facts.
+fn saved_line(lead: &str, t: &Text, stored: &Stored, locale: Locale) -> String {
+    let mut line = format!("{lead} — {} {}", t.version, stored.version);
     if let Some(by) = &stored.updated_by {
         line.push_str(&format!(", {} {by}", t.by));
     }
@@ -573,11 +603,12 @@ fn PasswordField(edit: impl Fn(RwSignal<String>, String) + Copy + Send + Sync + 
     let invalid = move || if issues.with(|i| i.iter().any(|m| m.error)) { "true" } else { "false" };
     let set_removal = move |remove: bool| {
         form.remove_password.set(remove);
-        form.dirty.set(true);
         if remove {
             form.password.set(String::new());
         }
         judged.edited();
+        // The button pressed is replaced by its counterpart; the keyboard goes there.
+        focus_soon(if remove { "password-keep" } else { "password-remove" });
     };
     view! {
         <div class="field">
@@ -603,7 +634,6 @@ fn PasswordField(edit: impl Fn(RwSignal<String>, String) + Copy + Send + Sync + 
                     type="button"
                     id="password-toggle"
                     aria-controls="password"
-                    aria-pressed=move || if visible.get() { "true" } else { "false" }
                     aria-label=move || if visible.get() { i18n.text().hide_label } else { i18n.text().show_label }
                     on:click=move |_| visible.update(|v| *v = !*v)
                 >
@@ -721,6 +751,13 @@ mod tests {
         // So does another username, and removing the password (then nothing is reused).
         form.username.set("someone-else".into());
         assert!(judged.reentry.get_untracked());
+        // No username at all is refused on its own, with its way out (a username, or removing the password);
+        // asking for the password again as well would contradict it.
+        form.username.set(String::new());
+        assert!(!judged.reentry.get_untracked());
+        assert_eq!(password(), "");
+        assert_eq!(codes(&judged.for_field(Field::Username, Locale::En)), [Code::UsernameRequired.as_str()]);
+        form.username.set("someone-else".into());
         form.remove_password.set(true);
         assert!(!judged.reentry.get_untracked());
     }
@@ -768,12 +805,18 @@ mod tests {
         assert!(!shown[1].error, "the warning both gave is shown once, as a warning");
         assert!(judged.has_errors());
         assert!(judged.for_field(Field::Username, Locale::En).is_empty());
-
-        // An edit forgets the refusal; a body without a report puts nothing anywhere.
-        judged.edited();
-        assert!(!judged.has_errors());
-        assert!(!judged.take_refusal(&ApiBody::Other("<html>".into())));
         assert!(!page.state.form.dirty.get_untracked(), "judging is not editing");
+
+        // An edit forgets the refusal and leaves the form unsaved; an answer to a request sent before it knows.
+        let sent = judged.edits.get_untracked();
+        judged.put(Field::DefaultFromAddress, "Other <other@example.com>".into());
+        assert!(!judged.has_errors());
+        assert!(page.state.form.dirty.get_untracked());
+        assert!(judged.edited_since(sent));
+        assert!(!judged.edited_since(judged.edits.get_untracked()));
+        // A body without a report puts nothing anywhere.
+        assert!(!judged.take_refusal(&ApiBody::Other("<html>".into())));
+        assert!(!judged.has_errors());
     }
 
     #[wasm_bindgen_test]

@@ -5,43 +5,31 @@ use crate::api::{self, TestEmailResult};
 use crate::app::use_state;
 use crate::i18n::{tr, use_i18n};
 use crate::probe::{DiagnosisView, Progress, Trouble, run_request};
+use crate::recipient::{Recipient, RecipientField};
 use crate::settings::{draft, use_judged};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use smtp_endpoint::FromAddress;
 
 #[component]
 pub fn TestEmail() -> impl IntoView {
     let i18n = use_i18n();
     let state = use_state();
     let judged = use_judged();
-    let to = RwSignal::new(String::new());
     let progress = Progress::<TestEmailResult>::default();
     let Progress { running, result, trouble, .. } = progress;
     let outdated = progress.outdated(state.form);
-    // The recipient is judged by the address rules the server applies to it (those of the from address), as it is
-    // typed; the server's own refusal lands in the same place.
-    let recipient_problem = Memo::new(move |_| {
-        let local = to.with(|to| {
-            let to = to.trim();
-            if to.is_empty() { None } else { FromAddress::parse(to).err().map(|problem| problem.message(i18n.get())) }
-        });
-        local.or_else(|| match trouble.get() {
-            Some(Trouble::Recipient(message)) => Some(message),
-            _ => None,
-        })
-    });
+    let to = Recipient::new(trouble);
 
     let send = move |ev: SubmitEvent| {
         ev.prevent_default();
-        let recipient = to.get_untracked().trim().to_owned();
+        let recipient = to.typed();
         if running.get_untracked() || recipient.is_empty() {
             return;
         }
         let locale = i18n.locale.get_untracked();
         let draft = draft(state.form, locale);
         let request = async move { api::test_email(&draft, &recipient, locale).await };
-        run_request(progress, state, judged, request);
+        run_request(progress, state, judged, request, "send-test");
     };
 
     view! {
@@ -49,39 +37,15 @@ pub fn TestEmail() -> impl IntoView {
             <h2 id="test-title">{tr(|t| t.test_title)}</h2>
             <p class="hint">{tr(|t| t.unsaved_values)}</p>
             <form id="test-email" on:submit=send novalidate>
-                <div class="field">
-                    <label for="test-recipient">{tr(|t| t.recipient)}</label>
-                    <input
-                        id="test-recipient"
-                        type="email"
-                        autocomplete="email"
-                        required
-                        aria-invalid=move || recipient_problem.with(Option::is_some).to_string()
-                        aria-describedby="test-recipient-messages"
-                        prop:value=move || to.get()
-                        on:input=move |ev| {
-                            to.set(event_target_value(&ev));
-                            if matches!(trouble.get_untracked(), Some(Trouble::Recipient(_))) {
-                                trouble.set(None);
-                            }
-                        }
-                    />
-                    <ul class="messages" id="test-recipient-messages" aria-live="polite">
-                        {move || recipient_problem.get().map(|message| view! {
-                            <li class="error" data-code="recipient.invalid">
-                                <span class="message">{message}</span>
-                            </li>
-                        })}
-                    </ul>
-                </div>
+                <RecipientField id="test-recipient" recipient=to label=|t| t.recipient optional=false />
                 <button
                     type="submit"
                     id="send-test"
                     disabled=move || {
                         running.get()
                             || judged.has_errors()
-                            || to.with(|t| t.trim().is_empty())
-                            || recipient_problem.with(Option::is_some)
+                            || to.text.with(|t| t.trim().is_empty())
+                            || to.has_problem()
                     }
                 >
                     {tr(|t| t.send_test)}
@@ -94,7 +58,7 @@ pub fn TestEmail() -> impl IntoView {
                 {move || {
                     trouble
                         .get()
-                        .filter(|t| !matches!(t, Trouble::Recipient(_)))
+                        .filter(Trouble::shown_in_status)
                         .map(|t| view! { <p class="error">{t.words(i18n.text())}</p> })
                 }}
                 {move || {
