@@ -352,9 +352,11 @@ async fn the_page_works_by_keyboard_on_a_phone_and_a_desktop() -> Result<()> {
         page.wait_contains("#save-status", "Nothing to save: the server already holds these values").await?;
     assert_eq!(unchanged.split(" — ").nth(1), saved.split(" — ").nth(1), "the same version, by the same admin");
 
-    // Typing on while a save is on its way: the answer does not overwrite what was typed since, nor call it saved.
+    // Typing on while a save is on its way: the answer does not overwrite what was typed since, nor call it saved;
+    // the password it saved is not kept in the field (nor sent again with the next save).
     page.hold_fetch(&["/api/endpoints/smtp"]).await?;
     page.type_into("#default_from_address", "First <first@example.com>").await?;
+    page.type_into("#password", "a new SMTP password").await?;
     page.click("#save").await?;
     page.wait_contains("#save-status", "Saving").await?;
     page.type_into("#default_from_address", "Second <second@example.com>").await?;
@@ -362,9 +364,12 @@ async fn the_page_works_by_keyboard_on_a_phone_and_a_desktop() -> Result<()> {
     page.wait_text("#history tbody tr:nth-child(2)").await?;
     page.wait_contains("#save-status", "Not saved yet.").await?;
     assert_eq!(page.value("#default_from_address").await?, "Second <second@example.com>");
+    assert_eq!(page.value("#password").await?, "", "saved, so no longer held");
     page.click("#save").await?;
     page.wait_contains("#save-status", "Saved — version").await?;
     page.wait_text("#history tbody tr:nth-child(3)").await?;
+    let latest = page.wait_text("#history tbody tr:first-child").await?;
+    assert!(latest.contains("Default From Address") && !latest.contains("Password"), "{latest}");
     stack.close().await
 }
 

@@ -71,8 +71,15 @@ fn focus_soon(id: &'static str) {
     leptos::prelude::request_animation_frame(move || focus(id));
 }
 
-/// Puts the keyboard back on `id` (after the next frame) if nothing has it any more: a button that started a
-/// request was disabled or replaced while it ran. Focus the admin moved elsewhere meanwhile stays there.
+/// Whether the element `id` has the keyboard focus.
+fn has_focus(id: &str) -> bool {
+    let active = web_sys::window().and_then(|w| w.document()).and_then(|d| d.active_element());
+    active.is_some_and(|element| element.id() == id)
+}
+
+/// Puts the keyboard back on `id` (after the next frame) if nothing has it any more: the button that had it was
+/// disabled or replaced while its request ran. Call it only for a button that had the keyboard; focus the admin
+/// moved elsewhere meanwhile stays there.
 fn refocus(id: &'static str) {
     leptos::prelude::request_animation_frame(move || {
         let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };

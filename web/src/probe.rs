@@ -6,7 +6,7 @@ use crate::app::{Form, State, use_state};
 use crate::i18n::{Text, fill, step_name, tr, use_i18n};
 use crate::recipient::{Recipient, RecipientField};
 use crate::settings::{Judged, draft, use_judged};
-use crate::{focus, focus_soon, refocus};
+use crate::{focus, focus_soon, has_focus, refocus};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use smtp_endpoint::{DiagnosisCode, Field, SmtpUri};
@@ -135,6 +135,8 @@ pub struct Progress<T: Send + Sync + 'static> {
     runs: StoredValue<u32>,
     /// The values the latest request ran with.
     ran_with: StoredValue<RanWith>,
+    /// The form's edit count when the latest request was sent.
+    sent_at: StoredValue<u32>,
 }
 
 impl<T: Send + Sync + 'static> Clone for Progress<T> {
@@ -153,6 +155,7 @@ impl<T: Send + Sync + 'static> Default for Progress<T> {
             trouble: RwSignal::new(None),
             runs: StoredValue::new(0),
             ran_with: StoredValue::new(RanWith::default()),
+            sent_at: StoredValue::new(0),
         }
     }
 }
@@ -164,11 +167,12 @@ impl<T: Send + Sync + 'static> Progress<T> {
         Memo::new(move |_| self.result.with(Option::is_some) && self.ran_with.with_value(|r| r.differs_from(form)))
     }
 
-    /// Whether the shown trouble is a refusal of values the form no longer holds (tracked): the messages it
-    /// pointed to are gone with the edit, so it is not shown either.
-    pub fn refusal(self, form: Form) -> Memo<bool> {
+    /// The trouble to show in the section's status (tracked): not a refused recipient (said under the
+    /// recipient), nor a refusal of values edited since (its messages went with the edit).
+    pub fn status_trouble(self, judged: Judged) -> Memo<Option<Trouble>> {
         Memo::new(move |_| {
-            self.trouble.with(|t| *t == Some(Trouble::Refused)) && self.ran_with.with_value(|r| r.differs_from(form))
+            let stale = move || judged.edits.get() != self.sent_at.get_value();
+            self.trouble.get().filter(|t| t.shown_in_status() && !(*t == Trouble::Refused && stale()))
         })
     }
 
@@ -184,7 +188,7 @@ impl<T: Send + Sync + 'static> Progress<T> {
 }
 
 /// Runs a probe or test-email request and shows its outcome in the section's signals; `button` (which started
-/// it, and is disabled while it runs) gets the keyboard back if nothing else took it.
+/// it, and is disabled while it runs) gets the keyboard back if it had it and nothing else took it.
 pub fn run_request<T: Send + Sync + 'static>(
     progress: Progress<T>,
     state: State,
@@ -192,14 +196,16 @@ pub fn run_request<T: Send + Sync + 'static>(
     request: impl Future<Output = Result<T, api::Error>> + 'static,
     button: &'static str,
 ) {
-    let Progress { running, result, trouble, runs, ran_with } = progress;
+    let Progress { running, result, trouble, runs, ran_with, sent_at } = progress;
+    let had_keyboard = has_focus(button);
     ran_with.set_value(RanWith::of(state.form));
+    sent_at.set_value(judged.edits.get_untracked());
     running.set(true);
     result.set(None);
     trouble.set(None);
     runs.update_value(|n| *n += 1);
     let run = runs.get_value();
-    let sent = judged.edits.get_untracked();
+    let sent = sent_at.get_value();
     spawn_local(async move {
         let answer = request.await;
         // Cancelled, or the section is gone (signed out meanwhile): nobody waits for this answer any more.
@@ -216,7 +222,9 @@ pub fn run_request<T: Send + Sync + 'static>(
                 trouble.try_set(Some(t));
             }
         }
-        refocus(button);
+        if had_keyboard {
+            refocus(button);
+        }
     });
 }
 
@@ -228,7 +236,7 @@ pub fn Probe() -> impl IntoView {
     let progress = Progress::<ProbeResult>::default();
     let Progress { running, result, trouble, .. } = progress;
     let outdated = progress.outdated(state.form);
-    let refusal = progress.refusal(state.form);
+    let status_trouble = progress.status_trouble(judged);
     let recipient = Recipient::new(trouble);
     // Cancelling aborts the request, so the server stops the probe and closes its SMTP connection.
     let abort = StoredValue::new_local(None::<web_sys::AbortController>);
@@ -280,7 +288,7 @@ pub fn Probe() -> impl IntoView {
                 {move || running.get().then(|| view! {
                     <p class="progress"><span class="spinner" aria-hidden="true"></span>{tr(|t| t.verifying)}</p>
                 })}
-                {move || trouble.get().filter(|t| t.shown_in_status() && !refusal.get()).map(|trouble| {
+                {move || status_trouble.get().map(|trouble| {
                     let class = if trouble == Trouble::Cancelled { "hint" } else { "error" };
                     view! { <p class=class>{trouble.words(i18n.text())}</p> }
                 })}
@@ -651,17 +659,26 @@ mod tests {
         form.password.set(String::new());
         form.remove_password.set(true);
         assert!(ran_with.differs_from(form), "the stored password to be removed");
+    }
 
-        // A refusal of the values a check ran with is not shown once the form holds others (its messages went
-        // with the edit).
-        form.remove_password.set(false);
+    /// A refusal of the values a check ran with is not shown once the form was edited (its messages went with
+    /// the edit), even if the edit came back to the same values; a refused recipient is said under the recipient.
+    #[wasm_bindgen_test]
+    fn the_status_says_only_what_still_stands() {
+        let page = mount(|_, _| (), || ());
+        let judged = Judged::new(page.state, page.i18n);
         let progress = Progress::<u32>::default();
-        progress.ran_with.set_value(RanWith::of(form));
+        let shown = progress.status_trouble(judged);
+        progress.sent_at.set_value(judged.edits.get_untracked());
         progress.trouble.set(Some(Trouble::Refused));
-        let stale = progress.refusal(form);
-        assert!(!stale.get_untracked());
-        form.username.set("someone".into());
-        assert!(stale.get_untracked());
+        assert_eq!(shown.get_untracked(), Some(Trouble::Refused));
+        judged.put(Field::Username, "someone".into());
+        judged.put(Field::Username, String::new());
+        assert_eq!(shown.get_untracked(), None);
+        progress.trouble.set(Some(Trouble::Unreachable));
+        assert_eq!(shown.get_untracked(), Some(Trouble::Unreachable), "not about the values: still said");
+        progress.trouble.set(Some(Trouble::Recipient("no".into())));
+        assert_eq!(shown.get_untracked(), None);
     }
 
     /// The probe's optional recipient is judged as it is typed, by the rules the server applies to it.

@@ -7,7 +7,7 @@ use crate::history::{History, Log};
 use crate::i18n::{I18n, Text, tr, use_i18n};
 use crate::probe::{Probe, Trouble};
 use crate::test_email::TestEmail;
-use crate::{focus, focus_soon, local_time, mark_ready, refocus};
+use crate::{focus, focus_soon, has_focus, local_time, mark_ready, refocus};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -113,9 +113,10 @@ impl Judged {
         self.edits.update(|n| *n = n.wrapping_add(1));
     }
 
-    /// Whether the form was edited since `edits` was read.
+    /// Whether the form was edited since `edits` was read; also once the view is gone (what it held is not
+    /// what the answer is about any more).
     pub fn edited_since(self, edits: u32) -> bool {
-        self.edits.try_get_untracked().is_some_and(|now| now != edits)
+        self.edits.try_get_untracked().is_none_or(|now| now != edits)
     }
 
     /// Sets a field's value as the admin would (typing, a suggestion, an old value).
@@ -233,7 +234,8 @@ pub fn Settings() -> impl IntoView {
     let log = Log::start(state, i18n);
     let loaded = RwSignal::new(state.stored.get_untracked().is_some());
     let load_failure = RwSignal::new(None::<Trouble>);
-    // The edit count when the last save was sent: its outcome is shown until the form is edited again.
+    // The edit count the save status is for: a save's verdict on the values is shown while the form holds the
+    // values it sent; a conflict or a failure, which are not about the values, until the next edit after them.
     let sent_at = StoredValue::new(0u32);
     // Saves the form's values over the version they were based on (`If-Match`).
     let save = move || {
@@ -256,45 +258,58 @@ pub fn Settings() -> impl IntoView {
         if load_failure.with_untracked(Option::is_some) {
             load_failure.set(None);
         }
+        // Save is disabled while it runs, which takes the keyboard from it; it gets it back with the answer.
+        let had_keyboard = has_focus("save");
         save_state.set(SaveState::Saving);
         let locale = i18n.locale.get_untracked();
         let draft = draft(form, locale);
         spawn_local(async move {
             let answer = api::save(&draft, &etag, locale).await;
-            // Typed on while the answer was on its way: the answer is about values the form no longer holds, so
-            // it neither replaces them nor puts messages under them. The form may be gone (signed out
-            // meanwhile): hence try_set.
+            // Typed on while the answer was on its way (or the view is gone: signed out meanwhile): the answer is
+            // about values the form no longer holds, so it neither replaces them nor puts messages under them.
             let edited = judged.edited_since(sent);
-            match answer {
+            let outcome = match answer {
                 Ok(stored) => {
                     let outcome = if stored.version == version { SaveState::Unchanged } else { SaveState::Saved };
                     if !edited {
                         form.load(&stored);
-                    } else if !stored.password_set {
-                        form.remove_password.set(false);
+                    } else {
+                        // What was saved is stored now: a typed password is not kept (nor sent again), and a
+                        // removal is done.
+                        if draft.password.as_deref().is_some_and(|sent| form.password.with_untracked(|p| p == sent)) {
+                            form.password.set(String::new());
+                        }
+                        if !stored.password_set {
+                            form.remove_password.set(false);
+                        }
                     }
                     state.stored.set(Some(stored));
-                    save_state.try_set(outcome);
-                    refocus("save");
+                    outcome
                 }
                 Err(e) if e.is_unauthorized() => {
                     save_state.try_set(SaveState::Idle);
                     state.session_lost();
+                    return;
                 }
-                Err(api::Error::Api(e)) if e.status == 412 => {
-                    save_state.try_set(SaveState::Conflict);
-                    refocus("save");
-                }
+                Err(api::Error::Api(e)) if e.status == 412 => SaveState::Conflict,
                 Err(api::Error::Api(e)) if e.status == 422 && (edited || judged.take_refusal(&e.body)) => {
-                    save_state.try_set(SaveState::Refused);
                     if !edited {
+                        save_state.try_set(SaveState::Refused);
                         focus_first_invalid(judged);
+                        return;
                     }
+                    SaveState::Refused
                 }
-                Err(e) => {
-                    save_state.try_set(SaveState::Failed(Trouble::of_error(&e)));
-                    refocus("save");
-                }
+                Err(e) => SaveState::Failed(Trouble::of_error(&e)),
+            };
+            // Not about the values sent: said whatever was typed since.
+            if matches!(outcome, SaveState::Conflict | SaveState::Failed(_))
+                && let Some(now) = judged.edits.try_get_untracked()
+            {
+                sent_at.try_set_value(now);
+            }
+            if save_state.try_set(outcome).is_none() && had_keyboard {
+                refocus("save");
             }
         });
     };
@@ -303,7 +318,9 @@ pub fn Settings() -> impl IntoView {
         save();
     };
     let start_load = move |purpose: Load| {
-        let loading = load(state, loaded, load_failure, purpose == Load::Reload, i18n.locale.get_untracked());
+        let replace = (purpose == Load::Reload).then(|| (judged, judged.edits.get_untracked()));
+        let had_keyboard = has_focus("reload");
+        let loading = load(state, loaded, load_failure, replace, i18n.locale.get_untracked());
         spawn_local(async move {
             // A conflict's offers stay until one of them worked, so a failed load can be tried again. The form
             // may be gone by now (signed out meanwhile).
@@ -319,7 +336,9 @@ pub fn Settings() -> impl IntoView {
                 Load::Reload => {
                     save_state.set(SaveState::Idle);
                     // The offer that had the keyboard is gone.
-                    refocus("save");
+                    if had_keyboard {
+                        refocus("save");
+                    }
                 }
                 Load::KeepMine => save(),
             }
@@ -459,18 +478,20 @@ pub fn Settings() -> impl IntoView {
     }
 }
 
-/// Loads the stored endpoint; puts its values into the form unless the admin has typed since (or `replace`). A
+/// Loads the stored endpoint; puts its values into the form unless the admin has typed since the last load (or
+/// `replace`: the edit count when asked, to replace what was typed unless the admin typed on meanwhile). A
 /// failure is shown in place of the form (first load) or in the save status (reload), with what was typed kept.
 /// Whether it loaded.
 async fn load(
     state: State,
     loaded: RwSignal<bool>,
     failure: RwSignal<Option<Trouble>>,
-    replace: bool,
+    replace: Option<(Judged, u32)>,
     locale: Locale,
 ) -> bool {
     match api::endpoint(locale).await {
         Ok(stored) => {
+            let replace = replace.is_some_and(|(judged, asked)| !judged.edited_since(asked));
             if replace || !state.form.dirty.get_untracked() {
                 state.form.load(&stored);
             }

@@ -4,7 +4,7 @@
 use crate::api::{self, TestEmailResult};
 use crate::app::use_state;
 use crate::i18n::{tr, use_i18n};
-use crate::probe::{DiagnosisView, Progress, Trouble, run_request};
+use crate::probe::{DiagnosisView, Progress, run_request};
 use crate::recipient::{Recipient, RecipientField};
 use crate::settings::{draft, use_judged};
 use leptos::ev::SubmitEvent;
@@ -19,6 +19,7 @@ pub fn TestEmail() -> impl IntoView {
     let Progress { running, result, trouble, .. } = progress;
     let outdated = progress.outdated(state.form);
     let to = Recipient::new(trouble);
+    let status_trouble = progress.status_trouble(judged);
 
     let send = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -55,12 +56,7 @@ pub fn TestEmail() -> impl IntoView {
                 {move || running.get().then(|| view! {
                     <p class="progress"><span class="spinner" aria-hidden="true"></span>{tr(|t| t.sending)}</p>
                 })}
-                {move || {
-                    trouble
-                        .get()
-                        .filter(Trouble::shown_in_status)
-                        .map(|t| view! { <p class="error">{t.words(i18n.text())}</p> })
-                }}
+                {move || status_trouble.get().map(|t| view! { <p class="error">{t.words(i18n.text())}</p> })}
                 {move || {
                     result.get().map(|r| {
                         let t = i18n.text();

@@ -1,4 +1,4 @@
-//! The one shape of the crate's stable codes (`Field`, `Code`, `DiagnosisCode`, `StepNote`): an enum whose variants are
+//! The one shape of the crate's stable codes (`Field`, `Code`, `DiagnosisCode`, `Step`, `StepNote`): an enum whose variants are
 //! spelled on the wire as given, with every value listed, each value's spelling, the value of a spelling, and
 //! `Display` as the spelling. Codes are API, so a spelling is never renamed or reused.
 
