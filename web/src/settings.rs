@@ -236,7 +236,7 @@ pub fn Settings() -> impl IntoView {
     let load_failure = RwSignal::new(None::<Trouble>);
     // The edit count the save status is for: a save's verdict on the values is shown while the form holds the
     // values it sent; a conflict or a failure, which are not about the values, until the next edit after them.
-    let sent_at = StoredValue::new(0u32);
+    let sent_at = RwSignal::new(0u32);
     // Saves the form's values over the version they were based on (`If-Match`).
     let save = move || {
         if save_state.get_untracked() == SaveState::Saving {
@@ -254,7 +254,7 @@ pub fn Settings() -> impl IntoView {
             return;
         };
         let sent = judged.edits.get_untracked();
-        sent_at.set_value(sent);
+        sent_at.set(sent);
         if load_failure.with_untracked(Option::is_some) {
             load_failure.set(None);
         }
@@ -306,7 +306,7 @@ pub fn Settings() -> impl IntoView {
             if matches!(outcome, SaveState::Conflict | SaveState::Failed(_))
                 && let Some(now) = judged.edits.try_get_untracked()
             {
-                sent_at.try_set_value(now);
+                sent_at.try_set(now);
             }
             if save_state.try_set(outcome).is_none() && had_keyboard {
                 refocus("save");
@@ -361,16 +361,17 @@ pub fn Settings() -> impl IntoView {
     };
 
     // A save's outcome (and a failed reload after a conflict) lasts until the form is edited, by typing or by a
-    // click that fills or changes it (a suggestion, old values, removing the password).
-    let current = move || judged.edits.get() == sent_at.get_value();
+    // click that fills or changes it (a suggestion, old values, removing the password). A memo: a keystroke
+    // redraws the status only when this flips, not on every edit.
+    let current = Memo::new(move |_| judged.edits.get() == sent_at.get());
     let shown_state = move || match save_state.get() {
         SaveState::Saving => SaveState::Saving,
-        outcome if current() => outcome,
+        outcome if current.get() => outcome,
         _ => SaveState::Idle,
     };
     let status = move || {
         let t = i18n.text();
-        if let Some(failure) = load_failure.get().filter(|_| current()) {
+        if let Some(failure) = load_failure.get().filter(|_| current.get()) {
             return Some(failure.words(t));
         }
         match shown_state() {
