@@ -142,7 +142,9 @@ impl Judged {
         took
     }
 
-    /// The messages for one field: the page's errors, the server's, then the warnings; each once.
+    /// The messages for one field: the page's errors, the server's, then the warnings; each once. What the page
+    /// says itself is said in the page's words (which follow the language switch); the server's stand only for
+    /// what the page cannot judge (e.g. whether a CA certificate parses).
     fn for_field(self, field: Field, locale: Locale) -> Vec<Shown> {
         let mut shown: Vec<Shown> = Vec::new();
         let mut push = |m: Shown| {
@@ -150,12 +152,19 @@ impl Judged {
                 shown.push(m);
             }
         };
-        self.report.with(|r| r.errors.iter().filter(|i| i.field == field).for_each(|i| push(Shown::of(i, true))));
-        if field == Field::Password && self.reentry.get() {
-            push(Shown::of(&Issue::new(&Problem::PasswordReentryRequired, locale), true));
-        }
-        self.server.with(|s| s.iter().filter(|(f, _)| *f == field).for_each(|(_, m)| push(m.clone())));
-        self.report.with(|r| r.warnings.iter().filter(|i| i.field == field).for_each(|i| push(Shown::of(i, false))));
+        let (errors, warnings): (Vec<Shown>, Vec<Shown>) = self.report.with(|r| {
+            let of = |issues: &[Issue], error| {
+                issues.iter().filter(|i| i.field == field).map(|i| Shown::of(i, error)).collect::<Vec<_>>()
+            };
+            (of(&r.errors, true), of(&r.warnings, false))
+        });
+        let reentry = (field == Field::Password && self.reentry.get())
+            .then(|| Shown::of(&Issue::new(&Problem::PasswordReentryRequired, locale), true));
+        let own = |code: &str| errors.iter().chain(&warnings).chain(&reentry).any(|m| m.code == code);
+        let server: Vec<Shown> = self
+            .server
+            .with(|s| s.iter().filter(|(f, m)| *f == field && !own(&m.code)).map(|(_, m)| m.clone()).collect());
+        errors.into_iter().chain(reentry).chain(server).chain(warnings).for_each(&mut push);
         shown
     }
 }
@@ -825,6 +834,7 @@ mod tests {
         assert_eq!(codes(&shown), [Code::UriInvalidHost.as_str(), Code::UriPortExpectsImplicitTls.as_str()]);
         assert_eq!((shown[0].error, shown[0].message.as_str()), (true, "server says no"));
         assert!(!shown[1].error, "the warning both gave is shown once, as a warning");
+        assert_ne!(shown[1].message, "server warns too", "in the page's words, which follow the language switch");
         assert!(judged.has_errors());
         assert!(judged.for_field(Field::Username, Locale::En).is_empty());
         assert!(!page.state.form.dirty.get_untracked(), "judging is not editing");
