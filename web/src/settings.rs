@@ -12,7 +12,7 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use smtp_endpoint::{
-    ConnectionIdentity, EndpointInput, Field, Issue, Locale, Problem, Report, requires_password_reentry,
+    Code, ConnectionIdentity, EndpointInput, Field, Issue, Locale, Problem, Report, requires_password_reentry,
 };
 
 /// A message as shown under a field, from the page's own check or from the server.
@@ -152,19 +152,20 @@ impl Judged {
                 shown.push(m);
             }
         };
-        let (errors, warnings): (Vec<Shown>, Vec<Shown>) = self.report.with(|r| {
-            let of = |issues: &[Issue], error| {
-                issues.iter().filter(|i| i.field == field).map(|i| Shown::of(i, error)).collect::<Vec<_>>()
-            };
-            (of(&r.errors, true), of(&r.warnings, false))
+        let reentry = field == Field::Password && self.reentry.get();
+        let own = |code: &str| {
+            self.report
+                .with(|r| r.errors.iter().chain(&r.warnings).any(|i| i.field == field && i.code.as_str() == code))
+                || (reentry && code == Code::PasswordReentryRequired.as_str())
+        };
+        self.report.with(|r| r.errors.iter().filter(|i| i.field == field).for_each(|i| push(Shown::of(i, true))));
+        if reentry {
+            push(Shown::of(&Issue::new(&Problem::PasswordReentryRequired, locale), true));
+        }
+        self.server.with(|s| {
+            s.iter().filter(|(f, m)| *f == field && !own(&m.code)).for_each(|(_, m)| push(m.clone()));
         });
-        let reentry = (field == Field::Password && self.reentry.get())
-            .then(|| Shown::of(&Issue::new(&Problem::PasswordReentryRequired, locale), true));
-        let own = |code: &str| errors.iter().chain(&warnings).chain(&reentry).any(|m| m.code == code);
-        let server: Vec<Shown> = self
-            .server
-            .with(|s| s.iter().filter(|(f, m)| *f == field && !own(&m.code)).map(|(_, m)| m.clone()).collect());
-        errors.into_iter().chain(reentry).chain(server).chain(warnings).for_each(&mut push);
+        self.report.with(|r| r.warnings.iter().filter(|i| i.field == field).for_each(|i| push(Shown::of(i, false))));
         shown
     }
 }
