@@ -37,12 +37,7 @@ impl Endpoint {
     }
 
     pub fn identity(&self) -> ConnectionIdentity {
-        ConnectionIdentity {
-            host: self.uri.host().clone(),
-            port: self.uri.port(),
-            tls: self.uri.tls(),
-            username: self.username.clone(),
-        }
+        ConnectionIdentity::new(&self.uri, self.username.clone())
     }
 }
 
@@ -57,12 +52,16 @@ pub struct ConnectionIdentity {
 }
 
 impl ConnectionIdentity {
+    fn new(uri: &SmtpUri, username: Option<String>) -> ConnectionIdentity {
+        ConnectionIdentity { host: uri.host().clone(), port: uri.port(), tls: uri.tls(), username }
+    }
+
     /// The connection a URI and a username describe, as typed (the username trimmed; empty is none). `None` when
     /// the URI does not parse: its own error says why.
     pub fn of(uri: &str, username: Option<&str>) -> Option<ConnectionIdentity> {
         let uri = SmtpUri::parse(uri).ok()?;
         let username = username.map(crate::credentials::trim).filter(|name| !name.is_empty()).map(str::to_owned);
-        Some(ConnectionIdentity { host: uri.host().clone(), port: uri.port(), tls: uri.tls(), username })
+        Some(ConnectionIdentity::new(&uri, username))
     }
 }
 
