@@ -60,9 +60,9 @@ impl Trouble {
     }
 }
 
-/// Sorts an error of the probe or test-email call; a 401 sends the admin back to the login form. A refusal goes
-/// under the fields, unless they were `edited` since the request was sent.
-pub fn trouble_of(e: api::Error, state: State, judged: Judged, edited: bool) -> Option<Trouble> {
+/// Sorts an error of the probe or test-email call sent at edit count `sent`; a 401 sends the admin back to the
+/// login form.
+pub fn trouble_of(e: api::Error, state: State, judged: Judged, sent: u32) -> Option<Trouble> {
     match e {
         e if e.is_unauthorized() => {
             state.session_lost();
@@ -73,7 +73,7 @@ pub fn trouble_of(e: api::Error, state: State, judged: Judged, edited: bool) -> 
         {
             Some(Trouble::Recipient(message))
         }
-        api::Error::Api(e) if e.status == 422 && (edited || judged.take_refusal(&e.body)) => Some(Trouble::Refused),
+        api::Error::Api(e) if e.status == 422 && judged.take_refusal(&e.body, sent) => Some(Trouble::Refused),
         api::Error::Api(e) if e.status == 429 => Some(Trouble::RateLimited(e.retry_after)),
         e => Some(Trouble::of_error(&e)),
     }
@@ -199,13 +199,13 @@ pub fn run_request<T: Send + Sync + 'static>(
     let Progress { running, result, trouble, runs, ran_with, sent_at } = progress;
     let had_keyboard = has_focus(button);
     ran_with.set_value(RanWith::of(state.form));
-    sent_at.set_value(judged.edits.get_untracked());
+    let sent = judged.edits.get_untracked();
+    sent_at.set_value(sent);
     running.set(true);
     result.set(None);
     trouble.set(None);
     runs.update_value(|n| *n += 1);
     let run = runs.get_value();
-    let sent = sent_at.get_value();
     spawn_local(async move {
         let answer = request.await;
         // Cancelled, or the section is gone (signed out meanwhile): nobody waits for this answer any more.
@@ -218,7 +218,7 @@ pub fn run_request<T: Send + Sync + 'static>(
                 result.try_set(Some(r));
             }
             Err(e) => {
-                let Some(t) = trouble_of(e, state, judged, judged.edited_since(sent)) else { return };
+                let Some(t) = trouble_of(e, state, judged, sent) else { return };
                 trouble.try_set(Some(t));
             }
         }
@@ -731,7 +731,7 @@ mod tests {
         let judged = Judged::new(state, page.i18n);
         let t = text(Locale::En);
         let mut sort = |e: api::Error| {
-            let trouble = trouble_of(e, state, judged, false);
+            let trouble = trouble_of(e, state, judged, judged.edits.get_untracked());
             sorted.push(trouble.as_ref().map(|trouble| trouble.words(t)));
             trouble
         };
@@ -775,7 +775,9 @@ mod tests {
         };
         let refusal = Report { valid: false, errors: vec![issue], warnings: vec![], effective: None, from: None };
         // Edited since the request was sent: the refusal is of other values, and nothing goes under the fields.
-        let stale = trouble_of(api_error(422, ApiBody::Report(refusal.clone())), state, judged, true);
+        let sent = judged.edits.get_untracked();
+        judged.edited();
+        let stale = trouble_of(api_error(422, ApiBody::Report(refusal.clone())), state, judged, sent);
         assert_eq!(stale, Some(Trouble::Refused));
         assert!(judged.server.get_untracked().is_empty());
         assert_eq!(sort(api_error(422, ApiBody::Report(refusal))), Some(Trouble::Refused));

@@ -126,8 +126,9 @@ impl Judged {
     }
 
     /// Puts a server's refusal (its report; every field's refusal is one) under the fields it concerns, replacing
-    /// the last one. Returns whether there was anything to put.
-    pub fn take_refusal(self, body: &ApiBody) -> bool {
+    /// the last one — unless the form was edited since the request was sent (at edit count `sent`): the refusal is
+    /// then of values the form no longer holds, and nothing goes under the fields. Whether it was a refusal.
+    pub fn take_refusal(self, body: &ApiBody, sent: u32) -> bool {
         let shown: Vec<(Field, Shown)> = match body {
             ApiBody::Report(report) => report
                 .errors
@@ -137,9 +138,11 @@ impl Judged {
                 .collect(),
             ApiBody::Error { .. } | ApiBody::Other(_) => Vec::new(),
         };
-        let took = !shown.is_empty();
-        self.server.try_set(shown);
-        took
+        let refused = !shown.is_empty();
+        if !self.edited_since(sent) {
+            self.server.try_set(shown);
+        }
+        refused
     }
 
     /// The messages for one field: the page's errors, the server's, then the warnings; each once. What the page
@@ -302,14 +305,7 @@ pub fn Settings() -> impl IntoView {
                     return;
                 }
                 Err(api::Error::Api(e)) if e.status == 412 => SaveState::Conflict,
-                Err(api::Error::Api(e)) if e.status == 422 && (edited || judged.take_refusal(&e.body)) => {
-                    if !edited {
-                        save_state.try_set(SaveState::Refused);
-                        focus_first_invalid(judged);
-                        return;
-                    }
-                    SaveState::Refused
-                }
+                Err(api::Error::Api(e)) if e.status == 422 && judged.take_refusal(&e.body, sent) => SaveState::Refused,
                 Err(e) => SaveState::Failed(Trouble::of_error(&e)),
             };
             // Not about the values sent: said whatever was typed since.
@@ -318,8 +314,14 @@ pub fn Settings() -> impl IntoView {
             {
                 sent_at.try_set(now);
             }
-            if save_state.try_set(outcome).is_none() && had_keyboard {
-                refocus("save");
+            // A refusal under the fields takes the keyboard to them; otherwise Save gets it back.
+            let to_fields = outcome == SaveState::Refused && !edited;
+            if save_state.try_set(outcome).is_none() {
+                if to_fields {
+                    focus_first_invalid(judged);
+                } else if had_keyboard {
+                    refocus("save");
+                }
             }
         });
     };
@@ -830,7 +832,7 @@ mod tests {
             effective: None,
             from: None,
         };
-        assert!(judged.take_refusal(&ApiBody::Report(refusal)));
+        assert!(judged.take_refusal(&ApiBody::Report(refusal), judged.edits.get_untracked()));
         let shown = judged.for_field(Field::Uri, Locale::En);
         assert_eq!(codes(&shown), [Code::UriInvalidHost.as_str(), Code::UriPortExpectsImplicitTls.as_str()]);
         assert_eq!((shown[0].error, shown[0].message.as_str()), (true, "server says no"));
@@ -848,7 +850,7 @@ mod tests {
         assert!(judged.edited_since(sent));
         assert!(!judged.edited_since(judged.edits.get_untracked()));
         // A body without a report puts nothing anywhere.
-        assert!(!judged.take_refusal(&ApiBody::Other("<html>".into())));
+        assert!(!judged.take_refusal(&ApiBody::Other("<html>".into()), judged.edits.get_untracked()));
         assert!(!judged.has_errors());
     }
 
