@@ -400,6 +400,21 @@ impl Page {
         Ok(())
     }
 
+    /// Waits until the element with this id has the keyboard focus.
+    pub async fn wait_focus(&self, id: &str) -> Result<()> {
+        eventually(&format!("the keyboard on #{id}"), || async {
+            Ok((self.browser.active_element().await?.attr("id").await?.as_deref() == Some(id)).then_some(()))
+        })
+        .await
+    }
+
+    /// How far the page is wider than the window (≤ 0: no horizontal scrolling).
+    pub async fn horizontal_overflow(&self) -> Result<i64> {
+        let script = "return document.documentElement.scrollWidth - document.documentElement.clientWidth;";
+        let overflow = self.browser.execute(script, vec![]).await?;
+        overflow.as_i64().ok_or_else(|| format!("not a number: {overflow}").into())
+    }
+
     pub async fn value(&self, css: &str) -> Result<String> {
         Ok(self.browser.find(Locator::Css(css)).await?.prop("value").await?.unwrap_or_default())
     }

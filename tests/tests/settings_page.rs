@@ -316,11 +316,8 @@ async fn the_page_works_by_keyboard_on_a_phone_and_a_desktop() -> Result<()> {
 
     page.browser.set_window_size(360, 900).await?;
     page.browser.execute("window.scrollTo(0, 0); return true;", vec![]).await?;
-    let overflow = page
-        .browser
-        .execute("return document.documentElement.scrollWidth - document.documentElement.clientWidth;", vec![])
-        .await?;
-    assert!(overflow.as_i64().unwrap_or(i64::MAX) <= 0, "no horizontal scrolling at 360 px (overflow {overflow})");
+    let overflow = page.horizontal_overflow().await?;
+    assert!(overflow <= 0, "no horizontal scrolling at 360 px (overflow {overflow})");
     page.screenshot("settings-360px.png").await?;
     page.expect_accessible("the server's refusal under its field, the folded section open, at 360 px").await?;
     // German's longer words fit too. The URI's warning, which the server's refusal above also gave, is in the
@@ -334,11 +331,8 @@ async fn the_page_works_by_keyboard_on_a_phone_and_a_desktop() -> Result<()> {
     });
     let warning = &german.warnings.first().ok_or("a warning for port 465 with smtp://")?.message;
     page.wait_contains("#uri-messages li.warning", warning).await?;
-    let overflow = page
-        .browser
-        .execute("return document.documentElement.scrollWidth - document.documentElement.clientWidth;", vec![])
-        .await?;
-    assert!(overflow.as_i64().unwrap_or(i64::MAX) <= 0, "no horizontal scrolling at 360 px in German ({overflow})");
+    let overflow = page.horizontal_overflow().await?;
+    assert!(overflow <= 0, "no horizontal scrolling at 360 px in German ({overflow})");
     page.screenshot("settings-360px-de.png").await?;
     page.browser.find(Locator::Css("#language")).await?.select_by_value("en").await?;
     page.wait_contains("#save", "Save").await?;
@@ -348,23 +342,13 @@ async fn the_page_works_by_keyboard_on_a_phone_and_a_desktop() -> Result<()> {
     page.type_into("#custom_ca_pem", "").await?;
     page.browser.find(Locator::Css("#save")).await?.send_keys("\u{E007}").await?; // Enter
     let saved = page.wait_contains("#save-status", "Saved — version").await?;
-    eventually("the keyboard back on Save", || async {
-        Ok((page.browser.active_element().await?.attr("id").await?.as_deref() == Some("save")).then_some(()))
-    })
-    .await?;
+    page.wait_focus("save").await?;
     // Removing the stored password and keeping it: each button gives the keyboard to the one that replaces it.
     page.click("#password-remove").await?;
     page.wait_text("#password-keep").await?;
-    eventually("the keyboard on Keep it", || async {
-        Ok((page.browser.active_element().await?.attr("id").await?.as_deref() == Some("password-keep")).then_some(()))
-    })
-    .await?;
+    page.wait_focus("password-keep").await?;
     page.browser.active_element().await?.send_keys("\u{E007}").await?;
-    eventually("the keyboard on Remove", || async {
-        let id = page.browser.active_element().await?.attr("id").await?;
-        Ok((id.as_deref() == Some("password-remove")).then_some(()))
-    })
-    .await?;
+    page.wait_focus("password-remove").await?;
     // Saving what the server already holds says so, instead of claiming a save.
     page.click("#save").await?;
     let unchanged =
