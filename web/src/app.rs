@@ -4,7 +4,7 @@
 //! form does not lose them.
 
 use crate::api::{self, Stored};
-use crate::focus_soon;
+use crate::refocus;
 use crate::i18n::{I18n, tr, use_i18n};
 use crate::login::Login;
 use crate::probe::Trouble;
@@ -130,7 +130,7 @@ pub fn App() -> impl IntoView {
             let failed_again = again && matches!(auth, Auth::Unknown(_));
             state.auth.set(auth);
             if failed_again {
-                focus_soon("session-retry");
+                refocus("session-retry");
             }
         });
     };
@@ -159,7 +159,7 @@ pub fn App() -> impl IntoView {
 
 /// In place of a view whose data could not be loaded: what went wrong (in the chosen language), and "Try again".
 /// The ids are `{id}-failed` and `{id}-retry`; `class` is the box's. A "Try again" that fails again takes its
-/// button with it: the caller gives the keyboard to the new one ([`focus_soon`]).
+/// button with it: the caller gives the keyboard back to the new one ([`refocus`]).
 #[component]
 pub fn LoadFailed(
     id: &'static str,

@@ -7,7 +7,7 @@ use crate::i18n::{I18n, Text, tr, use_i18n};
 use crate::local_time;
 use crate::probe::Trouble;
 use crate::settings::use_judged;
-use crate::{focus, focus_soon};
+use crate::{focus, refocus};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use smtp_endpoint::Field;
@@ -68,7 +68,7 @@ impl Log {
                 Err(e) => {
                     failure.try_set(Some(Trouble::of_error(&e)));
                     if again {
-                        focus_soon("history-retry");
+                        refocus("history-retry");
                     }
                 }
             }

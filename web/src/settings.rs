@@ -338,7 +338,7 @@ pub fn Settings() -> impl IntoView {
             // may be gone by now (signed out meanwhile).
             let loaded = loading.await;
             if !loaded && purpose == Load::Retry {
-                focus_soon("load-retry");
+                refocus("load-retry");
             }
             if !loaded || save_state.try_get_untracked().is_none() {
                 return;
