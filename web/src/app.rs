@@ -4,10 +4,10 @@
 //! form does not lose them.
 
 use crate::api::{self, Stored};
-use crate::refocus;
 use crate::i18n::{I18n, tr, use_i18n};
 use crate::login::Login;
 use crate::probe::Trouble;
+use crate::refocus;
 use crate::settings::Settings;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
