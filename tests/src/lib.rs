@@ -284,29 +284,25 @@ where
     }
 }
 
-/// Wraps `window.fetch` once so that it rejects, as with the server gone, for the paths in `window.__refused`.
-const REFUSE_FETCH: &str = "(paths) => { \
-    if (!window.__refused) { \
-      const fetch = window.fetch; \
-      window.fetch = (request, init) => \
-        window.__refused.includes(new URL(request.url ?? request, location).pathname) \
-          ? Promise.reject(new TypeError('Failed to fetch')) : fetch(request, init); \
-    } \
-    window.__refused = paths; \
-  }";
-
-/// Installs (once) a `fetch` that holds requests to the given paths until `window.__release()`, then sends them.
-const HOLD_FETCH: &str = "(paths) => { \
-    if (!window.__held) { \
+/// Wraps `window.fetch` once, then sets which paths it refuses (rejects, as with the server gone) and which it
+/// holds until `window.__release()`; `null` leaves a list as it is.
+const FETCH_HOOK: &str = "(refused, held) => { \
+    if (!window.__paths) { \
       const fetch = window.fetch; \
       const waiting = []; \
+      window.__paths = { refused: [], held: [] }; \
       window.__release = () => waiting.splice(0).forEach(send => send()); \
       window.__waiting = () => waiting.length; \
-      window.fetch = (request, init) => \
-        window.__held.includes(new URL(request.url ?? request, location).pathname) \
-          ? new Promise(resolve => waiting.push(() => resolve(fetch(request, init)))) : fetch(request, init); \
+      window.fetch = (request, init) => { \
+        const path = new URL(request.url ?? request, location).pathname; \
+        if (window.__paths.refused.includes(path)) return Promise.reject(new TypeError('Failed to fetch')); \
+        if (window.__paths.held.includes(path)) \
+          return new Promise(resolve => waiting.push(() => resolve(fetch(request, init)))); \
+        return fetch(request, init); \
+      }; \
     } \
-    window.__held = paths; \
+    if (refused) window.__paths.refused = refused; \
+    if (held) window.__paths.held = held; \
   }";
 
 /// A Chrome DevTools protocol command, sent through chromedriver's `goog/cdp/execute`.
@@ -438,7 +434,7 @@ impl Page {
     /// Makes the browser's `fetch` fail (as with the server gone) for these paths, and only these, from now on
     /// until the page is reloaded; an empty list lets everything through again.
     pub async fn refuse_fetch(&self, paths: &[&str]) -> Result<()> {
-        let script = format!("({REFUSE_FETCH})(arguments[0]); return true;");
+        let script = format!("({FETCH_HOOK})(arguments[0], null); return true;");
         self.browser.execute(&script, vec![json!(paths)]).await?;
         Ok(())
     }
@@ -446,7 +442,7 @@ impl Page {
     /// Makes the page's requests to the listed paths wait (in the browser) until [`Page::release_held`]: the
     /// time an answer takes, under the test's control.
     pub async fn hold_fetch(&self, paths: &[&str]) -> Result<()> {
-        let script = format!("({HOLD_FETCH})(arguments[0]); return true;");
+        let script = format!("({FETCH_HOOK})(null, arguments[0]); return true;");
         self.browser.execute(&script, vec![json!(paths)]).await?;
         Ok(())
     }
@@ -457,14 +453,14 @@ impl Page {
             Ok((self.browser.execute("return window.__waiting();", vec![]).await? != json!(0)).then_some(()))
         })
         .await?;
-        self.browser.execute("window.__held = []; window.__release(); return true;", vec![]).await?;
+        self.browser.execute("window.__paths.held = []; window.__release(); return true;", vec![]).await?;
         Ok(())
     }
 
     /// As [`Page::refuse_fetch`], but for every page loaded from now on, before its own scripts run (the
     /// DevTools protocol through chromedriver); `refuse_fetch(&[])` on a loaded page lets everything through.
     pub async fn refuse_fetch_on_load(&self, paths: &[&str]) -> Result<()> {
-        let source = format!("({REFUSE_FETCH})({});", json!(paths));
+        let source = format!("({FETCH_HOOK})({}, null);", json!(paths));
         let command = DevTools { method: "Page.addScriptToEvaluateOnNewDocument", params: json!({ "source": source }) };
         self.browser.issue_cmd(command).await?;
         Ok(())
