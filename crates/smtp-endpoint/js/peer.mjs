@@ -61,7 +61,7 @@ function parseHost(host) {
   }
   const name = ascii.endsWith(".") ? ascii.slice(0, -1) : ascii;
   if (name.length === 0 || name.length > 253 || !name.split(".").every((label) => LABEL.test(label))) return null;
-  return { display: name, connect: name, loopback: name === "localhost" || name.endsWith(".localhost") };
+  return { display: name, connect: name, loopback: name === "localhost" };
 }
 
 function format(uri) {

@@ -56,10 +56,12 @@ impl Host {
         }
     }
 
-    /// Whether traffic to this host stays on this machine (127.0.0.0/8, ::1, `localhost`).
+    /// Whether traffic to this host stays on this machine (127.0.0.0/8, ::1, `localhost`). Only the name
+    /// `localhost` itself: a name under it (`relay.localhost`) is resolved by DNS on some systems, so it may
+    /// lead anywhere.
     pub fn is_loopback(&self) -> bool {
         match self {
-            Host::Domain(name) => name == "localhost" || name.ends_with(".localhost"),
+            Host::Domain(name) => name == "localhost",
             Host::Ipv4(ip) => ip.is_loopback(),
             Host::Ipv6(ip) => ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()),
         }

@@ -594,6 +594,14 @@ fn rows() -> Vec<Row> {
             suggests: &["smtp://localhost.example.com"],
             ..BASE
         },
+        Row {
+            name: "no exemption for a name under localhost: DNS may resolve it anywhere",
+            uri: "smtp://relay.localhost?tls=none",
+            errors: &["uri.plaintext_auth"],
+            effective: effective("smtp://relay.localhost?tls=none", "relay.localhost", 25, NoTls),
+            suggests: &["smtp://relay.localhost"],
+            ..BASE
+        },
         // Warnings: the port and the scheme disagree. Still valid.
         Row {
             name: "smtp:// on port 465",
