@@ -101,11 +101,13 @@ function parseUri(raw) {
   const defect = textDefect(raw, 2048, "URI");
   if (defect) return new Problem("uri.invalid", defect);
   if (raw === "") return new Problem("uri.required", "Enter the SMTP server's URI, for example smtp://mail.example.com.");
-  const sep = raw.indexOf("://");
-  if (sep < 0) return missingScheme(raw);
   if (raw.includes("@")) {
+    const mailto = /^mailto:(?!\/\/)/i.test(raw);
+    if (mailto) return new Problem("uri.unknown_scheme", `"${raw.slice(0, 6)}" is not a scheme for mail: start the URI with smtp:// or smtps://.`);
     return new Problem("uri.credentials_in_uri", "Remove the user name and password from the URI and type them into the fields.");
   }
+  const sep = raw.indexOf("://");
+  if (sep < 0) return missingScheme(raw);
   const scheme = raw.slice(0, sep).toLowerCase();
   const rest = raw.slice(sep + 3);
   if (scheme === "") return new Problem("uri.missing_scheme", "The URI needs a scheme.", suggestFor(rest));

@@ -82,14 +82,15 @@ impl SmtpUri {
         if input.is_empty() {
             return Err(Problem::UriRequired);
         }
+        // Checked before anything is read from the URI: a login (`user:password@host`, with a scheme or without)
+        // may contain `:`, `/`, `?` or `#`, and no part of it may end up in a message (as a "scheme" or a "port",
+        // say).
+        if input.contains('@') {
+            return Err(mailto(input).unwrap_or(Problem::UriCredentialsInUri));
+        }
         let Some((scheme, rest)) = input.split_once("://") else {
             return Err(missing_scheme(input));
         };
-        // Checked before anything is read from the URI: a password may contain `:`, `/`, `?` or `#`, and no
-        // part of it may end up in a message (as a "scheme" or a "port", say).
-        if scheme.contains('@') || rest.contains('@') {
-            return Err(Problem::UriCredentialsInUri);
-        }
         let scheme = parse_scheme(scheme, rest)?;
 
         let (rest, fragment) = split_off(rest, '#');
@@ -187,6 +188,13 @@ fn parse_scheme(scheme: &str, rest: &str) -> Result<Scheme, Problem> {
     } else {
         Err(Problem::UriUnknownScheme { scheme: shorten(scheme) })
     }
+}
+
+/// `mailto:…` is an address, not a login: it is named as the scheme it is (only that word is repeated).
+fn mailto(input: &str) -> Option<Problem> {
+    let (prefix, rest) = input.split_once(':')?;
+    (prefix.eq_ignore_ascii_case("mailto") && !rest.starts_with("//"))
+        .then(|| Problem::UriUnknownScheme { scheme: prefix.to_owned() })
 }
 
 /// Input without `://`: either a bare `host[:port]`, or a URI of another kind such as `mailto:…`.

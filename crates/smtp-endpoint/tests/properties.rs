@@ -48,6 +48,25 @@ proptest! {
             prop_assert!(!json.contains(&password), "{:?} repeats the password: {}", input.uri, json);
         }
     }
+
+    #[test]
+    fn a_login_in_the_uri_is_never_repeated(
+        scheme in "(smtps?://|SMTP://|smtps?:|http://|mailto:|://|)",
+        user in "[a-z][a-z0-9._-]{2,7}[0-9]{3}",
+        secret in option::of("[A-Za-z0-9!#$%&*+=?^_~:/.@-]{8,24}"),
+        host in domain(),
+        port in "(:[0-9]{1,5})?",
+    ) {
+        let login = match &secret {
+            Some(secret) => format!("{user}:{secret}"),
+            None => user.clone(),
+        };
+        let input = EndpointInput { uri: Some(format!("{scheme}{login}@{host}{port}")), ..EndpointInput::default() };
+        let json = serde_json::to_string(&validate(&input)).unwrap();
+        for part in secret.iter().chain([&user]) {
+            prop_assert!(!json.contains(part.as_str()), "{:?} repeats {:?}: {}", input.uri, part, json);
+        }
+    }
 }
 
 // Cheap cases, and only the accepted ones say something: many of them.

@@ -486,6 +486,21 @@ fn rows() -> Vec<Row> {
             effective: None,
             ..BASE
         },
+        Row {
+            name: "a login without a scheme is not read as a scheme, and no part of it is repeated",
+            uri: "app:s3cret-pass@mail.example.com",
+            password: "s3cret-pass",
+            errors: &["uri.credentials_in_uri"],
+            effective: None,
+            ..BASE
+        },
+        Row {
+            name: "a username without a scheme is a login too",
+            uri: "app@mail.example.com",
+            errors: &["uri.credentials_in_uri"],
+            effective: None,
+            ..BASE
+        },
         // uri.unsupported_component
         Row {
             name: "a path",
