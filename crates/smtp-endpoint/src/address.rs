@@ -114,12 +114,14 @@ fn parse_mailbox(input: &str) -> Result<FromAddress, AddressDefect> {
     if local_part.starts_with('"') || !EmailAddress::is_valid_local_part(local_part) {
         return Err(AddressDefect::InvalidLocalPart);
     }
-    if domain.is_empty() {
-        return Err(AddressDefect::EmptyDomain);
-    }
-    let domain = match Host::parse(domain).map_err(AddressDefect::InvalidDomain)? {
-        Host::Domain(domain) => domain,
-        Host::Ipv4(_) | Host::Ipv6(_) => return Err(AddressDefect::IpAddressDomain),
+    let domain = match Host::parse(domain) {
+        Ok(Host::Domain(domain)) => domain,
+        Ok(Host::Ipv4(_) | Host::Ipv6(_)) => return Err(AddressDefect::IpAddressDomain),
+        // `app@.` has no domain either; the host's words ("the URI has no host") do not fit an address.
+        Err(HostDefect::Empty) => return Err(AddressDefect::EmptyDomain),
+        // An address literal (`app@[192.0.2.1]`), whether or not the address inside is valid.
+        Err(_) if domain.starts_with('[') => return Err(AddressDefect::IpAddressDomain),
+        Err(defect) => return Err(AddressDefect::InvalidDomain(defect)),
     };
     if local_part.len() + 1 + domain.len() > MAX_ADDRESS_LEN {
         return Err(AddressDefect::TooLong);

@@ -94,10 +94,18 @@ fn en(problem: &Problem) -> String {
         Problem::UriMissingScheme { suggestion: None } => {
             "The URI needs a scheme: start it with smtp:// (STARTTLS) or smtps:// (TLS from the first byte).".into()
         }
-        Problem::UriUnknownScheme { scheme } => format!(
-            "\"{scheme}\" is not a scheme for mail: start the URI with smtp:// (STARTTLS) or smtps:// (TLS from the first byte)."
-        ),
+        Problem::UriUnknownScheme { scheme, suggestion } => {
+            let start = format!("\"{scheme}\" is not a scheme for mail: start the URI with smtp:// (STARTTLS) or smtps:// (TLS from the first byte).");
+            match suggestion {
+                Some(s) => format!("{start} Use {s}"),
+                None => start,
+            }
+        }
         Problem::UriInvalidHost(defect) => format!("{} Type a host name such as mail.example.com, or an IP address such as 192.0.2.10 or [2001:db8::1].", en_host(defect)),
+        Problem::UriBracketedIpv4 { suggestion: Some(s) } => format!("IPv4 addresses are written without brackets: use {s}"),
+        Problem::UriBracketedIpv4 { suggestion: None } => {
+            "IPv4 addresses are written without brackets, e.g. smtp://192.0.2.10; only IPv6 addresses take them.".into()
+        }
         Problem::UriInvalidPort { port } if port.is_empty() => {
             "The port after \":\" is empty: type a number from 1 to 65535 (25, 587 or 465), or leave out the colon.".into()
         }
@@ -224,10 +232,20 @@ fn de(problem: &Problem) -> String {
         Problem::UriMissingScheme { suggestion: None } => {
             "Der URI fehlt das Schema: Beginnen Sie sie mit smtp:// (STARTTLS) oder smtps:// (TLS ab dem ersten Byte).".into()
         }
-        Problem::UriUnknownScheme { scheme } => format!(
-            "„{scheme}“ ist kein Schema für E-Mail: Beginnen Sie die URI mit smtp:// (STARTTLS) oder smtps:// (TLS ab dem ersten Byte)."
-        ),
+        Problem::UriUnknownScheme { scheme, suggestion } => {
+            let start = format!("„{scheme}“ ist kein Schema für E-Mail: Beginnen Sie die URI mit smtp:// (STARTTLS) oder smtps:// (TLS ab dem ersten Byte).");
+            match suggestion {
+                Some(s) => format!("{start} Verwenden Sie {s}"),
+                None => start,
+            }
+        }
         Problem::UriInvalidHost(defect) => format!("{} Geben Sie einen Hostnamen wie mail.example.com oder eine IP-Adresse wie 192.0.2.10 oder [2001:db8::1] ein.", de_host(defect)),
+        Problem::UriBracketedIpv4 { suggestion: Some(s) } => {
+            format!("IPv4-Adressen werden ohne eckige Klammern geschrieben: Verwenden Sie {s}")
+        }
+        Problem::UriBracketedIpv4 { suggestion: None } => {
+            "IPv4-Adressen werden ohne eckige Klammern geschrieben, z. B. smtp://192.0.2.10; nur IPv6-Adressen stehen in Klammern.".into()
+        }
         Problem::UriInvalidPort { port } if port.is_empty() => {
             "Nach dem „:“ fehlt der Port: Geben Sie eine Zahl von 1 bis 65535 ein (25, 587 oder 465) oder lassen Sie den Doppelpunkt weg.".into()
         }

@@ -32,8 +32,9 @@ pub enum Component {
 pub enum Problem {
     UriRequired,
     UriMissingScheme { suggestion: Option<String> },
-    UriUnknownScheme { scheme: String },
+    UriUnknownScheme { scheme: String, suggestion: Option<String> },
     UriInvalidHost(HostDefect),
+    UriBracketedIpv4 { suggestion: Option<String> },
     UriInvalidPort { port: String },
     UriCredentialsInUri,
     UriUnsupportedComponent(Component),
@@ -57,7 +58,8 @@ impl Problem {
             Problem::UriRequired => Code::UriRequired,
             Problem::UriMissingScheme { .. } => Code::UriMissingScheme,
             Problem::UriUnknownScheme { .. } => Code::UriUnknownScheme,
-            Problem::UriInvalidHost(_) => Code::UriInvalidHost,
+            // `smtp://[192.0.2.1]`: brackets are for IPv6 addresses.
+            Problem::UriInvalidHost(_) | Problem::UriBracketedIpv4 { .. } => Code::UriInvalidHost,
             Problem::UriInvalidPort { .. } => Code::UriInvalidPort,
             Problem::UriCredentialsInUri => Code::UriCredentialsInUri,
             Problem::UriUnsupportedComponent(_) => Code::UriUnsupportedComponent,
@@ -99,7 +101,9 @@ impl Problem {
     /// A value that can replace the field's content to fix the problem (offered as a one-click fix).
     pub fn suggestion(&self) -> Option<&str> {
         match self {
-            Problem::UriMissingScheme { suggestion } => suggestion.as_deref(),
+            Problem::UriMissingScheme { suggestion }
+            | Problem::UriUnknownScheme { suggestion, .. }
+            | Problem::UriBracketedIpv4 { suggestion } => suggestion.as_deref(),
             Problem::UriPlaintextAuth { suggestion }
             | Problem::UriPortExpectsImplicitTls { suggestion }
             | Problem::UriPortExpectsStarttls { suggestion, .. } => Some(suggestion),

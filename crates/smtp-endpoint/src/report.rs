@@ -122,7 +122,7 @@ pub(crate) fn check(input: &EndpointInput) -> Checked {
         Ok(uri) => {
             checked.warnings.extend(uri.warnings());
             if uri.tls() == TlsMode::None && (has_username || has_password) && uri.host().needs_tls_for_credentials() {
-                checked.errors.push(Problem::UriPlaintextAuth { suggestion: uri.with_default_tls().to_string() });
+                checked.errors.push(Problem::UriPlaintextAuth { suggestion: uri.plaintext_fix() });
             }
         }
         Err(problem) => checked.errors.push(problem.clone()),

@@ -3,7 +3,7 @@ use crate::host::{Host, HostDefect};
 use crate::problem::{Component, Problem};
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::net::Ipv6Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// Longest URI accepted, in characters (after trimming surrounding white space).
 pub const MAX_URI_LEN: usize = 2048;
@@ -103,6 +103,9 @@ impl SmtpUri {
             return Err(Problem::UriUnsupportedComponent(Component::Path));
         }
         let (host, port) = split_host_port(authority)?;
+        if let Some(ipv4) = bracketed_ipv4(host) {
+            return Err(Problem::UriBracketedIpv4 { suggestion: suggest(&input.replacen(host, ipv4, 1)) });
+        }
         let host = Host::parse(host).map_err(Problem::UriInvalidHost)?;
         let port = match port {
             None => scheme.default_port(),
@@ -130,21 +133,38 @@ impl SmtpUri {
 
     /// Warnings about a URI that is valid but probably not what was meant.
     pub fn warnings(&self) -> Vec<Problem> {
-        match (self.scheme, self.port) {
-            (Scheme::Smtp, 465) => {
-                vec![Problem::UriPortExpectsImplicitTls { suggestion: format!("smtps://{}", self.host) }]
-            }
-            (Scheme::Smtps, port @ (25 | 587)) => {
-                let starttls = SmtpUri { scheme: Scheme::Smtp, tls: TlsMode::StarttlsOpportunistic, ..self.clone() };
-                vec![Problem::UriPortExpectsStarttls { port, suggestion: starttls.to_string() }]
-            }
-            _ => Vec::new(),
+        let Some(fixed) = self.port_fix() else {
+            return Vec::new();
+        };
+        let suggestion = fixed.to_string();
+        match fixed.scheme {
+            Scheme::Smtps => vec![Problem::UriPortExpectsImplicitTls { suggestion }],
+            Scheme::Smtp => vec![Problem::UriPortExpectsStarttls { port: self.port, suggestion }],
         }
     }
 
-    /// This URI with `?tls=none` taken away: what to type when credentials would cross the network in clear.
-    pub fn with_default_tls(&self) -> SmtpUri {
-        SmtpUri { tls: self.scheme.default_tls(), ..self.clone() }
+    /// The URI the port asks for when it does not fit the scheme: `smtps://` for port 465, `smtp://` (STARTTLS)
+    /// for 25 and 587. The one place of this rule; the result never has a fix of its own.
+    fn port_fix(&self) -> Option<SmtpUri> {
+        match (self.scheme, self.port) {
+            (Scheme::Smtp, 465) => Some(SmtpUri { scheme: Scheme::Smtps, tls: TlsMode::Implicit, ..self.clone() }),
+            (Scheme::Smtps, 25 | 587) => {
+                Some(SmtpUri { scheme: Scheme::Smtp, tls: TlsMode::StarttlsOpportunistic, ..self.clone() })
+            }
+            _ => None,
+        }
+    }
+
+    /// What to type when credentials would cross the network in clear: this URI with `?tls=none` taken away (or
+    /// what its port asks for, see [`SmtpUri::suggested`]).
+    pub fn plaintext_fix(&self) -> String {
+        SmtpUri { tls: self.scheme.default_tls(), ..self.clone() }.suggested()
+    }
+
+    /// This URI as a suggestion: every suggested URI is given through here, so that applying one never leads to a
+    /// warning that suggests another.
+    fn suggested(self) -> String {
+        self.port_fix().unwrap_or(self).to_string()
     }
 }
 
@@ -184,17 +204,27 @@ fn parse_scheme(scheme: &str, rest: &str) -> Result<Scheme, Problem> {
     } else if scheme.eq_ignore_ascii_case("smtps") {
         Ok(Scheme::Smtps)
     } else if scheme.is_empty() {
-        Err(Problem::UriMissingScheme { suggestion: suggest_for_authority(rest) })
+        Err(Problem::UriMissingScheme { suggestion: suggest(&format!("smtp://{rest}")) })
     } else {
-        Err(Problem::UriUnknownScheme { scheme: shorten(scheme) })
+        Err(unknown_scheme(scheme, rest))
     }
+}
+
+/// Another kind of URI: `smtp://` with the rest is suggested, but not for `mailto:`, whose rest is an address.
+/// (A rest with `@` never gets here: [`SmtpUri::parse`] refuses it first, as a login.)
+fn unknown_scheme(scheme: &str, rest: &str) -> Problem {
+    let suggestion = if scheme.eq_ignore_ascii_case("mailto") {
+        None
+    } else {
+        suggest(&format!("smtp://{}", rest.trim_start_matches('/')))
+    };
+    Problem::UriUnknownScheme { scheme: shorten(scheme), suggestion }
 }
 
 /// `mailto:…` is an address, not a login: it is named as the scheme it is (only that word is repeated).
 fn mailto(input: &str) -> Option<Problem> {
     let (prefix, rest) = input.split_once(':')?;
-    (prefix.eq_ignore_ascii_case("mailto") && !rest.starts_with("//"))
-        .then(|| Problem::UriUnknownScheme { scheme: prefix.to_owned() })
+    (prefix.eq_ignore_ascii_case("mailto") && !rest.starts_with("//")).then(|| unknown_scheme(prefix, rest))
 }
 
 /// Input without `://`: either a bare `host[:port]`, or a URI of another kind such as `mailto:…`.
@@ -203,28 +233,26 @@ fn missing_scheme(input: &str) -> Problem {
         let looks_like_port = !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit());
         if is_scheme_name(prefix) && !prefix.contains('.') && !looks_like_port {
             return if prefix.eq_ignore_ascii_case("smtp") || prefix.eq_ignore_ascii_case("smtps") {
-                let candidate = format!("{}://{}", prefix.to_ascii_lowercase(), rest.trim_start_matches('/'));
+                let candidate = format!("{prefix}://{}", rest.trim_start_matches('/'));
                 Problem::UriMissingScheme { suggestion: suggest(&candidate) }
             } else {
-                Problem::UriUnknownScheme { scheme: shorten(prefix) }
+                unknown_scheme(prefix, rest)
             };
         }
     }
-    Problem::UriMissingScheme { suggestion: suggest_for_authority(input) }
+    Problem::UriMissingScheme { suggestion: suggest(&format!("smtp://{input}")) }
 }
 
-/// The URI for a bare `host[:port]`: `smtps://` for port 465, `smtp://` otherwise.
-fn suggest_for_authority(authority: &str) -> Option<String> {
-    let candidate = match authority.rsplit_once(':') {
-        Some((host, "465")) => format!("smtps://{host}"),
-        _ => format!("smtp://{authority}"),
-    };
-    suggest(&candidate)
-}
-
-/// A corrected URI is only suggested when it is itself valid.
+/// The one way to a suggested URI: only a valid one, in its normalised form, and what its port asks for when that
+/// does not fit its scheme (`smtp://host:465` becomes `smtps://host`).
 fn suggest(candidate: &str) -> Option<String> {
-    SmtpUri::parse(candidate).ok().map(|uri| uri.to_string())
+    SmtpUri::parse(candidate).ok().map(SmtpUri::suggested)
+}
+
+/// The address inside `[192.0.2.1]`: IPv4 addresses take no brackets in a URI.
+fn bracketed_ipv4(host: &str) -> Option<&str> {
+    let inner = host.strip_prefix('[')?.strip_suffix(']')?;
+    inner.parse::<Ipv4Addr>().is_ok().then_some(inner)
 }
 
 fn split_host_port(authority: &str) -> Result<(&str, Option<&str>), Problem> {

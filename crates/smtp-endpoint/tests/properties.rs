@@ -9,7 +9,9 @@ use lettre::Address;
 use lettre::message::Mailbox;
 use proptest::option;
 use proptest::prelude::*;
-use smtp_endpoint::{Endpoint, EndpointInput, FromAddress, Locale, Problem, SmtpUri, TextDefect, validate};
+use smtp_endpoint::{
+    Endpoint, EndpointInput, Field, FromAddress, Issue, Locale, Problem, SmtpUri, TextDefect, validate,
+};
 
 proptest! {
     #[test]
@@ -95,6 +97,23 @@ proptest! {
             let normalised = from.to_string();
             prop_assert_eq!(FromAddress::parse(&normalised), Ok(from.clone()));
             prop_assert_eq!(FromAddress::parse(&from.address()).map(|f| f.address()), Ok(from.address()));
+        }
+    }
+
+    #[test]
+    fn a_suggestion_applied_is_the_end_of_it(raw in prop_oneof![uri_like(), fixable_uri()]) {
+        let uri_issues = |uri: &str| {
+            let report = validate(&EndpointInput { uri: Some(uri.to_owned()), ..EndpointInput::default() });
+            let (errors, warnings) = (report.errors.into_iter(), report.warnings.into_iter());
+            let on_uri = |issue: &Issue| issue.field == Field::Uri;
+            (errors.filter(on_uri).collect::<Vec<_>>(), warnings.filter(on_uri).collect::<Vec<_>>())
+        };
+        let (errors, warnings) = uri_issues(&raw);
+        for suggestion in errors.iter().chain(&warnings).filter_map(|issue| issue.suggestion.as_deref()) {
+            let (errors, warnings) = uri_issues(suggestion);
+            prop_assert!(errors.is_empty(), "{:?} suggests {:?}, which has errors: {:?}", raw, suggestion, errors);
+            let further: Vec<_> = warnings.iter().filter_map(|issue| issue.suggestion.as_deref()).collect();
+            prop_assert!(further.is_empty(), "{:?} suggests {:?}, which suggests {:?}", raw, suggestion, further);
         }
     }
 
@@ -212,6 +231,16 @@ fn uri_like() -> impl Strategy<Value = String> {
     let tail = prop_oneof![4 => Just(String::new()), 1 => Just("/".to_owned()), 1 => "/[a-z]{1,5}", 1 => "#[a-z]{0,4}"];
     (scheme, host, port, query, tail, "[ \t]{0,2}")
         .prop_map(|(scheme, host, port, query, tail, space)| format!("{space}{scheme}{host}{port}{query}{tail}{space}"))
+}
+
+/// URIs that get a suggestion: no scheme, another scheme, a scheme without slashes, a bracketed IPv4 address, a
+/// port that does not fit the scheme.
+fn fixable_uri() -> impl Strategy<Value = String> {
+    let scheme = "(smtps?|SMTP|https?|ftp|mailto|)(://|:|)";
+    let host = prop_oneof![3 => domain(), 1 => "\\[?192\\.0\\.2\\.[0-9]{1,3}\\]?", 1 => "\\[::1\\]"];
+    let port = "(|:25|:465|:587|:2525|:0465)";
+    let query = "(|\\?tls=required|\\?tls=none|\\?starttls=never)";
+    (scheme, host, port, query).prop_map(|(scheme, host, port, query)| format!("{scheme}{host}{port}{query}"))
 }
 
 /// Text shaped like PEM blocks, valid or broken.

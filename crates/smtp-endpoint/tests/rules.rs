@@ -302,6 +302,15 @@ fn rows() -> Vec<Row> {
             ..BASE
         },
         Row {
+            name: "a scheme without its slashes on port 465 gets smtps://, not a URI that warns again",
+            uri: "smtp:mail.example.com:465",
+            errors: &["uri.missing_scheme"],
+            effective: None,
+            says: &["Use smtps://mail.example.com"],
+            suggests: &["smtps://mail.example.com"],
+            ..BASE
+        },
+        Row {
             name: "an empty scheme",
             uri: "://mail.example.com",
             errors: &["uri.missing_scheme"],
@@ -319,11 +328,12 @@ fn rows() -> Vec<Row> {
         },
         // uri.unknown_scheme
         Row {
-            name: "http:// is not mail",
+            name: "http:// is not mail; smtp:// with the rest is offered",
             uri: "http://mail.example.com",
             errors: &["uri.unknown_scheme"],
             effective: None,
-            says: &["\"http\"", "smtp://", "smtps://"],
+            says: &["\"http\"", "smtps://", "Use smtp://mail.example.com"],
+            suggests: &["smtp://mail.example.com"],
             ..BASE
         },
         Row {
@@ -331,6 +341,16 @@ fn rows() -> Vec<Row> {
             uri: "smtp+starttls://mail.example.com",
             errors: &["uri.unknown_scheme"],
             effective: None,
+            suggests: &["smtp://mail.example.com"],
+            ..BASE
+        },
+        Row {
+            name: "another scheme on port 465 is offered smtps://",
+            uri: "ftp:mail.example.com:465",
+            errors: &["uri.unknown_scheme"],
+            effective: None,
+            says: &["\"ftp\"", "Use smtps://mail.example.com"],
+            suggests: &["smtps://mail.example.com"],
             ..BASE
         },
         Row {
@@ -413,6 +433,25 @@ fn rows() -> Vec<Row> {
             errors: &["uri.invalid_host"],
             effective: None,
             says: &["IPv6"],
+            ..BASE
+        },
+        Row {
+            name: "an IPv4 address takes no brackets",
+            uri: "smtp://[192.0.2.1]:2525",
+            errors: &["uri.invalid_host"],
+            effective: None,
+            says: &["IPv4 addresses are written without brackets: use smtp://192.0.2.1:2525"],
+            suggests: &["smtp://192.0.2.1:2525"],
+            ..BASE
+        },
+        Row {
+            name: "de: an IPv4 address takes no brackets; on port 465 smtps:// is offered",
+            uri: "smtp://[192.0.2.1]:465",
+            locale: Locale::De,
+            errors: &["uri.invalid_host"],
+            effective: None,
+            says: &["ohne eckige Klammern"],
+            suggests: &["smtps://192.0.2.1"],
             ..BASE
         },
         Row {
@@ -558,6 +597,15 @@ fn rows() -> Vec<Row> {
             effective: effective("smtp://mail.example.com:587?tls=none", "mail.example.com", 587, NoTls),
             says: &["unencrypted", "Use smtp://mail.example.com:587"],
             suggests: &["smtp://mail.example.com:587"],
+            ..BASE
+        },
+        Row {
+            name: "without TLS on port 465 the fix is smtps://, not a URI that warns again",
+            uri: "smtp://mail.example.com:465?tls=none",
+            errors: &["uri.plaintext_auth"],
+            warnings: &["uri.port_expects_implicit_tls"],
+            effective: effective("smtp://mail.example.com:465?tls=none", "mail.example.com", 465, NoTls),
+            suggests: &["smtps://mail.example.com", "smtps://mail.example.com"],
             ..BASE
         },
         Row {
@@ -840,6 +888,23 @@ fn rows() -> Vec<Row> {
             ..BASE
         },
         Row {
+            name: "only a dot after the @ is no domain",
+            from: "app@.",
+            errors: &["from.invalid"],
+            from_parsed: None,
+            says: &["no domain after the \"@\""],
+            ..BASE
+        },
+        Row {
+            name: "de: only a dot after the @ is no domain",
+            from: "app@.",
+            locale: Locale::De,
+            errors: &["from.invalid"],
+            from_parsed: None,
+            says: &["Nach dem „@“ fehlt die Domain."],
+            ..BASE
+        },
+        Row {
             name: "a bad domain",
             from: "app@example..com",
             errors: &["from.invalid"],
@@ -853,6 +918,14 @@ fn rows() -> Vec<Row> {
             errors: &["from.invalid"],
             from_parsed: None,
             says: &["IP address"],
+            ..BASE
+        },
+        Row {
+            name: "an address literal as the domain",
+            from: "app@[192.0.2.1]",
+            errors: &["from.invalid"],
+            from_parsed: None,
+            says: &["is an IP address"],
             ..BASE
         },
         Row {
