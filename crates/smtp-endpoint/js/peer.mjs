@@ -8,6 +8,11 @@ const require = createRequire(new URL("../../../.tools/package.json", import.met
 const isEmail = require("validator/lib/isEmail");
 
 const FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u;
+// White space and zero-width characters (ZWSP, ZWNJ, ZWJ, word joiner, BOM) around a value are not part of it.
+const AROUND = /^[\s\u200b-\u200d\u2060\ufeff]+|[\s\u200b-\u200d\u2060\ufeff]+$/gu;
+const trimValue = (value) => value.replace(AROUND, "");
+// Characters that cannot be seen; never meant in an address's local part.
+const INVISIBLE = /[\u0000-\u001f\u007f-\u00a0\u00ad\u061c\u180e\u2000-\u200f\u2028-\u202f\u205f-\u2064\u2066-\u206f\u3000\ufeff\ufff9-\ufffb]/u;
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const DOTTED_QUAD = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const TLS = {
@@ -164,6 +169,7 @@ function parseFrom(raw) {
   if (at < 0) return new Problem("from.invalid", 'The address has no "@".' + tail);
   const local = address.slice(0, at);
   if (local === "") return new Problem("from.invalid", 'The address has nothing before the "@".' + tail);
+  if (INVISIBLE.test(local)) return new Problem("from.invalid", 'The part before the "@" contains characters an address cannot have.' + tail);
   if (local.length > 64) return new Problem("from.invalid", 'The part before the "@" is too long.' + tail);
   if (at === address.length - 1) return new Problem("from.invalid", 'The address has no domain after the "@".' + tail);
   const host = parseHost(address.slice(at + 1));
@@ -187,12 +193,12 @@ export function validateEndpointPeer(input) {
   const { uri = "", username = "", password = "", default_from_address = "", password_set = false } = input ?? {};
   const errors = [];
   const warnings = [];
-  const user = (username ?? "").trim();
+  const user = trimValue(username ?? "");
   const pass = password ?? "";
   const hasUser = user !== "";
   const hasPassword = pass !== "" || password_set === true;
 
-  const parsed = parseUri((uri ?? "").trim());
+  const parsed = parseUri(trimValue(uri ?? ""));
   if (parsed instanceof Problem) {
     errors.push(issue("uri", parsed));
   } else {
@@ -216,7 +222,7 @@ export function validateEndpointPeer(input) {
   if (passDefect) errors.push(issue("password", new Problem("password.invalid", passDefect)));
   else if (hasUser && !hasPassword) errors.push(issue("password", new Problem("password.required", "Enter the password for this username.")));
 
-  const from = parseFrom((default_from_address ?? "").trim());
+  const from = parseFrom(trimValue(default_from_address ?? ""));
   if (from instanceof Problem) errors.push(issue("default_from_address", from));
 
   const report = { valid: errors.length === 0, errors, warnings };

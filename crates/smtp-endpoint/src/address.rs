@@ -1,4 +1,4 @@
-use crate::credentials::{TextDefect, check_text, trim};
+use crate::credentials::{TextDefect, check_text, is_invisible, trim};
 use crate::host::{Host, HostDefect};
 use crate::problem::Problem;
 use email_address::EmailAddress;
@@ -110,8 +110,12 @@ fn parse_mailbox(input: &str) -> Result<FromAddress, AddressDefect> {
         return Err(AddressDefect::LocalPartTooLong);
     }
     // Only the dot-atom form: a quoted local part (`"a b"@example.com`) is read differently by mail libraries
-    // (lettre drops the quotes, then refuses the space), so it would fail when the mail is sent.
-    if local_part.starts_with('"') || !EmailAddress::is_valid_local_part(local_part) {
+    // (lettre drops the quotes, then refuses the space), so it would fail when the mail is sent. A character
+    // that cannot be seen (a zero-width space, say) is allowed in a UTF-8 local part, but never meant.
+    if local_part.starts_with('"')
+        || local_part.chars().any(is_invisible)
+        || !EmailAddress::is_valid_local_part(local_part)
+    {
         return Err(AddressDefect::InvalidLocalPart);
     }
     let domain = match Host::parse(domain) {

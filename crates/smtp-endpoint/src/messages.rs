@@ -3,7 +3,7 @@
 //! Each language is one exhaustive `match`, so a new problem cannot be added without its words in both.
 
 use crate::address::{AddressDefect, MAX_ADDRESS_LEN};
-use crate::credentials::TextDefect;
+use crate::credentials::{TextDefect, is_invisible};
 use crate::custom_ca::CustomCaDefect;
 use crate::host::HostDefect;
 use crate::locale::Locale;
@@ -31,6 +31,7 @@ pub fn recipient_required(locale: Locale) -> &'static str {
 pub fn summary(uri: &SmtpUri, username: Option<&str>, locale: Locale) -> String {
     let host = uri.host();
     let port = uri.port();
+    let username = username.map(shown);
     // With STARTTLS only when offered, whether the login waits for it depends on the host (the credentials rule).
     let opportunistic = uri.tls() == TlsMode::StarttlsOpportunistic;
     let waits_for_tls = opportunistic && host.needs_tls_for_credentials();
@@ -83,6 +84,19 @@ pub fn summary(uri: &SmtpUri, username: Option<&str>, locale: Locale) -> String 
     }
 }
 
+/// Typed text as a message shows it: as typed, but a character that cannot be seen as its escape (`\u{200b}`),
+/// so the message says where the trouble is.
+fn shown(text: &str) -> String {
+    text.chars().fold(String::with_capacity(text.len()), |mut out, c| {
+        if is_invisible(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+        out
+    })
+}
+
 fn en(problem: &Problem) -> String {
     match problem {
         Problem::UriRequired => {
@@ -95,6 +109,7 @@ fn en(problem: &Problem) -> String {
             "The URI needs a scheme: start it with smtp:// (STARTTLS) or smtps:// (TLS from the first byte).".into()
         }
         Problem::UriUnknownScheme { scheme, suggestion } => {
+            let scheme = shown(scheme);
             let start = format!("\"{scheme}\" is not a scheme for mail: start the URI with smtp:// (STARTTLS) or smtps:// (TLS from the first byte).");
             match suggestion {
                 Some(s) => format!("{start} Use {s}"),
@@ -110,7 +125,7 @@ fn en(problem: &Problem) -> String {
             "The port after \":\" is empty: type a number from 1 to 65535 (25, 587 or 465), or leave out the colon.".into()
         }
         Problem::UriInvalidPort { port } => {
-            format!("\"{port}\" is not a port: type a number from 1 to 65535, usually 25, 587 or 465.")
+            format!("\"{}\" is not a port: type a number from 1 to 65535, usually 25, 587 or 465.", shown(port))
         }
         Problem::UriCredentialsInUri => {
             "Remove the user name and password from the URI and type them into the Username and Password fields.".into()
@@ -145,7 +160,7 @@ fn en_host(defect: &HostDefect) -> String {
             "The host is not a valid IPv6 address; write it in brackets, e.g. [2001:db8::1].".into()
         }
         HostDefect::InvalidCharacter(c) => {
-            format!("The host contains \"{}\", which a host name cannot contain.", c.escape_default())
+            format!("The host contains \"{}\", which a host name cannot contain.", shown(&c.to_string()))
         }
         HostDefect::InvalidInternationalName => "The host is not a valid international domain name.".into(),
         HostDefect::EmptyLabel => "The host has an empty part between two dots.".into(),
@@ -160,10 +175,12 @@ fn en_component(component: &Component) -> String {
         Component::Path => "Remove the path after the host: the URI is only smtp://host or smtp://host:port.".into(),
         Component::Fragment => "Remove the part after \"#\": the URI is only smtp://host or smtp://host:port.".into(),
         Component::Query { key } => format!(
-            "\"{key}\" is not an option here. Only ?tls=required|opportunistic|none or ?starttls=always|never may follow the host."
+            "\"{}\" is not an option here. Only ?tls=required|opportunistic|none or ?starttls=always|never may follow the host.",
+            shown(key)
         ),
         Component::TlsOptionValue { key, value } => format!(
-            "\"{value}\" is not a value for {key}: use tls=required, tls=opportunistic or tls=none (or starttls=always / starttls=never)."
+            "\"{}\" is not a value for {key}: use tls=required, tls=opportunistic or tls=none (or starttls=always / starttls=never).",
+            shown(value)
         ),
         Component::TlsOptionOnSmtps => {
             "smtps:// always uses TLS from the first byte: remove the TLS option, or use smtp:// with it.".into()
@@ -233,6 +250,7 @@ fn de(problem: &Problem) -> String {
             "Der URI fehlt das Schema: Beginnen Sie sie mit smtp:// (STARTTLS) oder smtps:// (TLS ab dem ersten Byte).".into()
         }
         Problem::UriUnknownScheme { scheme, suggestion } => {
+            let scheme = shown(scheme);
             let start = format!("„{scheme}“ ist kein Schema für E-Mail: Beginnen Sie die URI mit smtp:// (STARTTLS) oder smtps:// (TLS ab dem ersten Byte).");
             match suggestion {
                 Some(s) => format!("{start} Verwenden Sie {s}"),
@@ -250,7 +268,7 @@ fn de(problem: &Problem) -> String {
             "Nach dem „:“ fehlt der Port: Geben Sie eine Zahl von 1 bis 65535 ein (25, 587 oder 465) oder lassen Sie den Doppelpunkt weg.".into()
         }
         Problem::UriInvalidPort { port } => {
-            format!("„{port}“ ist kein Port: Geben Sie eine Zahl von 1 bis 65535 ein, meist 25, 587 oder 465.")
+            format!("„{}“ ist kein Port: Geben Sie eine Zahl von 1 bis 65535 ein, meist 25, 587 oder 465.", shown(port))
         }
         Problem::UriCredentialsInUri => {
             "Entfernen Sie Benutzername und Passwort aus der URI und tragen Sie sie in die Felder Benutzername und Passwort ein.".into()
@@ -286,7 +304,7 @@ fn de_host(defect: &HostDefect) -> String {
                 .into()
         }
         HostDefect::InvalidCharacter(c) => {
-            format!("Der Host enthält „{}“, das in einem Hostnamen nicht vorkommen darf.", c.escape_default())
+            format!("Der Host enthält „{}“, das in einem Hostnamen nicht vorkommen darf.", shown(&c.to_string()))
         }
         HostDefect::InvalidInternationalName => "Der Host ist kein gültiger internationaler Domainname.".into(),
         HostDefect::EmptyLabel => "Der Host hat einen leeren Teil zwischen zwei Punkten.".into(),
@@ -301,10 +319,12 @@ fn de_component(component: &Component) -> String {
         Component::Path => "Entfernen Sie den Pfad nach dem Host: Die URI lautet nur smtp://host oder smtp://host:port.".into(),
         Component::Fragment => "Entfernen Sie den Teil nach „#“: Die URI lautet nur smtp://host oder smtp://host:port.".into(),
         Component::Query { key } => format!(
-            "„{key}“ ist hier keine Option. Nach dem Host darf nur ?tls=required|opportunistic|none oder ?starttls=always|never folgen."
+            "„{}“ ist hier keine Option. Nach dem Host darf nur ?tls=required|opportunistic|none oder ?starttls=always|never folgen.",
+            shown(key)
         ),
         Component::TlsOptionValue { key, value } => format!(
-            "„{value}“ ist kein Wert für {key}: Verwenden Sie tls=required, tls=opportunistic oder tls=none (oder starttls=always / starttls=never)."
+            "„{}“ ist kein Wert für {key}: Verwenden Sie tls=required, tls=opportunistic oder tls=none (oder starttls=always / starttls=never).",
+            shown(value)
         ),
         Component::TlsOptionOnSmtps => {
             "smtps:// nutzt immer TLS ab dem ersten Byte: Entfernen Sie die TLS-Option oder verwenden Sie smtp:// damit.".into()

@@ -145,7 +145,7 @@ pub(crate) fn check(input: &EndpointInput) -> Checked {
         Err(problem) => checked.errors.push(problem),
     }
 
-    if let Some(pem) = input.custom_ca_pem.as_deref().filter(|pem| !pem.trim().is_empty())
+    if let Some(pem) = input.custom_ca_pem.as_deref().filter(|pem| !trim(pem).is_empty())
         && let Err(defect) = check_custom_ca(pem)
     {
         checked.errors.push(Problem::CustomCaInvalid(defect));

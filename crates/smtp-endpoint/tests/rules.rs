@@ -69,7 +69,7 @@ struct Row {
     effective: Option<Effective>,
     /// The parsed from address and display name.
     from_parsed: Option<(&'static str, Option<&'static str>)>,
-    /// Words some message must contain: what is wrong, or what to type instead.
+    /// Words some message or the summary must contain: what is wrong, what to type instead, what will happen.
     says: &'static [&'static str],
     /// Every suggested replacement, errors first, in order.
     suggests: &'static [&'static str],
@@ -159,6 +159,11 @@ fn rows() -> Vec<Row> {
         Row {
             name: "scheme and host are case-insensitive, surrounding white space is ignored",
             uri: "  SMTPS://Mail.Example.COM  ",
+            ..BASE
+        },
+        Row {
+            name: "zero-width characters and a byte order mark around the URI are ignored too",
+            uri: "\u{feff}smtps://mail.example.com\u{200b}\u{2060} ",
             ..BASE
         },
         Row {
@@ -354,6 +359,15 @@ fn rows() -> Vec<Row> {
             ..BASE
         },
         Row {
+            name: "an invisible character in the scheme is shown escaped",
+            uri: "smtp\u{200b}://mail.example.com",
+            errors: &["uri.unknown_scheme"],
+            effective: None,
+            says: &["\"smtp\\u{200b}\""],
+            suggests: &["smtp://mail.example.com"],
+            ..BASE
+        },
+        Row {
             name: "mailto: is an address, not a server",
             uri: "mailto:admin@example.com",
             errors: &["uri.unknown_scheme"],
@@ -393,6 +407,22 @@ fn rows() -> Vec<Row> {
             errors: &["uri.invalid_host"],
             effective: None,
             says: &["\"_\""],
+            ..BASE
+        },
+        Row {
+            name: "a quote in the host is shown as typed, without a backslash",
+            uri: "smtp://\"mail.example.com\"",
+            errors: &["uri.invalid_host"],
+            effective: None,
+            says: &["The host contains \"\"\","],
+            ..BASE
+        },
+        Row {
+            name: "an invisible character in the host is shown escaped",
+            uri: "smtp://mail\u{200c}.example.com",
+            errors: &["uri.invalid_host"],
+            effective: None,
+            says: &["\"\\u{200c}\""],
             ..BASE
         },
         Row {
@@ -744,6 +774,19 @@ fn rows() -> Vec<Row> {
         },
         Row { name: "a username with a stored password, none typed", password: "", password_set: true, ..BASE },
         Row { name: "no login at all", username: "", password: "", effective: NO_LOGIN, ..BASE },
+        Row {
+            name: "a username of zero-width characters is no username",
+            username: "\u{200b}\u{feff}",
+            errors: &["username.required"],
+            effective: NO_LOGIN,
+            ..BASE
+        },
+        Row {
+            name: "zero-width characters around a username are trimmed; one inside is shown escaped",
+            username: "\u{200b}app\u{200b}x\u{feff}",
+            says: &["logs in as app\\u{200b}x."],
+            ..BASE
+        },
         Row { name: "a password of spaces is a password (never trimmed)", password: "   ", ..BASE },
         // username.invalid, password.invalid
         Row {
@@ -824,6 +867,19 @@ fn rows() -> Vec<Row> {
             name: "a display name in any script",
             from: "Jörg Müller <joerg@example.com>",
             from_parsed: Some(("joerg@example.com", Some("Jörg Müller"))),
+            ..BASE
+        },
+        Row {
+            name: "zero-width characters around the from address are ignored",
+            from: "\u{feff}app@example.com\u{2060}",
+            ..BASE
+        },
+        Row {
+            name: "an invisible character in the local part is refused",
+            from: "app\u{200b}@example.com",
+            errors: &["from.invalid"],
+            from_parsed: None,
+            says: &["before the \"@\" contains"],
             ..BASE
         },
         Row {
@@ -1094,8 +1150,13 @@ fn check(row: &Row) -> Result<(), String> {
     if suggestions != row.suggests {
         wrong.push(format!("suggestions: expected {:?}", row.suggests));
     }
-    let messages: Vec<&str> =
-        report.errors.iter().chain(&report.warnings).map(|issue| issue.message.as_str()).collect();
+    let messages: Vec<&str> = report
+        .errors
+        .iter()
+        .chain(&report.warnings)
+        .map(|issue| issue.message.as_str())
+        .chain(report.effective.as_ref().map(|e| e.summary.as_str()))
+        .collect();
     for words in row.says {
         if !messages.iter().any(|message| message.contains(words)) {
             wrong.push(format!("no message says {words:?}"));
