@@ -6,7 +6,7 @@ use std::fmt;
 
 /// Longest address (`local@domain`) accepted: the limit of an SMTP path (RFC 5321) less its brackets.
 pub const MAX_ADDRESS_LEN: usize = 254;
-const MAX_LOCAL_PART_LEN: usize = 64;
+pub(crate) const MAX_LOCAL_PART_LEN: usize = 64;
 /// Longest value accepted, display name included, in characters.
 const MAX_INPUT_LEN: usize = 512;
 

@@ -3,8 +3,8 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use std::sync::OnceLock;
 
 /// Longest DNS name in its ASCII (punycode) form, without a trailing dot.
-const MAX_DOMAIN_LEN: usize = 253;
-const MAX_LABEL_LEN: usize = 63;
+pub(crate) const MAX_DOMAIN_LEN: usize = 253;
+pub(crate) const MAX_LABEL_LEN: usize = 63;
 
 /// A host that a connection can be made to: a DNS name in lower-case ASCII (IDN names are converted to
 /// punycode) or an IP address.
@@ -45,15 +45,6 @@ impl Host {
             return Err(HostDefect::InvalidCharacter(ch));
         }
         domain_or_ipv4(input)
-    }
-
-    /// Parses the domain of an e-mail address; IP literals are not accepted there.
-    pub fn parse_domain(input: &str) -> Result<String, HostDefect> {
-        match Host::parse(input)? {
-            Host::Domain(domain) => Ok(domain),
-            Host::Ipv4(_) => Err(HostDefect::InvalidCharacter('.')),
-            Host::Ipv6(_) => Err(HostDefect::InvalidCharacter('[')),
-        }
     }
 
     /// Whether traffic to this host stays on this machine (127.0.0.0/8, ::1, `localhost`). Only the name

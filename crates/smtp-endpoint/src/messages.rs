@@ -2,10 +2,10 @@
 //!
 //! Each language is one exhaustive `match`, so a new problem cannot be added without its words in both.
 
-use crate::address::{AddressDefect, MAX_ADDRESS_LEN};
+use crate::address::{AddressDefect, MAX_ADDRESS_LEN, MAX_LOCAL_PART_LEN};
 use crate::credentials::{TextDefect, is_invisible};
 use crate::custom_ca::CustomCaDefect;
-use crate::host::HostDefect;
+use crate::host::{HostDefect, MAX_DOMAIN_LEN, MAX_LABEL_LEN};
 use crate::locale::Locale;
 use crate::problem::{Component, Problem};
 use crate::uri::{SmtpUri, TlsMode};
@@ -164,9 +164,9 @@ fn en_host(defect: &HostDefect) -> String {
         }
         HostDefect::InvalidInternationalName => "The host is not a valid international domain name.".into(),
         HostDefect::EmptyLabel => "The host has an empty part between two dots.".into(),
-        HostDefect::LabelTooLong => "A part of the host name is longer than 63 characters.".into(),
+        HostDefect::LabelTooLong => format!("A part of the host name is longer than {MAX_LABEL_LEN} characters."),
         HostDefect::HyphenAtLabelEdge => "A part of the host name starts or ends with a hyphen.".into(),
-        HostDefect::TooLong => "The host name is longer than 253 characters.".into(),
+        HostDefect::TooLong => format!("The host name is longer than {MAX_DOMAIN_LEN} characters."),
     }
 }
 
@@ -205,7 +205,7 @@ fn en_address(defect: &AddressDefect) -> String {
         AddressDefect::Text(TextDefect::TooLong { max }) => format!("The address is longer than {max} characters."),
         AddressDefect::NoAt => "The address has no \"@\".".into(),
         AddressDefect::EmptyLocalPart => "The address has nothing before the \"@\".".into(),
-        AddressDefect::LocalPartTooLong => "The part before the \"@\" is longer than 64 characters.".into(),
+        AddressDefect::LocalPartTooLong => format!("The part before the \"@\" is longer than {MAX_LOCAL_PART_LEN} characters."),
         AddressDefect::InvalidLocalPart => "The part before the \"@\" contains characters an address cannot have (such as spaces or two dots in a row).".into(),
         AddressDefect::EmptyDomain => "The address has no domain after the \"@\".".into(),
         AddressDefect::InvalidDomain(host) => format!("The domain after the \"@\" is not valid: {}", en_host(host)),
@@ -308,9 +308,9 @@ fn de_host(defect: &HostDefect) -> String {
         }
         HostDefect::InvalidInternationalName => "Der Host ist kein gültiger internationaler Domainname.".into(),
         HostDefect::EmptyLabel => "Der Host hat einen leeren Teil zwischen zwei Punkten.".into(),
-        HostDefect::LabelTooLong => "Ein Teil des Hostnamens ist länger als 63 Zeichen.".into(),
+        HostDefect::LabelTooLong => format!("Ein Teil des Hostnamens ist länger als {MAX_LABEL_LEN} Zeichen."),
         HostDefect::HyphenAtLabelEdge => "Ein Teil des Hostnamens beginnt oder endet mit einem Bindestrich.".into(),
-        HostDefect::TooLong => "Der Hostname ist länger als 253 Zeichen.".into(),
+        HostDefect::TooLong => format!("Der Hostname ist länger als {MAX_DOMAIN_LEN} Zeichen."),
     }
 }
 
@@ -349,7 +349,7 @@ fn de_address(defect: &AddressDefect) -> String {
         AddressDefect::Text(TextDefect::TooLong { max }) => format!("Die Adresse ist länger als {max} Zeichen."),
         AddressDefect::NoAt => "Der Adresse fehlt das „@“.".into(),
         AddressDefect::EmptyLocalPart => "Vor dem „@“ steht nichts.".into(),
-        AddressDefect::LocalPartTooLong => "Der Teil vor dem „@“ ist länger als 64 Zeichen.".into(),
+        AddressDefect::LocalPartTooLong => format!("Der Teil vor dem „@“ ist länger als {MAX_LOCAL_PART_LEN} Zeichen."),
         AddressDefect::InvalidLocalPart => "Der Teil vor dem „@“ enthält Zeichen, die eine Adresse nicht haben kann (etwa Leerzeichen oder zwei Punkte hintereinander).".into(),
         AddressDefect::EmptyDomain => "Nach dem „@“ fehlt die Domain.".into(),
         AddressDefect::InvalidDomain(host) => format!("Die Domain nach dem „@“ ist ungültig: {}", de_host(host)),

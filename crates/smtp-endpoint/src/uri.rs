@@ -168,8 +168,10 @@ impl SmtpUri {
     }
 }
 
-/// The normalised form: lower-case scheme and host, punycode, the port only when it is not the scheme's
-/// default, and the TLS option in lettre's spelling only when it is not the scheme's default.
+/// The normalised form: lower-case scheme and host, punycode, the port only when it is not the scheme's default,
+/// and `?tls=required` or `?tls=none` only when that is not the scheme's default. It is this crate's form, read by
+/// [`SmtpUri::parse`], not a URI for lettre: the option has lettre's name, but lettre's `from_url` reads
+/// `smtp://host` as no TLS at all, makes port 587 the default with `?tls=required` and refuses `?tls=none`.
 impl fmt::Display for SmtpUri {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}://{}", self.scheme.as_str(), self.host)?;
@@ -290,7 +292,8 @@ fn parse_port(port: &str) -> Result<u16, Problem> {
     }
 }
 
-/// Reads `tls=required|opportunistic|none` (lettre's spelling) or `starttls=always|never` (MailKit's).
+/// Reads `tls=required|opportunistic|none` (the option lettre names `tls`; `none` is this crate's own value) or
+/// `starttls=always|never` (MailKit's).
 fn parse_query(scheme: Scheme, query: &str) -> Result<TlsMode, Problem> {
     let mut chosen: Option<TlsMode> = None;
     for pair in query.split('&').filter(|p| !p.is_empty()) {

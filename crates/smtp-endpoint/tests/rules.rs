@@ -208,7 +208,7 @@ fn rows() -> Vec<Row> {
             effective: effective("smtps://[2001:db8::1]", "2001:db8::1", 465, Implicit),
             ..BASE
         },
-        // ?tls=… (lettre) and ?starttls=… (MailKit).
+        // ?tls=… (lettre's option name) and ?starttls=… (MailKit's).
         Row {
             name: "?tls=required: STARTTLS must succeed",
             uri: "smtp://mail.example.com:587?tls=required",
