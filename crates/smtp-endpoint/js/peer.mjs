@@ -160,7 +160,7 @@ function parseFrom(raw) {
     if (!raw.endsWith(">")) return new Problem("from.invalid", "The angle brackets do not match." + tail);
     let quoted = raw.slice(0, open).trim();
     if (quoted.startsWith('"') && quoted.endsWith('"') && quoted.length > 1) quoted = quoted.slice(1, -1);
-    if (/["\\<>]/.test(quoted)) return new Problem("from.invalid", "The name contains a quote or backslash." + tail);
+    if (/["\\<>]/.test(quoted)) return new Problem("from.invalid", "The name contains a quote, backslash or angle bracket (\", \\, < or >); remove it." + tail);
     name = quoted.split(/\s+/).filter(Boolean).join(" ") || null;
     address = raw.slice(open + 1, -1).trim();
   }
@@ -211,7 +211,7 @@ export function validateEndpointPeer(input) {
     }
     if (parsed.tls === "none" && (hasUser || hasPassword) && !parsed.host.loopback) {
       const suggestion = format({ ...parsed, tls: "starttls_opportunistic" });
-      errors.push(issue("uri", new Problem("uri.plaintext_auth", `?tls=none would send the password unencrypted. Use ${suggestion}.`, suggestion)));
+      errors.push(issue("uri", new Problem("uri.plaintext_auth", `With ?tls=none or ?starttls=never the password would go unencrypted to a remote server. Use ${suggestion}, which logs in only over TLS.`, suggestion)));
     }
   }
 

@@ -25,7 +25,7 @@ pub enum AddressDefect {
     TooLong,
     /// `Name <addr` without the closing `>`, or a `>` without its `<`.
     UnbalancedAngleBrackets,
-    /// A quote or backslash inside the display name.
+    /// A quote, a backslash or an angle bracket inside the display name.
     InvalidDisplayName,
     /// More than one address (`a@example.com, b@example.com`).
     SeveralAddresses,

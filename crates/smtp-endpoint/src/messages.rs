@@ -61,11 +61,12 @@ pub fn summary(uri: &SmtpUri, username: Option<&str>, locale: Locale) -> String 
         Locale::De => {
             let how = match uri.tls() {
                 TlsMode::Implicit => format!("TLS ab dem ersten Byte zu {host}, Port {port}"),
-                TlsMode::StarttlsRequired => {
-                    format!("Unverschlüsselte Verbindung zu {host}, Port {port}, mit STARTTLS verschlüsselt (Pflicht)")
-                }
+                TlsMode::StarttlsRequired => format!(
+                    "Verbindung zu {host}, Port {port}, unverschlüsselt begonnen und mit STARTTLS verschlüsselt (Pflicht)"
+                ),
                 TlsMode::StarttlsOpportunistic => format!(
-                    "Unverschlüsselte Verbindung zu {host}, Port {port}, mit STARTTLS verschlüsselt, wenn der Server es anbietet"
+                    "Verbindung zu {host}, Port {port}, unverschlüsselt begonnen und mit STARTTLS verschlüsselt, wenn der \
+                     Server es anbietet"
                 ),
                 TlsMode::None => format!("Unverschlüsselte Verbindung zu {host}, Port {port}, nie TLS"),
             };
@@ -132,7 +133,7 @@ fn en(problem: &Problem) -> String {
         }
         Problem::UriUnsupportedComponent(component) => en_component(component),
         Problem::UriPlaintextAuth { suggestion } => format!(
-            "?tls=none would send the password unencrypted to a remote server. Use {suggestion} (STARTTLS), or smtps:// for TLS from the first byte."
+            "With ?tls=none or ?starttls=never the password would go unencrypted to a remote server. Use {suggestion}, which logs in only over TLS."
         ),
         Problem::UriInvalid(defect) => en_text("URI", defect),
         Problem::UriPortExpectsImplicitTls { suggestion } => {
@@ -212,7 +213,7 @@ fn en_address(defect: &AddressDefect) -> String {
         AddressDefect::IpAddressDomain => "The part after the \"@\" is an IP address; use the mail domain instead.".into(),
         AddressDefect::TooLong => format!("The address is longer than {MAX_ADDRESS_LEN} characters."),
         AddressDefect::UnbalancedAngleBrackets => "The angle brackets do not match: write Name <address>.".into(),
-        AddressDefect::InvalidDisplayName => "The name before the address contains a quote or backslash.".into(),
+        AddressDefect::InvalidDisplayName => "The name before the address contains a quote, backslash or angle bracket (\", \\, < or >); remove it.".into(),
         AddressDefect::SeveralAddresses => "Only one address is possible here.".into(),
     };
     format!("{what} {tail}")
@@ -275,7 +276,7 @@ fn de(problem: &Problem) -> String {
         }
         Problem::UriUnsupportedComponent(component) => de_component(component),
         Problem::UriPlaintextAuth { suggestion } => format!(
-            "Mit ?tls=none ginge das Passwort unverschlüsselt an einen entfernten Server. Verwenden Sie {suggestion} (STARTTLS) oder smtps:// für TLS ab dem ersten Byte."
+            "Mit ?tls=none oder ?starttls=never ginge das Passwort unverschlüsselt an einen entfernten Server. Verwenden Sie {suggestion}; damit erfolgt die Anmeldung nur über TLS."
         ),
         Problem::UriInvalid(defect) => de_text("Die URI", defect),
         Problem::UriPortExpectsImplicitTls { suggestion } => {
@@ -356,7 +357,7 @@ fn de_address(defect: &AddressDefect) -> String {
         AddressDefect::IpAddressDomain => "Nach dem „@“ steht eine IP-Adresse; verwenden Sie stattdessen die Mail-Domain.".into(),
         AddressDefect::TooLong => format!("Die Adresse ist länger als {MAX_ADDRESS_LEN} Zeichen."),
         AddressDefect::UnbalancedAngleBrackets => "Die spitzen Klammern passen nicht zusammen: Schreiben Sie Name <Adresse>.".into(),
-        AddressDefect::InvalidDisplayName => "Der Name vor der Adresse enthält ein Anführungszeichen oder einen Backslash.".into(),
+        AddressDefect::InvalidDisplayName => "Der Name vor der Adresse enthält ein Anführungszeichen, einen Backslash oder eine spitze Klammer (\", \\, < oder >); entfernen Sie das Zeichen.".into(),
         AddressDefect::SeveralAddresses => "Hier ist nur eine Adresse möglich.".into(),
     };
     format!("{what} {tail}")

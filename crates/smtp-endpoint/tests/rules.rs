@@ -213,6 +213,19 @@ fn rows() -> Vec<Row> {
             name: "?tls=required: STARTTLS must succeed",
             uri: "smtp://mail.example.com:587?tls=required",
             effective: effective("smtp://mail.example.com:587?tls=required", "mail.example.com", 587, StarttlsRequired),
+            says: &[
+                "Plain connection to mail.example.com, port 587, upgraded with STARTTLS (required); logs in as app",
+            ],
+            ..BASE
+        },
+        Row {
+            name: "de: ?tls=required says the connection starts unencrypted, not that it is unencrypted",
+            uri: "smtp://mail.example.com:587?tls=required",
+            locale: Locale::De,
+            effective: effective("smtp://mail.example.com:587?tls=required", "mail.example.com", 587, StarttlsRequired),
+            says: &[
+                "Verbindung zu mail.example.com, Port 587, unverschlüsselt begonnen und mit STARTTLS verschlüsselt (Pflicht)",
+            ],
             ..BASE
         },
         Row {
@@ -630,6 +643,15 @@ fn rows() -> Vec<Row> {
             ..BASE
         },
         Row {
+            name: "?starttls=never is named as typed",
+            uri: "smtp://mail.example.com?starttls=never",
+            errors: &["uri.plaintext_auth"],
+            effective: effective("smtp://mail.example.com?tls=none", "mail.example.com", 25, NoTls),
+            says: &["?starttls=never"],
+            suggests: &["smtp://mail.example.com"],
+            ..BASE
+        },
+        Row {
             name: "without TLS on port 465 the fix is smtps://, not a URI that warns again",
             uri: "smtp://mail.example.com:465?tls=none",
             errors: &["uri.plaintext_auth"],
@@ -880,6 +902,14 @@ fn rows() -> Vec<Row> {
             errors: &["from.invalid"],
             from_parsed: None,
             says: &["before the \"@\" contains"],
+            ..BASE
+        },
+        Row {
+            name: "an angle bracket in the display name is named",
+            from: "Example > App <app@example.com>",
+            errors: &["from.invalid"],
+            from_parsed: None,
+            says: &["angle bracket"],
             ..BASE
         },
         Row {
