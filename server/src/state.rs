@@ -23,7 +23,7 @@ struct Inner {
     sessions: Sessions,
     login_throttle: LoginThrottle,
     /// Bounds concurrent argon2 computations (each takes ~19 MiB and tens of ms of a core).
-    hashing: tokio::sync::Semaphore,
+    hashing: Arc<tokio::sync::Semaphore>,
 }
 
 /// Why the server (or a CLI command) cannot start. Each message says what to do.
@@ -63,7 +63,7 @@ impl AppState {
             key,
             sessions,
             login_throttle: LoginThrottle::default(),
-            hashing: tokio::sync::Semaphore::new(2),
+            hashing: Arc::new(tokio::sync::Semaphore::new(2)),
         }))
     }
 
@@ -87,9 +87,9 @@ impl AppState {
         &self.0.login_throttle
     }
 
-    /// A permit to run one argon2 computation.
-    pub async fn hashing_permit(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
-        self.0.hashing.acquire().await.ok()
+    /// A permit to run one argon2 computation; hold it until the hash is done.
+    pub async fn hashing_permit(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        Arc::clone(&self.0.hashing).acquire_owned().await.ok()
     }
 }
 

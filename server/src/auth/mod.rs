@@ -8,7 +8,7 @@ mod session;
 mod throttle;
 
 pub use session::{NewSession, Sessions};
-pub use throttle::LoginThrottle;
+pub use throttle::{LoginThrottle, ThrottleKey};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -93,44 +93,63 @@ pub fn request_is_tls(state: &AppState, headers: &HeaderMap) -> bool {
             .is_some_and(|proto| proto.eq_ignore_ascii_case("https"))
 }
 
-/// Checks a username and password, throttled per username and per client address, and starts a session for the
-/// admin (returned with the admin's name as stored). Runs argon2 on the blocking pool, at most two at a time.
+/// Checks a username and password, throttled per name and client address ([`ThrottleKey`]), and starts a
+/// session for the admin (returned with the admin's name as stored). Runs argon2 on the blocking pool, at most two
+/// at a time.
 pub async fn login(
     state: &AppState,
     username: &str,
     password: SecretString,
     client: Option<std::net::IpAddr>,
 ) -> Result<(NewSession, String), ApiError> {
-    let mut keys = vec![format!("user:{}", username.to_lowercase())];
-    if let Some(ip) = client {
-        keys.push(format!("ip:{ip}"));
-    }
-    state
-        .login_throttle()
-        .check(&keys)
-        .map_err(|retry_after| ApiError::TooManyRequests { code: "session.throttled", retry_after })?;
+    let keys = ThrottleKey::of_login(username, client);
+    state.login_throttle().check(&keys).map_err(throttled)?;
+    // The check runs on its own task, so a client that hangs up cannot end it half way: the hashing permit is
+    // held until the hash is done, and a failure is always counted.
+    let task = tokio::spawn(check_password(state.clone(), username.to_owned(), password, client, keys));
+    let admin = task.await.map_err(ApiError::internal)??;
+    tracing::info!(username = %admin, "admin logged in");
+    let session = state.sessions().create(state.store(), &admin).await.map_err(ApiError::internal)?;
+    Ok((session, admin))
+}
 
-    let admin = state.store().admin(username).await.map_err(ApiError::internal)?;
+/// The admin's name as stored when `password` is theirs.
+async fn check_password(
+    state: AppState,
+    username: String,
+    password: SecretString,
+    client: Option<std::net::IpAddr>,
+    keys: Vec<ThrottleKey>,
+) -> Result<String, ApiError> {
+    let _permit = state.hashing_permit().await;
+    // Again, now that it is this attempt's turn: attempts queued behind failing ones do not all get a guess.
+    state.login_throttle().check(&keys).map_err(throttled)?;
+    let admin = match check_username(&username) {
+        Ok(()) => state.store().admin(&username).await.map_err(ApiError::internal)?,
+        Err(_) => None,
+    };
     let phc = admin.as_ref().map(|admin| admin.password_hash.clone());
-    let permit = state.hashing_permit().await;
     let matches = tokio::task::spawn_blocking(move || password::verify(&password, phc.as_deref()))
         .await
         .map_err(ApiError::internal)?;
-    drop(permit);
-
     match admin {
         Some(admin) if matches => {
-            state.login_throttle().record_success(&keys[0]);
-            tracing::info!(username = %admin.username, "admin logged in");
-            let session = state.sessions().create(state.store(), &admin.username).await.map_err(ApiError::internal)?;
-            Ok((session, admin.username))
+            state.login_throttle().record_success(&keys);
+            Ok(admin.username)
         }
-        _ => {
+        admin => {
             state.login_throttle().record_failure(&keys);
+            // The name only when it is an admin's: a password typed into the name field by mistake is not logged.
+            let known = admin.map(|admin| admin.username);
+            let username = known.as_deref().unwrap_or("(no such admin)");
             tracing::warn!(username, client = ?client, "failed login");
             Err(ApiError::InvalidCredentials)
         }
     }
+}
+
+fn throttled(retry_after: std::time::Duration) -> ApiError {
+    ApiError::TooManyRequests { code: "session.throttled", retry_after }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -143,9 +162,12 @@ pub enum AdminError {
     InvalidUsername,
 }
 
+/// The longest admin name, in characters.
+pub const MAX_USERNAME_CHARS: usize = 64;
+
 fn check_username(username: &str) -> Result<(), AdminError> {
     let ok = !username.is_empty()
-        && username.chars().count() <= 64
+        && username.chars().count() <= MAX_USERNAME_CHARS
         && !username.chars().any(|c| c.is_control() || c.is_whitespace());
     if ok { Ok(()) } else { Err(AdminError::InvalidUsername) }
 }

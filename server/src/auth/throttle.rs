@@ -1,18 +1,57 @@
-//! Slows down password guessing: after a few failed logins for a username or from an address, each further
-//! failure locks that key for twice as long as the one before (2 s, 4 s, 8 s, … up to 15 minutes).
+//! Slows down password guessing: after a few failed logins for a key, each further failure locks that key for
+//! twice as long as the one before (2 s, 4 s, 8 s, … up to 15 minutes).
+//!
+//! The keys are an admin's name *from one client address*, and the address alone (with a larger allowance, for
+//! guessing across names). So someone elsewhere who types wrong passwords for `admin` locks only themselves, not
+//! the admin working from another address. Without an address (the router called in-process) the name alone.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+/// Failures allowed for one name from one address before it locks.
 const FREE_FAILURES: u32 = 5;
+/// Failures allowed from one address, whatever the names, before it locks.
+const FREE_FAILURES_PER_ADDRESS: u32 = 20;
 const MAX_LOCK: Duration = Duration::from_secs(15 * 60);
 /// A key with no failure for this long is forgotten.
 const FORGET_AFTER: Duration = Duration::from_secs(60 * 60);
+/// The most keys kept; beyond it the oldest are dropped (a flood of names cannot grow the map for ever).
+const MAX_KEYS: usize = 10_000;
+
+/// What a failure is counted against.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ThrottleKey {
+    /// An admin's name (lower-cased, as names are matched) from one address, or from anywhere when unknown.
+    Admin {
+        name: String,
+        from: Option<IpAddr>,
+    },
+    Address(IpAddr),
+}
+
+impl ThrottleKey {
+    /// The keys of a login as `username` from `client`. Names longer than any admin's are cut: they are only
+    /// keys, and the map does not hold what a client sends in full.
+    pub fn of_login(username: &str, client: Option<IpAddr>) -> Vec<ThrottleKey> {
+        let name = username.chars().take(crate::auth::MAX_USERNAME_CHARS + 1).collect::<String>().to_lowercase();
+        let mut keys = vec![ThrottleKey::Admin { name, from: client }];
+        keys.extend(client.map(ThrottleKey::Address));
+        keys
+    }
+
+    fn free_failures(&self) -> u32 {
+        match self {
+            ThrottleKey::Admin { .. } => FREE_FAILURES,
+            ThrottleKey::Address(_) => FREE_FAILURES_PER_ADDRESS,
+        }
+    }
+}
 
 #[derive(Debug, Default)]
 pub struct LoginThrottle {
-    entries: Mutex<HashMap<String, Entry>>,
+    entries: Mutex<HashMap<ThrottleKey, Entry>>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -24,7 +63,7 @@ struct Entry {
 
 impl LoginThrottle {
     /// `Err(wait)` while any of `keys` is locked.
-    pub fn check(&self, keys: &[String]) -> Result<(), Duration> {
+    pub fn check(&self, keys: &[ThrottleKey]) -> Result<(), Duration> {
         let now = Instant::now();
         let entries = self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let wait = keys
@@ -37,11 +76,15 @@ impl LoginThrottle {
     }
 
     /// Counts a failed login against each key.
-    pub fn record_failure(&self, keys: &[String]) {
+    pub fn record_failure(&self, keys: &[ThrottleKey]) {
         let now = Instant::now();
         let mut entries = self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if entries.len() > 10_000 {
+        if entries.len() >= MAX_KEYS {
             entries.retain(|_, entry| now.duration_since(entry.last_failure) < FORGET_AFTER);
+        }
+        if entries.len() >= MAX_KEYS {
+            let oldest = entries.iter().min_by_key(|(_, entry)| entry.last_failure).map(|(key, _)| key.clone());
+            oldest.map(|key| entries.remove(&key));
         }
         for key in keys {
             let entry =
@@ -51,17 +94,20 @@ impl LoginThrottle {
             }
             entry.failures += 1;
             entry.last_failure = now;
-            if entry.failures > FREE_FAILURES {
-                let exponent = (entry.failures - FREE_FAILURES).min(20);
+            let free = key.free_failures();
+            if entry.failures > free {
+                let exponent = (entry.failures - free).min(20);
                 entry.locked_until = Some(now + Duration::from_secs(1 << exponent).min(MAX_LOCK));
             }
         }
     }
 
-    /// A successful login clears the username's record (not the address's).
-    pub fn record_success(&self, key: &str) {
+    /// A successful login clears the name's record (not the address's).
+    pub fn record_success(&self, keys: &[ThrottleKey]) {
         let mut entries = self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        entries.remove(key);
+        for key in keys.iter().filter(|key| matches!(key, ThrottleKey::Admin { .. })) {
+            entries.remove(key);
+        }
     }
 }
 
@@ -69,17 +115,60 @@ impl LoginThrottle {
 mod tests {
     use super::*;
 
+    fn ip(last: u8) -> Option<IpAddr> {
+        Some(IpAddr::from([192, 0, 2, last]))
+    }
+
     #[test]
     fn locks_after_the_free_failures() {
         let throttle = LoginThrottle::default();
-        let keys = ["user:admin".to_owned()];
+        let keys = ThrottleKey::of_login("Admin", ip(1));
         for _ in 0..FREE_FAILURES {
             throttle.record_failure(&keys);
             assert!(throttle.check(&keys).is_ok());
         }
         throttle.record_failure(&keys);
         assert!(throttle.check(&keys).is_err());
-        throttle.record_success("user:admin");
+        throttle.record_success(&keys);
         assert!(throttle.check(&keys).is_ok());
+    }
+
+    #[test]
+    fn wrong_passwords_from_elsewhere_do_not_lock_the_admin_out() {
+        let throttle = LoginThrottle::default();
+        let attacker = ThrottleKey::of_login("admin", ip(66));
+        for _ in 0..=FREE_FAILURES {
+            throttle.record_failure(&attacker);
+        }
+        assert!(throttle.check(&attacker).is_err());
+        assert!(throttle.check(&ThrottleKey::of_login("ADMIN", ip(66))).is_err(), "names match in any case");
+        assert!(throttle.check(&ThrottleKey::of_login("admin", ip(1))).is_ok());
+    }
+
+    #[test]
+    fn guessing_across_names_locks_the_address() {
+        let throttle = LoginThrottle::default();
+        for n in 0..=FREE_FAILURES_PER_ADDRESS {
+            let keys = ThrottleKey::of_login(&format!("name{n}"), ip(66));
+            assert!(throttle.check(&keys).is_ok(), "attempt {n}");
+            throttle.record_failure(&keys);
+        }
+        assert!(throttle.check(&ThrottleKey::of_login("another", ip(66))).is_err());
+        assert!(throttle.check(&ThrottleKey::of_login("another", ip(1))).is_ok());
+    }
+
+    #[test]
+    fn the_map_stays_bounded_and_names_are_cut() {
+        let throttle = LoginThrottle::default();
+        let long = "x".repeat(100_000);
+        for n in 0..MAX_KEYS + 10 {
+            throttle.record_failure(&ThrottleKey::of_login(&format!("{n}{long}"), None));
+        }
+        let entries = throttle.entries.lock().expect("lock");
+        assert!(entries.len() <= MAX_KEYS, "{}", entries.len());
+        assert!(entries.keys().all(|key| match key {
+            ThrottleKey::Admin { name, .. } => name.chars().count() <= crate::auth::MAX_USERNAME_CHARS + 1,
+            ThrottleKey::Address(_) => true,
+        }));
     }
 }

@@ -80,6 +80,23 @@ async fn repeated_failed_logins_are_throttled() {
     assert_eq!(body["error"]["code"], "session.throttled");
 }
 
+/// Wrong passwords sent all at once get no more guesses than sent one after another (plus the two hashed side by
+/// side): each attempt is checked against the throttle again when its turn to be hashed comes.
+#[tokio::test]
+async fn guesses_sent_at_once_are_throttled_too() {
+    let app = spawn_app().await;
+    let mut attempts = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let (client, url) = (app.client.clone(), app.url("/api/session"));
+        let wrong = json!({ "username": ADMIN, "password": "wrong password" });
+        attempts.spawn(async move { client.post(url).json(&wrong).send().await.expect("request").status().as_u16() });
+    }
+    let statuses = attempts.join_all().await;
+    let guessed = statuses.iter().filter(|&&status| status == 401).count();
+    assert!(guessed <= 5 + 2, "{guessed} guesses were hashed: {statuses:?}");
+    assert!(statuses.iter().all(|&status| status == 401 || status == 429), "{statuses:?}");
+}
+
 /// Every route in the OpenAPI document answers 401 without a session, except the few public ones — so a new
 /// route cannot be forgotten.
 #[tokio::test]
