@@ -200,7 +200,8 @@ impl Store for SqliteStore {
             if updated == 0 {
                 return Err(StoreError::NoSuchAdmin(admin.username));
             }
-            tx.execute("DELETE FROM session WHERE username = ?1", [&admin.username])?;
+            // Names match in any case, as in the `admin` table (its column is NOCASE; this one is not).
+            tx.execute("DELETE FROM session WHERE username = ?1 COLLATE NOCASE", [&admin.username])?;
             tx.commit()?;
             Ok(())
         })

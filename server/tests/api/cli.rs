@@ -122,8 +122,9 @@ async fn admin_create_and_reset_password() {
     let session = client.get(server.url("/api/session")).send().await.expect("session");
     assert_eq!(session.status(), 200);
 
+    // Named in another case than it was created with: still the same admin, whose sessions end.
     let output = run(
-        &["admin", "reset-password", "--username", "ops", "--password-stdin", "--data-dir", data],
+        &["admin", "reset-password", "--username", "Ops", "--password-stdin", "--data-dir", data],
         Some("second ops password\n"),
     );
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
