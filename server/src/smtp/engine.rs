@@ -293,6 +293,8 @@ struct Session<'a> {
     message_reply: Option<String>,
     /// A plain connection's step ends with the greeting: when it began and where it went.
     connect_started: Option<(Instant, SocketAddr)>,
+    /// The address connected to.
+    peer: Option<SocketAddr>,
 }
 
 impl<'a> Session<'a> {
@@ -314,6 +316,7 @@ impl<'a> Session<'a> {
             tls: None,
             message_reply: None,
             connect_started: None,
+            peer: None,
         }
     }
 
@@ -400,6 +403,7 @@ impl<'a> Session<'a> {
     async fn run(&mut self, job: Job<'_>) -> Result<(), Failure> {
         let addrs = self.resolve().await?;
         let addr = self.connect(&addrs).await?;
+        self.peer = Some(addr);
         match self.target.tls {
             TlsMode::Implicit => self.implicit_tls().await?,
             _ => {
@@ -767,7 +771,7 @@ impl Session<'_> {
             return Ok(());
         };
         let encrypted = self.conn.as_ref().is_some_and(Conn::is_encrypted);
-        if !encrypted && self.target.host.needs_tls_for_credentials() {
+        if !encrypted && !credentials_stay_here(&self.target.host, self.peer) {
             return Err(Failure::new(Step::Auth, DiagnosisCode::AuthPlaintextRefused, started)
                 .alive()
                 .note(Note::new(StepNote::PasswordNotSent)));
@@ -1004,6 +1008,12 @@ impl Session<'_> {
 /// Removes the password, in clear and in the base64 forms AUTH uses, from anything a report shows. AUTH
 /// payloads never reach the transcript in the first place; this is the second line of defence (e.g. a server
 /// that echoes what it got).
+/// Whether credentials sent in the clear never leave this machine: the host is a loopback one by the core's rule,
+/// and the address actually connected to is loopback too (a resolver may answer anything for a name).
+fn credentials_stay_here(host: &Host, peer: Option<SocketAddr>) -> bool {
+    !host.needs_tls_for_credentials() && peer.is_some_and(|peer| peer.ip().is_loopback())
+}
+
 struct Redactor {
     needles: Vec<String>,
 }
@@ -1077,4 +1087,21 @@ fn join(addrs: &[SocketAddr]) -> String {
 fn seconds(duration: Duration) -> String {
     let secs = duration.as_secs_f64();
     if secs.fract() == 0.0 { format!("{secs:.0} s") } else { format!("{secs:.1} s") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_go_in_the_clear_only_to_a_loopback_address() {
+        let local = Some(SocketAddr::from(([127, 0, 0, 1], 25)));
+        let remote = Some(SocketAddr::from(([192, 0, 2, 2], 25)));
+        let host = |name: &str| Host::parse(name).expect("host");
+        assert!(credentials_stay_here(&host("localhost"), local));
+        assert!(credentials_stay_here(&host("127.0.0.1"), local));
+        assert!(!credentials_stay_here(&host("localhost"), remote), "the name said loopback, the resolver did not");
+        assert!(!credentials_stay_here(&host("localhost"), None));
+        assert!(!credentials_stay_here(&host("mail.example.com"), local), "a name the core does not call loopback");
+    }
 }
