@@ -73,9 +73,13 @@ async fn headers(request: Request, next: Next) -> Response {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
-    let cache = if hashed && response.status().is_success() && !is_html { IMMUTABLE } else { REVALIDATE };
+    // A 304 answers for the file the cache holds: it keeps that file's long life.
+    let found = response.status().is_success() || response.status() == StatusCode::NOT_MODIFIED;
+    let cache = if hashed && found && !is_html { IMMUTABLE } else { REVALIDATE };
     let set = [
         (header::CACHE_CONTROL, cache),
+        // The same path is served brotli, gzip or plain: a shared cache must keep them apart.
+        (header::VARY, "accept-encoding"),
         (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::REFERRER_POLICY, "no-referrer"),
@@ -152,8 +156,18 @@ mod tests {
         assert_eq!(header_of(&wasm, header::CONTENT_ENCODING), "br");
         assert_eq!(header_of(&wasm, header::CACHE_CONTROL), IMMUTABLE);
 
+        assert_eq!(header_of(&wasm, header::VARY), "accept-encoding");
+        assert_eq!(header_of(&index, header::VARY), "accept-encoding");
+
         let plain = get(&router, "/app-0123456789abcdef_bg.wasm", None).await;
         assert_eq!(header_of(&plain, header::CONTENT_ENCODING), "");
+
+        // Revalidated: still immutable.
+        let modified = header_of(&plain, header::LAST_MODIFIED).to_owned();
+        let request = HttpRequest::get("/app-0123456789abcdef_bg.wasm").header(header::IF_MODIFIED_SINCE, modified);
+        let unchanged = router.clone().oneshot(request.body(Body::empty()).expect("request")).await.expect("response");
+        assert_eq!(unchanged.status(), StatusCode::NOT_MODIFIED);
+        assert_eq!(header_of(&unchanged, header::CACHE_CONTROL), IMMUTABLE);
 
         let js = get(&router, "/app-0123456789abcdef.js", None).await;
         assert!(header_of(&js, header::CONTENT_TYPE).contains("javascript"));
