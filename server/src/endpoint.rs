@@ -125,9 +125,14 @@ pub fn judge(stored: &EndpointRecord, draft: &EndpointDraft, locale: Locale) -> 
     if keeps_stored {
         let before = ConnectionIdentity::of(&stored.uri, stored.username.as_deref());
         let after = ConnectionIdentity::of(draft.uri.as_deref().unwrap_or_default(), draft.username.as_deref());
-        if let (Some(before), Some(after)) = (before, after)
-            && requires_password_reentry(&before, &after)
-        {
+        let reentry = match (before, after) {
+            (Some(before), Some(after)) => requires_password_reentry(&before, &after),
+            // A stored URI that no longer reads (the rules became stricter) cannot vouch for any connection.
+            (None, Some(after)) => after.username.is_some(),
+            // The draft's URI has an error of its own.
+            (_, None) => false,
+        };
+        if reentry {
             report.errors.push(Issue::new(&Problem::PasswordReentryRequired, locale));
             report.valid = false;
         }
@@ -401,6 +406,15 @@ mod tests {
             assert_eq!(reentry(&judgement.report), expected, "{uri} {username:?} {password:?}");
             assert_eq!(judgement.endpoint.is_some(), !expected, "{uri}");
         }
+    }
+
+    #[test]
+    fn a_stored_uri_that_no_longer_reads_vouches_for_nothing() {
+        let before = stored("not a uri any more", Some("user"), true);
+        let judgement = judge(&before, &draft("smtp://mail.example.com:587", Some("user"), None), Locale::En);
+        assert!(reentry(&judgement.report));
+        let typed = judge(&before, &draft("smtp://mail.example.com:587", Some("user"), Some("new")), Locale::En);
+        assert!(typed.report.valid, "{:?}", typed.report);
     }
 
     #[test]
