@@ -54,6 +54,10 @@ pub struct ServeArgs {
     /// https origin makes the session cookie Secure).
     #[arg(long, env = "SMTP_ENDPOINT_PUBLIC_ORIGIN")]
     pub public_origin: Option<String>,
+    /// Addresses of proxies in front of the server whose X-Forwarded-For names the client (comma-separated),
+    /// e.g. 127.0.0.1; failed logins are then counted per client, not per proxy.
+    #[arg(long, env = "SMTP_ENDPOINT_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxy: Vec<std::net::IpAddr>,
     /// How long a login lasts, in minutes.
     #[arg(long, env = "SMTP_ENDPOINT_SESSION_MINUTES", default_value_t = 480)]
     pub session_minutes: u64,
@@ -145,6 +149,7 @@ pub fn config(data_dir: PathBuf, args: &ServeArgs) -> Config {
     Config {
         static_dir: args.static_dir.clone(),
         public_origin: args.public_origin.clone(),
+        trusted_proxies: args.trusted_proxy.clone(),
         session_ttl: std::time::Duration::from_secs(args.session_minutes.max(1) * 60),
         master_key: master_key_from_env(),
         ..Config::new(data_dir)

@@ -1,6 +1,7 @@
 //! What the server is started with (from flags and `SMTP_ENDPOINT_*` variables, see [`crate::cli`]).
 
 use secrecy::SecretString;
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -15,6 +16,8 @@ pub struct Config {
     /// The origin browsers use, e.g. `https://settings.example.com`, when the server sits behind a proxy.
     /// Used for the same-origin check; an `https` origin also marks the session cookie `Secure`.
     pub public_origin: Option<String>,
+    /// Proxies whose `X-Forwarded-For` names the client (for the login throttle); others' is ignored.
+    pub trusted_proxies: Vec<IpAddr>,
     /// How long a login lasts.
     pub session_ttl: Duration,
 }
@@ -29,6 +32,7 @@ impl Config {
             static_dir: None,
             master_key: None,
             public_origin: None,
+            trusted_proxies: Vec::new(),
             session_ttl: Config::DEFAULT_SESSION_TTL,
         }
     }

@@ -23,9 +23,9 @@ pub enum ApiError {
     /// A state-changing request whose body is not declared as JSON.
     #[error("The request body must be JSON (Content-Type: application/json).")]
     JsonRequired,
-    /// The body is not valid JSON or has the wrong shape; the text says where.
-    #[error("The request body is not valid: {0}")]
-    MalformedBody(String),
+    /// The body is not valid JSON or has the wrong shape: which field (when serde says), and what it takes.
+    #[error("The request body is not valid: {message}")]
+    MalformedBody { field: Option<String>, message: String },
     #[error("The request body is too large.")]
     BodyTooLarge,
     #[error("Not found.")]
@@ -63,6 +63,9 @@ pub struct ErrorDetail {
     /// A stable code, e.g. `session.required`, `endpoint.version_conflict`.
     pub code: String,
     pub message: String,
+    /// The request field the error is about, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
 }
 
 impl ApiError {
@@ -76,7 +79,7 @@ impl ApiError {
             ApiError::Unauthorized | ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
             ApiError::CrossOrigin => StatusCode::FORBIDDEN,
             ApiError::JsonRequired => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::MalformedBody(_) => StatusCode::BAD_REQUEST,
+            ApiError::MalformedBody { .. } => StatusCode::BAD_REQUEST,
             ApiError::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -95,7 +98,7 @@ impl ApiError {
             ApiError::InvalidCredentials => "session.invalid_credentials",
             ApiError::CrossOrigin => "request.cross_origin",
             ApiError::JsonRequired => "request.json_required",
-            ApiError::MalformedBody(_) => "request.malformed",
+            ApiError::MalformedBody { .. } => "request.malformed",
             ApiError::BodyTooLarge => "request.too_large",
             ApiError::NotFound => "not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
@@ -121,7 +124,11 @@ impl IntoResponse for ApiError {
             }
             other => other.to_string(),
         };
-        let body = ErrorBody { error: ErrorDetail { code: self.code().to_owned(), message } };
+        let field = match &self {
+            ApiError::MalformedBody { field, .. } => field.clone(),
+            _ => None,
+        };
+        let body = ErrorBody { error: ErrorDetail { code: self.code().to_owned(), message, field } };
         let mut response = (status, axum::Json(body)).into_response();
         if let ApiError::TooManyRequests { retry_after, .. } = &self {
             let seconds = retry_after.as_secs().max(1).to_string();

@@ -1,10 +1,11 @@
 //! Extractors whose rejections come back in the app's own error shape.
 
 use crate::error::ApiError;
+use crate::state::AppState;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use serde::de::DeserializeOwned;
 use smtp_endpoint::Locale;
 use std::convert::Infallible;
@@ -31,19 +32,33 @@ fn json_rejection(rejection: &JsonRejection) -> ApiError {
     }
     match rejection {
         JsonRejection::MissingJsonContentType(_) => ApiError::JsonRequired,
-        JsonRejection::JsonDataError(error) => ApiError::MalformedBody(without_values(&error.body_text())),
-        JsonRejection::JsonSyntaxError(error) => ApiError::MalformedBody(without_values(&error.body_text())),
-        other => ApiError::MalformedBody(other.body_text()),
+        JsonRejection::JsonDataError(error) => malformed(&error.body_text()),
+        JsonRejection::JsonSyntaxError(error) => malformed(&error.body_text()),
+        other => ApiError::MalformedBody { field: None, message: other.body_text() },
     }
 }
 
-/// serde's messages can quote the offending value (`invalid type: string "…"`), which could be a secret sent in
-/// the wrong place. Keep where it happened, drop what it was.
-fn without_values(text: &str) -> String {
-    match text.find("invalid type").or_else(|| text.find("invalid value")) {
-        Some(at) => format!("{}a value has the wrong type", &text[..at]),
-        None => text.to_owned(),
-    }
+/// serde's text, e.g. "Failed to deserialize the JSON body into the target type: password: invalid type: integer
+/// `1234`, expected a string at line 1 column 17", as the field it is about and what that field takes. serde can
+/// quote the offending value, which could be a secret sent in the wrong place: keep where it happened and what
+/// was expected, drop what it was.
+fn malformed(text: &str) -> ApiError {
+    let rest = text.split_once("target type: ").map_or(text, |(_, rest)| rest);
+    let (path, detail) = match rest.split_once(": ") {
+        Some((path, detail)) if !path.contains(' ') => (Some(path), detail),
+        _ => (None, rest),
+    };
+    let named = |word: &str| detail.strip_prefix(word)?.split('`').next().map(str::to_owned);
+    let field = path.map(str::to_owned).or_else(|| named("unknown field `")).or_else(|| named("missing field `"));
+    let wrong = detail.contains("invalid type") || detail.contains("invalid value");
+    let message = if wrong {
+        let expected = detail.split_once(", expected ").map(|(_, expected)| expected.split(" at line ").next());
+        let expected = expected.flatten().unwrap_or("another kind of value");
+        format!("{}: the value has the wrong type; send {expected}.", field.as_deref().unwrap_or("the body"))
+    } else {
+        detail.to_owned()
+    };
+    ApiError::MalformedBody { field, message }
 }
 
 /// The language for messages, from `Accept-Language` (German when preferred over English, else English). A
@@ -84,21 +99,50 @@ pub fn locale_from_accept_language(header: &str) -> Locale {
         .unwrap_or_default()
 }
 
-/// The peer's address when the server runs on a socket (`None` when the router is called in-process).
+/// The client's address: the peer's, or — when the peer is a trusted proxy — the last address in
+/// `X-Forwarded-For` that is not one of the trusted proxies. `None` when the router is called in-process.
 #[derive(Debug, Clone, Copy)]
 pub struct ClientIp(pub Option<IpAddr>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl FromRequestParts<AppState> for ClientIp {
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip())))
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip());
+        Ok(ClientIp(peer.map(|peer| client_address(peer, &parts.headers, &state.config().trusted_proxies))))
     }
+}
+
+fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let forwarded = headers.get_all("x-forwarded-for").iter().filter_map(|value| value.to_str().ok());
+    let hops: Vec<IpAddr> =
+        forwarded.flat_map(|value| value.split(',')).filter_map(|hop| hop.trim().parse().ok()).collect();
+    hops.into_iter().rev().find(|hop| !trusted.contains(hop)).unwrap_or(peer)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_trusted_proxy_names_the_client() {
+        let proxy: IpAddr = "127.0.0.1".parse().expect("ip");
+        let client: IpAddr = "203.0.113.7".parse().expect("ip");
+        let mut headers = HeaderMap::new();
+        headers.insert("x-forwarded-for", "198.51.100.1, 203.0.113.7".parse().expect("header"));
+        assert_eq!(client_address(proxy, &headers, &[proxy]), client, "the hop the proxy added");
+        assert_eq!(client_address(proxy, &headers, &[]), proxy, "nobody trusted: the peer");
+        let stranger: IpAddr = "192.0.2.9".parse().expect("ip");
+        assert_eq!(client_address(stranger, &headers, &[proxy]), stranger, "a client's own header is ignored");
+        assert_eq!(client_address(proxy, &HeaderMap::new(), &[proxy]), proxy, "no header: the peer");
+        headers.insert("x-forwarded-for", "203.0.113.7, 127.0.0.1".parse().expect("header"));
+        assert_eq!(client_address(proxy, &headers, &[proxy]), client, "chained trusted proxies are skipped");
+        headers.insert("x-forwarded-for", "not an address".parse().expect("header"));
+        assert_eq!(client_address(proxy, &headers, &[proxy]), proxy);
+    }
 
     #[test]
     fn accept_language() {
@@ -118,9 +162,26 @@ mod tests {
     }
 
     #[test]
-    fn rejections_do_not_repeat_values() {
-        let text = "Failed to deserialize the JSON body into the target type: password: invalid type: integer `1234`, expected a string at line 1 column 17";
-        assert!(!without_values(text).contains("1234"));
-        assert!(without_values(text).contains("password"));
+    fn rejections_name_the_field_and_not_the_value() {
+        let prefix = "Failed to deserialize the JSON body into the target type: ";
+        let rows = [
+            ("password: invalid type: integer `1234`, expected a string at line 1 column 17", Some("password")),
+            ("uri: invalid type: integer `5`, expected a string at line 1 column 9", Some("uri")),
+            (
+                "unknown field `unknown_field`, expected one of `uri`, `username` at line 1 column 35",
+                Some("unknown_field"),
+            ),
+            ("missing field `to` at line 1 column 2", Some("to")),
+            ("invalid type: sequence, expected struct EndpointDraft at line 1 column 0", None),
+        ];
+        for (text, field) in rows {
+            let ApiError::MalformedBody { field: named, message } = malformed(&format!("{prefix}{text}")) else {
+                panic!("{text}")
+            };
+            assert_eq!(named.as_deref(), field, "{text}");
+            assert!(!message.contains("1234") && !message.contains("`5`"), "{message}");
+        }
+        let ApiError::MalformedBody { message, .. } = malformed(&format!("{prefix}{}", rows[0].0)) else { panic!() };
+        assert_eq!(message, "password: the value has the wrong type; send a string.");
     }
 }
