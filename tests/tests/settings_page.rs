@@ -247,6 +247,14 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
     page.click("#save").await?;
     page.wait_text("#session-expired").await?;
     page.expect_accessible("the expired session's login").await?;
+    // Who was signed in is kept too: only the password is asked for, and the keyboard is on it.
+    assert_eq!(page.value("#login-username").await?, ADMIN);
+    page.wait_focus("login-password").await?;
+    // Signing in with a field left empty is said without a request (it would count as a failed sign-in).
+    let requests_before = page.api_requests().await?;
+    page.click("#login-submit").await?;
+    page.wait_contains("#login-error", "Geben Sie Ihren Benutzernamen und Ihr Passwort ein").await?;
+    assert_eq!(page.api_requests().await?, requests_before, "nothing sent with an empty password");
     page.login(ADMIN, ADMIN_PASSWORD).await?;
     eventually("the typed values after logging in again", || async {
         Ok((page.value("#default_from_address").await? == "typed-before-expiry@example.com").then_some(()))
@@ -376,10 +384,16 @@ async fn the_page_works_by_keyboard_on_a_phone_and_a_desktop() -> Result<()> {
     stack.close().await
 }
 
-/// The seconds in a "… Try again in N s." message.
+/// The seconds in a "… Try again in N s." or "… in N min." message.
 fn seconds_to_wait(message: &str) -> Result<u64> {
-    let seconds = message.trim_end_matches(" s.").rsplit(' ').next().and_then(|n| n.parse().ok());
-    seconds.ok_or_else(|| format!("no seconds in {message:?}").into())
+    let mut words = message.trim_end_matches('.').rsplit(' ');
+    let (unit, number) = (words.next(), words.next().and_then(|n| n.parse::<u64>().ok()));
+    let seconds = match (number, unit) {
+        (Some(n), Some("s")) => Some(n),
+        (Some(n), Some("min")) => Some(n * 60),
+        _ => None,
+    };
+    seconds.ok_or_else(|| format!("no time to wait in {message:?}").into())
 }
 
 /// A port on which nothing listens (bound, then released).
@@ -510,7 +524,7 @@ async fn a_throttled_login_says_how_long_to_wait() -> Result<()> {
     page.type_into("#login-username", ADMIN).await?;
     page.type_into("#login-password", ADMIN_PASSWORD).await?;
     page.click("#login-submit").await?;
-    let locked = page.wait_contains("#login-error", "Too many attempts").await?;
+    let locked = page.wait_contains("#login-error", "Too many failed sign-ins").await?;
     assert!((1..=900).contains(&seconds_to_wait(&locked)?), "{locked}");
     stack.close().await
 }

@@ -19,8 +19,8 @@ pub enum Auth {
     /// The session could not be checked: the server is unreachable or answered something unexpected.
     Unknown(Trouble),
     SignedOut,
-    /// The server said the session is gone while the admin was working.
-    Expired,
+    /// The server said the session is gone while the admin was working; who was signed in.
+    Expired(String),
     SignedIn(String),
 }
 
@@ -95,7 +95,11 @@ impl State {
 
     /// Call on any 401: back to the login form, keeping the typed values.
     pub fn session_lost(self) {
-        self.auth.set(Auth::Expired);
+        let name = match self.auth.get_untracked() {
+            Auth::SignedIn(name) | Auth::Expired(name) => name,
+            _ => String::new(),
+        };
+        self.auth.set(Auth::Expired(name));
     }
 }
 
@@ -141,7 +145,7 @@ pub fn App() -> impl IntoView {
         Auth::Unknown(trouble) => {
             view! { <LoadFailed id="session" class="card" trouble retry=move || check_session(true) /> }.into_any()
         }
-        Auth::SignedOut | Auth::Expired => view! { <Login /> }.into_any(),
+        Auth::SignedOut | Auth::Expired(_) => view! { <Login /> }.into_any(),
         Auth::SignedIn(_) => view! { <Settings /> }.into_any(),
     };
 

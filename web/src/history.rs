@@ -100,72 +100,80 @@ pub fn History(log: Log) -> impl IntoView {
         let t = i18n.text();
         let locale = i18n.get();
         if let Some(failure) = failure.get() {
-            return Some(view! { <LoadFailed id="history" class="history-failed" trouble=failure retry /> }.into_any());
+            return view! { <LoadFailed id="history" class="history-failed" trouble=failure retry /> }.into_any();
         }
-        changes.get().map(|list| {
-            if list.is_empty() {
-                return view! { <p class="hint" id="history-empty">{t.history_empty}</p> }.into_any();
-            }
-            view! {
-                <div class="table-wrap">
-                    <table id="history">
-                        <thead>
-                            <tr>
-                                <th scope="col">{t.when}</th>
-                                <th scope="col">{t.who}</th>
-                                <th scope="col">{t.changes}</th>
-                            </tr>
-                        </thead>
-                        <tbody>
-                            {list
-                                .into_iter()
-                                .map(|c| {
-                                    let changes = c
-                                        .changes
-                                        .iter()
-                                        .map(|f| {
-                                            view! {
-                                                <li>
-                                                    <span class="field">{t.field_name(&f.field)} ":"</span>
-                                                    " "
-                                                    <span class="value">{what_changed(t, f)}</span>
-                                                </li>
-                                            }
-                                        })
-                                        .collect_view();
-                                    let old = old_values(&c);
-                                    let restore = old.first().map(|&(first, _)| first).map(|first| {
-                                        let put_back = move |_| {
-                                            for (field, value) in &old {
-                                                judged.put(*field, value.clone());
-                                            }
-                                            focus(first.as_str());
-                                        };
+        let Some(list) = changes.get() else {
+            return view! { <p class="loading">{t.loading}</p> }.into_any();
+        };
+        if list.is_empty() {
+            return view! { <p class="hint" id="history-empty">{t.history_empty}</p> }.into_any();
+        }
+        view! {
+            <div class="table-wrap">
+                <table id="history">
+                    <thead>
+                        <tr>
+                            <th scope="col">{t.when}</th>
+                            <th scope="col">{t.who}</th>
+                            <th scope="col">{t.changes}</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {list
+                            .into_iter()
+                            .map(|c| {
+                                let changes = c
+                                    .changes
+                                    .iter()
+                                    .map(|f| {
                                         view! {
-                                            <button type="button" class="link restore" on:click=put_back>
-                                                {t.restore}
-                                            </button>
+                                            <li>
+                                                <span class="field">{t.field_name(&f.field)} ":"</span>
+                                                " "
+                                                <span class="value">{what_changed(t, f)}</span>
+                                            </li>
                                         }
-                                    });
+                                    })
+                                    .collect_view();
+                                let old = old_values(&c);
+                                let restore = old.first().map(|&(first, _)| first).map(|first| {
+                                    let put_back = move |_| {
+                                        for (field, value) in &old {
+                                            judged.put(*field, value.clone());
+                                        }
+                                        focus(first.as_str());
+                                    };
                                     view! {
-                                        <tr data-version=c.version>
-                                            <td>{local_time(&c.changed_at, locale)}</td>
-                                            <td>{c.changed_by}</td>
-                                            <td>
-                                                <ul class="changes">{changes}</ul>
-                                                {restore}
-                                            </td>
-                                        </tr>
+                                        <button
+                                            type="button"
+                                            class="link restore"
+                                            aria-describedby=format!("history-{}-when", c.version)
+                                            on:click=put_back
+                                        >
+                                            {t.restore}
+                                        </button>
                                     }
-                                })
-                                .collect_view()}
-                        </tbody>
-                    </table>
-                </div>
-                <p class="hint">{t.restore_hint}</p>
-            }
-            .into_any()
-        })
+                                });
+                                view! {
+                                    <tr data-version=c.version>
+                                        <td id=format!("history-{}-when", c.version)>
+                                            {local_time(&c.changed_at, locale)}
+                                        </td>
+                                        <td>{c.changed_by}</td>
+                                        <td>
+                                            <ul class="changes">{changes}</ul>
+                                            {restore}
+                                        </td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            </div>
+            <p class="hint">{t.restore_hint}</p>
+        }
+        .into_any()
     };
 
     view! {

@@ -2,9 +2,9 @@
 
 use crate::api;
 use crate::app::{Auth, use_state};
-use crate::i18n::{Text, fill, tr, use_i18n};
-use crate::mark_ready;
+use crate::i18n::{Text, fill, tr, use_i18n, wait};
 use crate::probe::Trouble;
+use crate::{focus, focus_soon, mark_ready};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -12,6 +12,8 @@ use leptos::task::spawn_local;
 /// Why signing in did not work; put into words when shown, so it follows the language.
 #[derive(Debug, Clone, PartialEq)]
 enum Failure {
+    /// A field was left empty: nothing was sent (an empty try would count as a failed sign-in).
+    Missing,
     /// Too many failed attempts; the seconds to wait, when the server said.
     Throttled(Option<u64>),
     WrongCredentials,
@@ -22,7 +24,8 @@ enum Failure {
 impl Failure {
     fn words(&self, t: &Text) -> String {
         match self {
-            Failure::Throttled(Some(seconds)) => fill(t.sign_in_again_in, seconds),
+            Failure::Missing => t.enter_credentials.to_owned(),
+            Failure::Throttled(Some(seconds)) => fill(t.sign_in_again_in, wait(t, *seconds)),
             Failure::Throttled(None) => t.too_many_attempts.to_owned(),
             Failure::WrongCredentials => t.wrong_credentials.to_owned(),
             Failure::Request(trouble) => trouble.words(t),
@@ -34,7 +37,13 @@ impl Failure {
 pub fn Login() -> impl IntoView {
     let i18n = use_i18n();
     let state = use_state();
-    let username = RwSignal::new(String::new());
+    // After an expired session the name is known: only the password is asked for.
+    let known = match state.auth.get_untracked() {
+        Auth::Expired(name) => name,
+        _ => String::new(),
+    };
+    focus_soon(if known.is_empty() { "login-username" } else { "login-password" });
+    let username = RwSignal::new(known);
     let password = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
     let failure = RwSignal::new(None::<Failure>);
@@ -44,11 +53,16 @@ pub fn Login() -> impl IntoView {
         if busy.get_untracked() {
             return;
         }
+        let (user, pass) = (username.get_untracked(), password.get_untracked());
+        if user.is_empty() || pass.is_empty() {
+            failure.set(Some(Failure::Missing));
+            focus(if user.is_empty() { "login-username" } else { "login-password" });
+            return;
+        }
         busy.set(true);
         failure.set(None);
         let locale = i18n.locale.get_untracked();
         spawn_local(async move {
-            let (user, pass) = (username.get_untracked(), password.get_untracked());
             let result = api::login(&user, &pass, locale).await;
             busy.try_set(false);
             match result {
@@ -60,7 +74,9 @@ pub fn Login() -> impl IntoView {
                 Err(api::Error::Api(e)) if e.status == 429 => {
                     failure.try_set(Some(Failure::Throttled(e.retry_after)));
                 }
-                Err(e) if matches!(e.status(), Some(400 | 401 | 403 | 422)) => {
+                // Only a 401 is about the name and password; a 403 is the same-origin check (a proxy or a
+                // public origin set wrongly), said as it is.
+                Err(e) if e.is_unauthorized() => {
                     failure.try_set(Some(Failure::WrongCredentials));
                 }
                 Err(e) => {
@@ -74,7 +90,7 @@ pub fn Login() -> impl IntoView {
     view! {
         <section class="card login" aria-labelledby="login-title">
             <h2 id="login-title">{tr(|t| t.sign_in_title)}</h2>
-            {move || (state.auth.get() == Auth::Expired).then(|| view! {
+            {move || matches!(state.auth.get(), Auth::Expired(_)).then(|| view! {
                 <p class="notice" role="status" id="session-expired">{tr(|t| t.session_expired)}</p>
             })}
             <form id="login" on:submit=submit novalidate>

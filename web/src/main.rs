@@ -103,5 +103,10 @@ fn local_time(at: &str, locale: Locale) -> String {
         Locale::En => "en-GB",
         Locale::De => "de-DE",
     };
-    date.to_locale_string(tag, &JsValue::UNDEFINED).into()
+    // The time zone is named: admins in different zones read the same history.
+    let options = js_sys::JSON::parse(
+        r#"{"year":"numeric","month":"short","day":"numeric","hour":"2-digit","minute":"2-digit","timeZoneName":"short"}"#,
+    )
+    .unwrap_or(JsValue::UNDEFINED);
+    date.to_locale_string(tag, &options).into()
 }

@@ -3,7 +3,7 @@
 
 use crate::api::{self, Certificate, Diagnosis, ProbeResult, StepStatus};
 use crate::app::{Form, State, use_state};
-use crate::i18n::{Text, fill, step_name, tr, use_i18n};
+use crate::i18n::{Text, fill, step_name, tr, use_i18n, wait};
 use crate::recipient::{Recipient, RecipientField};
 use crate::settings::{Judged, draft, use_judged};
 use crate::{focus, focus_soon, has_focus, refocus};
@@ -50,7 +50,7 @@ impl Trouble {
         match self {
             Trouble::Refused => t.fix_first.to_owned(),
             Trouble::RateLimited(None) => t.too_many_checks.to_owned(),
-            Trouble::RateLimited(Some(seconds)) => fill(t.try_again_in, seconds),
+            Trouble::RateLimited(Some(seconds)) => fill(t.try_again_in, wait(t, *seconds)),
             Trouble::Unreachable => t.unreachable.to_owned(),
             Trouble::Gateway(status) => fill(t.gateway, status),
             Trouble::Cancelled => t.cancelled.to_owned(),
@@ -265,7 +265,7 @@ pub fn Probe() -> impl IntoView {
     };
 
     view! {
-        <section class="card probe" aria-labelledby="probe-title" aria-busy=move || running.get().to_string()>
+        <section class="card probe" aria-labelledby="probe-title">
             <h2 id="probe-title">{tr(|t| t.verify_title)}</h2>
             <p class="hint">{tr(|t| t.unsaved_values)}</p>
             <RecipientField id="probe-recipient" recipient label=|t| t.check_recipient optional=true />
@@ -378,7 +378,7 @@ pub fn DiagnosisView(diagnosis: Diagnosis, id: &'static str) -> impl IntoView {
     let remedy = move || known.map_or_else(|| remedy.clone(), |c| c.remedy(i18n.get()).to_owned());
     let data_code = code.clone();
     view! {
-        <div class="diagnosis" id=id data-code=data_code role="alert">
+        <div class="diagnosis" id=id data-code=data_code>
             <h3>
                 {tr(|t| t.diagnosis)}
                 {step.map(|s| view! { " · " {move || step_name(&s, i18n.get())} })}
@@ -744,6 +744,8 @@ mod tests {
         let waited =
             ApiError { status: 429, body: error_body("smtp.rate_limited", "slow down"), retry_after: Some(42) };
         assert_eq!(sort(api::Error::Api(waited)), Some(Trouble::RateLimited(Some(42))));
+        let long = ApiError { status: 429, body: error_body("smtp.rate_limited", "slow down"), retry_after: Some(601) };
+        assert_eq!(sort(api::Error::Api(long)), Some(Trouble::RateLimited(Some(601))));
         assert_eq!(
             sort(api_error(422, error_body("recipient.invalid", "Type one address"))),
             Some(Trouble::Recipient("Type one address".into()))
@@ -784,9 +786,13 @@ mod tests {
         assert_eq!(judged.server.get_untracked().len(), 1);
         assert!(judged.has_errors());
 
-        assert_eq!(state.auth.get_untracked(), Auth::Checking);
+        state.auth.set(Auth::SignedIn("ops".into()));
         assert_eq!(sort(api_error(401, error_body("session.required", "sign in"))), None);
-        assert_eq!(state.auth.get_untracked(), Auth::Expired, "a 401 goes back to the login form");
+        assert_eq!(
+            state.auth.get_untracked(),
+            Auth::Expired("ops".into()),
+            "a 401 goes back to the login form, which knows who was signed in"
+        );
 
         assert_eq!(
             sorted,
@@ -794,6 +800,7 @@ mod tests {
                 Some(t.unreachable.to_owned()),
                 Some(t.too_many_checks.to_owned()),
                 Some("Too many checks in a short time. Try again in 42 s.".to_owned()),
+                Some("Too many checks in a short time. Try again in 11 min.".to_owned()),
                 Some("Type one address".to_owned()),
                 Some(format!("{}: 500 internal: boom", t.unexpected)),
                 Some(fill(t.gateway, 502)),

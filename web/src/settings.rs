@@ -410,7 +410,8 @@ pub fn Settings() -> impl IntoView {
         }
         mark_ready("smtp-endpoint:settings-ready");
         view! {
-            <form id="settings" class="card" on:submit=submit novalidate>
+            <form id="settings" class="card" aria-labelledby="settings-title" on:submit=submit novalidate>
+                <h2 id="settings-title">{tr(|t| t.settings_title)}</h2>
                 <p class="intro">{tr(|t| t.intro)}</p>
                 {move || (state.stored.with(|s| s.as_ref().is_some_and(|s| !s.configured)) && !form.dirty.get()).then(|| view! {
                     <p class="notice" id="not-configured">{tr(|t| t.not_configured)}</p>
@@ -427,14 +428,15 @@ pub fn Settings() -> impl IntoView {
                 />
                 <p class="effective" id="effective">
                     <span class="label">{tr(|t| t.effective)} ": "</span>
-                    <output id="effective-summary" for="uri username" aria-live="polite">
+                    // Not a live region: it changes with every keystroke in the URI, and would interrupt each one.
+                    <span id="effective-summary">
                         {move || {
                             judged
                                 .report
                                 .with(|r| r.effective.as_ref().map(|e| e.summary.clone()))
                                 .unwrap_or_else(|| i18n.text().no_effective.to_owned())
                         }}
-                    </output>
+                    </span>
                 </p>
                 <TextField
                     id="username"
