@@ -81,15 +81,17 @@ fn random_hex(bytes: usize) -> String {
 /// Reads a child's stdout until a line starts with `prefix`; returns the rest of that line.
 async fn ready_line(stdout: &mut BufReader<ChildStdout>, prefix: &str, what: &str) -> Result<String> {
     let read = async {
+        let mut said = String::new();
         let mut line = String::new();
         loop {
             line.clear();
             if stdout.read_line(&mut line).await? == 0 {
-                return Err(format!("{what} exited before it was ready").into());
+                return Err(format!("{what} exited before it was ready; it said: {said:?}").into());
             }
             if let Some(rest) = line.trim().strip_prefix(prefix) {
                 return Ok(rest.trim().to_owned());
             }
+            said.push_str(&line);
         }
     };
     tokio::time::timeout(PATIENCE, read).await.map_err(|_| format!("{what} not ready within {PATIENCE:?}"))?
@@ -103,6 +105,26 @@ fn drain(mut stdout: BufReader<ChildStdout>) {
             line.clear();
         }
     });
+}
+
+/// chromedriver on a port the OS picks. Once in many starts on this machine it has ended before saying it was
+/// ready; a second start is tried before the test fails with what it said.
+async fn start_chromedriver() -> Result<(Child, u16)> {
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let mut driver =
+            Command::new("chromedriver").arg("--port=0").stdout(Stdio::piped()).kill_on_drop(true).spawn()?;
+        let mut stdout = BufReader::new(driver.stdout.take().expect("piped"));
+        match ready_line(&mut stdout, "ChromeDriver was started successfully on port", "chromedriver").await {
+            Ok(line) => {
+                drain(stdout);
+                return Ok((driver, line.trim_end_matches('.').parse()?));
+            }
+            Err(e) if tries < 2 => eprintln!("starting chromedriver again: {e}"),
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// The real SMTP server: aiosmtpd, recording every accepted message.
@@ -193,12 +215,7 @@ impl Stack {
 
         let sink = SmtpSink::start(dir.path()).await?;
 
-        let mut driver =
-            Command::new("chromedriver").arg("--port=0").stdout(Stdio::piped()).kill_on_drop(true).spawn()?;
-        let mut stdout = BufReader::new(driver.stdout.take().expect("piped"));
-        let line = ready_line(&mut stdout, "ChromeDriver was started successfully on port", "chromedriver").await?;
-        drain(stdout);
-        let driver_port: u16 = line.trim_end_matches('.').parse()?;
+        let (driver, driver_port) = start_chromedriver().await?;
 
         let profile = dir.path().join("chromium-profile");
         let mut args: Vec<String> = [
