@@ -123,15 +123,13 @@ pub fn judge(stored: &EndpointRecord, draft: &EndpointDraft, locale: Locale) -> 
     input.password.zeroize();
 
     if keeps_stored {
-        let before = ConnectionIdentity::of(&stored.uri, stored.username.as_deref());
-        let after = ConnectionIdentity::of(draft.uri.as_deref().unwrap_or_default(), draft.username.as_deref());
-        let reentry = match (before, after) {
-            (Some(before), Some(after)) => requires_password_reentry(&before, &after),
-            // A stored URI that no longer reads (the rules became stricter) cannot vouch for any connection.
-            (None, Some(after)) => after.username.is_some(),
-            // The draft's URI has an error of its own.
-            (_, None) => false,
-        };
+        let before = ConnectionIdentity::of(&stored.uri, stored.username.as_deref(), stored.custom_ca_pem.as_deref());
+        let after = ConnectionIdentity::of(
+            draft.uri.as_deref().unwrap_or_default(),
+            draft.username.as_deref(),
+            draft.custom_ca_pem.as_deref(),
+        );
+        let reentry = requires_password_reentry(before.as_ref(), after.as_ref());
         if reentry {
             report.errors.push(Issue::new(&Problem::PasswordReentryRequired, locale));
             report.valid = false;
@@ -401,6 +399,10 @@ mod tests {
             ("smtp://mail.example.com:587", Some("other"), None, true),
             ("smtp://other.example.com:587", Some("user"), Some("new password"), false),
         ];
+        // Another CA trusted with the stored password: another server could pass for this one.
+        let mut other_ca = draft("smtp://mail.example.com:587", Some("user"), None);
+        other_ca.custom_ca_pem = Some("-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----".into());
+        assert!(reentry(&judge(&before, &other_ca, Locale::En).report));
         for &(uri, username, password, expected) in rows {
             let judgement = judge(&before, &draft(uri, username, password), Locale::En);
             assert_eq!(reentry(&judgement.report), expected, "{uri} {username:?} {password:?}");

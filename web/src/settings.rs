@@ -71,10 +71,16 @@ impl Judged {
                     return false;
                 }
                 let Some(stored) = stored else { return false };
-                let before =
-                    ConnectionIdentity::of(stored.uri.as_deref().unwrap_or_default(), stored.username.as_deref());
-                let now = form.uri.with(|uri| form.username.with(|user| ConnectionIdentity::of(uri, Some(user))));
-                matches!((before, now), (Some(before), Some(now)) if requires_password_reentry(&before, &now))
+                let before = ConnectionIdentity::of(
+                    stored.uri.as_deref().unwrap_or_default(),
+                    stored.username.as_deref(),
+                    stored.custom_ca_pem.as_deref(),
+                );
+                let now = form.uri.with(|uri| {
+                    form.username
+                        .with(|user| form.custom_ca.with(|ca| ConnectionIdentity::of(uri, Some(user), Some(ca))))
+                });
+                requires_password_reentry(before.as_ref(), now.as_ref())
             })
         });
         Judged { report, reentry, server: RwSignal::new(Vec::new()), edits: RwSignal::new(0), form }
@@ -783,6 +789,12 @@ mod tests {
         form.password.set(String::new());
         form.uri.set("smtps://mail.example.com".into());
         assert!(!judged.has_errors());
+
+        // Another trusted CA: another server could pass for this one.
+        form.custom_ca.set("-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----".into());
+        assert!(judged.reentry.get_untracked());
+        form.custom_ca.set(" ".into());
+        assert!(!judged.reentry.get_untracked(), "an empty custom CA is none, as stored");
 
         // So does another username, and removing the password (then nothing is reused).
         form.username.set("someone-else".into());

@@ -35,42 +35,52 @@ impl Endpoint {
     pub fn from(&self) -> &FromAddress {
         &self.from
     }
-
-    pub fn identity(&self) -> ConnectionIdentity {
-        ConnectionIdentity::new(&self.uri, self.username.clone())
-    }
 }
 
 /// What a stored password is bound to: it may only be sent to the same host and port, over the same kind of
-/// TLS, for the same username.
+/// TLS, for the same username, trusting the same certificate authorities besides the built-in ones (another CA
+/// would let another server pass for this one).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ConnectionIdentity {
     pub host: Host,
     pub port: u16,
     pub tls: TlsMode,
     pub username: Option<String>,
+    /// The custom CA's PEM text, trimmed; `None` for the built-in roots only.
+    pub custom_ca: Option<String>,
 }
 
 impl ConnectionIdentity {
-    fn new(uri: &SmtpUri, username: Option<String>) -> ConnectionIdentity {
-        ConnectionIdentity { host: uri.host().clone(), port: uri.port(), tls: uri.tls(), username }
-    }
-
-    /// The connection a URI and a username describe, as typed (the username trimmed; empty is none). `None` when
+    /// The connection a URI, a username and a custom CA describe, as typed (trimmed; empty is none). `None` when
     /// the URI does not parse: its own error says why.
-    pub fn of(uri: &str, username: Option<&str>) -> Option<ConnectionIdentity> {
+    pub fn of(uri: &str, username: Option<&str>, custom_ca: Option<&str>) -> Option<ConnectionIdentity> {
         let uri = SmtpUri::parse(uri).ok()?;
-        let username = username.map(crate::credentials::trim).filter(|name| !name.is_empty()).map(str::to_owned);
-        Some(ConnectionIdentity::new(&uri, username))
+        let typed =
+            |value: Option<&str>| value.map(crate::credentials::trim).filter(|v| !v.is_empty()).map(str::to_owned);
+        Some(ConnectionIdentity {
+            host: uri.host().clone(),
+            port: uri.port(),
+            tls: uri.tls(),
+            username: typed(username),
+            custom_ca: typed(custom_ca),
+        })
     }
 }
 
-/// Whether a stored password must be typed again before it may be used with `draft` (the re-entry rule,
-/// `password.reentry_required`): a stored password never follows the endpoint to another server. Not when the
-/// draft names no username: a password without one is refused on its own (`username.required`), and the way out
-/// of that is a username or removing the password, not typing it again.
-pub fn requires_password_reentry(stored: &ConnectionIdentity, draft: &ConnectionIdentity) -> bool {
-    stored != draft && draft.username.is_some()
+/// Whether a stored password must be typed again before it may be used with the draft (the re-entry rule,
+/// `password.reentry_required`): a stored password never follows the endpoint to another server. Each side is
+/// `None` when its URI does not parse. The page and the server both ask this.
+pub fn requires_password_reentry(stored: Option<&ConnectionIdentity>, draft: Option<&ConnectionIdentity>) -> bool {
+    match (stored, draft) {
+        // The draft's URI has an error of its own; nothing is sent with it.
+        (_, None) => false,
+        // Without a username the draft is refused as `username.required`, and the way out of that is a username
+        // or removing the password, not typing it again.
+        (_, Some(draft)) if draft.username.is_none() => false,
+        // A stored URI that no longer parses (the rules became stricter) vouches for no connection.
+        (None, Some(_)) => true,
+        (Some(stored), Some(draft)) => stored != draft,
+    }
 }
 
 #[cfg(test)]
@@ -78,25 +88,39 @@ mod tests {
     use super::*;
 
     fn identity(uri: &str, username: &str) -> ConnectionIdentity {
-        ConnectionIdentity::of(uri, Some(username)).unwrap_or_else(|| panic!("{uri} does not parse"))
+        ConnectionIdentity::of(uri, Some(username), None).unwrap_or_else(|| panic!("{uri} does not parse"))
+    }
+
+    fn reentry(stored: &ConnectionIdentity, draft: &ConnectionIdentity) -> bool {
+        requires_password_reentry(Some(stored), Some(draft))
     }
 
     #[test]
-    fn a_connection_is_the_host_port_tls_mode_and_username_as_the_server_reads_them() {
+    fn a_connection_is_the_host_port_tls_mode_username_and_custom_ca_as_the_server_reads_them() {
         let stored = identity("smtp://mail.example.com:587", "user");
         assert_eq!(identity("SMTP://Mail.Example.COM:587", " user "), stored);
-        assert_eq!(ConnectionIdentity::of("smtp://mail.example.com", Some("  ")).map(|i| i.username), Some(None));
-        assert_eq!(ConnectionIdentity::of("mail.example.com", Some("user")), None);
+        assert_eq!(ConnectionIdentity::of("smtp://mail.example.com", Some("  "), None).map(|i| i.username), Some(None));
+        assert_eq!(ConnectionIdentity::of("mail.example.com", Some("user"), None), None);
+        let with_ca = |pem: &str| ConnectionIdentity::of("smtp://mail.example.com:587", Some("user"), Some(pem));
+        assert_eq!(with_ca(" \n").as_ref(), Some(&stored), "an empty custom CA is none");
         for other in [
             identity("smtp://other.example.com:587", "user"),
             identity("smtp://mail.example.com:2525", "user"),
             identity("smtps://mail.example.com:587", "user"),
             identity("smtp://mail.example.com:587?tls=required", "user"),
             identity("smtp://mail.example.com:587", "someone-else"),
+            with_ca("-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----").expect("parses"),
         ] {
-            assert!(requires_password_reentry(&stored, &other), "{other:?}");
+            assert!(reentry(&stored, &other), "{other:?}");
         }
-        assert!(!requires_password_reentry(&stored, &stored));
+        assert!(!reentry(&stored, &stored));
+    }
+
+    #[test]
+    fn a_stored_uri_that_no_longer_parses_vouches_for_no_connection() {
+        let draft = identity("smtp://mail.example.com:587", "user");
+        assert!(requires_password_reentry(None, Some(&draft)));
+        assert!(!requires_password_reentry(Some(&draft), None), "the draft's URI has its own error");
     }
 
     /// Without a username the draft is refused as `username.required`; asking for the password again as well
@@ -105,7 +129,8 @@ mod tests {
     fn no_username_is_refused_on_its_own_not_by_the_reentry_rule() {
         let stored = identity("smtp://mail.example.com:587", "user");
         let anonymous = identity("smtp://mail.example.com:587", "");
-        assert!(!requires_password_reentry(&stored, &anonymous));
+        assert!(!reentry(&stored, &anonymous));
+        assert!(!requires_password_reentry(None, Some(&anonymous)));
         let report = crate::validate(&EndpointInput {
             uri: Some("smtp://mail.example.com:587".into()),
             default_from_address: Some("app@example.com".into()),
