@@ -171,6 +171,24 @@ fn en_host(defect: &HostDefect) -> String {
     }
 }
 
+/// What is wrong with an address's domain, said of it ("The domain after the "@" …").
+fn en_domain(defect: &HostDefect) -> String {
+    match defect {
+        HostDefect::Empty => "is missing.".into(),
+        HostDefect::InvalidIpv4 | HostDefect::InvalidIpv6 => {
+            "is not a valid IP address; use the mail domain instead.".into()
+        }
+        HostDefect::InvalidCharacter(c) => {
+            format!("contains \"{}\", which a domain cannot contain.", shown(&c.to_string()))
+        }
+        HostDefect::InvalidInternationalName => "is not a valid international domain name.".into(),
+        HostDefect::EmptyLabel => "has an empty part between two dots.".into(),
+        HostDefect::LabelTooLong => format!("has a part longer than {MAX_LABEL_LEN} characters."),
+        HostDefect::HyphenAtLabelEdge => "has a part that starts or ends with a hyphen.".into(),
+        HostDefect::TooLong => format!("is longer than {MAX_DOMAIN_LEN} characters."),
+    }
+}
+
 fn en_component(component: &Component) -> String {
     match component {
         Component::Path => "Remove the path after the host: the URI is only smtp://host or smtp://host:port.".into(),
@@ -209,7 +227,7 @@ fn en_address(defect: &AddressDefect) -> String {
         AddressDefect::LocalPartTooLong => format!("The part before the \"@\" is longer than {MAX_LOCAL_PART_LEN} characters."),
         AddressDefect::InvalidLocalPart => "The part before the \"@\" contains characters an address cannot have (such as spaces or two dots in a row).".into(),
         AddressDefect::EmptyDomain => "The address has no domain after the \"@\".".into(),
-        AddressDefect::InvalidDomain(host) => format!("The domain after the \"@\" is not valid: {}", en_host(host)),
+        AddressDefect::InvalidDomain(host) => format!("The domain after the \"@\" {}", en_domain(host)),
         AddressDefect::IpAddressDomain => "The part after the \"@\" is an IP address; use the mail domain instead.".into(),
         AddressDefect::TooLong => format!("The address is longer than {MAX_ADDRESS_LEN} characters."),
         AddressDefect::UnbalancedAngleBrackets => "The angle brackets do not match: write Name <address>.".into(),
@@ -315,6 +333,24 @@ fn de_host(defect: &HostDefect) -> String {
     }
 }
 
+/// Was an der Domain einer Adresse nicht stimmt („Die Domain nach dem „@“ …“).
+fn de_domain(defect: &HostDefect) -> String {
+    match defect {
+        HostDefect::Empty => "fehlt.".into(),
+        HostDefect::InvalidIpv4 | HostDefect::InvalidIpv6 => {
+            "ist keine gültige IP-Adresse; verwenden Sie stattdessen die Mail-Domain.".into()
+        }
+        HostDefect::InvalidCharacter(c) => {
+            format!("enthält „{}“, das in einer Domain nicht vorkommen darf.", shown(&c.to_string()))
+        }
+        HostDefect::InvalidInternationalName => "ist kein gültiger internationaler Domainname.".into(),
+        HostDefect::EmptyLabel => "hat einen leeren Teil zwischen zwei Punkten.".into(),
+        HostDefect::LabelTooLong => format!("hat einen Teil, der länger als {MAX_LABEL_LEN} Zeichen ist."),
+        HostDefect::HyphenAtLabelEdge => "hat einen Teil, der mit einem Bindestrich beginnt oder endet.".into(),
+        HostDefect::TooLong => format!("ist länger als {MAX_DOMAIN_LEN} Zeichen."),
+    }
+}
+
 fn de_component(component: &Component) -> String {
     match component {
         Component::Path => "Entfernen Sie den Pfad nach dem Host: Die URI lautet nur smtp://host oder smtp://host:port.".into(),
@@ -353,7 +389,7 @@ fn de_address(defect: &AddressDefect) -> String {
         AddressDefect::LocalPartTooLong => format!("Der Teil vor dem „@“ ist länger als {MAX_LOCAL_PART_LEN} Zeichen."),
         AddressDefect::InvalidLocalPart => "Der Teil vor dem „@“ enthält Zeichen, die eine Adresse nicht haben kann (etwa Leerzeichen oder zwei Punkte hintereinander).".into(),
         AddressDefect::EmptyDomain => "Nach dem „@“ fehlt die Domain.".into(),
-        AddressDefect::InvalidDomain(host) => format!("Die Domain nach dem „@“ ist ungültig: {}", de_host(host)),
+        AddressDefect::InvalidDomain(host) => format!("Die Domain nach dem „@“ {}", de_domain(host)),
         AddressDefect::IpAddressDomain => "Nach dem „@“ steht eine IP-Adresse; verwenden Sie stattdessen die Mail-Domain.".into(),
         AddressDefect::TooLong => format!("Die Adresse ist länger als {MAX_ADDRESS_LEN} Zeichen."),
         AddressDefect::UnbalancedAngleBrackets => "Die spitzen Klammern passen nicht zusammen: Schreiben Sie Name <Adresse>.".into(),

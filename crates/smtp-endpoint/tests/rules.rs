@@ -995,7 +995,16 @@ fn rows() -> Vec<Row> {
             from: "app@example..com",
             errors: &["from.invalid"],
             from_parsed: None,
-            says: &["domain after the \"@\" is not valid"],
+            says: &["The domain after the \"@\" has an empty part between two dots."],
+            ..BASE
+        },
+        Row {
+            name: "de: a bad domain is said of the domain, not of a host",
+            from: "app@exa_mple.com",
+            locale: Locale::De,
+            errors: &["from.invalid"],
+            from_parsed: None,
+            says: &["Die Domain nach dem „@“ enthält „_“, das in einer Domain nicht vorkommen darf."],
             ..BASE
         },
         Row {
