@@ -4,6 +4,7 @@
 //! The keys are an admin's name *from one client address*, and the address alone (with a larger allowance, for
 //! guessing across names). So someone elsewhere who types wrong passwords for `admin` locks only themselves, not
 //! the admin working from another address. Without an address (the router called in-process) the name alone.
+//! An IPv6 client counts by its /64: one host has that many addresses to draw from.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -36,6 +37,7 @@ impl ThrottleKey {
     /// keys, and the map does not hold what a client sends in full.
     pub fn of_login(username: &str, client: Option<IpAddr>) -> Vec<ThrottleKey> {
         let name = username.chars().take(crate::auth::MAX_USERNAME_CHARS + 1).collect::<String>().to_lowercase();
+        let client = client.map(network);
         let mut keys = vec![ThrottleKey::Admin { name, from: client }];
         keys.extend(client.map(ThrottleKey::Address));
         keys
@@ -46,6 +48,14 @@ impl ThrottleKey {
             ThrottleKey::Admin { .. } => FREE_FAILURES,
             ThrottleKey::Address(_) => FREE_FAILURES_PER_ADDRESS,
         }
+    }
+}
+
+/// The address a client is counted by: an IPv4 address (also when written IPv4-mapped), or an IPv6 /64.
+fn network(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V6(v6) => IpAddr::V6((u128::from(v6) & !u128::from(u64::MAX)).into()),
+        v4 => v4,
     }
 }
 
@@ -79,12 +89,15 @@ impl LoginThrottle {
     pub fn record_failure(&self, keys: &[ThrottleKey]) {
         let now = Instant::now();
         let mut entries = self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if entries.len() >= MAX_KEYS {
+        if entries.len() + keys.len() > MAX_KEYS {
             entries.retain(|_, entry| now.duration_since(entry.last_failure) < FORGET_AFTER);
         }
-        if entries.len() >= MAX_KEYS {
-            let oldest = entries.iter().min_by_key(|(_, entry)| entry.last_failure).map(|(key, _)| key.clone());
-            oldest.map(|key| entries.remove(&key));
+        while entries.len() + keys.len() > MAX_KEYS {
+            let Some(oldest) = entries.iter().min_by_key(|(_, entry)| entry.last_failure).map(|(key, _)| key.clone())
+            else {
+                break;
+            };
+            entries.remove(&oldest);
         }
         for key in keys {
             let entry =
@@ -146,6 +159,20 @@ mod tests {
     }
 
     #[test]
+    fn an_ipv6_client_counts_by_its_64() {
+        let throttle = LoginThrottle::default();
+        let address = |last: u16| Some(IpAddr::from([0x2001, 0xdb8, 0, 1, 0, 0, 0, last]));
+        for n in 0..=FREE_FAILURES as u16 {
+            throttle.record_failure(&ThrottleKey::of_login("admin", address(n)));
+        }
+        assert!(throttle.check(&ThrottleKey::of_login("admin", address(999))).is_err(), "another address of the /64");
+        let elsewhere = Some(IpAddr::from([0x2001, 0xdb8, 0, 2, 0, 0, 0, 1]));
+        assert!(throttle.check(&ThrottleKey::of_login("admin", elsewhere)).is_ok());
+        let mapped = Some(IpAddr::V6(std::net::Ipv4Addr::new(192, 0, 2, 1).to_ipv6_mapped()));
+        assert_eq!(ThrottleKey::of_login("a", mapped), ThrottleKey::of_login("a", ip(1)), "IPv4-mapped is IPv4");
+    }
+
+    #[test]
     fn guessing_across_names_locks_the_address() {
         let throttle = LoginThrottle::default();
         for n in 0..=FREE_FAILURES_PER_ADDRESS {
@@ -161,8 +188,10 @@ mod tests {
     fn the_map_stays_bounded_and_names_are_cut() {
         let throttle = LoginThrottle::default();
         let long = "x".repeat(100_000);
-        for n in 0..MAX_KEYS + 10 {
-            throttle.record_failure(&ThrottleKey::of_login(&format!("{n}{long}"), None));
+        // Two keys a failure: the last ones no longer fit.
+        for n in 0..MAX_KEYS / 2 + 10 {
+            let client = IpAddr::from([10, 0, (n >> 8) as u8, n as u8]);
+            throttle.record_failure(&ThrottleKey::of_login(&format!("{n}{long}"), Some(client)));
         }
         let entries = throttle.entries.lock().expect("lock");
         assert!(entries.len() <= MAX_KEYS, "{}", entries.len());
