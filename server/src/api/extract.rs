@@ -113,14 +113,25 @@ impl FromRequestParts<AppState> for ClientIp {
     }
 }
 
+/// Addresses are compared in their canonical form: behind a dual-stack listener an IPv4 peer arrives as
+/// `::ffff:127.0.0.1`. A hop that is not an address ends the search with the peer: what comes before it was
+/// written by someone the trusted proxies do not vouch for.
 fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
-    if !trusted.contains(&peer) {
+    let peer = peer.to_canonical();
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|proxy| proxy.to_canonical() == *ip);
+    if !is_trusted(&peer) {
         return peer;
     }
     let forwarded = headers.get_all("x-forwarded-for").iter().filter_map(|value| value.to_str().ok());
-    let hops: Vec<IpAddr> =
-        forwarded.flat_map(|value| value.split(',')).filter_map(|hop| hop.trim().parse().ok()).collect();
-    hops.into_iter().rev().find(|hop| !trusted.contains(hop)).unwrap_or(peer)
+    let hops: Vec<&str> = forwarded.flat_map(|value| value.split(',')).map(str::trim).collect();
+    for hop in hops.into_iter().rev() {
+        match hop.parse::<IpAddr>().map(|ip| ip.to_canonical()) {
+            Ok(ip) if is_trusted(&ip) => continue,
+            Ok(ip) => return ip,
+            Err(_) => return peer,
+        }
+    }
+    peer
 }
 
 #[cfg(test)]
@@ -142,6 +153,13 @@ mod tests {
         assert_eq!(client_address(proxy, &headers, &[proxy]), client, "chained trusted proxies are skipped");
         headers.insert("x-forwarded-for", "not an address".parse().expect("header"));
         assert_eq!(client_address(proxy, &headers, &[proxy]), proxy);
+        // A hop that is not an address ends the search: the one before it was written by the client.
+        headers.insert("x-forwarded-for", "198.51.100.1, unknown".parse().expect("header"));
+        assert_eq!(client_address(proxy, &headers, &[proxy]), proxy);
+        // A dual-stack listener sees the IPv4 proxy as ::ffff:127.0.0.1.
+        headers.insert("x-forwarded-for", "203.0.113.7".parse().expect("header"));
+        let mapped = IpAddr::V6(std::net::Ipv4Addr::LOCALHOST.to_ipv6_mapped());
+        assert_eq!(client_address(mapped, &headers, &[proxy]), client);
     }
 
     #[test]
