@@ -1005,15 +1005,16 @@ impl Session<'_> {
     }
 }
 
+/// Whether credentials sent in the clear never leave this machine: the host is a loopback one by the core's rule,
+/// and the address actually connected to is loopback too (a resolver may answer anything for a name; an
+/// IPv4-mapped IPv6 address counts as the IPv4 address it maps).
+fn credentials_stay_here(host: &Host, peer: Option<SocketAddr>) -> bool {
+    !host.needs_tls_for_credentials() && peer.is_some_and(|peer| peer.ip().to_canonical().is_loopback())
+}
+
 /// Removes the password, in clear and in the base64 forms AUTH uses, from anything a report shows. AUTH
 /// payloads never reach the transcript in the first place; this is the second line of defence (e.g. a server
 /// that echoes what it got).
-/// Whether credentials sent in the clear never leave this machine: the host is a loopback one by the core's rule,
-/// and the address actually connected to is loopback too (a resolver may answer anything for a name).
-fn credentials_stay_here(host: &Host, peer: Option<SocketAddr>) -> bool {
-    !host.needs_tls_for_credentials() && peer.is_some_and(|peer| peer.ip().is_loopback())
-}
-
 struct Redactor {
     needles: Vec<String>,
 }
@@ -1103,5 +1104,7 @@ mod tests {
         assert!(!credentials_stay_here(&host("localhost"), remote), "the name said loopback, the resolver did not");
         assert!(!credentials_stay_here(&host("localhost"), None));
         assert!(!credentials_stay_here(&host("mail.example.com"), local), "a name the core does not call loopback");
+        let mapped = Some(SocketAddr::from((std::net::Ipv4Addr::LOCALHOST.to_ipv6_mapped(), 25)));
+        assert!(credentials_stay_here(&host("[::ffff:127.0.0.1]"), mapped));
     }
 }
