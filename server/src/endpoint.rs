@@ -101,7 +101,8 @@ pub struct Judgement {
 }
 
 /// Judges a draft with the core crate, as the server will store it: a kept password counts as set, and a kept
-/// password may not follow the endpoint to another host, port, TLS mode or username (`password.reentry_required`).
+/// password may not follow the endpoint to another host, port, TLS mode, username or custom CA
+/// (`password.reentry_required`).
 pub fn judge(stored: &EndpointRecord, draft: &EndpointDraft, locale: Locale) -> Judgement {
     let password = draft.password_change();
     let keeps_stored = matches!(password, PasswordChange::Keep) && stored.password_ciphertext.is_some();
@@ -230,7 +231,7 @@ pub async fn save(
 
     let uri = endpoint.uri().to_string();
     let username = endpoint.username().map(str::to_owned);
-    let from = draft.default_from_address.as_deref().unwrap_or_default().trim().to_owned();
+    let from = smtp_endpoint::trim(draft.default_from_address.as_deref().unwrap_or_default()).to_owned();
     let custom_ca_pem = draft.custom_ca().map(str::to_owned);
     let mut changes: Vec<FieldChange> = [
         field_change("uri", Some(&stored.uri), Some(&uri)),

@@ -20,7 +20,7 @@ const ZERO_WIDTH: [char; 5] = ['\u{200b}', '\u{200c}', '\u{200d}', '\u{2060}', '
 
 /// White space and zero-width characters around a value are not part of it. The common case — ASCII spaces,
 /// tabs, line breaks — is taken off byte by byte first, which is several times faster on a large paste.
-pub(crate) fn trim(value: &str) -> &str {
+pub fn trim(value: &str) -> &str {
     value.trim_ascii().trim_matches(|c: char| c.is_whitespace() || ZERO_WIDTH.contains(&c))
 }
 

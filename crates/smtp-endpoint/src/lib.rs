@@ -30,7 +30,7 @@ mod wasm;
 
 pub use address::{AddressDefect, FromAddress, MAX_ADDRESS_LEN};
 pub use code::{Code, Field};
-pub use credentials::{MAX_PASSWORD_LEN, MAX_USERNAME_LEN, TextDefect};
+pub use credentials::{MAX_PASSWORD_LEN, MAX_USERNAME_LEN, TextDefect, trim};
 pub use custom_ca::{CustomCaDefect, MAX_CUSTOM_CA_LEN, check_custom_ca};
 pub use diagnosis::{DiagnosisCode, EnhancedStatus, ReplyContext, ReplyStatus, Step, classify_reply};
 pub use endpoint::{ConnectionIdentity, Endpoint, requires_password_reentry};

@@ -7,9 +7,10 @@ use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 use smtp_endpoint::{CustomCaDefect, check_custom_ca};
 
-/// The custom CA as stored or typed; `None` when there is none (absent, empty or only white space).
+/// The custom CA as stored or typed; `None` when there is none (absent, empty or only white space), trimmed as
+/// the core trims every value.
 pub fn given(pem: Option<&str>) -> Option<&str> {
-    pem.map(str::trim).filter(|pem| !pem.is_empty())
+    pem.map(smtp_endpoint::trim).filter(|pem| !pem.is_empty())
 }
 
 /// The certificates in `pem`: at least one, each usable as a trust anchor, and no private key anywhere.

@@ -244,6 +244,23 @@ async fn history_records_who_changed_what() {
     assert_eq!(fields, ["uri", "default_from_address"]);
 }
 
+/// A value pasted with invisible characters around it (a byte order mark, a zero-width space) is stored as the
+/// core judged it: trimmed, so a second save of the same visible value changes nothing.
+#[tokio::test]
+async fn values_are_stored_trimmed_as_they_were_judged() {
+    let app = spawn_app().await;
+    app.login().await;
+    assert_eq!(app.save(&endpoint_body(URI, None, None)).await.status(), 200);
+    let mut body = endpoint_body(URI, None, None);
+    body["default_from_address"] = json!("\u{feff}App <app@example.com>\u{200b}");
+    body["custom_ca_pem"] = json!("\u{200b}");
+    let response = app.save(&body).await;
+    assert_eq!(response.status(), 200, "an invisible custom CA is none, as the page judges it");
+    let saved: Value = response.json().await.expect("json");
+    assert_eq!(saved["default_from_address"], "App <app@example.com>");
+    assert_eq!(saved["version"], 2, "nothing changed");
+}
+
 #[tokio::test]
 async fn custom_ca_is_stored_returned_and_judged() {
     let app = spawn_app().await;
