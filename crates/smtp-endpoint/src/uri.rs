@@ -237,8 +237,12 @@ fn missing_scheme(input: &str) -> Problem {
             return if prefix.eq_ignore_ascii_case("smtp") || prefix.eq_ignore_ascii_case("smtps") {
                 let candidate = format!("{prefix}://{}", rest.trim_start_matches('/'));
                 Problem::UriMissingScheme { suggestion: suggest(&candidate) }
-            } else {
+            } else if rest.starts_with("//") || rest.contains('.') {
                 unknown_scheme(prefix, rest)
+            } else {
+                // `exchange:58o` (a port mistyped) or `localhost:smtp`: what follows the colon is no host, so
+                // `smtp://58o` would only point the connection somewhere else.
+                Problem::UriUnknownScheme { scheme: shorten(prefix), suggestion: None }
             };
         }
     }

@@ -372,6 +372,22 @@ fn rows() -> Vec<Row> {
             ..BASE
         },
         Row {
+            name: "a mistyped port is not taken for a host",
+            uri: "exchange:58o",
+            errors: &["uri.unknown_scheme"],
+            effective: None,
+            suggests: &[],
+            ..BASE
+        },
+        Row {
+            name: "a service name is not taken for a host",
+            uri: "localhost:smtp",
+            errors: &["uri.unknown_scheme"],
+            effective: None,
+            suggests: &[],
+            ..BASE
+        },
+        Row {
             name: "an invisible character in the scheme is shown escaped",
             uri: "smtp\u{200b}://mail.example.com",
             errors: &["uri.unknown_scheme"],
