@@ -40,7 +40,8 @@ impl Shown {
 pub struct Judged {
     /// The core crate's verdict, recomputed on every keystroke.
     pub report: Memo<Report>,
-    /// The stored password may not be reused with these values (host, port, TLS mode or username changed).
+    /// The stored password may not be reused with these values (host, port, TLS mode, username or custom CA
+    /// changed).
     pub reentry: Memo<bool>,
     /// Messages from the server's last refusal, per field, until the next edit.
     pub server: RwSignal<Vec<(Field, Shown)>>,

@@ -58,8 +58,9 @@ pub async fn get_endpoint(State(state): State<AppState>) -> Result<Response, Api
     Ok(with_etag(EndpointView::from(record.as_ref())))
 }
 
-/// Saves the endpoint. `password`: absent = keep, `""` = remove, else replace. Changing host, port, TLS mode or
-/// username while a password is stored requires sending the password again (`password.reentry_required`).
+/// Saves the endpoint. `password`: absent = keep, `""` = remove, else replace. Changing host, port, TLS mode,
+/// username or custom CA while a password is stored requires sending the password again
+/// (`password.reentry_required`).
 #[utoipa::path(put, path = "/api/endpoints/smtp", tag = "endpoint", security(("session" = [])),
     request_body = EndpointDraft,
     params(("If-Match" = String, Header, description = "The ETag from GET")),

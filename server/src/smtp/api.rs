@@ -41,7 +41,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// A probe of the stored endpoint, or of a draft (unsaved values, under the same rules as saving: a stored
-/// password is reused only while host, port, TLS mode and username are unchanged).
+/// password is reused only while host, port, TLS mode, username and custom CA are unchanged).
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ProbeRequest {
