@@ -244,6 +244,12 @@ impl Stack {
             .capabilities(capabilities)
             .connect(&format!("http://127.0.0.1:{driver_port}"))
             .await?;
+        // Every page counts its requests from the start (`Page::api_requests`).
+        let hook = DevTools {
+            method: "Page.addScriptToEvaluateOnNewDocument",
+            params: json!({ "source": format!("({FETCH_HOOK})(null, null);") }),
+        };
+        browser.issue_cmd(hook).await?;
         Ok(Stack { base, sink, browser, _server: server, _driver: driver, dir })
     }
 
@@ -308,10 +314,12 @@ const FETCH_HOOK: &str = "(refused, held) => { \
       const fetch = window.fetch; \
       const waiting = []; \
       window.__paths = { refused: [], held: [] }; \
+      window.__api_calls = 0; \
       window.__release = () => waiting.splice(0).forEach(send => send()); \
       window.__waiting = () => waiting.length; \
       window.fetch = (request, init) => { \
         const path = new URL(request.url ?? request, location).pathname; \
+        if (path.startsWith('/api/')) window.__api_calls++; \
         if (window.__paths.refused.includes(path)) return Promise.reject(new TypeError('Failed to fetch')); \
         if (window.__paths.held.includes(path)) \
           return new Promise(resolve => waiting.push(() => resolve(fetch(request, init)))); \
@@ -436,16 +444,11 @@ impl Page {
         Ok(self.browser.find(Locator::Css(css)).await?.attr(name).await?)
     }
 
-    /// How many requests to `/api/` the page has made so far (Resource Timing).
+    /// How many requests to `/api/` the page has started so far, counted as `fetch` is called (the hook every
+    /// page of a [`Stack`] gets before its own scripts run), so a request still on its way counts too.
     pub async fn api_requests(&self) -> Result<u64> {
-        let count = self
-            .browser
-            .execute(
-                "return performance.getEntriesByType('resource').filter(e => new URL(e.name).pathname.startsWith('/api/')).length;",
-                vec![],
-            )
-            .await?;
-        Ok(count.as_u64().unwrap_or_default())
+        let count = self.browser.execute("return window.__api_calls;", vec![]).await?;
+        count.as_u64().ok_or_else(|| format!("no count of requests (the fetch hook is missing): {count}").into())
     }
 
     /// Makes the browser's `fetch` fail (as with the server gone) for these paths, and only these, from now on
