@@ -89,4 +89,9 @@ async fn the_password_appears_nowhere() {
     }
     // And the stored password is really there, encrypted: a restart reads it back as set.
     drop(server);
+    let server = ServerProcess::start(&data_dir, &[]).expect("restart");
+    let client = login_process(&server, "admin", &admin_password).await;
+    let stored: Value =
+        client.get(server.url("/api/endpoints/smtp")).send().await.expect("get").json().await.expect("json");
+    assert_eq!(stored["password_set"], true, "{stored}");
 }
