@@ -183,11 +183,10 @@ fn print_first_admin(data_dir: &std::path::Path, password: &SecretString) {
     println!("  username: {}", auth::FIRST_ADMIN);
     println!("  password: {}", password.expose_secret());
     println!("This password is shown only once. To set another one later:");
-    println!(
-        "  smtp-endpoint-server admin reset-password --username {} --data-dir {}",
-        auth::FIRST_ADMIN,
-        data_dir.display()
-    );
+    // The command as this binary was started (`cargo run` starts target/release/smtp-endpoint-server), so the
+    // line runs as printed from the same directory.
+    let program = std::env::args().next().unwrap_or_else(|| "smtp-endpoint-server".to_owned());
+    println!("  {program} admin reset-password --username {} --data-dir {}", auth::FIRST_ADMIN, data_dir.display());
     let _ = std::io::stdout().flush();
 }
 

@@ -94,6 +94,30 @@ fn check_prints_the_core_report_and_exits_by_validity() {
     assert!(text.contains("uri.missing_scheme") && text.contains("smtp://mail.example.com"), "{text}");
 }
 
+/// The first start prints how to set another password later; that line runs as printed (from the same
+/// directory), and the new password is the one that works.
+#[tokio::test]
+async fn the_printed_reset_password_line_runs_as_printed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = ServerProcess::start(&dir.path().join("data"), &[]).expect("server");
+    let line = server.reset_command.clone().expect("the first start prints a reset-password line");
+    let mut words = line.split_whitespace();
+    let program = words.next().expect("a program");
+    let mut child = Command::new(program)
+        .args(words)
+        .arg("--password-stdin")
+        .env_remove("SMTP_ENDPOINT_MASTER_KEY")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{line:?} does not run: {e}"));
+    child.stdin.take().expect("stdin").write_all(b"a new admin password\n").expect("write");
+    let output = child.wait_with_output().expect("output");
+    assert!(output.status.success(), "{line}: {}", String::from_utf8_lossy(&output.stderr));
+    login_process(&server, "admin", "a new admin password").await;
+}
+
 #[tokio::test]
 async fn admin_create_and_reset_password() {
     let dir = tempfile::tempdir().expect("temp dir");

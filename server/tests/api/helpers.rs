@@ -141,6 +141,8 @@ pub struct ServerProcess {
     pub child: Child,
     pub address: String,
     pub first_admin_password: Option<String>,
+    /// The `admin reset-password` line the first start prints.
+    pub reset_command: Option<String>,
     pub log_file: PathBuf,
 }
 
@@ -162,14 +164,18 @@ impl ServerProcess {
         }
         let mut child = command.spawn().map_err(|e| e.to_string())?;
         let stdout = child.stdout.take().ok_or("no stdout")?;
-        let mut first_admin_password = None;
+        let (mut first_admin_password, mut reset_command) = (None, None);
         for line in BufReader::new(stdout).lines() {
             let line = line.map_err(|e| e.to_string())?;
             if let Some(password) = line.trim().strip_prefix("password: ") {
                 first_admin_password = Some(password.to_owned());
             }
+            if line.contains(" admin reset-password ") {
+                reset_command = Some(line.trim().to_owned());
+            }
             if let Some(address) = line.strip_prefix("Listening on ") {
-                return Ok(ServerProcess { child, address: address.trim().to_owned(), first_admin_password, log_file });
+                let address = address.trim().to_owned();
+                return Ok(ServerProcess { child, address, first_admin_password, reset_command, log_file });
             }
         }
         let status = child.wait().map_err(|e| e.to_string())?;
