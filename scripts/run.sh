@@ -11,11 +11,11 @@ source scripts/env.sh
 static_args=()
 if [[ -f web/index.html ]]; then
     printf '\033[1m[run]\033[0m building the page (trunk build --release)\n' >&2
-    if trunk build --release; then
-        static_args=(--static-dir dist)
-    else
-        printf '\033[1m[run]\033[0m the page did not build; serving the API only\n' >&2
+    if ! trunk build --release; then
+        printf '\033[1m[run]\033[0m the page did not build (see above); not starting without it\n' >&2
+        exit 1
     fi
+    static_args=(--static-dir dist)
 fi
 
 exec cargo run --release -p smtp-endpoint-server -- serve --data-dir "${SMTP_ENDPOINT_DATA_DIR:-./data}" "${static_args[@]}" "$@"

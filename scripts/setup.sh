@@ -31,8 +31,13 @@ if [[ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]]; then
     cargo install --locked trunk --version "=$TRUNK_VERSION"
 fi
 
-# wasm-bindgen-cli must match the wasm-bindgen in Cargo.lock exactly, or Trunk tries to download one.
+# wasm-bindgen-cli must match the wasm-bindgen in Cargo.lock exactly, or Trunk tries to download one; Trunk.toml
+# names the same version.
 WASM_BINDGEN_VERSION="$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/[^0-9.]/, ""); print; exit}' Cargo.lock)"
+if ! grep -qx "wasm_bindgen = \"$WASM_BINDGEN_VERSION\"" Trunk.toml; then
+    say "Trunk.toml's wasm_bindgen differs from Cargo.lock's wasm-bindgen $WASM_BINDGEN_VERSION: make them equal"
+    exit 1
+fi
 if [[ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]]; then
     say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
     # Not --locked: its own lockfile wants a webpki-roots the registry does not have.

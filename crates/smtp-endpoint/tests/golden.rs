@@ -1,4 +1,4 @@
-//! The golden table shared with the JavaScript package (`js/golden.test.mjs`) and the server's
+//! The golden table shared with the JavaScript package (`js/endpoint.test.mjs`) and the server's
 //! `check --json`: `tests/golden/check.json` is an array of `{input, report}` in which `report` is exactly the
 //! JSON that `validate(input)` gives. Every face must print the same.
 //!
