@@ -40,8 +40,10 @@ if ! grep -qx "wasm_bindgen = \"$WASM_BINDGEN_VERSION\"" Trunk.toml; then
 fi
 if [[ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]]; then
     say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
-    # Not --locked: its own lockfile wants a webpki-roots the registry does not have.
-    cargo install wasm-bindgen-cli --version "=$WASM_BINDGEN_VERSION" --force
+    # Not --locked: its own lockfile wants a webpki-roots the registry does not have. So its dependencies resolve
+    # afresh: to versions this rustc can build (a newer one could need a newer rustc).
+    CARGO_RESOLVER_INCOMPATIBLE_RUST_VERSIONS=fallback \
+        cargo install wasm-bindgen-cli --version "=$WASM_BINDGEN_VERSION" --force
 fi
 
 # binaryen from npm: Debian's wasm-opt 108 produces wasm that leaves the page blank in Chromium.
