@@ -5,6 +5,7 @@ use crate::custom_ca::CustomCaDefect;
 use crate::host::HostDefect;
 use crate::locale::Locale;
 use crate::messages;
+use crate::uri::SmtpUri;
 
 /// A part of a URI that has no meaning for an SMTP endpoint.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,6 +96,22 @@ impl Problem {
             Code::PasswordRequired | Code::PasswordInvalid | Code::PasswordReentryRequired => Field::Password,
             Code::FromRequired | Code::FromInvalid => Field::DefaultFromAddress,
             Code::CustomCaInvalid => Field::CustomCaPem,
+        }
+    }
+
+    /// With a login: a suggested URI that would send it in the clear becomes the one `uri.plaintext_auth` would
+    /// offer, so applying a suggestion never leads to that error.
+    pub(crate) fn suggest_for_login(&mut self) {
+        let (Problem::UriMissingScheme { suggestion }
+        | Problem::UriUnknownScheme { suggestion, .. }
+        | Problem::UriBracketedIpv4 { suggestion }) = self
+        else {
+            return;
+        };
+        let unsafe_uri =
+            suggestion.as_deref().and_then(|s| SmtpUri::parse(s).ok()).filter(SmtpUri::sends_login_in_clear);
+        if let Some(uri) = unsafe_uri {
+            *suggestion = Some(uri.plaintext_fix());
         }
     }
 

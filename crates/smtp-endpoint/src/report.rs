@@ -121,11 +121,17 @@ pub(crate) fn check(input: &EndpointInput) -> Checked {
     match &uri {
         Ok(uri) => {
             checked.warnings.extend(uri.warnings());
-            if uri.tls() == TlsMode::None && (has_username || has_password) && uri.host().needs_tls_for_credentials() {
+            if (has_username || has_password) && uri.sends_login_in_clear() {
                 checked.errors.push(Problem::UriPlaintextAuth { suggestion: uri.plaintext_fix() });
             }
         }
-        Err(problem) => checked.errors.push(problem.clone()),
+        Err(problem) => {
+            let mut problem = problem.clone();
+            if has_username || has_password {
+                problem.suggest_for_login();
+            }
+            checked.errors.push(problem);
+        }
     }
 
     match check_text(username, MAX_USERNAME_LEN) {

@@ -155,6 +155,12 @@ impl SmtpUri {
         }
     }
 
+    /// Whether a login with this URI would cross the network in clear (`?tls=none` to a host other than loopback):
+    /// the rule behind `uri.plaintext_auth`.
+    pub fn sends_login_in_clear(&self) -> bool {
+        self.tls == TlsMode::None && self.host.needs_tls_for_credentials()
+    }
+
     /// What to type when credentials would cross the network in clear: this URI with `?tls=none` taken away (or
     /// what its port asks for, see [`SmtpUri::suggested`]).
     pub fn plaintext_fix(&self) -> String {

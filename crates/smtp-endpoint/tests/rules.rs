@@ -372,6 +372,24 @@ fn rows() -> Vec<Row> {
             ..BASE
         },
         Row {
+            name: "with a login, a suggestion never sends it in the clear",
+            uri: "mail.example.com?tls=none",
+            errors: &["uri.missing_scheme"],
+            effective: None,
+            suggests: &["smtp://mail.example.com"],
+            ..BASE
+        },
+        Row {
+            name: "without a login, the suggestion keeps ?tls=none",
+            uri: "mail.example.com?tls=none",
+            username: "",
+            password: "",
+            errors: &["uri.missing_scheme"],
+            effective: None,
+            suggests: &["smtp://mail.example.com?tls=none"],
+            ..BASE
+        },
+        Row {
             name: "a mistyped port is not taken for a host",
             uri: "exchange:58o",
             errors: &["uri.unknown_scheme"],
