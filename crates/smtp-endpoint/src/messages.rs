@@ -160,32 +160,35 @@ fn en_host(defect: &HostDefect) -> String {
         HostDefect::InvalidIpv6 => {
             "The host is not a valid IPv6 address; write it in brackets, e.g. [2001:db8::1].".into()
         }
-        HostDefect::InvalidCharacter(c) => {
-            format!("The host contains \"{}\", which a host name cannot contain.", shown(&c.to_string()))
-        }
-        HostDefect::InvalidInternationalName => "The host is not a valid international domain name.".into(),
-        HostDefect::EmptyLabel => "The host has an empty part between two dots.".into(),
-        HostDefect::LabelTooLong => format!("A part of the host name is longer than {MAX_LABEL_LEN} characters."),
-        HostDefect::HyphenAtLabelEdge => "A part of the host name starts or ends with a hyphen.".into(),
-        HostDefect::TooLong => format!("The host name is longer than {MAX_DOMAIN_LEN} characters."),
+        name => en_name("The host", name),
     }
 }
 
-/// What is wrong with an address's domain, said of it ("The domain after the "@" …").
+/// What is wrong with an address's domain.
 fn en_domain(defect: &HostDefect) -> String {
+    const DOMAIN: &str = "The domain after the \"@\"";
     match defect {
-        HostDefect::Empty => "is missing.".into(),
+        HostDefect::Empty => format!("{DOMAIN} is missing."),
         HostDefect::InvalidIpv4 | HostDefect::InvalidIpv6 => {
-            "is not a valid IP address; use the mail domain instead.".into()
+            format!("{DOMAIN} is not a valid IP address; use the mail domain instead.")
         }
+        name => en_name(DOMAIN, name),
+    }
+}
+
+/// What is wrong with a DNS name, said of `subject` (a URI's host or an address's domain).
+fn en_name(subject: &str, defect: &HostDefect) -> String {
+    match defect {
         HostDefect::InvalidCharacter(c) => {
-            format!("contains \"{}\", which a domain cannot contain.", shown(&c.to_string()))
+            format!("{subject} contains \"{}\", which a host name cannot contain.", shown(&c.to_string()))
         }
-        HostDefect::InvalidInternationalName => "is not a valid international domain name.".into(),
-        HostDefect::EmptyLabel => "has an empty part between two dots.".into(),
-        HostDefect::LabelTooLong => format!("has a part longer than {MAX_LABEL_LEN} characters."),
-        HostDefect::HyphenAtLabelEdge => "has a part that starts or ends with a hyphen.".into(),
-        HostDefect::TooLong => format!("is longer than {MAX_DOMAIN_LEN} characters."),
+        HostDefect::InvalidInternationalName => format!("{subject} is not a valid international domain name."),
+        HostDefect::EmptyLabel => format!("{subject} has an empty part between two dots."),
+        HostDefect::LabelTooLong => format!("{subject} has a part longer than {MAX_LABEL_LEN} characters."),
+        HostDefect::HyphenAtLabelEdge => format!("{subject} has a part that starts or ends with a hyphen."),
+        HostDefect::TooLong => format!("{subject} is longer than {MAX_DOMAIN_LEN} characters."),
+        // Said by each subject in its own words; a URI's are the fallback.
+        HostDefect::Empty | HostDefect::InvalidIpv4 | HostDefect::InvalidIpv6 => en_host(defect),
     }
 }
 
@@ -227,7 +230,7 @@ fn en_address(defect: &AddressDefect) -> String {
         AddressDefect::LocalPartTooLong => format!("The part before the \"@\" is longer than {MAX_LOCAL_PART_LEN} characters."),
         AddressDefect::InvalidLocalPart => "The part before the \"@\" contains characters an address cannot have (such as spaces or two dots in a row).".into(),
         AddressDefect::EmptyDomain => "The address has no domain after the \"@\".".into(),
-        AddressDefect::InvalidDomain(host) => format!("The domain after the \"@\" {}", en_domain(host)),
+        AddressDefect::InvalidDomain(host) => en_domain(host),
         AddressDefect::IpAddressDomain => "The part after the \"@\" is an IP address; use the mail domain instead.".into(),
         AddressDefect::TooLong => format!("The address is longer than {MAX_ADDRESS_LEN} characters."),
         AddressDefect::UnbalancedAngleBrackets => "The angle brackets do not match: write Name <address>.".into(),
@@ -322,32 +325,37 @@ fn de_host(defect: &HostDefect) -> String {
             "Der Host ist keine gültige IPv6-Adresse; schreiben Sie sie in eckigen Klammern, z. B. [2001:db8::1]."
                 .into()
         }
-        HostDefect::InvalidCharacter(c) => {
-            format!("Der Host enthält „{}“, das in einem Hostnamen nicht vorkommen darf.", shown(&c.to_string()))
-        }
-        HostDefect::InvalidInternationalName => "Der Host ist kein gültiger internationaler Domainname.".into(),
-        HostDefect::EmptyLabel => "Der Host hat einen leeren Teil zwischen zwei Punkten.".into(),
-        HostDefect::LabelTooLong => format!("Ein Teil des Hostnamens ist länger als {MAX_LABEL_LEN} Zeichen."),
-        HostDefect::HyphenAtLabelEdge => "Ein Teil des Hostnamens beginnt oder endet mit einem Bindestrich.".into(),
-        HostDefect::TooLong => format!("Der Hostname ist länger als {MAX_DOMAIN_LEN} Zeichen."),
+        name => de_name("Der Host", name),
     }
 }
 
-/// Was an der Domain einer Adresse nicht stimmt („Die Domain nach dem „@“ …“).
+/// Was an der Domain einer Adresse nicht stimmt.
 fn de_domain(defect: &HostDefect) -> String {
+    const DOMAIN: &str = "Die Domain nach dem „@“";
     match defect {
-        HostDefect::Empty => "fehlt.".into(),
+        HostDefect::Empty => format!("{DOMAIN} fehlt."),
         HostDefect::InvalidIpv4 | HostDefect::InvalidIpv6 => {
-            "ist keine gültige IP-Adresse; verwenden Sie stattdessen die Mail-Domain.".into()
+            format!("{DOMAIN} ist keine gültige IP-Adresse; verwenden Sie stattdessen die Mail-Domain.")
         }
+        name => de_name(DOMAIN, name),
+    }
+}
+
+/// Was an einem DNS-Namen nicht stimmt, gesagt von `subject` (dem Host einer URI oder der Domain einer Adresse).
+fn de_name(subject: &str, defect: &HostDefect) -> String {
+    match defect {
         HostDefect::InvalidCharacter(c) => {
-            format!("enthält „{}“, das in einer Domain nicht vorkommen darf.", shown(&c.to_string()))
+            format!("{subject} enthält „{}“, das in einem Hostnamen nicht vorkommen darf.", shown(&c.to_string()))
         }
-        HostDefect::InvalidInternationalName => "ist kein gültiger internationaler Domainname.".into(),
-        HostDefect::EmptyLabel => "hat einen leeren Teil zwischen zwei Punkten.".into(),
-        HostDefect::LabelTooLong => format!("hat einen Teil, der länger als {MAX_LABEL_LEN} Zeichen ist."),
-        HostDefect::HyphenAtLabelEdge => "hat einen Teil, der mit einem Bindestrich beginnt oder endet.".into(),
-        HostDefect::TooLong => format!("ist länger als {MAX_DOMAIN_LEN} Zeichen."),
+        HostDefect::InvalidInternationalName => format!("{subject} ist kein gültiger internationaler Domainname."),
+        HostDefect::EmptyLabel => format!("{subject} hat einen leeren Teil zwischen zwei Punkten."),
+        HostDefect::LabelTooLong => format!("{subject} hat einen Teil, der länger als {MAX_LABEL_LEN} Zeichen ist."),
+        HostDefect::HyphenAtLabelEdge => {
+            format!("{subject} hat einen Teil, der mit einem Bindestrich beginnt oder endet.")
+        }
+        HostDefect::TooLong => format!("{subject} ist länger als {MAX_DOMAIN_LEN} Zeichen."),
+        // Sagt jeder Gegenstand mit eigenen Worten; die einer URI sind der Rückfall.
+        HostDefect::Empty | HostDefect::InvalidIpv4 | HostDefect::InvalidIpv6 => de_host(defect),
     }
 }
 
@@ -389,7 +397,7 @@ fn de_address(defect: &AddressDefect) -> String {
         AddressDefect::LocalPartTooLong => format!("Der Teil vor dem „@“ ist länger als {MAX_LOCAL_PART_LEN} Zeichen."),
         AddressDefect::InvalidLocalPart => "Der Teil vor dem „@“ enthält Zeichen, die eine Adresse nicht haben kann (etwa Leerzeichen oder zwei Punkte hintereinander).".into(),
         AddressDefect::EmptyDomain => "Nach dem „@“ fehlt die Domain.".into(),
-        AddressDefect::InvalidDomain(host) => format!("Die Domain nach dem „@“ {}", de_domain(host)),
+        AddressDefect::InvalidDomain(host) => de_domain(host),
         AddressDefect::IpAddressDomain => "Nach dem „@“ steht eine IP-Adresse; verwenden Sie stattdessen die Mail-Domain.".into(),
         AddressDefect::TooLong => format!("Die Adresse ist länger als {MAX_ADDRESS_LEN} Zeichen."),
         AddressDefect::UnbalancedAngleBrackets => "Die spitzen Klammern passen nicht zusammen: Schreiben Sie Name <Adresse>.".into(),

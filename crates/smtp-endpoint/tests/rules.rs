@@ -1038,7 +1038,7 @@ fn rows() -> Vec<Row> {
             locale: Locale::De,
             errors: &["from.invalid"],
             from_parsed: None,
-            says: &["Die Domain nach dem „@“ enthält „_“, das in einer Domain nicht vorkommen darf."],
+            says: &["Die Domain nach dem „@“ enthält „_“, das in einem Hostnamen nicht vorkommen darf."],
             ..BASE
         },
         Row {
