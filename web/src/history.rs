@@ -136,6 +136,9 @@ pub fn History(log: Log) -> impl IntoView {
                                     })
                                     .collect_view();
                                 let old = old_values(&c);
+                                // The row's time names the change a "Use the old values" button is about.
+                                let when = format!("history-{}-when", c.version);
+                                let described_by = when.clone();
                                 let restore = old.first().map(|&(first, _)| first).map(|first| {
                                     let put_back = move |_| {
                                         for (field, value) in &old {
@@ -147,7 +150,7 @@ pub fn History(log: Log) -> impl IntoView {
                                         <button
                                             type="button"
                                             class="link restore"
-                                            aria-describedby=format!("history-{}-when", c.version)
+                                            aria-describedby=described_by
                                             on:click=put_back
                                         >
                                             {t.restore}
@@ -156,7 +159,7 @@ pub fn History(log: Log) -> impl IntoView {
                                 });
                                 view! {
                                     <tr data-version=c.version>
-                                        <td id=format!("history-{}-when", c.version)>
+                                        <td id=when>
                                             {local_time(&c.changed_at, locale)}
                                         </td>
                                         <td>{c.changed_by}</td>
