@@ -291,8 +291,8 @@ struct Session<'a> {
     hello: ClientId,
     tls: Option<(Arc<ClientConfig>, ChainRecord)>,
     message_reply: Option<String>,
-    /// A plain connection's step ends with the greeting: when it began and where it went.
-    connect_started: Option<(Instant, SocketAddr)>,
+    /// A plain connection's step ends with the greeting: when it began.
+    connect_started: Option<Instant>,
     /// The address connected to.
     peer: Option<SocketAddr>,
 }
@@ -403,7 +403,6 @@ impl<'a> Session<'a> {
     async fn run(&mut self, job: Job<'_>) -> Result<(), Failure> {
         let addrs = self.resolve().await?;
         let addr = self.connect(&addrs).await?;
-        self.peer = Some(addr);
         match self.target.tls {
             TlsMode::Implicit => self.implicit_tls().await?,
             _ => {
@@ -482,6 +481,7 @@ impl<'a> Session<'a> {
                     let _ = stream.set_nodelay(true);
                     self.notes.push(format!("* connected to {addr}"));
                     self.conn = Some(Conn::plain(stream));
+                    self.peer = Some(addr);
                     if self.target.tls == TlsMode::Implicit {
                         self.ok(
                             Step::Connect,
@@ -492,7 +492,7 @@ impl<'a> Session<'a> {
                         );
                     } else {
                         // The greeting completes this step (see greeting_plain).
-                        self.connect_started = Some((started, addr));
+                        self.connect_started = Some(started);
                     }
                     return Ok(addr);
                 }
@@ -603,7 +603,7 @@ impl Session<'_> {
     /// A plain connection: the greeting ends the `connect` step. A greeting that never comes usually means the
     /// port expects TLS from the first byte; a second connection checks that before saying so.
     async fn greeting_plain(&mut self, addr: SocketAddr) -> Result<(), Failure> {
-        let (started, _) = self.connect_started.unwrap_or((Instant::now(), addr));
+        let started = self.connect_started.unwrap_or_else(Instant::now);
         let limit = self.limit(self.timeouts().greeting);
         let greeting = match self.conn.as_mut() {
             Some(conn) => conn.read_reply(limit).await,
