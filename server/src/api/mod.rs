@@ -28,8 +28,9 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-/// Largest request body accepted, in bytes (a custom CA bundle fits easily).
-pub const BODY_LIMIT: usize = 64 * 1024;
+/// Largest request body accepted, in bytes: twice the custom CA's own limit, so a CA text near or over that limit
+/// (its line breaks escaped in JSON) is answered by its own refusal, `custom_ca.invalid`, not by a 413.
+pub const BODY_LIMIT: usize = 2 * smtp_endpoint::MAX_CUSTOM_CA_LEN;
 
 #[derive(OpenApi)]
 #[openapi(

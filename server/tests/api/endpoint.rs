@@ -1,6 +1,6 @@
 use crate::helpers::{endpoint_body, matches_example, spawn_app, test_ca_pem};
 use serde_json::{Value, json};
-use smtp_endpoint::{EndpointInput, Locale, Problem, validate};
+use smtp_endpoint::{EndpointInput, Locale, MAX_CUSTOM_CA_LEN, Problem, validate};
 
 const URI: &str = "smtp://mail.example.com:587";
 
@@ -281,7 +281,15 @@ async fn custom_ca_is_stored_returned_and_judged() {
     // administrator types), or by the server's X.509 check of base64 that is no certificate.
     let key = format!("{pem}\n-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
     let not_x509 = "-----BEGIN CERTIFICATE-----\naGVsbG8gd29ybGQ=\n-----END CERTIFICATE-----\n";
-    for (text, says) in [("not a certificate", "no certificate"), (key.as_str(), "private key"), (not_x509, "X.509")] {
+    // Just over its own limit, yet well inside the body limit: the CA's refusal, not a 413.
+    let too_long = pem.repeat(MAX_CUSTOM_CA_LEN / pem.len() + 2);
+    let cases = [
+        ("not a certificate", "no certificate"),
+        (key.as_str(), "private key"),
+        (not_x509, "X.509"),
+        (too_long.as_str(), "64 KiB"),
+    ];
+    for (text, says) in cases {
         body["custom_ca_pem"] = json!(text);
         let response = app.save(&body).await;
         assert_eq!(response.status(), 422);
