@@ -33,7 +33,9 @@ if match:
     (staging / name).write_text(body, encoding="utf-8")
     html = html[: match.start()] + f'<script type="module" src="/{name}"></script>' + html[match.end() :]
 
-if re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html) or re.search(r"\sstyle=\"", html):
+inline_script = re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)
+inline_style = re.search(r"<style[\s>]|\sstyle\s*=", html, re.I)
+if inline_script or inline_style:
     # Trunk's dev-server reload script is inline on purpose; only release output must be CSP-clean.
     if os.environ.get("TRUNK_PROFILE") == "release":
         sys.exit("trunk_post_build: index.html still has inline script or style; the CSP would block it")
