@@ -1,5 +1,6 @@
-//! The command line: `serve` (the default), `check`, `admin create`, `admin reset-password`. Every flag can also
-//! come from an `SMTP_ENDPOINT_*` environment variable.
+//! The command line: `serve` (the default), `check`, `admin create`, `admin reset-password`, and the SMTP
+//! commands `probe` and `send-test` (`smtp/cli.rs`). `--data-dir` and `serve`'s flags can also come from
+//! `SMTP_ENDPOINT_*` environment variables.
 
 use crate::auth::{self, AdminError};
 use crate::config::Config;

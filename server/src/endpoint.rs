@@ -140,7 +140,6 @@ pub fn judge(stored: &EndpointRecord, draft: &EndpointDraft, locale: Locale) -> 
     Judgement { report, endpoint, password }
 }
 
-/// 422 with a report that holds only the custom CA's refusal (for a stored CA that no longer parses).
 /// The core judged a custom CA's text; whether its blocks are certificates that can be trusted is judged here
 /// (for the API and the CLI's `check` alike).
 pub fn judge_custom_ca_certificates(report: &mut Report, pem: Option<&str>, locale: Locale) {
@@ -153,6 +152,7 @@ pub fn judge_custom_ca_certificates(report: &mut Report, pem: Option<&str>, loca
     }
 }
 
+/// 422 with a report that holds only the custom CA's refusal (for a stored CA that no longer parses).
 pub fn custom_ca_refused(defect: CustomCaDefect, locale: Locale) -> ApiError {
     let issue = Issue::new(&Problem::CustomCaInvalid(defect), locale);
     ApiError::Invalid(Box::new(Report {

@@ -1,6 +1,7 @@
 //! The page's own words, in English and German, in one place. The messages about an endpoint come from the core
-//! crate's catalogue (`smtp_endpoint::validate` with the chosen [`Locale`]); the SMTP diagnoses come from the
-//! server, asked for in the same language (`Accept-Language`).
+//! crate's catalogue (`smtp_endpoint::validate` with the chosen [`Locale`]), and so do the SMTP diagnoses, step
+//! names and step notes, which arrive from the server as stable codes; only what another party said (an SMTP
+//! reply, an OS or TLS error) is shown as it came.
 //!
 //! The chosen language is remembered in `localStorage`; on a first visit the browser's language decides.
 

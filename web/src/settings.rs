@@ -1,4 +1,4 @@
-//! The settings form: the four fields judged by the core crate on every keystroke, the effective connection,
+//! The settings form: the endpoint's fields judged by the core crate on every keystroke, the effective connection,
 //! the write-only password, and saving with the server's answers in the same places as the page's own.
 
 use crate::api::{self, ApiBody, Draft, Stored};

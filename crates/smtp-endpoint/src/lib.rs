@@ -1,4 +1,4 @@
-//! The rules for one SMTP endpoint: its URI, credentials and default from address.
+//! The rules for one SMTP endpoint: its URI, credentials, default from address and optional custom CA.
 //!
 //! This crate is pure: it does no I/O and knows nothing about HTTP, the DOM or sockets. The page (in
 //! WebAssembly), the server and the command line all judge an endpoint with [`validate`], so they agree.

@@ -6,7 +6,8 @@
 //! - [`routes`] are the HTTP face (admin-only, rate-limited); [`cli`] prints the same steps on a terminal.
 //! - [`custom_ca`] judges the endpoint's optional custom CA before it is saved or used.
 //!
-//! The rest of the server calls only [`routes`], [`cli`] and [`custom_ca::validate`].
+//! The rest of the server calls only [`routes`], [`cli`], [`custom_ca::given`] and [`custom_ca::parse`] (and the
+//! benchmarks [`probe`] and [`send_test`]).
 
 mod api;
 pub mod cli;

@@ -2,7 +2,7 @@
 //! server presented, and what a failed handshake means.
 //!
 //! Certificates are always verified, hostname and chain, by rustls' WebPKI verifier. [`RecordingVerifier`] only
-//! wraps it to keep a copy of the presented chain, so an admin sees *which* certificate was refused.
+//! wraps it to keep a copy of the presented end-entity certificate, so an admin sees *which* certificate was refused.
 
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
