@@ -52,15 +52,14 @@ impl From<&EndpointRecord> for EndpointView {
 
 /// Unsaved values: the body of `PUT /api/endpoints/smtp`, of `…/validate`, and the `draft` of probes.
 ///
-/// `password`: absent = keep the stored one, `""` = remove it, anything else replaces it.
-///
-/// It serialises (for schema defaults and logs) without the password.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+/// `password`: absent = keep the stored one, `""` = remove it, anything else replaces it. Only ever read from
+/// a request: it has no `Serialize` (which would also drop the password from the OpenAPI schema).
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EndpointDraft {
     pub uri: Option<String>,
     pub username: Option<String>,
-    #[serde(skip_serializing)]
+    /// Absent: keep the stored password; `""`: remove it; anything else replaces it. Never returned.
     #[schema(value_type = Option<String>, format = Password, write_only)]
     pub password: Option<SecretString>,
     pub default_from_address: Option<String>,

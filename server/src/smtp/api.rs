@@ -43,12 +43,15 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// A probe of the stored endpoint, or of a draft (unsaved values, under the same rules as saving: a stored
 /// password is reused only while host, port, TLS mode, username and custom CA are unchanged).
 #[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(default, deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct ProbeRequest {
+    #[serde(default)]
     pub draft: Option<EndpointDraft>,
     /// Also try `RCPT TO` this address (nothing is sent).
+    #[serde(default)]
     pub recipient: Option<String>,
     /// `en` or `de`; overrides the draft's and `Accept-Language`.
+    #[serde(default)]
     #[schema(value_type = Option<String>, example = "de")]
     pub locale: Option<Locale>,
 }

@@ -309,3 +309,20 @@ async fn custom_ca_is_stored_returned_and_judged() {
     let response = app.save(&endpoint_body(URI, None, None)).await;
     assert_eq!(response.json::<Value>().await.expect("json")["custom_ca_pem"], Value::Null);
 }
+
+/// The OpenAPI document describes every field a save accepts — the write-only password too (a client generated
+/// from it could otherwise not set one), and nothing else.
+#[tokio::test]
+async fn the_openapi_document_names_every_field_of_a_draft() {
+    let app = spawn_app().await;
+    let doc = app.openapi().await;
+    let draft = &doc["components"]["schemas"]["EndpointDraft"];
+    let mut fields: Vec<&str> = draft["properties"].as_object().expect("properties").keys().map(String::as_str).collect();
+    fields.sort_unstable();
+    assert_eq!(fields, ["custom_ca_pem", "default_from_address", "locale", "password", "uri", "username"], "{draft}");
+    assert_eq!(draft["properties"]["password"]["writeOnly"], true, "{draft}");
+    for (name, schema) in [("ProbeRequest", "draft"), ("TestEmailRequest", "draft")] {
+        let property = &doc["components"]["schemas"][name]["properties"][schema];
+        assert!(property.to_string().contains("EndpointDraft"), "{name}.{schema}: {property}");
+    }
+}
