@@ -41,11 +41,12 @@ pub enum ApiError {
     /// A validation failure: the core crate's report, sent as it is.
     #[error("The endpoint is not valid.")]
     Invalid(Box<Report>),
-    /// A refused value that is not part of the endpoint (e.g. a test email's recipient), or no endpoint at all.
+    /// A refused value that is not part of the endpoint (e.g. a test email's recipient, named by `field`), or no
+    /// endpoint at all.
     #[error("{message}")]
-    Unprocessable { code: &'static str, message: String },
+    Unprocessable { code: &'static str, field: Option<&'static str>, message: String },
     /// Too many attempts; try again after the given time.
-    #[error("Too many attempts; try again in {} seconds.", retry_after.as_secs().max(1))]
+    #[error("Too many attempts; try again in {}.", seconds(*retry_after))]
     TooManyRequests { code: &'static str, retry_after: Duration },
     /// A failure of the server itself (store, crypto, a task). Logged with its cause; the client sees a generic text.
     #[error("internal error: {0}")]
@@ -126,6 +127,7 @@ impl IntoResponse for ApiError {
         };
         let field = match &self {
             ApiError::MalformedBody { field, .. } => field.clone(),
+            ApiError::Unprocessable { field, .. } => field.map(str::to_owned),
             _ => None,
         };
         let body = ErrorBody { error: ErrorDetail { code: self.code().to_owned(), message, field } };
@@ -137,5 +139,29 @@ impl IntoResponse for ApiError {
             }
         }
         response
+    }
+}
+
+/// A wait as people say it: "1 second", "40 seconds", "15 minutes" (from 2 minutes on, rounded up).
+fn seconds(wait: Duration) -> String {
+    match wait.as_secs().max(1) {
+        1 => "1 second".to_owned(),
+        secs if secs < 120 => format!("{secs} seconds"),
+        secs => format!("{} minutes", secs.div_ceil(60)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waits_are_said_as_people_say_them() {
+        let rows = [(0, "1 second"), (1, "1 second"), (2, "2 seconds"), (119, "119 seconds"), (120, "2 minutes")];
+        for (secs, said) in rows.into_iter().chain([(900, "15 minutes"), (901, "16 minutes")]) {
+            assert_eq!(seconds(Duration::from_secs(secs)), said);
+        }
+        let error = ApiError::TooManyRequests { code: "smtp.rate_limited", retry_after: Duration::from_secs(1) };
+        assert_eq!(error.to_string(), "Too many attempts; try again in 1 second.");
     }
 }

@@ -202,7 +202,11 @@ async fn bad_input_is_refused_before_any_connection() {
     let draft = s.endpoint(s.peer.port, Some(&s.password));
     let response = s.app.test_email(&json!({ "to": "not an address", "draft": draft })).await;
     assert_eq!(response.status(), 422);
-    assert_eq!(s.json(response).await["error"]["code"], "recipient.invalid");
+    let error = s.json(response).await;
+    assert_eq!((&error["error"]["code"], &error["error"]["field"]), (&json!("recipient.invalid"), &json!("to")));
+    let response = s.app.probe(&json!({ "recipient": "not an address", "draft": draft })).await;
+    let error = s.json(response).await;
+    assert_eq!((&error["error"]["code"], &error["error"]["field"]), (&json!("recipient.invalid"), &json!("recipient")));
     let draft = s.endpoint(s.peer.port, Some(&s.password));
     let response = s.app.test_email(&json!({ "to": "  ", "draft": draft, "locale": "de" })).await;
     assert_eq!(response.status(), 422);
@@ -216,15 +220,20 @@ async fn bad_input_is_refused_before_any_connection() {
 async fn test_emails_are_rate_limited_per_admin() {
     let s = setup("limit").await;
     let draft = s.endpoint(s.peer.port, Some(&s.password));
-    for _ in 0..smtp_endpoint_server::smtp::TEST_EMAILS_PER_MINUTE {
+    let limit = smtp_endpoint_server::smtp::TEST_EMAILS_PER_MINUTE;
+    for _ in 0..limit {
         let response = s.app.test_email(&json!({ "to": "", "draft": draft })).await;
-        assert_eq!(response.status(), 422, "refused for the empty recipient, but counted");
+        assert_eq!(response.status(), 422, "refused for the empty recipient, and not counted");
+    }
+    for _ in 0..limit {
+        let response = s.app.test_email(&json!({ "to": TO, "draft": draft })).await;
+        assert_eq!(response.status(), 200, "a typo cost no attempt");
     }
     let response = s.app.test_email(&json!({ "to": TO, "draft": draft })).await;
     assert_eq!(response.status(), 429);
     assert!(response.headers().contains_key("retry-after"));
     assert_eq!(s.json(response).await["error"]["code"], "smtp.rate_limited");
-    assert!(s.peer.messages().is_empty());
+    assert_eq!(s.peer.messages().len(), limit as usize, "only the accepted ones reached the server");
 }
 
 #[tokio::test]

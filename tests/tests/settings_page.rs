@@ -456,12 +456,16 @@ async fn failed_loads_are_explained_and_can_be_retried() -> Result<()> {
     page.refuse_fetch(&[]).await?;
 
     // Too many test emails in a minute: the page says how long to wait, as the server's Retry-After says.
-    // The allowance is used up first through the page's own session, whatever its size.
+    // The allowance is used up first through the page's own session, whatever its size, with test emails the
+    // server accepts as requests (refused ones are not counted) to a closed port (each fails at once).
     // Typed first, so that no token comes back (one every 12 s) while typing.
-    page.type_into("#uri", &format!("smtp://127.0.0.1:{}", closed_port())).await?;
+    let uri = format!("smtp://127.0.0.1:{}", closed_port());
+    page.type_into("#uri", &uri).await?;
     page.type_into("#default_from_address", FROM).await?;
     page.type_into("#test-recipient", "someone@example.org").await?;
-    let used = page.post_until_throttled("/api/endpoints/smtp/test-email", json!({ "to": "a@example.org" })).await?;
+    let draft = json!({ "uri": uri, "default_from_address": FROM, "password": "" });
+    let body = json!({ "to": "a@example.org", "draft": draft });
+    let used = page.post_until_throttled("/api/endpoints/smtp/test-email", body).await?;
     assert!(used > 1, "a 429 after some test emails: {used}");
     page.click("#send-test").await?;
     let refused = page.wait_contains("#test-status", "Too many checks").await?;

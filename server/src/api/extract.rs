@@ -2,6 +2,7 @@
 
 use crate::error::ApiError;
 use crate::state::AppState;
+use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -11,7 +12,9 @@ use smtp_endpoint::Locale;
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
 
-/// `axum::Json`, but a body that is not JSON, malformed or too large is an [`ApiError`].
+/// `axum::Json`, but a body that is not JSON, malformed or too large is an [`ApiError`], and a body must be an
+/// object of named fields: serde would also take a struct's fields by position from an array
+/// (`["smtp://…", "user", …]`), which no request of this API is, so no array is accepted anywhere in it.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ApiJson<T>(pub T);
 
@@ -19,11 +22,42 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(request, state).await {
+        if !super::guard::is_json(request.headers()) {
+            return Err(ApiError::JsonRequired);
+        }
+        let bytes = Bytes::from_request(request, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::BodyTooLarge
+            } else {
+                ApiError::MalformedBody { field: None, message: rejection.body_text() }
+            }
+        })?;
+        if let Some(message) = not_an_object(&bytes) {
+            return Err(ApiError::MalformedBody { field: None, message: message.to_owned() });
+        }
+        match axum::Json::<T>::from_bytes(&bytes) {
             Ok(axum::Json(value)) => Ok(ApiJson(value)),
             Err(rejection) => Err(json_rejection(&rejection)),
         }
     }
+}
+
+/// Why a body is not an object of named fields, judged on its bytes before serde reads them.
+fn not_an_object(body: &[u8]) -> Option<&'static str> {
+    if body.iter().find(|byte| !byte.is_ascii_whitespace()) != Some(&b'{') {
+        return Some("The body must be a JSON object with named fields, e.g. {\"uri\": \"smtp://mail.example.com\"}.");
+    }
+    let (mut in_string, mut escaped) = (false, false);
+    for &byte in body {
+        match (in_string, escaped, byte) {
+            (true, true, _) => escaped = false,
+            (true, false, b'\\') => escaped = true,
+            (true, false, b'"') | (false, _, b'"') => in_string = !in_string,
+            (false, _, b'[') => return Some("The body must not contain arrays: send each value as a named field."),
+            _ => {}
+        }
+    }
+    None
 }
 
 fn json_rejection(rejection: &JsonRejection) -> ApiError {
@@ -54,9 +88,10 @@ fn malformed(text: &str) -> ApiError {
     let message = if wrong {
         let expected = detail.split_once(", expected ").map(|(_, expected)| expected.split(" at line ").next());
         let expected = expected.flatten().unwrap_or("another kind of value");
+        let expected = if expected.starts_with("struct ") || expected == "a map" { "a JSON object" } else { expected };
         format!("{}: the value has the wrong type; send {expected}.", field.as_deref().unwrap_or("the body"))
     } else {
-        detail.to_owned()
+        detail.split(" at line ").next().unwrap_or(detail).to_owned()
     };
     ApiError::MalformedBody { field, message }
 }
@@ -191,6 +226,10 @@ mod tests {
             ),
             ("missing field `to` at line 1 column 2", Some("to")),
             ("invalid type: sequence, expected struct EndpointDraft at line 1 column 0", None),
+            (
+                "draft: invalid type: string \"smtp://x\", expected struct EndpointDraft at line 1 column 20",
+                Some("draft"),
+            ),
         ];
         for (text, field) in rows {
             let ApiError::MalformedBody { field: named, message } = malformed(&format!("{prefix}{text}")) else {
@@ -199,7 +238,22 @@ mod tests {
             assert_eq!(named.as_deref(), field, "{text}");
             assert!(!message.contains("1234") && !message.contains("`5`"), "{message}");
         }
-        let ApiError::MalformedBody { message, .. } = malformed(&format!("{prefix}{}", rows[0].0)) else { panic!() };
-        assert_eq!(message, "password: the value has the wrong type; send a string.");
+        let message = |text: &str| match malformed(&format!("{prefix}{text}")) {
+            ApiError::MalformedBody { message, .. } => message,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(message(rows[0].0), "password: the value has the wrong type; send a string.");
+        assert_eq!(message(rows[5].0), "draft: the value has the wrong type; send a JSON object.");
+        assert_eq!(message("duplicate field `uri` at line 1 column 23"), "duplicate field `uri`");
+    }
+
+    #[test]
+    fn a_body_is_an_object_of_named_fields() {
+        for body in [r#"["smtp://a", "u", "p"]"#, "null", r#""x""#, "  ", r#"{"draft": ["smtp://a"]}"#, r#"{"a": [}"#] {
+            assert!(not_an_object(body.as_bytes()).is_some(), "{body}");
+        }
+        for body in [r#" {"uri": "smtp://a"}"#, r#"{"uri": "smtp://a?x=[1]", "username": "\"[\\"}"#, "{}"] {
+            assert_eq!(not_an_object(body.as_bytes()), None, "{body}");
+        }
     }
 }

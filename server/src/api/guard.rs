@@ -50,7 +50,7 @@ fn check_same_origin(state: &AppState, headers: &HeaderMap) -> Result<(), ApiErr
     if allowed { Ok(()) } else { Err(ApiError::CrossOrigin) }
 }
 
-fn is_json(headers: &HeaderMap) -> bool {
+pub(super) fn is_json(headers: &HeaderMap) -> bool {
     let Some(content_type) = headers.get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok()) else {
         return false;
     };

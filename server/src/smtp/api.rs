@@ -86,7 +86,6 @@ pub(crate) async fn probe(
     RequestLocale(header_locale): RequestLocale,
     ApiJson(request): ApiJson<ProbeRequest>,
 ) -> Result<Json<ProbeReport>, ApiError> {
-    limits.probe.check_api(&session.username, "smtp.rate_limited")?;
     let locale = request.locale.or(request.draft.as_ref().and_then(|d| d.locale)).unwrap_or(header_locale);
     let target = target(&state, request.draft.as_ref(), locale).await?;
     let recipient = request
@@ -94,8 +93,10 @@ pub(crate) async fn probe(
         .as_deref()
         .map(str::trim)
         .filter(|r| !r.is_empty())
-        .map(|r| recipient_address(r, locale))
+        .map(|r| recipient_address(r, "recipient", locale))
         .transpose()?;
+    // Counted only once the request is judged: a typo costs no attempt, only the SMTP work is limited.
+    limits.probe.check_api(&session.username, "smtp.rate_limited")?;
     let options = ProbeOptions { recipient, locale, ..ProbeOptions::default() };
     tracing::info!(by = %session.username, draft = request.draft.is_some(), "smtp probe requested");
     Ok(Json(super::probe(&target, &options).await))
@@ -119,10 +120,10 @@ pub(crate) async fn test_email(
     RequestLocale(header_locale): RequestLocale,
     ApiJson(request): ApiJson<TestEmailRequest>,
 ) -> Result<Json<SendReport>, ApiError> {
-    limits.test_email.check_api(&session.username, "smtp.rate_limited")?;
     let locale = request.locale.or(request.draft.as_ref().and_then(|d| d.locale)).unwrap_or(header_locale);
     let target = target(&state, request.draft.as_ref(), locale).await?;
-    let to = recipient_address(request.to.trim(), locale)?;
+    let to = recipient_address(request.to.trim(), "to", locale)?;
+    limits.test_email.check_api(&session.username, "smtp.rate_limited")?;
     let email = TestEmail { to, requested_by: Some(session.username.to_string()) };
     let options = ProbeOptions { locale, ..ProbeOptions::default() };
     tracing::info!(by = %session.username, draft = request.draft.is_some(), "smtp test email requested");
@@ -139,6 +140,7 @@ pub(crate) async fn settings(
         Some(draft) => endpoint::draft_settings(state, draft, locale).await,
         None => endpoint::stored_settings(state).await?.ok_or_else(|| ApiError::Unprocessable {
             code: "endpoint.unconfigured",
+            field: None,
             message: match locale {
                 Locale::En => "No endpoint is configured yet: save one first, or send a draft.".to_owned(),
                 Locale::De => {
@@ -156,9 +158,9 @@ async fn target(state: &AppState, draft: Option<&EndpointDraft>, locale: Locale)
         .map_err(|defect| custom_ca_refused(defect, locale))
 }
 
-/// A recipient, judged by the same address rules as the from address (422 `recipient.invalid`).
-pub(crate) fn recipient_address(text: &str, locale: Locale) -> Result<lettre::Address, ApiError> {
-    let invalid = |message: String| ApiError::Unprocessable { code: "recipient.invalid", message };
+/// A recipient, judged by the same address rules as the from address (422 `recipient.invalid` on `field`).
+pub(crate) fn recipient_address(text: &str, field: &'static str, locale: Locale) -> Result<lettre::Address, ApiError> {
+    let invalid = |message: String| ApiError::Unprocessable { code: "recipient.invalid", field: Some(field), message };
     if text.is_empty() {
         return Err(invalid(smtp_endpoint::messages::recipient_required(locale).to_owned()));
     }

@@ -127,7 +127,7 @@ async fn oversized_bodies_are_refused() {
     let response = app
         .client
         .post(app.url("/api/session"))
-        .json(&json!({ "username": "x".repeat(100_000), "password": "y" }))
+        .json(&json!({ "username": "x".repeat(200_000), "password": "y" }))
         .send()
         .await
         .expect("request");
