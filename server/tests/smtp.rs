@@ -8,7 +8,7 @@ use smtp_endpoint::{DiagnosisCode, FromAddress, Host, Locale, Step, StepNote, Tl
 use smtp_endpoint_server::smtp::{
     ProbeOptions, ProbeReport, SendReport, SmtpTarget, StepStatus, TestEmail, Timeouts, probe, send_test,
 };
-use smtp_peers::{Peer, Pki, ServerCert, header};
+use smtp_peers::{Peer, Pki, ServerCert, header, self_signed_ca_as_server};
 use std::io::Write;
 use std::sync::{Mutex, Once};
 use std::time::{Duration, Instant};
@@ -423,6 +423,19 @@ async fn untrusted_ca_then_trusted_through_the_custom_ca() {
     let sent = trusted.send().await;
     assert!(sent.ok, "{sent:#?}");
     assert_delivered(&peer);
+}
+
+/// The most common self-signed certificate (CA:TRUE) cannot be trusted as the server's own, even when pasted:
+/// said as such, not as a failed handshake, and the password stays here.
+#[tokio::test]
+async fn a_ca_certificate_presented_as_the_servers_own() {
+    let cert = self_signed_ca_as_server(&[HOST]);
+    let password = canary("ca-as-server");
+    let peer = Peer::start("implicit", Some(&cert), &["--user", USER, "--password", &password]);
+    let case = case(peer.port, TlsMode::Implicit, Some((USER, &password)), Some(&cert.chain_pem));
+    let probe = case.probe().await;
+    assert_eq!(code_of(probe.diagnosis.as_ref()), Some((DiagnosisCode::TlsCertificateIsCa, Step::Tls)), "{probe:#?}");
+    assert!(!peer.events().contains("AUTH"), "no credentials were sent");
 }
 
 #[tokio::test]

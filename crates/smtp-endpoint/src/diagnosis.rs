@@ -98,6 +98,7 @@ stable_codes! {
         TlsCertificateUntrusted => "tls.certificate_untrusted",
         TlsCertificateHostnameMismatch => "tls.certificate_hostname_mismatch",
         TlsCertificateExpired => "tls.certificate_expired",
+        TlsCertificateIsCa => "tls.certificate_is_ca",
         TlsHandshakeFailed => "tls.handshake_failed",
         StarttlsUnavailable => "starttls.unavailable",
         AuthNotOffered => "auth.not_offered",
@@ -151,6 +152,9 @@ fn en_message(code: DiagnosisCode) -> &'static str {
         }
         TlsCertificateHostnameMismatch => "The server's certificate is not valid for the host name in the URI.",
         TlsCertificateExpired => "The server's certificate has expired or is not valid yet.",
+        TlsCertificateIsCa => {
+            "The server presents a CA certificate (marked CA:TRUE) as its own certificate, which TLS clients refuse even when that certificate is trusted — typical of one made with a plain `openssl req -x509`."
+        }
         TlsHandshakeFailed => "The TLS handshake with the server failed.",
         StarttlsUnavailable => "The settings require STARTTLS, but the server does not offer it (or refused it).",
         AuthNotOffered => {
@@ -197,6 +201,9 @@ fn en_remedy(code: DiagnosisCode) -> &'static str {
         }
         TlsCertificateExpired => {
             "Ask the mail server's administrator to renew the certificate, and check that this machine's clock is right."
+        }
+        TlsCertificateIsCa => {
+            "Give the mail server a certificate made for a server: self-signed with `-addext basicConstraints=critical,CA:FALSE` (then paste it into the custom CA field), or signed by an internal CA (then paste that CA)."
         }
         TlsHandshakeFailed => {
             "Check that host and port are right and that the server supports TLS 1.2 or newer; the detail shows what the TLS library reported."
@@ -253,6 +260,9 @@ fn de_message(code: DiagnosisCode) -> &'static str {
         }
         TlsCertificateHostnameMismatch => "Das Zertifikat des Servers gilt nicht für den Hostnamen in der URI.",
         TlsCertificateExpired => "Das Zertifikat des Servers ist abgelaufen oder noch nicht gültig.",
+        TlsCertificateIsCa => {
+            "Der Server zeigt ein CA-Zertifikat (mit CA:TRUE) als sein eigenes Zertifikat; TLS-Clients lehnen das ab, auch wenn dem Zertifikat vertraut wird — typisch für eines, das mit einem einfachen `openssl req -x509` erstellt wurde."
+        }
         TlsHandshakeFailed => "Der TLS-Handshake mit dem Server ist fehlgeschlagen.",
         StarttlsUnavailable => {
             "Die Einstellungen verlangen STARTTLS, aber der Server bietet es nicht an (oder hat es abgelehnt)."
@@ -301,6 +311,9 @@ fn de_remedy(code: DiagnosisCode) -> &'static str {
         }
         TlsCertificateExpired => {
             "Bitten Sie den Betreiber des Mailservers, das Zertifikat zu erneuern, und prüfen Sie, ob die Uhr dieses Rechners stimmt."
+        }
+        TlsCertificateIsCa => {
+            "Geben Sie dem Mailserver ein Zertifikat für einen Server: selbst signiert mit `-addext basicConstraints=critical,CA:FALSE` (dann fügen Sie es in das Feld für die eigene CA ein) oder von einer internen CA signiert (dann fügen Sie diese CA ein)."
         }
         TlsHandshakeFailed => {
             "Prüfen Sie Host und Port und ob der Server TLS 1.2 oder neuer unterstützt; das Detail zeigt, was die TLS-Bibliothek gemeldet hat."
@@ -551,7 +564,7 @@ mod tests {
             let json = serde_json::to_string(&code).unwrap_or_default();
             assert_eq!(json, format!("\"{}\"", code.as_str()));
         }
-        assert_eq!(DiagnosisCode::ALL.len(), 21);
+        assert_eq!(DiagnosisCode::ALL.len(), 22);
     }
 
     #[test]

@@ -177,6 +177,11 @@ pub(crate) fn classify_handshake_error(error: &std::io::Error, first_bytes: &[u8
             | CertificateError::InvalidPurpose
             | CertificateError::InvalidPurposeContext { .. }
             | CertificateError::UnhandledCriticalExtension => DiagnosisCode::TlsCertificateUntrusted,
+            CertificateError::Other(other)
+                if other.0.downcast_ref::<webpki::Error>() == Some(&webpki::Error::CaUsedAsEndEntity) =>
+            {
+                DiagnosisCode::TlsCertificateIsCa
+            }
             _ => DiagnosisCode::TlsHandshakeFailed,
         },
         _ => DiagnosisCode::TlsHandshakeFailed,

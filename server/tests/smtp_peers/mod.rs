@@ -53,6 +53,18 @@ impl Pki {
     }
 }
 
+/// A self-signed server certificate marked as a CA (CA:TRUE), as a plain `openssl req -x509` makes one: its PEM
+/// is both the chain to serve and what an admin would paste as the custom CA.
+pub fn self_signed_ca_as_server(names: &[&str]) -> ServerCert {
+    let key = KeyPair::generate().expect("key");
+    let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+    let mut params = CertificateParams::new(names.clone()).expect("params");
+    params.distinguished_name.push(DnType::CommonName, names.first().cloned().unwrap_or_default());
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let cert = params.self_signed(&key).expect("certificate");
+    ServerCert { chain_pem: cert.pem(), key_pem: key.serialize_pem() }
+}
+
 /// One running `peer.py`. Killed when dropped; it also exits by itself when its standard input closes.
 pub struct Peer {
     child: Child,
