@@ -125,6 +125,9 @@ pub enum CliError {
     PasswordMismatch,
     #[error("cannot write the output: {0}")]
     Output(String),
+    /// What the command was asked to do cannot be done, said in the words of the refusal.
+    #[error("{0}")]
+    Refused(String),
 }
 
 /// Runs the command line; the exit code is 0 on success (or a valid `check`), 1 for an invalid `check`.

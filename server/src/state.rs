@@ -41,9 +41,11 @@ impl AppState {
     /// Opens the data directory: creates it (mode 0700) when missing, migrates the database, loads the master
     /// key and proves it is the one the data was encrypted with.
     pub async fn open(config: Config) -> Result<AppState, StartupError> {
+        let database = config.data_dir.join(DATABASE_FILE);
         create_private_dir(&config.data_dir)
+            .and_then(|()| keep_private(&database))
             .map_err(|source| StartupError::DataDir { path: config.data_dir.clone(), source })?;
-        let store = SqliteStore::open(&config.data_dir.join(DATABASE_FILE))?;
+        let store = SqliteStore::open(&database)?;
         let check = store.meta(KEY_CHECK).await?;
         let key = MasterKey::load_or_create(&config.data_dir, config.master_key.as_ref(), check.is_none())?;
         match check {
@@ -91,6 +93,20 @@ impl AppState {
     pub async fn hashing_permit(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
         Arc::clone(&self.0.hashing).acquire_owned().await.ok()
     }
+}
+
+/// The database (admins' password hashes, the SMTP password's ciphertext) readable by its owner only, also in a
+/// data directory that existed before with wider rights; SQLite gives its `-wal` and `-shm` files the same mode.
+fn keep_private(database: &std::path::Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let file = std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(database)?;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    #[cfg(not(unix))]
+    let _ = database;
+    Ok(())
 }
 
 fn create_private_dir(path: &std::path::Path) -> std::io::Result<()> {

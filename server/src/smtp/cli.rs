@@ -46,9 +46,9 @@ pub struct OutputArgs {
 /// `probe`: exit 0 when every step passed, 1 with a diagnosis.
 pub async fn probe(config: Config, args: ProbeArgs) -> Result<ExitCode, CliError> {
     let locale = Locale::from_tag(&args.output.locale);
-    let state = AppState::open(config).await?;
+    let state = open_existing(config).await?;
     let target = target(&state, locale).await?;
-    let recipient = args.to.as_deref().map(|to| super::api::recipient_address(to.trim(), locale)).transpose();
+    let recipient = args.to.as_deref().map(|to| super::api::recipient_address(to.trim(), "--to", locale)).transpose();
     let recipient = recipient.map_err(api_error)?;
     let options = ProbeOptions { recipient, locale, ..ProbeOptions::default() };
     let report = super::probe(&target, &options).await;
@@ -70,9 +70,9 @@ pub async fn probe(config: Config, args: ProbeArgs) -> Result<ExitCode, CliError
 /// `send-test`: exit 0 when the server accepted the message, 1 with a diagnosis.
 pub async fn send_test(config: Config, args: SendTestArgs) -> Result<ExitCode, CliError> {
     let locale = Locale::from_tag(&args.output.locale);
-    let state = AppState::open(config).await?;
+    let state = open_existing(config).await?;
     let target = target(&state, locale).await?;
-    let to = super::api::recipient_address(args.to.trim(), locale).map_err(api_error)?;
+    let to = super::api::recipient_address(args.to.trim(), "--to", locale).map_err(api_error)?;
     let email = TestEmail { to, requested_by: Some("the command line".to_owned()) };
     let options = ProbeOptions { locale, ..ProbeOptions::default() };
     let report = super::send_test(&target, &email, &options).await;
@@ -96,19 +96,35 @@ pub async fn send_test(config: Config, args: SendTestArgs) -> Result<ExitCode, C
     Ok(if report.ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
+/// The server's data, which these commands only read: a mistyped `--data-dir` is said, not made into a new, empty
+/// one with a key of its own.
+async fn open_existing(config: Config) -> Result<AppState, CliError> {
+    if !config.data_dir.join(crate::state::DATABASE_FILE).is_file() {
+        return Err(CliError::Refused(format!(
+            "no endpoint is stored in {}: pass the --data-dir the server uses, or save an endpoint in the page first",
+            config.data_dir.display()
+        )));
+    }
+    Ok(AppState::open(config).await?)
+}
+
 async fn target(state: &AppState, locale: Locale) -> Result<super::SmtpTarget, CliError> {
     let settings = super::api::settings(state, None, locale).await.map_err(api_error)?;
     super::SmtpTarget::new(&settings.endpoint, settings.password.clone(), settings.custom_ca_pem.as_deref())
-        .map_err(|defect| CliError::Output(smtp_endpoint::Problem::CustomCaInvalid(defect).message(locale)))
+        .map_err(|defect| CliError::Refused(smtp_endpoint::Problem::CustomCaInvalid(defect).message(locale)))
 }
 
 fn api_error(error: ApiError) -> CliError {
     match error {
-        ApiError::Invalid(report) => CliError::Output(format!(
+        ApiError::Invalid(report) => CliError::Refused(format!(
             "the stored endpoint is not valid: {}",
             report.errors.iter().map(|issue| issue.message.as_str()).collect::<Vec<_>>().join(" ")
         )),
-        other => CliError::Output(other.to_string()),
+        ApiError::Unprocessable { code: "endpoint.unconfigured", .. } => CliError::Refused(
+            "no endpoint is configured yet: save one in the page (or through the API) first".to_owned(),
+        ),
+        ApiError::Unprocessable { field: Some(field), message, .. } => CliError::Refused(format!("{field}: {message}")),
+        other => CliError::Refused(other.to_string()),
     }
 }
 

@@ -206,3 +206,35 @@ async fn check_judges_a_custom_ca_file_as_the_api_does() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("missing.pem"), "the error names the file");
 }
+
+/// `probe` and `send-test` only read the server's data: a mistyped data dir is said (and not created), as is an
+/// endpoint not saved yet; a cause is said once.
+#[tokio::test]
+async fn smtp_commands_say_what_is_missing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let missing = dir.path().join("typo");
+    let missing_arg = missing.to_string_lossy().into_owned();
+    for args in [vec!["probe"], vec!["send-test", "--to", "someone@example.com"]] {
+        let output = run(&[&args[..], &["--data-dir", &missing_arg]].concat(), None);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("no endpoint is stored in") && stderr.contains("--data-dir"), "{stderr}");
+        assert!(!stderr.contains("cannot write the output"), "{stderr}");
+        assert!(!missing.exists(), "a mistyped data dir is not created");
+    }
+
+    let data_dir = dir.path().join("data");
+    let mut server = ServerProcess::start(&data_dir, &[]).expect("server");
+    server.stop();
+    let data_arg = data_dir.to_string_lossy().into_owned();
+    let output = run(&["probe", "--data-dir", &data_arg], None);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("no endpoint is configured yet: save one in the page"), "{stderr}");
+    assert!(!stderr.contains("send a draft") && !stderr.contains("cannot write"), "{stderr}");
+
+    let output = run(&["check", "--uri", "smtps://relay.internal", "--custom-ca", "/nonexistent/ca.pem"], None);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.matches("os error 2").count(), 1, "the cause once: {stderr}");
+}

@@ -33,6 +33,29 @@ async fn restart_reads_the_same_endpoint_back() {
     assert_eq!(read, saved);
 }
 
+/// The database holds the admins' password hashes and the SMTP password's ciphertext: its owner's alone, also
+/// in a data directory that was made beforehand with wider rights, and its journal files too.
+#[cfg(unix)]
+#[tokio::test]
+async fn the_database_is_private_in_a_data_dir_made_beforehand() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data_dir = dir.path().join("data");
+    std::fs::create_dir(&data_dir).expect("data dir");
+    std::fs::set_permissions(&data_dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let mut server = ServerProcess::start(&data_dir, &[]).expect("server");
+    let password = server.first_admin_password.clone().expect("first admin password");
+    login_process(&server, "admin", &password).await;
+    let files: Vec<_> = std::fs::read_dir(&data_dir).expect("read dir").map(|e| e.expect("entry").path()).collect();
+    let database: Vec<_> = files.iter().filter(|p| p.to_string_lossy().contains("sqlite3")).collect();
+    assert!(!database.is_empty(), "{files:?}");
+    for path in database {
+        let mode = std::fs::metadata(path).expect("metadata").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{} is private", path.display());
+    }
+    server.stop();
+}
+
 #[tokio::test]
 async fn a_wrong_master_key_is_a_clear_start_up_error() {
     let dir = tempfile::tempdir().expect("temp dir");
