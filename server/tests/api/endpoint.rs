@@ -317,7 +317,8 @@ async fn the_openapi_document_names_every_field_of_a_draft() {
     let app = spawn_app().await;
     let doc = app.openapi().await;
     let draft = &doc["components"]["schemas"]["EndpointDraft"];
-    let mut fields: Vec<&str> = draft["properties"].as_object().expect("properties").keys().map(String::as_str).collect();
+    let mut fields: Vec<&str> =
+        draft["properties"].as_object().expect("properties").keys().map(String::as_str).collect();
     fields.sort_unstable();
     assert_eq!(fields, ["custom_ca_pem", "default_from_address", "locale", "password", "uri", "username"], "{draft}");
     assert_eq!(draft["properties"]["password"]["writeOnly"], true, "{draft}");
