@@ -175,24 +175,22 @@ fn check_version(if_match: &IfMatch, current: i64) -> Result<(), ApiError> {
 /// The parsed `If-Match` header.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IfMatch {
+    /// No header, `*`, or nothing in it that names a version (`4` without quotes, a weak `W/"4"`): the change
+    /// is refused as unversioned (428), not as a conflict with someone else's save.
     Missing,
-    /// The versions named (unparseable entries are left out, so they never match).
+    /// The versions named (unparseable entries beside them are left out, so they never match).
     Versions(Vec<i64>),
 }
 
 impl IfMatch {
     /// Reads `"3"` or `"3", "4"`. `*` is not accepted: a change must name the version it was based on.
     pub fn parse(value: Option<&str>) -> IfMatch {
-        match value {
-            None => IfMatch::Missing,
-            Some(value) if value.trim() == "*" => IfMatch::Missing,
-            Some(value) => IfMatch::Versions(
-                value
-                    .split(',')
-                    .filter_map(|tag| tag.trim().strip_prefix('"')?.strip_suffix('"')?.parse().ok())
-                    .collect(),
-            ),
-        }
+        let versions: Vec<i64> = value
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(|tag| tag.trim().strip_prefix('"')?.strip_suffix('"')?.parse().ok())
+            .collect();
+        if versions.is_empty() { IfMatch::Missing } else { IfMatch::Versions(versions) }
     }
 }
 
@@ -432,6 +430,9 @@ mod tests {
         assert_eq!(IfMatch::parse(Some("*")), IfMatch::Missing);
         assert_eq!(IfMatch::parse(Some("\"3\"")), IfMatch::Versions(vec![3]));
         assert_eq!(IfMatch::parse(Some("\"3\", \"4\"")), IfMatch::Versions(vec![3, 4]));
-        assert_eq!(IfMatch::parse(Some("W/\"3\"")), IfMatch::Versions(vec![]));
+        for malformed in ["W/\"3\"", "3", "\"abc\"", ""] {
+            assert_eq!(IfMatch::parse(Some(malformed)), IfMatch::Missing, "{malformed}");
+        }
+        assert_eq!(IfMatch::parse(Some("W/\"3\", \"4\"")), IfMatch::Versions(vec![4]));
     }
 }

@@ -36,7 +36,9 @@ pub enum ApiError {
     #[error("The endpoint was changed by someone else since you loaded it; reload it and apply your change again.")]
     VersionConflict,
     /// A change without `If-Match`.
-    #[error("Send the ETag from GET as If-Match, so a concurrent change is not overwritten.")]
+    #[error(
+        "Send the ETag from GET as If-Match, quotes included (e.g. \"4\"), so a concurrent change is not overwritten."
+    )]
     PreconditionRequired,
     /// A validation failure: the core crate's report, sent as it is.
     #[error("The endpoint is not valid.")]

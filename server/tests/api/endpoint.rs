@@ -28,7 +28,9 @@ async fn save_needs_the_current_version() {
     let response = app.put_endpoint(None, &body).await;
     assert_eq!(response.status(), 428);
     assert_eq!(response.json::<Value>().await.expect("json")["error"]["code"], "endpoint.if_match_required");
-    assert_eq!(app.put_endpoint(Some("*"), &body).await.status(), 428);
+    for malformed in ["*", "1", "W/\"1\"", "\"abc\""] {
+        assert_eq!(app.put_endpoint(Some(malformed), &body).await.status(), 428, "{malformed}: not a conflict");
+    }
     let response = app.put_endpoint(Some("\"7\""), &body).await;
     assert_eq!(response.status(), 412);
     let conflict: Value = response.json().await.expect("json");
