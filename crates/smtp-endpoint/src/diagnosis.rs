@@ -93,6 +93,7 @@ stable_codes! {
         DnsNotFound => "dns.not_found",
         ConnectRefused => "connect.refused",
         ConnectTimeout => "connect.timeout",
+        ConnectUnreachable => "connect.unreachable",
         TlsExpectedImplicit => "tls.expected_implicit",
         TlsUnexpectedPlaintext => "tls.unexpected_plaintext",
         TlsCertificateUntrusted => "tls.certificate_untrusted",
@@ -141,6 +142,7 @@ fn en_message(code: DiagnosisCode) -> &'static str {
             "The server refused the connection: nothing accepts connections on this port, or a firewall rejects them."
         }
         ConnectTimeout => "No connection could be made: the server did not answer in time.",
+        ConnectUnreachable => "No connection could be made: this machine has no route to the server's address.",
         TlsExpectedImplicit => {
             "The connection was made but the server never greeted: this port expects TLS from the first byte."
         }
@@ -186,6 +188,9 @@ fn en_remedy(code: DiagnosisCode) -> &'static str {
         }
         ConnectTimeout => {
             "Check host and port, and whether a firewall silently drops outgoing connections to this port (many networks block port 25)."
+        }
+        ConnectUnreachable => {
+            "Check the host (an IPv6 address needs IPv6 on this machine), and this machine's network: a route, a VPN or a firewall that rejects the address."
         }
         TlsExpectedImplicit => {
             "Use smtps:// for this port (usually 465), or smtp:// with the server's STARTTLS port (usually 587)."
@@ -249,6 +254,9 @@ fn de_message(code: DiagnosisCode) -> &'static str {
             "Der Server hat die Verbindung abgelehnt: An diesem Port nimmt nichts Verbindungen an, oder eine Firewall weist sie ab."
         }
         ConnectTimeout => "Es kam keine Verbindung zustande: Der Server hat nicht rechtzeitig geantwortet.",
+        ConnectUnreachable => {
+            "Es kam keine Verbindung zustande: Dieser Rechner hat keine Route zur Adresse des Servers."
+        }
         TlsExpectedImplicit => {
             "Die Verbindung steht, aber der Server hat nie gegrüßt: Dieser Port erwartet TLS ab dem ersten Byte."
         }
@@ -296,6 +304,9 @@ fn de_remedy(code: DiagnosisCode) -> &'static str {
         }
         ConnectTimeout => {
             "Prüfen Sie Host und Port und ob eine Firewall ausgehende Verbindungen zu diesem Port stillschweigend verwirft (viele Netze sperren Port 25)."
+        }
+        ConnectUnreachable => {
+            "Prüfen Sie den Host (eine IPv6-Adresse braucht IPv6 auf diesem Rechner) und das Netz dieses Rechners: eine Route, ein VPN oder eine Firewall, die die Adresse ablehnt."
         }
         TlsExpectedImplicit => {
             "Verwenden Sie smtps:// für diesen Port (meist 465) oder smtp:// mit dem STARTTLS-Port des Servers (meist 587)."
@@ -564,7 +575,7 @@ mod tests {
             let json = serde_json::to_string(&code).unwrap_or_default();
             assert_eq!(json, format!("\"{}\"", code.as_str()));
         }
-        assert_eq!(DiagnosisCode::ALL.len(), 22);
+        assert_eq!(DiagnosisCode::ALL.len(), 23);
     }
 
     #[test]

@@ -473,7 +473,7 @@ impl<'a> Session<'a> {
     async fn connect(&mut self, addrs: &[SocketAddr]) -> Result<SocketAddr, Failure> {
         let started = Instant::now();
         let mut errors = Vec::new();
-        let mut refused = false;
+        let mut kinds = Vec::new();
         for &addr in addrs {
             let limit = self.limit(self.timeouts().connect);
             match tokio::time::timeout(limit, TcpStream::connect(addr)).await {
@@ -497,14 +497,31 @@ impl<'a> Session<'a> {
                     return Ok(addr);
                 }
                 Ok(Err(error)) => {
-                    refused |= error.kind() == std::io::ErrorKind::ConnectionRefused;
+                    kinds.push(Some(error.kind()));
                     errors.push(format!("{addr}: {error}"));
                 }
-                Err(_) => errors.push(format!("{addr}: timeout ({})", seconds(limit))),
+                Err(_) => {
+                    kinds.push(None);
+                    errors.push(format!("{addr}: timeout ({})", seconds(limit)));
+                }
             }
         }
-        let code = if refused { DiagnosisCode::ConnectRefused } else { DiagnosisCode::ConnectTimeout };
+        let code = connect_failure(&kinds);
         Err(Failure::new(Step::Connect, code, started).trips(1).detail(errors.join("; ")))
+    }
+}
+
+/// Why no address could be connected to, from each attempt's error (`None`: it ran out of time): refused by one
+/// of them (something answered), else unreachable when no attempt got further than this machine's routes, else
+/// a timeout.
+fn connect_failure(kinds: &[Option<std::io::ErrorKind>]) -> DiagnosisCode {
+    use std::io::ErrorKind::{ConnectionRefused, HostUnreachable, NetworkUnreachable};
+    if kinds.contains(&Some(ConnectionRefused)) {
+        DiagnosisCode::ConnectRefused
+    } else if !kinds.is_empty() && kinds.iter().all(|kind| matches!(kind, Some(HostUnreachable | NetworkUnreachable))) {
+        DiagnosisCode::ConnectUnreachable
+    } else {
+        DiagnosisCode::ConnectTimeout
     }
 }
 
@@ -1093,6 +1110,22 @@ fn seconds(duration: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failed_connection_is_told_by_what_each_attempt_met() {
+        use std::io::ErrorKind::{ConnectionRefused, HostUnreachable, NetworkUnreachable, PermissionDenied};
+        let rows = [
+            (vec![Some(ConnectionRefused)], DiagnosisCode::ConnectRefused),
+            (vec![Some(NetworkUnreachable), Some(ConnectionRefused)], DiagnosisCode::ConnectRefused),
+            (vec![Some(NetworkUnreachable), Some(HostUnreachable)], DiagnosisCode::ConnectUnreachable),
+            (vec![Some(NetworkUnreachable), None], DiagnosisCode::ConnectTimeout),
+            (vec![None], DiagnosisCode::ConnectTimeout),
+            (vec![Some(PermissionDenied)], DiagnosisCode::ConnectTimeout),
+        ];
+        for (kinds, code) in rows {
+            assert_eq!(connect_failure(&kinds), code, "{kinds:?}");
+        }
+    }
 
     #[test]
     fn credentials_go_in_the_clear_only_to_a_loopback_address() {
