@@ -306,6 +306,22 @@ async fn sender_refused_at_mail_from() {
     assert_not_delivered(&peer);
 }
 
+/// A non-ASCII address to a server without SMTPUTF8 (aiosmtpd's default) stops before MAIL FROM, said as what
+/// it is: not a sender the server refused.
+#[tokio::test]
+async fn a_non_ascii_address_without_smtputf8() {
+    let peer = Peer::start("plain", None, &[]);
+    let mut case = case(peer.port, TlsMode::None, None, None);
+    case.options.recipient = Some("bøb@example.com".parse().expect("recipient"));
+    let probe = case.probe().await;
+    assert_eq!(code_of(probe.diagnosis.as_ref()), Some((DiagnosisCode::AddressNotAscii, Step::MailFrom)), "{probe:#?}");
+    assert!(!peer.events().contains("MAIL FROM"), "{}", peer.events());
+    case.target.from = FromAddress::parse("Bø <bø@example.com>").expect("from");
+    case.options.recipient = None;
+    let probe = case.probe().await;
+    assert_eq!(code_of(probe.diagnosis.as_ref()), Some((DiagnosisCode::AddressNotAscii, Step::MailFrom)), "{probe:#?}");
+}
+
 #[tokio::test]
 async fn sender_refused_at_rcpt_to_is_still_sender_rejected() {
     let pki = Pki::new("Test CA");

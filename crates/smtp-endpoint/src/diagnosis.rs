@@ -108,6 +108,7 @@ stable_codes! {
         AuthMechanismUnsupported => "auth.mechanism_unsupported",
         AuthPlaintextRefused => "auth.plaintext_refused",
         SenderRejected => "sender.rejected",
+        AddressNotAscii => "address.not_ascii",
         RecipientRejected => "recipient.rejected",
         MessageRejected => "message.rejected",
         ServerTemporaryFailure => "server.temporary_failure",
@@ -169,6 +170,9 @@ fn en_message(code: DiagnosisCode) -> &'static str {
             "The password was not sent: the connection is not encrypted, because the server did not offer STARTTLS."
         }
         SenderRejected => "The server refused the default from address as sender.",
+        AddressNotAscii => {
+            "An address has characters outside ASCII, and this server does not offer SMTPUTF8, so it cannot take it; nothing was sent."
+        }
         RecipientRejected => "The server refused the recipient.",
         MessageRejected => "The server refused the message.",
         ServerTemporaryFailure => "The server reported a temporary failure (4xx).",
@@ -230,6 +234,9 @@ fn en_remedy(code: DiagnosisCode) -> &'static str {
         SenderRejected => {
             "Use a default from address that this login may send as: usually the account's own address or one of its verified domains."
         }
+        AddressNotAscii => {
+            "Use ASCII addresses (a domain can be written in its xn-- form; the part before the @ cannot), or a mail server that offers SMTPUTF8."
+        }
         RecipientRejected => {
             "Check the recipient address. If the server relays to other domains only after a login, configure Username and Password."
         }
@@ -285,6 +292,9 @@ fn de_message(code: DiagnosisCode) -> &'static str {
             "Das Passwort wurde nicht gesendet: Die Verbindung ist nicht verschlüsselt, weil der Server kein STARTTLS angeboten hat."
         }
         SenderRejected => "Der Server hat die Standard-Absenderadresse abgelehnt.",
+        AddressNotAscii => {
+            "Eine Adresse enthält Zeichen außerhalb von ASCII, und dieser Server bietet kein SMTPUTF8 an, kann sie also nicht annehmen; es wurde nichts gesendet."
+        }
         RecipientRejected => "Der Server hat den Empfänger abgelehnt.",
         MessageRejected => "Der Server hat die Nachricht abgelehnt.",
         ServerTemporaryFailure => "Der Server hat einen vorübergehenden Fehler gemeldet (4xx).",
@@ -347,6 +357,9 @@ fn de_remedy(code: DiagnosisCode) -> &'static str {
         }
         SenderRejected => {
             "Verwenden Sie eine Standard-Absenderadresse, mit der dieses Konto senden darf: meist die eigene Adresse des Kontos oder eine seiner bestätigten Domains."
+        }
+        AddressNotAscii => {
+            "Verwenden Sie ASCII-Adressen (eine Domain lässt sich in ihrer xn---Form schreiben, der Teil vor dem @ nicht) oder einen Mailserver, der SMTPUTF8 anbietet."
         }
         RecipientRejected => {
             "Prüfen Sie die Empfängeradresse. Leitet der Server an fremde Domains erst nach einer Anmeldung weiter, tragen Sie Benutzername und Passwort ein."
@@ -575,7 +588,7 @@ mod tests {
             let json = serde_json::to_string(&code).unwrap_or_default();
             assert_eq!(json, format!("\"{}\"", code.as_str()));
         }
-        assert_eq!(DiagnosisCode::ALL.len(), 23);
+        assert_eq!(DiagnosisCode::ALL.len(), 24);
     }
 
     #[test]

@@ -858,7 +858,7 @@ impl Session<'_> {
             };
         if non_ascii {
             if !caps.smtputf8 {
-                return Err(Failure::new(Step::MailFrom, DiagnosisCode::SenderRejected, started)
+                return Err(Failure::new(Step::MailFrom, DiagnosisCode::AddressNotAscii, started)
                     .alive()
                     .note(Note::new(StepNote::Smtputf8Missing)));
             }
