@@ -13,7 +13,10 @@ pub fn given(pem: Option<&str>) -> Option<&str> {
     pem.map(smtp_endpoint::trim).filter(|pem| !pem.is_empty())
 }
 
-/// The certificates in `pem`: at least one, each usable as a trust anchor, and no private key anywhere.
+/// The certificates in `pem`: at least one, each usable as a trust anchor, and no private key anywhere. A trust
+/// anchor is a CA certificate, or a self-signed server certificate (pinned). A server certificate signed by
+/// someone else can anchor nothing — its server presents it signed by a CA that is not trusted — so it is
+/// refused here, with the request to paste that CA, instead of failing every later check.
 pub fn parse(pem: &str) -> Result<Vec<CertificateDer<'static>>, CustomCaDefect> {
     // The rules for the text are the core crate's (the page applies them too); the certificates are judged here.
     check_custom_ca(pem)?;
@@ -26,8 +29,9 @@ pub fn parse(pem: &str) -> Result<Vec<CertificateDer<'static>>, CustomCaDefect> 
     }
     let mut store = RootCertStore::empty();
     for certificate in &certificates {
-        if x509_parser::parse_x509_certificate(certificate.as_ref()).is_err() || store.add(certificate.clone()).is_err()
-        {
+        let can_anchor = x509_parser::parse_x509_certificate(certificate.as_ref())
+            .is_ok_and(|(_, parsed)| parsed.is_ca() || parsed.subject() == parsed.issuer());
+        if !can_anchor || store.add(certificate.clone()).is_err() {
             return Err(CustomCaDefect::InvalidCertificate);
         }
     }
@@ -54,6 +58,16 @@ mod tests {
         let bad_base64 = "-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n";
         let not_a_certificate = "-----BEGIN CERTIFICATE-----\naGVsbG8gd29ybGQ=\n-----END CERTIFICATE-----\n";
         let key = format!("{ca}\n-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+        let server_key = rcgen::KeyPair::generate().expect("key");
+        let mut server = rcgen::CertificateParams::new(vec!["relay.internal".to_owned()]).expect("params");
+        server.distinguished_name.push(rcgen::DnType::CommonName, "relay.internal");
+        let pinned = server.self_signed(&server_key).expect("self-signed").pem();
+        let ca_key = rcgen::KeyPair::generate().expect("key");
+        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca_params.distinguished_name.push(rcgen::DnType::CommonName, "Internal CA");
+        let issuer = rcgen::Issuer::new(ca_params, ca_key);
+        let signed = server.signed_by(&server_key, &issuer).expect("signed").pem();
         let rows: &[(&str, Result<usize, CustomCaDefect>)] = &[
             (&ca, Ok(1)),
             (&two, Ok(2)),
@@ -63,6 +77,8 @@ mod tests {
             (bad_base64, Err(CustomCaDefect::InvalidPem)),
             (not_a_certificate, Err(CustomCaDefect::InvalidCertificate)),
             (&key, Err(CustomCaDefect::PrivateKey)),
+            (&pinned, Ok(1)),
+            (&signed, Err(CustomCaDefect::InvalidCertificate)),
         ];
         for (pem, expected) in rows {
             assert_eq!(&parse(pem).map(|certs| certs.len()), expected, "{pem}");
