@@ -188,6 +188,8 @@ async fn starttls_with_auth_probes_and_delivers() {
         ]
     );
     assert_eq!(detail(&probe.steps, Step::Connect), format!("connected to 127.0.0.1:{}", peer.port));
+    let ehlo = detail(&probe.steps, Step::Ehlo);
+    assert!(ehlo.contains("8BITMIME") && ehlo.contains("STARTTLS"), "every extension announced: {ehlo}");
     assert!(detail(&probe.steps, Step::Ehlo).contains("STARTTLS"), "{probe:#?}");
     assert!(detail(&probe.steps, Step::Starttls).starts_with("TLSv1."), "{probe:#?}");
     assert_eq!(detail(&probe.steps, Step::Auth), "logged in with PLAIN");

@@ -1077,24 +1077,12 @@ impl Drop for Redactor {
     }
 }
 
+/// Every extension the server announced, as it announced it (the step's reply shows the same lines).
 fn summarise(caps: &Capabilities) -> Note {
-    let mut parts = Vec::new();
-    if caps.starttls {
-        parts.push("STARTTLS".to_owned());
-    }
-    if !caps.auth.is_empty() {
-        parts.push(format!("AUTH {}", caps.auth.join(" ")));
-    }
-    if let Some(size) = caps.size {
-        parts.push(format!("SIZE {size}"));
-    }
-    if caps.smtputf8 {
-        parts.push("SMTPUTF8".to_owned());
-    }
-    if parts.is_empty() {
+    if caps.extensions.is_empty() {
         Note::new(StepNote::NoExtensions)
     } else {
-        Note::with(StepNote::Extensions, parts.join(", "))
+        Note::with(StepNote::Extensions, caps.extensions.join(", "))
     }
 }
 
