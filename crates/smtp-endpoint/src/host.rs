@@ -1,3 +1,4 @@
+use crate::credentials::is_invisible;
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::sync::OnceLock;
@@ -41,7 +42,10 @@ impl Host {
             let literal = inner.strip_suffix(']').ok_or(HostDefect::InvalidIpv6)?;
             return literal.parse().map(Host::Ipv6).map_err(|_| HostDefect::InvalidIpv6);
         }
-        if let Some(ch) = input.chars().find(|c| matches!(c, '[' | ']' | ':' | '/' | '\\' | '@' | '%' | ' ')) {
+        // An invisible character too: IDNA would drop a zero-width space unseen, so the name shown would not be
+        // the name typed.
+        let forbidden = |c: &char| matches!(c, '[' | ']' | ':' | '/' | '\\' | '@' | '%' | ' ') || is_invisible(*c);
+        if let Some(ch) = input.chars().find(forbidden) {
             return Err(HostDefect::InvalidCharacter(ch));
         }
         domain_or_ipv4(input)

@@ -85,12 +85,12 @@ pub fn summary(uri: &SmtpUri, username: Option<&str>, locale: Locale) -> String 
     }
 }
 
-/// Typed text as a message shows it: as typed, but a character that cannot be seen as its escape (`\u{200b}`),
-/// so the message says where the trouble is.
+/// Typed text as a message shows it: as typed, but a character that cannot be seen by its code point
+/// (`[U+200B]`), so the message says where the trouble is.
 fn shown(text: &str) -> String {
     text.chars().fold(String::with_capacity(text.len()), |mut out, c| {
         if is_invisible(c) {
-            out.extend(c.escape_default());
+            out.push_str(&format!("[U+{:04X}]", u32::from(c)));
         } else {
             out.push(c);
         }
