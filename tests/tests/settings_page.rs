@@ -173,17 +173,33 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
     assert_eq!(page.text("#probe-outdated").await?, None, "the result is for the values in the form");
     page.screenshot("settings-probe-ok.png").await?;
 
+    // Enter in the recipient field checks with it; a long line in the transcript scrolls inside the transcript:
+    // at 360 px the page does not scroll sideways.
+    page.browser.set_window_size(360, 900).await?;
+    let long = format!("{}@example.org", "a-very-long-recipient-address".repeat(3));
+    page.type_into("#probe-recipient", &long).await?;
+    page.browser.active_element().await?.send_keys("\u{E007}").await?; // Enter in the field starts the check
+    page.wait_text("#probe-steps li[data-step='rcpt_to'][data-status='ok']").await?;
+    page.click("#probe-transcript summary").await?;
+    page.wait_contains("#probe-transcript pre", &long).await?;
+    let overflow = page.horizontal_overflow().await?;
+    assert!(overflow <= 0, "no horizontal scrolling at 360 px with the transcript open ({overflow})");
+    page.type_into("#probe-recipient", "").await?;
+    page.browser.set_window_size(1280, 1000).await?;
+
     // A recipient that is no address is refused as it is typed, by the rules the server applies, and cannot be sent.
     let requests_before = page.api_requests().await?;
     page.type_into("#test-recipient", "someone at example.org").await?;
     page.wait_text("#test-recipient-messages li.error[data-code='recipient.invalid']").await?;
+    assert_eq!(page.value("#test-recipient").await?, "someone at example.org", "spaces typed stay where typed");
     assert_eq!(page.attr("#test-recipient", "aria-invalid").await?.as_deref(), Some("true"));
     assert_eq!(page.attr("#send-test", "disabled").await?.as_deref(), Some("true"));
     assert_eq!(page.api_requests().await?, requests_before, "the recipient is judged in the browser");
 
-    // Send a test email: it arrives at the SMTP server from the default from address.
-    page.type_into("#test-recipient", "someone@example.org").await?;
+    // Send a test email, to an address with a name: it arrives at the SMTP server from the default from address.
+    page.type_into("#test-recipient", "Some One <someone@example.org>").await?;
     page.wait_gone("#test-recipient-messages li").await?;
+    assert_eq!(page.value("#test-recipient").await?, "Some One <someone@example.org>");
     page.click("#send-test").await?;
     page.wait_text("#test-sent").await?;
     let mail = eventually("the test email at the SMTP server", || async {
@@ -203,6 +219,7 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
     // A change's old values can be put back into the form with one click; nothing is saved until Save. The first
     // configuration had none.
     assert_eq!(page.text("#history tbody tr:last-child .restore").await?, None);
+    page.wait_text("#restore-hint").await?;
     page.click("#history tbody tr:first-child .restore").await?;
     assert_eq!(page.value("#default_from_address").await?, "Third Admin <third@example.com>");
     page.wait_contains("#save-status", "Not saved yet.").await?;
@@ -218,10 +235,15 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
     page.type_into("#uri", &format!("smtp://127.0.0.1:{closed_port}")).await?;
     page.wait_text("#password-messages li[data-code='password.reentry_required']").await?;
     assert_eq!(page.attr("#save", "disabled").await?.as_deref(), Some("true"));
+    // The check and the test email are off too, and say why beside their buttons.
+    assert_eq!(page.attr("#verify", "disabled").await?.as_deref(), Some("true"));
+    assert_eq!(page.wait_text("#probe-blocked").await?, "Fix the errors in the form first.");
+    assert_eq!(page.attr("#send-test", "aria-describedby").await?.as_deref(), Some("test-blocked"));
 
     // A failing probe (nothing listens there) shows the diagnosis.
     page.type_into("#password", SMTP_PASSWORD).await?;
     page.wait_gone("#password-messages li[data-code='password.reentry_required']").await?;
+    page.wait_gone("#probe-blocked").await?;
     page.click("#verify").await?;
     let diagnosis = page.wait_text("#probe-diagnosis").await?;
     assert_eq!(page.attr("#probe-diagnosis", "data-code").await?.as_deref(), Some("connect.refused"), "{diagnosis}");
@@ -300,6 +322,7 @@ async fn the_page_works_by_keyboard_on_a_phone_and_a_desktop() -> Result<()> {
     assert_eq!(focused.attr("id").await?.as_deref(), Some("login-password"));
     focused.send_keys(&format!("{ADMIN_PASSWORD}\u{E007}")).await?; // Enter
     page.wait_text("#settings").await?;
+    page.wait_focus("uri").await?; // the keyboard goes on to the first field, not to the page's start
 
     page.type_into("#uri", "smtp://email-smtp.us-east-1.amazonaws.com:465").await?;
     page.type_into("#username", "ses-user").await?;
@@ -346,14 +369,24 @@ async fn the_page_works_by_keyboard_on_a_phone_and_a_desktop() -> Result<()> {
     page.wait_contains("#save", "Save").await?;
     page.browser.set_window_size(1280, 1000).await?;
 
-    // Saved by the keyboard: Save is disabled while it runs, and the keyboard is back on it afterwards.
+    // Saved by the keyboard: Save is disabled while it runs, and the keyboard is back on it afterwards. The
+    // password was shown while typed; once saved, the field hides again.
     page.type_into("#custom_ca_pem", "").await?;
+    page.click("#password-toggle").await?;
+    assert_eq!(page.attr("#password", "type").await?.as_deref(), Some("text"));
     page.browser.find(Locator::Css("#save")).await?.send_keys("\u{E007}").await?; // Enter
     let saved = page.wait_contains("#save-status", "Saved — version").await?;
     page.wait_focus("save").await?;
+    assert_eq!(page.attr("#password", "type").await?.as_deref(), Some("password"), "hidden after the save");
+    // The first configuration has no earlier values: no "Use the old values", nor a hint explaining one.
+    page.wait_text("#history tbody tr[data-version='2']").await?;
+    assert_eq!(page.text("#history .restore").await?, None);
+    assert_eq!(page.text("#restore-hint").await?, None);
     // Removing the stored password and keeping it: each button gives the keyboard to the one that replaces it.
+    // While the removal is pending, nothing says the password is kept.
     page.click("#password-remove").await?;
     page.wait_text("#password-keep").await?;
+    page.wait_gone("#password-state").await?;
     page.wait_focus("password-keep").await?;
     page.browser.active_element().await?.send_keys("\u{E007}").await?;
     page.wait_focus("password-remove").await?;
@@ -468,8 +501,10 @@ async fn failed_loads_are_explained_and_can_be_retried() -> Result<()> {
     let used = page.post_until_throttled("/api/endpoints/smtp/test-email", body).await?;
     assert!(used > 1, "a 429 after some test emails: {used}");
     page.click("#send-test").await?;
-    let refused = page.wait_contains("#test-status", "Too many checks").await?;
+    let refused = page.wait_contains("#test-status", "Only a few of these are allowed per minute").await?;
     assert!((1..=60).contains(&seconds_to_wait(&refused)?), "{refused}");
+    // Once that wait is over, the words that named it go (they would be wrong from then on).
+    page.wait_gone("#test-status p.error").await?;
     stack.close().await
 }
 
@@ -535,6 +570,8 @@ async fn a_throttled_login_says_how_long_to_wait() -> Result<()> {
     page.click("#login-submit").await?;
     let locked = page.wait_contains("#login-error", "Too many failed sign-ins").await?;
     assert!((1..=900).contains(&seconds_to_wait(&locked)?), "{locked}");
+    // The first lock is short (2 s): once it is over, its "try again in …" goes.
+    page.wait_gone("#login-error").await?;
     stack.close().await
 }
 

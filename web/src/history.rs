@@ -108,6 +108,8 @@ pub fn History(log: Log) -> impl IntoView {
         if list.is_empty() {
             return view! { <p class="hint" id="history-empty">{t.history_empty}</p> }.into_any();
         }
+        // The hint explains a button that only changes with earlier values have.
+        let restorable = list.iter().any(|c| !old_values(c).is_empty());
         view! {
             <div class="table-wrap">
                 <table id="history">
@@ -174,7 +176,7 @@ pub fn History(log: Log) -> impl IntoView {
                     </tbody>
                 </table>
             </div>
-            <p class="hint">{t.restore_hint}</p>
+            {restorable.then(|| view! { <p class="hint" id="restore-hint">{t.restore_hint}</p> })}
         }
         .into_any()
     };

@@ -72,7 +72,18 @@ pub fn Login() -> impl IntoView {
                     state.auth.set(Auth::SignedIn(name));
                 }
                 Err(api::Error::Api(e)) if e.status == 429 => {
-                    failure.try_set(Some(Failure::Throttled(e.retry_after)));
+                    let throttled = Failure::Throttled(e.retry_after);
+                    // Its "try again in …" goes once that time is over, unless something else was said since.
+                    if let Some(seconds) = e.retry_after {
+                        let said = throttled.clone();
+                        let over = move || {
+                            if failure.try_get_untracked().flatten() == Some(said) {
+                                failure.try_set(None);
+                            }
+                        };
+                        set_timeout(over, std::time::Duration::from_secs(seconds));
+                    }
+                    failure.try_set(Some(throttled));
                 }
                 // Only a 401 is about the name and password; a 403 is the same-origin check (a proxy or a
                 // public origin set wrongly), said as it is.

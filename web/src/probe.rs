@@ -219,6 +219,16 @@ pub fn run_request<T: Send + Sync + 'static>(
             }
             Err(e) => {
                 let Some(t) = trouble_of(e, state, judged, sent) else { return };
+                // "Try again in 7 s" would be wrong once the 7 s are over: it goes then, unless another request
+                // came meanwhile.
+                if let Trouble::RateLimited(Some(seconds)) = t {
+                    let over = move || {
+                        if runs.try_get_value() == Some(run) {
+                            trouble.try_set(None);
+                        }
+                    };
+                    set_timeout(over, std::time::Duration::from_secs(seconds));
+                }
                 trouble.try_set(Some(t));
             }
         }
@@ -226,6 +236,13 @@ pub fn run_request<T: Send + Sync + 'static>(
             refocus(button);
         }
     });
+}
+
+/// Why a check or a test email cannot start: the form's errors (said once, beside the button they disable).
+#[component]
+pub fn Blocked(id: &'static str) -> impl IntoView {
+    let judged = use_judged();
+    move || judged.has_errors().then(|| view! { <p class="hint" id=id>{tr(|t| t.fix_first)}</p> })
 }
 
 #[component]
@@ -241,7 +258,9 @@ pub fn Probe() -> impl IntoView {
     // Cancelling aborts the request, so the server stops the probe and closes its SMTP connection.
     let abort = StoredValue::new_local(None::<web_sys::AbortController>);
 
-    let run = move |_| {
+    // A form, so that Enter in the recipient field starts the check as the button does.
+    let run = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
         if running.get_untracked() {
             return;
         }
@@ -268,22 +287,25 @@ pub fn Probe() -> impl IntoView {
         <section class="card probe" aria-labelledby="probe-title">
             <h2 id="probe-title">{tr(|t| t.verify_title)}</h2>
             <p class="hint">{tr(|t| t.unsaved_values)}</p>
-            <RecipientField id="probe-recipient" recipient label=|t| t.check_recipient optional=true />
-            <button
-                type="button"
-                id="verify"
-                on:click=run
-                disabled=move || running.get() || judged.has_errors() || recipient.has_problem()
-            >
-                {tr(|t| t.verify)}
-            </button>
-            // Outside the live region, so that its label is not read out with the progress.
-            {move || running.get().then(|| view! {
-                " "
-                <button type="button" id="probe-cancel" on:click=cancel>
-                    {tr(|t| t.cancel)}
+            <form id="probe-form" on:submit=run novalidate>
+                <RecipientField id="probe-recipient" recipient label=|t| t.check_recipient optional=true />
+                <button
+                    type="submit"
+                    id="verify"
+                    aria-describedby=move || judged.has_errors().then_some("probe-blocked")
+                    disabled=move || running.get() || judged.has_errors() || recipient.has_problem()
+                >
+                    {tr(|t| t.verify)}
                 </button>
-            })}
+                <Blocked id="probe-blocked" />
+                // Outside the live region, so that its label is not read out with the progress.
+                {move || running.get().then(|| view! {
+                    " "
+                    <button type="button" id="probe-cancel" on:click=cancel>
+                        {tr(|t| t.cancel)}
+                    </button>
+                })}
+            </form>
             <div id="probe-status" role="status">
                 {move || running.get().then(|| view! {
                     <p class="progress"><span class="spinner" aria-hidden="true"></span>{tr(|t| t.verifying)}</p>
@@ -799,8 +821,8 @@ mod tests {
             [
                 Some(t.unreachable.to_owned()),
                 Some(t.too_many_checks.to_owned()),
-                Some("Too many checks in a short time. Try again in 42 s.".to_owned()),
-                Some("Too many checks in a short time. Try again in 11 min.".to_owned()),
+                Some("Only a few of these are allowed per minute. Try again in 42 s.".to_owned()),
+                Some("Only a few of these are allowed per minute. Try again in 11 min.".to_owned()),
                 Some("Type one address".to_owned()),
                 Some(format!("{}: 500 internal: boom", t.unexpected)),
                 Some(fill(t.gateway, 502)),

@@ -62,8 +62,13 @@ pub fn RecipientField(
             </label>
             <input
                 id=id
-                type="email"
+                // Not type=email: the browser would strip the space just typed ("Bob ") from the value the page
+                // writes back, moving the cursor, and would refuse "Name <address>".
+                type="text"
+                inputmode="email"
                 autocomplete="email"
+                spellcheck="false"
+                autocapitalize="off"
                 required=!optional
                 aria-invalid=move || problem.with(Option::is_some).to_string()
                 aria-describedby=messages.clone()

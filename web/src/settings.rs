@@ -351,7 +351,9 @@ pub fn Settings() -> impl IntoView {
                 return;
             }
             match purpose {
-                Load::Show | Load::Retry => {}
+                // After signing in the keyboard was on a form that is gone: it goes to the first field.
+                Load::Show => refocus("uri"),
+                Load::Retry => {}
                 Load::Reload => {
                     save_state.set(SaveState::Idle);
                     // The offer that had the keyboard is gone.
@@ -641,7 +643,13 @@ fn PasswordField(edit: impl Fn(RwSignal<String>, String) + Copy + Send + Sync + 
     let judged = use_judged();
     let form = state.form;
     let visible = RwSignal::new(false);
+    // Each stored version (a save, a reload) hides the field again: the next password is not typed in view.
+    Effect::new(move |_| {
+        state.stored.track();
+        visible.set(false);
+    });
     let stored_set = move || state.stored.with(|s| s.as_ref().is_some_and(|s| s.password_set));
+    let kept = move || stored_set() && !form.remove_password.get();
     let issues: Signal<Vec<Shown>> = Memo::new(move |_| judged.for_field(Field::Password, i18n.get())).into();
     let invalid = move || if issues.with(|i| i.iter().any(|m| m.error)) { "true" } else { "false" };
     let set_removal = move |remove: bool| {
@@ -664,9 +672,7 @@ fn PasswordField(edit: impl Fn(RwSignal<String>, String) + Copy + Send + Sync + 
                     autocomplete="new-password"
                     spellcheck="false"
                     autocapitalize="off"
-                    placeholder=move || {
-                        if stored_set() && !form.remove_password.get() { i18n.text().password_stored } else { "" }
-                    }
+                    placeholder=move || if kept() { i18n.text().password_stored } else { "" }
                     disabled=move || form.remove_password.get()
                     aria-invalid=invalid
                     aria-describedby="password-hint password-messages"
@@ -684,14 +690,17 @@ fn PasswordField(edit: impl Fn(RwSignal<String>, String) + Copy + Send + Sync + 
                 </button>
             </div>
             <div class="hint" id="password-hint">
-                <p id="password-state">
-                    {move || if stored_set() { i18n.text().password_stored_hint } else { i18n.text().password_none }}
-                </p>
-                {move || stored_set().then(|| view! {
+                // While a removal is pending, its notice below says what becomes of the stored password.
+                {move || (!form.remove_password.get()).then(|| view! {
+                    <p id="password-state">
+                        {move || if stored_set() { i18n.text().password_stored_hint } else { i18n.text().password_none }}
+                    </p>
+                })}
+                {move || kept().then(|| view! {
                     <p id="reentry-rule">{tr(|t| t.reentry_rule)}</p>
                 })}
             </div>
-            {move || (stored_set() && !form.remove_password.get()).then(|| view! {
+            {move || kept().then(|| view! {
                 <button type="button" id="password-remove" class="link" on:click=move |_| set_removal(true)>
                     {tr(|t| t.remove_password)}
                 </button>

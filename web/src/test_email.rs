@@ -4,7 +4,7 @@
 use crate::api::{self, TestEmailResult};
 use crate::app::use_state;
 use crate::i18n::{tr, use_i18n};
-use crate::probe::{DiagnosisView, Progress, run_request};
+use crate::probe::{Blocked, DiagnosisView, Progress, run_request};
 use crate::recipient::{Recipient, RecipientField};
 use crate::settings::{draft, use_judged};
 use leptos::ev::SubmitEvent;
@@ -42,6 +42,7 @@ pub fn TestEmail() -> impl IntoView {
                 <button
                     type="submit"
                     id="send-test"
+                    aria-describedby=move || judged.has_errors().then_some("test-blocked")
                     disabled=move || {
                         running.get()
                             || judged.has_errors()
@@ -51,6 +52,7 @@ pub fn TestEmail() -> impl IntoView {
                 >
                     {tr(|t| t.send_test)}
                 </button>
+                <Blocked id="test-blocked" />
             </form>
             <div id="test-status" role="status">
                 {move || running.get().then(|| view! {
