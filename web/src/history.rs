@@ -47,6 +47,11 @@ impl Log {
         log
     }
 
+    /// Asks for the history now: after a conflict, to show what the other save changed.
+    pub fn refresh(self) {
+        self.fetch(false);
+    }
+
     /// `again`: "Try again" was pressed; if it fails again, the keyboard goes to the new "Try again".
     fn fetch(self, again: bool) {
         let Log { changes, failure, latest, state, i18n } = self;

@@ -311,7 +311,10 @@ pub fn Settings() -> impl IntoView {
                     state.session_lost();
                     return;
                 }
-                Err(api::Error::Api(e)) if e.status == 412 => SaveState::Conflict,
+                Err(api::Error::Api(e)) if e.status == 412 => {
+                    log.refresh();
+                    SaveState::Conflict
+                }
                 Err(api::Error::Api(e)) if e.status == 422 && judged.take_refusal(&e.body, sent) => SaveState::Refused,
                 Err(e) => SaveState::Failed(Trouble::of_error(&e)),
             };
@@ -385,14 +388,18 @@ pub fn Settings() -> impl IntoView {
     // click that fills or changes it (a suggestion, old values, removing the password). A memo: a keystroke
     // redraws the status only when this flips, not on every edit.
     let current = Memo::new(move |_| judged.edits.get() == sent_at.get());
+    // A conflict stays until it is resolved by one of its offers: a save from the form would only meet it again.
     let shown_state = move || match save_state.get() {
         SaveState::Saving => SaveState::Saving,
+        SaveState::Conflict => SaveState::Conflict,
         outcome if current.get() => outcome,
         _ => SaveState::Idle,
     };
     let status = move || {
         let t = i18n.text();
-        if let Some(failure) = load_failure.get().filter(|_| current.get()) {
+        // A failed reload is said while it is current, and always while the conflict that offered it stands.
+        let reloading = move || current.get() || save_state.get() == SaveState::Conflict;
+        if let Some(failure) = load_failure.get().filter(|_| reloading()) {
             return Some(failure.words(t));
         }
         match shown_state() {
@@ -475,7 +482,9 @@ pub fn Settings() -> impl IntoView {
                         class="primary"
                         id="save"
                         aria-describedby="save-status"
-                        disabled=move || judged.has_errors() || save_state.get() == SaveState::Saving
+                        disabled=move || {
+                            judged.has_errors() || matches!(save_state.get(), SaveState::Saving | SaveState::Conflict)
+                        }
                     >
                         {tr(|t| t.save)}
                     </button>
