@@ -123,6 +123,7 @@ fn parse_mailbox(input: &str) -> Result<FromAddress, AddressDefect> {
         Ok(Host::Ipv4(_) | Host::Ipv6(_)) => return Err(AddressDefect::IpAddressDomain),
         // `app@.` has no domain either; the host's words ("the URI has no host") do not fit an address.
         Err(HostDefect::Empty) => return Err(AddressDefect::EmptyDomain),
+        Err(HostDefect::NoServerAddress) => return Err(AddressDefect::IpAddressDomain),
         // An address literal (`app@[192.0.2.1]`), whether or not the address inside is valid.
         Err(_) if domain.starts_with('[') => return Err(AddressDefect::IpAddressDomain),
         Err(defect) => return Err(AddressDefect::InvalidDomain(defect)),

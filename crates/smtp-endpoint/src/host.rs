@@ -22,6 +22,10 @@ pub enum HostDefect {
     Empty,
     InvalidIpv4,
     InvalidIpv6,
+    /// `[2001:db8::1` without its closing bracket.
+    UnclosedBracket,
+    /// An address no server can have: unspecified (`0.0.0.0`, `::`), broadcast or multicast.
+    NoServerAddress,
     /// A character that may not appear in a host name (the first one found).
     InvalidCharacter(char),
     /// An internationalised name that cannot be converted to its ASCII form.
@@ -39,8 +43,13 @@ impl Host {
             return Err(HostDefect::Empty);
         }
         if let Some(inner) = input.strip_prefix('[') {
-            let literal = inner.strip_suffix(']').ok_or(HostDefect::InvalidIpv6)?;
-            return literal.parse().map(Host::Ipv6).map_err(|_| HostDefect::InvalidIpv6);
+            let literal = inner.strip_suffix(']').ok_or(HostDefect::UnclosedBracket)?;
+            let ip: Ipv6Addr = literal.parse().map_err(|_| HostDefect::InvalidIpv6)?;
+            return if ip.is_unspecified() || ip.is_multicast() {
+                Err(HostDefect::NoServerAddress)
+            } else {
+                Ok(Host::Ipv6(ip))
+            };
         }
         // An invisible character too: IDNA would drop a zero-width space unseen, so the name shown would not be
         // the name typed.
@@ -48,7 +57,12 @@ impl Host {
         if let Some(ch) = input.chars().find(forbidden) {
             return Err(HostDefect::InvalidCharacter(ch));
         }
-        domain_or_ipv4(input)
+        match domain_or_ipv4(input)? {
+            Host::Ipv4(ip) if ip.is_unspecified() || ip.is_broadcast() || ip.is_multicast() => {
+                Err(HostDefect::NoServerAddress)
+            }
+            host => Ok(host),
+        }
     }
 
     /// Whether traffic to this host stays on this machine (127.0.0.0/8, ::1, `localhost`). Only the name

@@ -136,6 +136,7 @@ fn en(problem: &Problem) -> String {
             "With ?tls=none or ?starttls=never the password would go unencrypted to a remote server. Use {suggestion}, which logs in only over TLS."
         ),
         Problem::UriInvalid(defect) => en_text("URI", defect),
+        Problem::UriSpace => "The URI contains a space: type one URI without spaces, such as smtp://mail.example.com.".into(),
         Problem::UriPortExpectsImplicitTls { suggestion } => {
             format!("Port 465 expects TLS from the first byte: use {suggestion}")
         }
@@ -159,6 +160,10 @@ fn en_host(defect: &HostDefect) -> String {
         HostDefect::InvalidIpv4 => "The host is not a valid IPv4 address.".into(),
         HostDefect::InvalidIpv6 => {
             "The host is not a valid IPv6 address; write it in brackets, e.g. [2001:db8::1].".into()
+        }
+        HostDefect::UnclosedBracket => "The host's IPv6 address has no closing bracket: write it as [2001:db8::1].".into(),
+        HostDefect::NoServerAddress => {
+            "The host is an address no server has (0.0.0.0, ::, broadcast or multicast): type the server's address; for this machine, 127.0.0.1.".into()
         }
         name => en_name("The host", name),
     }
@@ -188,7 +193,11 @@ fn en_name(subject: &str, defect: &HostDefect) -> String {
         HostDefect::HyphenAtLabelEdge => format!("{subject} has a part that starts or ends with a hyphen."),
         HostDefect::TooLong => format!("{subject} is longer than {MAX_DOMAIN_LEN} characters."),
         // Said by each subject in its own words; a URI's are the fallback.
-        HostDefect::Empty | HostDefect::InvalidIpv4 | HostDefect::InvalidIpv6 => en_host(defect),
+        HostDefect::Empty
+        | HostDefect::InvalidIpv4
+        | HostDefect::InvalidIpv6
+        | HostDefect::UnclosedBracket
+        | HostDefect::NoServerAddress => en_host(defect),
     }
 }
 
@@ -300,6 +309,7 @@ fn de(problem: &Problem) -> String {
             "Mit ?tls=none oder ?starttls=never ginge das Passwort unverschlüsselt an einen entfernten Server. Verwenden Sie {suggestion}; damit erfolgt die Anmeldung nur über TLS."
         ),
         Problem::UriInvalid(defect) => de_text("Die URI", defect),
+        Problem::UriSpace => "Die URI enthält ein Leerzeichen: Geben Sie eine URI ohne Leerzeichen ein, z. B. smtp://mail.example.com.".into(),
         Problem::UriPortExpectsImplicitTls { suggestion } => {
             format!("Port 465 erwartet TLS ab dem ersten Byte: Verwenden Sie {suggestion}")
         }
@@ -324,6 +334,12 @@ fn de_host(defect: &HostDefect) -> String {
         HostDefect::InvalidIpv6 => {
             "Der Host ist keine gültige IPv6-Adresse; schreiben Sie sie in eckigen Klammern, z. B. [2001:db8::1]."
                 .into()
+        }
+        HostDefect::UnclosedBracket => {
+            "Der IPv6-Adresse des Hosts fehlt die schließende Klammer: Schreiben Sie sie als [2001:db8::1].".into()
+        }
+        HostDefect::NoServerAddress => {
+            "Der Host ist eine Adresse, die kein Server hat (0.0.0.0, ::, Broadcast oder Multicast): Geben Sie die Adresse des Servers ein; für diesen Rechner 127.0.0.1.".into()
         }
         name => de_name("Der Host", name),
     }
@@ -355,7 +371,11 @@ fn de_name(subject: &str, defect: &HostDefect) -> String {
         }
         HostDefect::TooLong => format!("{subject} ist länger als {MAX_DOMAIN_LEN} Zeichen."),
         // Sagt jeder Gegenstand mit eigenen Worten; die einer URI sind der Rückfall.
-        HostDefect::Empty | HostDefect::InvalidIpv4 | HostDefect::InvalidIpv6 => de_host(defect),
+        HostDefect::Empty
+        | HostDefect::InvalidIpv4
+        | HostDefect::InvalidIpv6
+        | HostDefect::UnclosedBracket
+        | HostDefect::NoServerAddress => de_host(defect),
     }
 }
 

@@ -32,17 +32,35 @@ pub enum Component {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Problem {
     UriRequired,
-    UriMissingScheme { suggestion: Option<String> },
-    UriUnknownScheme { scheme: String, suggestion: Option<String> },
+    UriMissingScheme {
+        suggestion: Option<String>,
+    },
+    UriUnknownScheme {
+        scheme: String,
+        suggestion: Option<String>,
+    },
     UriInvalidHost(HostDefect),
-    UriBracketedIpv4 { suggestion: Option<String> },
-    UriInvalidPort { port: String },
+    UriBracketedIpv4 {
+        suggestion: Option<String>,
+    },
+    UriInvalidPort {
+        port: String,
+    },
     UriCredentialsInUri,
     UriUnsupportedComponent(Component),
-    UriPlaintextAuth { suggestion: String },
+    UriPlaintextAuth {
+        suggestion: String,
+    },
     UriInvalid(TextDefect),
-    UriPortExpectsImplicitTls { suggestion: String },
-    UriPortExpectsStarttls { port: u16, suggestion: String },
+    /// White space inside the URI.
+    UriSpace,
+    UriPortExpectsImplicitTls {
+        suggestion: String,
+    },
+    UriPortExpectsStarttls {
+        port: u16,
+        suggestion: String,
+    },
     UsernameRequired,
     UsernameInvalid(TextDefect),
     PasswordRequired,
@@ -65,7 +83,7 @@ impl Problem {
             Problem::UriCredentialsInUri => Code::UriCredentialsInUri,
             Problem::UriUnsupportedComponent(_) => Code::UriUnsupportedComponent,
             Problem::UriPlaintextAuth { .. } => Code::UriPlaintextAuth,
-            Problem::UriInvalid(_) => Code::UriInvalid,
+            Problem::UriInvalid(_) | Problem::UriSpace => Code::UriInvalid,
             Problem::UriPortExpectsImplicitTls { .. } => Code::UriPortExpectsImplicitTls,
             Problem::UriPortExpectsStarttls { .. } => Code::UriPortExpectsStarttls,
             Problem::UsernameRequired => Code::UsernameRequired,

@@ -88,6 +88,11 @@ impl SmtpUri {
         if input.contains('@') {
             return Err(mailto(input).unwrap_or(Problem::UriCredentialsInUri));
         }
+        // Two values pasted together, or a space typed by mistake: said as such, not as whatever the rest of the
+        // URI would be read as (a path, a host).
+        if input.contains(char::is_whitespace) {
+            return Err(Problem::UriSpace);
+        }
         let Some((scheme, rest)) = input.split_once("://") else {
             return Err(missing_scheme(input));
         };
@@ -278,7 +283,7 @@ fn split_host_port(authority: &str) -> Result<(&str, Option<&str>), Problem> {
                     None => Err(Problem::UriInvalidHost(HostDefect::InvalidIpv6)),
                 }
             }
-            None => Err(Problem::UriInvalidHost(HostDefect::InvalidIpv6)),
+            None => Err(Problem::UriInvalidHost(HostDefect::UnclosedBracket)),
         };
     }
     if authority.parse::<Ipv6Addr>().is_ok() {

@@ -473,6 +473,54 @@ fn rows() -> Vec<Row> {
             ..BASE
         },
         Row {
+            name: "two URIs pasted together: the space is named, not a path",
+            uri: "smtp://a.example.com smtp://b.example.com",
+            errors: &["uri.invalid"],
+            effective: None,
+            says: &["contains a space"],
+            ..BASE
+        },
+        Row {
+            name: "an IPv6 address without its closing bracket",
+            uri: "smtp://[::1",
+            errors: &["uri.invalid_host"],
+            effective: None,
+            says: &["no closing bracket"],
+            ..BASE
+        },
+        Row {
+            name: "0.0.0.0 is no server's address (it reaches this machine on some systems)",
+            uri: "smtp://0.0.0.0:25",
+            errors: &["uri.invalid_host"],
+            effective: None,
+            says: &["no server has", "127.0.0.1"],
+            ..BASE
+        },
+        Row {
+            name: "nor are ::, broadcast and multicast addresses",
+            uri: "smtp://[::]",
+            errors: &["uri.invalid_host"],
+            effective: None,
+            says: &["no server has"],
+            ..BASE
+        },
+        Row {
+            name: "the broadcast address",
+            uri: "smtps://255.255.255.255",
+            errors: &["uri.invalid_host"],
+            effective: None,
+            says: &["no server has"],
+            ..BASE
+        },
+        Row {
+            name: "a multicast address",
+            uri: "smtp://[ff02::1]:587",
+            errors: &["uri.invalid_host"],
+            effective: None,
+            says: &["no server has"],
+            ..BASE
+        },
+        Row {
             name: "a label longer than 63 characters",
             uri: long("smtp://", 'a', 64, ".example.com"),
             errors: &["uri.invalid_host"],
