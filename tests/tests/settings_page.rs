@@ -207,7 +207,8 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
     page.wait_gone("#test-recipient-messages li").await?;
     assert_eq!(page.value("#test-recipient").await?, "Some One <someone@example.org>");
     page.click("#send-test").await?;
-    page.wait_text("#test-sent").await?;
+    let sent = page.wait_text("#test-sent").await?;
+    assert!(sent.starts_with("Sent to Some One <someone@example.org>. The server replied: 250"), "{sent}");
     let mail = eventually("the test email at the SMTP server", || async {
         Ok(stack.sink.received().into_iter().find(|m| m["rcpt_tos"][0] == "someone@example.org"))
     })

@@ -359,7 +359,13 @@ fn ProbeReport(result: ProbeResult) -> impl IntoView {
                                     StepStatus::Skipped => t().step_skipped,
                                 }}
                             </span>
-                            <span class="step-time">{step.duration_ms.map(|ms| format!("{ms} ms"))}</span>
+                            // A step that did not run took no time worth showing.
+                            <span class="step-time">
+                                {step
+                                    .duration_ms
+                                    .filter(|_| step.status != StepStatus::Skipped)
+                                    .map(|ms| format!("{ms} ms"))}
+                            </span>
                             // A failed step's note is the diagnosis's, shown with it below.
                             {note
                                 .filter(|_| step.status != StepStatus::Failed)
@@ -541,6 +547,7 @@ mod tests {
         assert_eq!(page.text("li[data-step=tls] .step-name"), "TLS handshake");
         assert_eq!(page.text("li[data-step=tls] .step-status"), text(Locale::En).step_failed);
         assert_eq!(page.text("li[data-step=tls] .step-time"), "12 ms");
+        assert_eq!(page.text("li[data-step=ehlo] .step-time"), "", "a step that did not run shows no time");
         assert_eq!(page.text("li[data-step=connect] .step-note"), "connected to 10.0.0.5:465");
         assert_eq!(page.text("li[data-step=ehlo] .step-note"), "not reached");
         assert_eq!(page.text("li[data-step=quit] .step-note"), "server's own note", "a note this page does not know");

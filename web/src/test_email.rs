@@ -3,7 +3,7 @@
 
 use crate::api::{self, TestEmailResult};
 use crate::app::use_state;
-use crate::i18n::{tr, use_i18n};
+use crate::i18n::{fill, tr, use_i18n};
 use crate::probe::{Blocked, DiagnosisView, Progress, run_request};
 use crate::recipient::{Recipient, RecipientField};
 use crate::settings::{draft, use_judged};
@@ -21,12 +21,15 @@ pub fn TestEmail() -> impl IntoView {
     let to = Recipient::new(trouble);
     let status_trouble = progress.status_trouble(judged);
 
+    // Whom the shown result was sent to: the field may hold another recipient by now.
+    let sent_to = StoredValue::new(String::new());
     let send = move |ev: SubmitEvent| {
         ev.prevent_default();
         let recipient = to.typed();
         if running.get_untracked() || recipient.is_empty() {
             return;
         }
+        sent_to.set_value(recipient.clone());
         let locale = i18n.locale.get_untracked();
         let draft = draft(state.form, locale);
         let request = async move { api::test_email(&draft, &recipient, locale).await };
@@ -67,7 +70,7 @@ pub fn TestEmail() -> impl IntoView {
                             let ms = r.duration_ms.map(|ms| format!(" ({ms} ms)")).unwrap_or_default();
                             view! {
                                 <div class="ok" id="test-sent">
-                                    <p>{t.sent} ": " <code>{reply}</code> {ms}</p>
+                                    <p>{fill(t.sent, sent_to.get_value())} ": " <code>{reply}</code> {ms}</p>
                                     {r.message_id.map(|id| view! { <p class="hint">{t.message_id} ": " <code>{id}</code></p> })}
                                 </div>
                             }
