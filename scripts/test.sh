@@ -9,8 +9,9 @@ source scripts/env.sh
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
 
-step "the page, release build (trunk build --release → dist/, served by the end-to-end tests)"
+step "the page, release build (trunk build --release → dist/, served by the end-to-end tests), and its size budget"
 trunk build --release
+python3 scripts/page_budget.py dist
 
 step "native tests (core crate, server, end-to-end in headless Chromium)"
 cargo test --no-fail-fast --workspace --exclude smtp-endpoint-web --exclude leptos-counter-baseline --exclude leptos-floor-baseline

@@ -156,7 +156,7 @@ fn en_message(code: DiagnosisCode) -> &'static str {
         TlsCertificateHostnameMismatch => "The server's certificate is not valid for the host name in the URI.",
         TlsCertificateExpired => "The server's certificate has expired or is not valid yet.",
         TlsCertificateIsCa => {
-            "The server presents a CA certificate (marked CA:TRUE) as its own certificate, which TLS clients refuse even when that certificate is trusted — typical of one made with a plain `openssl req -x509`."
+            "The server's certificate is marked as a CA (CA:TRUE, as a plain `openssl req -x509` makes it); TLS clients refuse it as a server's own, even when trusted."
         }
         TlsHandshakeFailed => "The TLS handshake with the server failed.",
         StarttlsUnavailable => "The settings require STARTTLS, but the server does not offer it (or refused it).",
@@ -170,9 +170,7 @@ fn en_message(code: DiagnosisCode) -> &'static str {
             "The password was not sent: the connection is not encrypted, because the server did not offer STARTTLS."
         }
         SenderRejected => "The server refused the default from address as sender.",
-        AddressNotAscii => {
-            "An address has characters outside ASCII, and this server does not offer SMTPUTF8, so it cannot take it; nothing was sent."
-        }
+        AddressNotAscii => "An address is not ASCII and the server does not offer SMTPUTF8; nothing was sent.",
         RecipientRejected => "The server refused the recipient.",
         MessageRejected => "The server refused the message.",
         ServerTemporaryFailure => "The server reported a temporary failure (4xx).",
@@ -194,7 +192,7 @@ fn en_remedy(code: DiagnosisCode) -> &'static str {
             "Check host and port, and whether a firewall silently drops outgoing connections to this port (many networks block port 25)."
         }
         ConnectUnreachable => {
-            "Check the host (an IPv6 address needs IPv6 on this machine), and this machine's network: a route, a VPN or a firewall that rejects the address."
+            "Check the host (an IPv6 address needs IPv6 here) and this machine's routes, VPN and firewall."
         }
         TlsExpectedImplicit => {
             "Use smtps:// for this port (usually 465), or smtp:// with the server's STARTTLS port (usually 587)."
@@ -234,9 +232,7 @@ fn en_remedy(code: DiagnosisCode) -> &'static str {
         SenderRejected => {
             "Use a default from address that this login may send as: usually the account's own address or one of its verified domains."
         }
-        AddressNotAscii => {
-            "Use ASCII addresses (a domain can be written in its xn-- form; the part before the @ cannot), or a mail server that offers SMTPUTF8."
-        }
+        AddressNotAscii => "Use ASCII addresses (a domain in its xn-- form), or a server that offers SMTPUTF8.",
         RecipientRejected => {
             "Check the recipient address. If the server relays to other domains only after a login, configure Username and Password."
         }
@@ -276,7 +272,7 @@ fn de_message(code: DiagnosisCode) -> &'static str {
         TlsCertificateHostnameMismatch => "Das Zertifikat des Servers gilt nicht für den Hostnamen in der URI.",
         TlsCertificateExpired => "Das Zertifikat des Servers ist abgelaufen oder noch nicht gültig.",
         TlsCertificateIsCa => {
-            "Der Server zeigt ein CA-Zertifikat (mit CA:TRUE) als sein eigenes Zertifikat; TLS-Clients lehnen das ab, auch wenn dem Zertifikat vertraut wird — typisch für eines, das mit einem einfachen `openssl req -x509` erstellt wurde."
+            "Das Zertifikat des Servers ist als CA markiert (CA:TRUE, wie es ein einfaches `openssl req -x509` erstellt); TLS-Clients lehnen es als Serverzertifikat ab, auch wenn ihm vertraut wird."
         }
         TlsHandshakeFailed => "Der TLS-Handshake mit dem Server ist fehlgeschlagen.",
         StarttlsUnavailable => {
@@ -293,7 +289,7 @@ fn de_message(code: DiagnosisCode) -> &'static str {
         }
         SenderRejected => "Der Server hat die Standard-Absenderadresse abgelehnt.",
         AddressNotAscii => {
-            "Eine Adresse enthält Zeichen außerhalb von ASCII, und dieser Server bietet kein SMTPUTF8 an, kann sie also nicht annehmen; es wurde nichts gesendet."
+            "Eine Adresse ist nicht ASCII, und der Server bietet kein SMTPUTF8 an; es wurde nichts gesendet."
         }
         RecipientRejected => "Der Server hat den Empfänger abgelehnt.",
         MessageRejected => "Der Server hat die Nachricht abgelehnt.",
@@ -316,7 +312,7 @@ fn de_remedy(code: DiagnosisCode) -> &'static str {
             "Prüfen Sie Host und Port und ob eine Firewall ausgehende Verbindungen zu diesem Port stillschweigend verwirft (viele Netze sperren Port 25)."
         }
         ConnectUnreachable => {
-            "Prüfen Sie den Host (eine IPv6-Adresse braucht IPv6 auf diesem Rechner) und das Netz dieses Rechners: eine Route, ein VPN oder eine Firewall, die die Adresse ablehnt."
+            "Prüfen Sie den Host (eine IPv6-Adresse braucht hier IPv6) sowie Routen, VPN und Firewall dieses Rechners."
         }
         TlsExpectedImplicit => {
             "Verwenden Sie smtps:// für diesen Port (meist 465) oder smtp:// mit dem STARTTLS-Port des Servers (meist 587)."
@@ -359,7 +355,7 @@ fn de_remedy(code: DiagnosisCode) -> &'static str {
             "Verwenden Sie eine Standard-Absenderadresse, mit der dieses Konto senden darf: meist die eigene Adresse des Kontos oder eine seiner bestätigten Domains."
         }
         AddressNotAscii => {
-            "Verwenden Sie ASCII-Adressen (eine Domain lässt sich in ihrer xn---Form schreiben, der Teil vor dem @ nicht) oder einen Mailserver, der SMTPUTF8 anbietet."
+            "Verwenden Sie ASCII-Adressen (eine Domain in ihrer xn---Form) oder einen Server, der SMTPUTF8 anbietet."
         }
         RecipientRejected => {
             "Prüfen Sie die Empfängeradresse. Leitet der Server an fremde Domains erst nach einer Anmeldung weiter, tragen Sie Benutzername und Passwort ein."

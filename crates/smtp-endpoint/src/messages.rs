@@ -136,7 +136,7 @@ fn en(problem: &Problem) -> String {
             "With ?tls=none or ?starttls=never the password would go unencrypted to a remote server. Use {suggestion}, which logs in only over TLS."
         ),
         Problem::UriInvalid(defect) => en_text("URI", defect),
-        Problem::UriSpace => "The URI contains a space: type one URI without spaces, such as smtp://mail.example.com.".into(),
+        Problem::UriSpace => "The URI contains a space; type one URI without spaces.".into(),
         Problem::UriPortExpectsImplicitTls { suggestion } => {
             format!("Port 465 expects TLS from the first byte: use {suggestion}")
         }
@@ -161,9 +161,11 @@ fn en_host(defect: &HostDefect) -> String {
         HostDefect::InvalidIpv6 => {
             "The host is not a valid IPv6 address; write it in brackets, e.g. [2001:db8::1].".into()
         }
-        HostDefect::UnclosedBracket => "The host's IPv6 address has no closing bracket: write it as [2001:db8::1].".into(),
+        HostDefect::UnclosedBracket => {
+            "The host's IPv6 address has no closing bracket: write it as [2001:db8::1].".into()
+        }
         HostDefect::NoServerAddress => {
-            "The host is an address no server has (0.0.0.0, ::, broadcast or multicast): type the server's address; for this machine, 127.0.0.1.".into()
+            "No server has this address (0.0.0.0, ::, broadcast, multicast); for this machine, type 127.0.0.1.".into()
         }
         name => en_name("The host", name),
     }
@@ -309,7 +311,7 @@ fn de(problem: &Problem) -> String {
             "Mit ?tls=none oder ?starttls=never ginge das Passwort unverschlüsselt an einen entfernten Server. Verwenden Sie {suggestion}; damit erfolgt die Anmeldung nur über TLS."
         ),
         Problem::UriInvalid(defect) => de_text("Die URI", defect),
-        Problem::UriSpace => "Die URI enthält ein Leerzeichen: Geben Sie eine URI ohne Leerzeichen ein, z. B. smtp://mail.example.com.".into(),
+        Problem::UriSpace => "Die URI enthält ein Leerzeichen; geben Sie eine URI ohne Leerzeichen ein.".into(),
         Problem::UriPortExpectsImplicitTls { suggestion } => {
             format!("Port 465 erwartet TLS ab dem ersten Byte: Verwenden Sie {suggestion}")
         }
@@ -339,7 +341,7 @@ fn de_host(defect: &HostDefect) -> String {
             "Der IPv6-Adresse des Hosts fehlt die schließende Klammer: Schreiben Sie sie als [2001:db8::1].".into()
         }
         HostDefect::NoServerAddress => {
-            "Der Host ist eine Adresse, die kein Server hat (0.0.0.0, ::, Broadcast oder Multicast): Geben Sie die Adresse des Servers ein; für diesen Rechner 127.0.0.1.".into()
+            "Diese Adresse hat kein Server (0.0.0.0, ::, Broadcast, Multicast); für diesen Rechner geben Sie 127.0.0.1 ein.".into()
         }
         name => de_name("Der Host", name),
     }

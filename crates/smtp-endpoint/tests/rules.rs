@@ -493,7 +493,7 @@ fn rows() -> Vec<Row> {
             uri: "smtp://0.0.0.0:25",
             errors: &["uri.invalid_host"],
             effective: None,
-            says: &["no server has", "127.0.0.1"],
+            says: &["No server has", "127.0.0.1"],
             ..BASE
         },
         Row {
@@ -501,7 +501,7 @@ fn rows() -> Vec<Row> {
             uri: "smtp://[::]",
             errors: &["uri.invalid_host"],
             effective: None,
-            says: &["no server has"],
+            says: &["No server has"],
             ..BASE
         },
         Row {
@@ -509,7 +509,7 @@ fn rows() -> Vec<Row> {
             uri: "smtps://255.255.255.255",
             errors: &["uri.invalid_host"],
             effective: None,
-            says: &["no server has"],
+            says: &["No server has"],
             ..BASE
         },
         Row {
@@ -517,7 +517,7 @@ fn rows() -> Vec<Row> {
             uri: "smtp://[ff02::1]:587",
             errors: &["uri.invalid_host"],
             effective: None,
-            says: &["no server has"],
+            says: &["No server has"],
             ..BASE
         },
         Row {
