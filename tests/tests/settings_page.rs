@@ -122,14 +122,17 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
     other_admin_saves(&page, "Other Admin <other@example.com>").await?;
     page.type_into("#default_from_address", "Mine <mine@example.com>").await?;
     page.wait_contains("#save-status", "Not saved yet.").await?;
-    page.click("#save").await?;
+    page.browser.find(Locator::Css("#save")).await?.send_keys("\u{E007}").await?; // Enter, by keyboard
     page.wait_contains("#save-status", "in the meantime").await?;
+    // Save is off until an offer is taken (it would only meet the same conflict): the keyboard is on the first.
+    page.wait_focus("reload").await?;
     page.expect_accessible("the conflict's offers").await?;
-    // The history shows what the other save changed; until an offer is taken, Save would only meet the same
-    // conflict, and typing on does not hide it.
+    // The history shows what the other save changed; typing on does not hide the conflict.
     page.wait_contains("#history tbody tr:first-child", "other@example.com").await?;
     assert_eq!(page.attr("#save", "disabled").await?.as_deref(), Some("true"));
+    page.type_into("#default_from_address", "Mine, again <mine@example.com>").await?;
     page.type_into("#default_from_address", "Mine <mine@example.com>").await?;
+    page.wait_text("#overwrite").await?;
     page.wait_contains("#save-status", "in the meantime").await?;
     // A reload that fails says why, keeps what was typed and can be tried again.
     page.refuse_fetch(&["/api/endpoints/smtp"]).await?;

@@ -86,11 +86,19 @@ pub struct State {
     pub form: Form,
     /// The endpoint as last loaded or saved; `None` until loaded.
     pub stored: RwSignal<Option<Stored>>,
+    /// Set by the login form when it signs in: the settings view then puts the keyboard on its first field (the
+    /// form that had it is gone). A plain page load leaves the keyboard where the browser puts it.
+    pub signed_in_here: StoredValue<bool>,
 }
 
 impl State {
     pub fn new() -> State {
-        State { auth: RwSignal::new(Auth::Checking), form: Form::new(), stored: RwSignal::new(None) }
+        State {
+            auth: RwSignal::new(Auth::Checking),
+            form: Form::new(),
+            stored: RwSignal::new(None),
+            signed_in_here: StoredValue::new(false),
+        }
     }
 
     /// Call on any 401: back to the login form, keeping the typed values.

@@ -56,8 +56,13 @@ impl Log {
     fn fetch(self, again: bool) {
         let Log { changes, failure, latest, state, i18n } = self;
         let locale = i18n.locale.get_untracked();
-        latest.update_value(|n| *n += 1);
-        let request = latest.get_value();
+        // Asked for after an answer came, the view may be gone (signed out meanwhile): nothing to ask for then.
+        let Some(request) = latest.try_update_value(|n| {
+            *n += 1;
+            *n
+        }) else {
+            return;
+        };
         spawn_local(async move {
             let answer = api::history(locale).await;
             // The view may be gone by now; then there is nothing to update.

@@ -47,12 +47,16 @@ pub fn Login() -> impl IntoView {
     let password = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
     let failure = RwSignal::new(None::<Failure>);
+    // Counts the sign-ins tried: a wait's words go when it is over, unless another try was made since.
+    let tries = StoredValue::new(0u32);
 
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         if busy.get_untracked() {
             return;
         }
+        tries.update_value(|n| *n += 1);
+        let this_try = tries.get_value();
         let (user, pass) = (username.get_untracked(), password.get_untracked());
         if user.is_empty() || pass.is_empty() {
             failure.set(Some(Failure::Missing));
@@ -69,21 +73,20 @@ pub fn Login() -> impl IntoView {
                 Ok(()) => {
                     password.try_set(String::new());
                     let name = api::session(locale).await.map(|s| s.username).unwrap_or(user);
+                    state.signed_in_here.set_value(true);
                     state.auth.set(Auth::SignedIn(name));
                 }
                 Err(api::Error::Api(e)) if e.status == 429 => {
-                    let throttled = Failure::Throttled(e.retry_after);
-                    // Its "try again in …" goes once that time is over, unless something else was said since.
+                    // Its "try again in …" goes once that time is over, unless another try was made since.
                     if let Some(seconds) = e.retry_after {
-                        let said = throttled.clone();
                         let over = move || {
-                            if failure.try_get_untracked().flatten() == Some(said) {
+                            if tries.try_get_value() == Some(this_try) {
                                 failure.try_set(None);
                             }
                         };
                         set_timeout(over, std::time::Duration::from_secs(seconds));
                     }
-                    failure.try_set(Some(throttled));
+                    failure.try_set(Some(Failure::Throttled(e.retry_after)));
                 }
                 // Only a 401 is about the name and password; a 403 is the same-origin check (a proxy or a
                 // public origin set wrongly), said as it is.

@@ -42,8 +42,10 @@ impl Trouble {
     }
 
     /// Whether the section's status says it; a refused recipient is said under the recipient instead.
+    /// A refused recipient is said under its field, and a refused draft beside the button (`Blocked`, as the
+    /// refusal lands under the fields): neither again in the status.
     pub fn shown_in_status(&self) -> bool {
-        !matches!(self, Trouble::Recipient(_))
+        !matches!(self, Trouble::Recipient(_) | Trouble::Refused)
     }
 
     pub fn words(&self, t: &Text) -> String {
@@ -135,8 +137,6 @@ pub struct Progress<T: Send + Sync + 'static> {
     runs: StoredValue<u32>,
     /// The values the latest request ran with.
     ran_with: StoredValue<RanWith>,
-    /// The form's edit count when the latest request was sent.
-    sent_at: StoredValue<u32>,
 }
 
 impl<T: Send + Sync + 'static> Clone for Progress<T> {
@@ -155,7 +155,6 @@ impl<T: Send + Sync + 'static> Default for Progress<T> {
             trouble: RwSignal::new(None),
             runs: StoredValue::new(0),
             ran_with: StoredValue::new(RanWith::default()),
-            sent_at: StoredValue::new(0),
         }
     }
 }
@@ -167,13 +166,10 @@ impl<T: Send + Sync + 'static> Progress<T> {
         Memo::new(move |_| self.result.with(Option::is_some) && self.ran_with.with_value(|r| r.differs_from(form)))
     }
 
-    /// The trouble to show in the section's status (tracked): not a refused recipient (said under the
-    /// recipient), nor a refusal of values edited since (its messages went with the edit).
-    pub fn status_trouble(self, judged: Judged) -> Memo<Option<Trouble>> {
-        Memo::new(move |_| {
-            let stale = move || judged.edits.get() != self.sent_at.get_value();
-            self.trouble.get().filter(|t| t.shown_in_status() && !(*t == Trouble::Refused && stale()))
-        })
+    /// The trouble to show in the section's status (tracked): not a refusal, which is said where it lands (see
+    /// [`Trouble::shown_in_status`]).
+    pub fn status_trouble(self) -> Memo<Option<Trouble>> {
+        Memo::new(move |_| self.trouble.get().filter(Trouble::shown_in_status))
     }
 
     /// Stops waiting: the running request's answer, whenever it comes, is not shown.
@@ -196,11 +192,10 @@ pub fn run_request<T: Send + Sync + 'static>(
     request: impl Future<Output = Result<T, api::Error>> + 'static,
     button: &'static str,
 ) {
-    let Progress { running, result, trouble, runs, ran_with, sent_at } = progress;
+    let Progress { running, result, trouble, runs, ran_with } = progress;
     let had_keyboard = has_focus(button);
     ran_with.set_value(RanWith::of(state.form));
     let sent = judged.edits.get_untracked();
-    sent_at.set_value(sent);
     running.set(true);
     result.set(None);
     trouble.set(None);
@@ -253,7 +248,7 @@ pub fn Probe() -> impl IntoView {
     let progress = Progress::<ProbeResult>::default();
     let Progress { running, result, trouble, .. } = progress;
     let outdated = progress.outdated(state.form);
-    let status_trouble = progress.status_trouble(judged);
+    let status_trouble = progress.status_trouble();
     let recipient = Recipient::new(trouble);
     // Cancelling aborts the request, so the server stops the probe and closes its SMTP connection.
     let abort = StoredValue::new_local(None::<web_sys::AbortController>);
@@ -690,19 +685,14 @@ mod tests {
         assert!(ran_with.differs_from(form), "the stored password to be removed");
     }
 
-    /// A refusal of the values a check ran with is not shown once the form was edited (its messages went with
-    /// the edit), even if the edit came back to the same values; a refused recipient is said under the recipient.
+    /// A refusal is said where it lands — under the fields, with the reason beside the button — and a refused
+    /// recipient under the recipient: not again in the status. Other trouble is.
     #[wasm_bindgen_test]
-    fn the_status_says_only_what_still_stands() {
-        let page = mount(|_, _| (), || ());
-        let judged = Judged::new(page.state, page.i18n);
+    fn the_status_says_only_what_is_not_said_elsewhere() {
+        let _page = mount(|_, _| (), || ());
         let progress = Progress::<u32>::default();
-        let shown = progress.status_trouble(judged);
-        progress.sent_at.set_value(judged.edits.get_untracked());
+        let shown = progress.status_trouble();
         progress.trouble.set(Some(Trouble::Refused));
-        assert_eq!(shown.get_untracked(), Some(Trouble::Refused));
-        judged.put(Field::Username, "someone".into());
-        judged.put(Field::Username, String::new());
         assert_eq!(shown.get_untracked(), None);
         progress.trouble.set(Some(Trouble::Unreachable));
         assert_eq!(shown.get_untracked(), Some(Trouble::Unreachable), "not about the values: still said");

@@ -324,13 +324,15 @@ pub fn Settings() -> impl IntoView {
             {
                 sent_at.try_set(now);
             }
-            // A refusal under the fields takes the keyboard to them; otherwise Save gets it back.
+            // A refusal under the fields takes the keyboard to them; a conflict to its first offer (Save stays off
+            // until one is taken); otherwise Save gets it back.
             let to_fields = outcome == SaveState::Refused && !edited;
+            let to_offer = outcome == SaveState::Conflict;
             if save_state.try_set(outcome).is_none() {
                 if to_fields {
                     focus_first_invalid(judged);
                 } else if had_keyboard {
-                    refocus("save");
+                    refocus(if to_offer { "reload" } else { "save" });
                 }
             }
         });
@@ -339,6 +341,9 @@ pub fn Settings() -> impl IntoView {
         ev.prevent_default();
         save();
     };
+    // Signed in just now: the keyboard was on the login form, which is gone; it goes to the first field.
+    let after_sign_in = state.signed_in_here.get_value();
+    state.signed_in_here.set_value(false);
     let start_load = move |purpose: Load| {
         let replace = (purpose == Load::Reload).then(|| (judged, judged.edits.get_untracked()));
         let had_keyboard = has_focus("reload");
@@ -354,9 +359,8 @@ pub fn Settings() -> impl IntoView {
                 return;
             }
             match purpose {
-                // After signing in the keyboard was on a form that is gone: it goes to the first field.
-                Load::Show => refocus("uri"),
-                Load::Retry => {}
+                Load::Show if after_sign_in => refocus("uri"),
+                Load::Show | Load::Retry => {}
                 Load::Reload => {
                     save_state.set(SaveState::Idle);
                     // The offer that had the keyboard is gone.
@@ -370,6 +374,8 @@ pub fn Settings() -> impl IntoView {
     };
     if state.stored.get_untracked().is_none() || !form.dirty.get_untracked() {
         start_load(Load::Show);
+    } else if after_sign_in {
+        focus_soon("uri");
     }
 
     let edit = move |signal: RwSignal<String>, value: String| {

@@ -19,7 +19,7 @@ pub fn TestEmail() -> impl IntoView {
     let Progress { running, result, trouble, .. } = progress;
     let outdated = progress.outdated(state.form);
     let to = Recipient::new(trouble);
-    let status_trouble = progress.status_trouble(judged);
+    let status_trouble = progress.status_trouble();
 
     // Whom the shown result was sent to: the field may hold another recipient by now.
     let sent_to = StoredValue::new(String::new());
