@@ -143,7 +143,9 @@ fn en_message(code: DiagnosisCode) -> &'static str {
             "The server refused the connection: nothing accepts connections on this port, or a firewall rejects them."
         }
         ConnectTimeout => "No connection could be made: the server did not answer in time.",
-        ConnectUnreachable => "No connection could be made: this machine has no route to the server's address.",
+        ConnectUnreachable => {
+            "The server's address could not be reached: no route to it, the host is down, or a firewall rejects the connection."
+        }
         TlsExpectedImplicit => {
             "The connection was made but the server never greeted: this port expects TLS from the first byte."
         }
@@ -192,7 +194,7 @@ fn en_remedy(code: DiagnosisCode) -> &'static str {
             "Check host and port, and whether a firewall silently drops outgoing connections to this port (many networks block port 25)."
         }
         ConnectUnreachable => {
-            "Check the host (an IPv6 address needs IPv6 here) and this machine's routes, VPN and firewall."
+            "Check the host (an IPv6 address needs IPv6 here), that the server is up, and the firewalls on this machine and on the way."
         }
         TlsExpectedImplicit => {
             "Use smtps:// for this port (usually 465), or smtp:// with the server's STARTTLS port (usually 587)."
@@ -258,7 +260,7 @@ fn de_message(code: DiagnosisCode) -> &'static str {
         }
         ConnectTimeout => "Es kam keine Verbindung zustande: Der Server hat nicht rechtzeitig geantwortet.",
         ConnectUnreachable => {
-            "Es kam keine Verbindung zustande: Dieser Rechner hat keine Route zur Adresse des Servers."
+            "Die Adresse des Servers war nicht erreichbar: keine Route dorthin, der Host ist aus, oder eine Firewall lehnt die Verbindung ab."
         }
         TlsExpectedImplicit => {
             "Die Verbindung steht, aber der Server hat nie gegrüßt: Dieser Port erwartet TLS ab dem ersten Byte."
@@ -312,7 +314,7 @@ fn de_remedy(code: DiagnosisCode) -> &'static str {
             "Prüfen Sie Host und Port und ob eine Firewall ausgehende Verbindungen zu diesem Port stillschweigend verwirft (viele Netze sperren Port 25)."
         }
         ConnectUnreachable => {
-            "Prüfen Sie den Host (eine IPv6-Adresse braucht hier IPv6) sowie Routen, VPN und Firewall dieses Rechners."
+            "Prüfen Sie den Host (eine IPv6-Adresse braucht hier IPv6), ob der Server läuft, und die Firewalls auf diesem Rechner und unterwegs."
         }
         TlsExpectedImplicit => {
             "Verwenden Sie smtps:// für diesen Port (meist 465) oder smtp:// mit dem STARTTLS-Port des Servers (meist 587)."
@@ -355,7 +357,7 @@ fn de_remedy(code: DiagnosisCode) -> &'static str {
             "Verwenden Sie eine Standard-Absenderadresse, mit der dieses Konto senden darf: meist die eigene Adresse des Kontos oder eine seiner bestätigten Domains."
         }
         AddressNotAscii => {
-            "Verwenden Sie ASCII-Adressen (eine Domain in ihrer xn---Form) oder einen Server, der SMTPUTF8 anbietet."
+            "Verwenden Sie ASCII-Adressen (eine Domain in der xn--Schreibweise) oder einen Server, der SMTPUTF8 anbietet."
         }
         RecipientRejected => {
             "Prüfen Sie die Empfängeradresse. Leitet der Server an fremde Domains erst nach einer Anmeldung weiter, tragen Sie Benutzername und Passwort ein."

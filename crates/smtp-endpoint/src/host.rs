@@ -45,11 +45,8 @@ impl Host {
         if let Some(inner) = input.strip_prefix('[') {
             let literal = inner.strip_suffix(']').ok_or(HostDefect::UnclosedBracket)?;
             let ip: Ipv6Addr = literal.parse().map_err(|_| HostDefect::InvalidIpv6)?;
-            return if ip.is_unspecified() || ip.is_multicast() {
-                Err(HostDefect::NoServerAddress)
-            } else {
-                Ok(Host::Ipv6(ip))
-            };
+            let no_server = ip.is_unspecified() || ip.is_multicast() || ip.to_ipv4_mapped().is_some_and(no_server_v4);
+            return if no_server { Err(HostDefect::NoServerAddress) } else { Ok(Host::Ipv6(ip)) };
         }
         // An invisible character too: IDNA would drop a zero-width space unseen, so the name shown would not be
         // the name typed.
@@ -58,9 +55,7 @@ impl Host {
             return Err(HostDefect::InvalidCharacter(ch));
         }
         match domain_or_ipv4(input)? {
-            Host::Ipv4(ip) if ip.is_unspecified() || ip.is_broadcast() || ip.is_multicast() => {
-                Err(HostDefect::NoServerAddress)
-            }
+            Host::Ipv4(ip) if no_server_v4(ip) => Err(HostDefect::NoServerAddress),
             host => Ok(host),
         }
     }
@@ -115,6 +110,11 @@ pub fn set_idna_to_ascii(to_ascii: fn(&str) -> Option<String>) {
 }
 
 static IDNA_TO_ASCII: OnceLock<fn(&str) -> Option<String>> = OnceLock::new();
+
+/// An IPv4 address no server has: unspecified, broadcast or multicast.
+fn no_server_v4(ip: Ipv4Addr) -> bool {
+    ip.is_unspecified() || ip.is_broadcast() || ip.is_multicast()
+}
 
 #[cfg(feature = "idna")]
 fn domain_or_ipv4(input: &str) -> Result<Host, HostDefect> {

@@ -341,7 +341,7 @@ fn de_host(defect: &HostDefect) -> String {
             "Der IPv6-Adresse des Hosts fehlt die schließende Klammer: Schreiben Sie sie als [2001:db8::1].".into()
         }
         HostDefect::NoServerAddress => {
-            "Diese Adresse hat kein Server (0.0.0.0, ::, Broadcast, Multicast); für diesen Rechner geben Sie 127.0.0.1 ein.".into()
+            "Kein Server kann diese Adresse haben (0.0.0.0, ::, Broadcast, Multicast); für diesen Rechner geben Sie 127.0.0.1 ein.".into()
         }
         name => de_name("Der Host", name),
     }

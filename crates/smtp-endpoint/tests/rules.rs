@@ -513,6 +513,14 @@ fn rows() -> Vec<Row> {
             ..BASE
         },
         Row {
+            name: "nor in IPv4-mapped form",
+            uri: "smtp://[::ffff:0.0.0.0]",
+            errors: &["uri.invalid_host"],
+            effective: None,
+            says: &["No server has"],
+            ..BASE
+        },
+        Row {
             name: "a multicast address",
             uri: "smtp://[ff02::1]:587",
             errors: &["uri.invalid_host"],
