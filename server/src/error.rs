@@ -135,7 +135,7 @@ impl IntoResponse for ApiError {
         let body = ErrorBody { error: ErrorDetail { code: self.code().to_owned(), message, field } };
         let mut response = (status, axum::Json(body)).into_response();
         if let ApiError::TooManyRequests { retry_after, .. } = &self {
-            let seconds = retry_after.as_secs().max(1).to_string();
+            let seconds = whole_seconds(*retry_after).to_string();
             if let Ok(value) = HeaderValue::from_str(&seconds) {
                 response.headers_mut().insert(header::RETRY_AFTER, value);
             }
@@ -144,9 +144,15 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// A wait in whole seconds, rounded up (at least 1): a client that waits as long as it is told is not refused
+/// again for the part of a second that rounding down would drop.
+fn whole_seconds(wait: Duration) -> u64 {
+    u64::try_from(wait.as_millis().div_ceil(1000)).unwrap_or(u64::MAX).max(1)
+}
+
 /// A wait as people say it: "1 second", "40 seconds", "15 minutes" (from 2 minutes on, rounded up).
 fn seconds(wait: Duration) -> String {
-    match wait.as_secs().max(1) {
+    match whole_seconds(wait) {
         1 => "1 second".to_owned(),
         secs if secs < 120 => format!("{secs} seconds"),
         secs => format!("{} minutes", secs.div_ceil(60)),
@@ -159,9 +165,12 @@ mod tests {
 
     #[test]
     fn waits_are_said_as_people_say_them() {
-        let rows = [(0, "1 second"), (1, "1 second"), (2, "2 seconds"), (119, "119 seconds"), (120, "2 minutes")];
-        for (secs, said) in rows.into_iter().chain([(900, "15 minutes"), (901, "16 minutes")]) {
-            assert_eq!(seconds(Duration::from_secs(secs)), said);
+        let rows =
+            [(0, "1 second"), (1000, "1 second"), (1001, "2 seconds"), (1999, "2 seconds"), (119_000, "119 seconds")];
+        for (millis, said) in
+            rows.into_iter().chain([(120_000, "2 minutes"), (900_000, "15 minutes"), (900_001, "16 minutes")])
+        {
+            assert_eq!(seconds(Duration::from_millis(millis)), said, "{millis} ms");
         }
         let error = ApiError::TooManyRequests { code: "smtp.rate_limited", retry_after: Duration::from_secs(1) };
         assert_eq!(error.to_string(), "Too many attempts; try again in 1 second.");

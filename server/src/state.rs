@@ -96,13 +96,25 @@ impl AppState {
 }
 
 /// The database (admins' password hashes, the SMTP password's ciphertext) readable by its owner only, also in a
-/// data directory that existed before with wider rights; SQLite gives its `-wal` and `-shm` files the same mode.
+/// data directory that existed before with wider rights: created 0600 when missing (SQLite gives its `-wal` and
+/// `-shm` files the database's mode), and an existing database and journal narrowed to 0600. A file this user
+/// cannot change (another owner's) is left as it is, with a warning: it started that way before.
 fn keep_private(database: &std::path::Path) -> std::io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        let file = std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(database)?;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(database)?;
+        for suffix in ["", "-wal", "-shm"] {
+            let mut path = database.as_os_str().to_owned();
+            path.push(suffix);
+            let path = PathBuf::from(path);
+            let Ok(metadata) = std::fs::metadata(&path) else { continue };
+            if metadata.permissions().mode() & 0o077 != 0
+                && let Err(error) = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+            {
+                tracing::warn!(path = %path.display(), %error, "could not make the database file private (0600)");
+            }
+        }
     }
     #[cfg(not(unix))]
     let _ = database;

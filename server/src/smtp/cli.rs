@@ -49,7 +49,7 @@ pub async fn probe(config: Config, args: ProbeArgs) -> Result<ExitCode, CliError
     let state = open_existing(config).await?;
     let target = target(&state, locale).await?;
     let recipient = args.to.as_deref().map(|to| super::api::recipient_address(to.trim(), "--to", locale)).transpose();
-    let recipient = recipient.map_err(api_error)?;
+    let recipient = recipient.map_err(|e| api_error(e, locale))?;
     let options = ProbeOptions { recipient, locale, ..ProbeOptions::default() };
     let report = super::probe(&target, &options).await;
     if args.output.json {
@@ -72,7 +72,7 @@ pub async fn send_test(config: Config, args: SendTestArgs) -> Result<ExitCode, C
     let locale = Locale::from_tag(&args.output.locale);
     let state = open_existing(config).await?;
     let target = target(&state, locale).await?;
-    let to = super::api::recipient_address(args.to.trim(), "--to", locale).map_err(api_error)?;
+    let to = super::api::recipient_address(args.to.trim(), "--to", locale).map_err(|e| api_error(e, locale))?;
     let email = TestEmail { to, requested_by: Some("the command line".to_owned()) };
     let options = ProbeOptions { locale, ..ProbeOptions::default() };
     let report = super::send_test(&target, &email, &options).await;
@@ -109,20 +109,22 @@ async fn open_existing(config: Config) -> Result<AppState, CliError> {
 }
 
 async fn target(state: &AppState, locale: Locale) -> Result<super::SmtpTarget, CliError> {
-    let settings = super::api::settings(state, None, locale).await.map_err(api_error)?;
+    let settings = super::api::settings(state, None, locale).await.map_err(|e| api_error(e, locale))?;
     super::SmtpTarget::new(&settings.endpoint, settings.password.clone(), settings.custom_ca_pem.as_deref())
         .map_err(|defect| CliError::Refused(smtp_endpoint::Problem::CustomCaInvalid(defect).message(locale)))
 }
 
-fn api_error(error: ApiError) -> CliError {
+fn api_error(error: ApiError, locale: Locale) -> CliError {
     match error {
         ApiError::Invalid(report) => CliError::Refused(format!(
             "the stored endpoint is not valid: {}",
             report.errors.iter().map(|issue| issue.message.as_str()).collect::<Vec<_>>().join(" ")
         )),
-        ApiError::Unprocessable { code: "endpoint.unconfigured", .. } => CliError::Refused(
-            "no endpoint is configured yet: save one in the page (or through the API) first".to_owned(),
-        ),
+        ApiError::Unprocessable { code: "endpoint.unconfigured", .. } => CliError::Refused(match locale {
+            Locale::En => "no endpoint is configured yet: save one in the page (or through the API) first",
+            Locale::De => "es ist noch kein Endpunkt eingerichtet: Speichern Sie zuerst einen auf der Seite (oder über die API)",
+        }
+        .to_owned()),
         ApiError::Unprocessable { field: Some(field), message, .. } => CliError::Refused(format!("{field}: {message}")),
         other => CliError::Refused(other.to_string()),
     }

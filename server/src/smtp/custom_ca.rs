@@ -13,10 +13,11 @@ pub fn given(pem: Option<&str>) -> Option<&str> {
     pem.map(smtp_endpoint::trim).filter(|pem| !pem.is_empty())
 }
 
-/// The certificates in `pem`: at least one, each usable as a trust anchor, and no private key anywhere. A trust
-/// anchor is a CA certificate, or a self-signed server certificate (pinned). A server certificate signed by
-/// someone else can anchor nothing — its server presents it signed by a CA that is not trusted — so it is
-/// refused here, with the request to paste that CA, instead of failing every later check.
+/// The certificates in `pem`: at least one, each a certificate the trust store takes, no private key anywhere,
+/// and at least one that can anchor trust: a CA certificate, or a self-signed server certificate (pinned). A
+/// server certificate signed by someone else, pasted alone, anchors nothing — its server presents it signed by
+/// a CA that is not trusted — so it is refused here, with the request to paste that CA, instead of failing every
+/// later check. Beside its CA (a full chain) it does no harm.
 pub fn parse(pem: &str) -> Result<Vec<CertificateDer<'static>>, CustomCaDefect> {
     // The rules for the text are the core crate's (the page applies them too); the certificates are judged here.
     check_custom_ca(pem)?;
@@ -28,12 +29,19 @@ pub fn parse(pem: &str) -> Result<Vec<CertificateDer<'static>>, CustomCaDefect> 
         return Err(CustomCaDefect::InvalidPem);
     }
     let mut store = RootCertStore::empty();
+    let mut anchors = 0;
     for certificate in &certificates {
-        let can_anchor = x509_parser::parse_x509_certificate(certificate.as_ref())
-            .is_ok_and(|(_, parsed)| parsed.is_ca() || parsed.subject() == parsed.issuer());
-        if !can_anchor || store.add(certificate.clone()).is_err() {
+        let Ok((_, parsed)) = x509_parser::parse_x509_certificate(certificate.as_ref()) else {
+            return Err(CustomCaDefect::InvalidCertificate);
+        };
+        if store.add(certificate.clone()).is_err() {
             return Err(CustomCaDefect::InvalidCertificate);
         }
+        anchors += usize::from(parsed.is_ca() || parsed.subject() == parsed.issuer());
+    }
+    // A full chain (the server's certificate with its CAs) is fine; the server's certificate alone is not.
+    if anchors == 0 {
+        return Err(CustomCaDefect::InvalidCertificate);
     }
     Ok(certificates)
 }
@@ -66,8 +74,10 @@ mod tests {
         let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
         ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
         ca_params.distinguished_name.push(rcgen::DnType::CommonName, "Internal CA");
+        let internal_ca = ca_params.self_signed(&ca_key).expect("CA").pem();
         let issuer = rcgen::Issuer::new(ca_params, ca_key);
         let signed = server.signed_by(&server_key, &issuer).expect("signed").pem();
+        let full_chain = format!("{signed}{internal_ca}");
         let rows: &[(&str, Result<usize, CustomCaDefect>)] = &[
             (&ca, Ok(1)),
             (&two, Ok(2)),
@@ -79,6 +89,7 @@ mod tests {
             (&key, Err(CustomCaDefect::PrivateKey)),
             (&pinned, Ok(1)),
             (&signed, Err(CustomCaDefect::InvalidCertificate)),
+            (&full_chain, Ok(2)),
         ];
         for (pem, expected) in rows {
             assert_eq!(&parse(pem).map(|certs| certs.len()), expected, "{pem}");

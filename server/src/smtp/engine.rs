@@ -512,13 +512,17 @@ impl<'a> Session<'a> {
 }
 
 /// Why no address could be connected to, from each attempt's error (`None`: it ran out of time): refused by one
-/// of them (something answered), else unreachable when no attempt got further than this machine's routes, else
-/// a timeout.
+/// of them (something answered), else unreachable when every attempt was turned back at once — no route, a host
+/// that is down, or a firewall that rejects (on this machine, EPERM; on the way, an ICMP "prohibited") — else a
+/// timeout (something dropped the packets, or the server is slow).
 fn connect_failure(kinds: &[Option<std::io::ErrorKind>]) -> DiagnosisCode {
-    use std::io::ErrorKind::{ConnectionRefused, HostUnreachable, NetworkUnreachable};
+    use std::io::ErrorKind::{ConnectionRefused, HostUnreachable, NetworkUnreachable, PermissionDenied};
+    let turned_back = |kind: &Option<std::io::ErrorKind>| {
+        matches!(kind, Some(HostUnreachable | NetworkUnreachable | PermissionDenied))
+    };
     if kinds.contains(&Some(ConnectionRefused)) {
         DiagnosisCode::ConnectRefused
-    } else if !kinds.is_empty() && kinds.iter().all(|kind| matches!(kind, Some(HostUnreachable | NetworkUnreachable))) {
+    } else if !kinds.is_empty() && kinds.iter().all(turned_back) {
         DiagnosisCode::ConnectUnreachable
     } else {
         DiagnosisCode::ConnectTimeout
@@ -1108,7 +1112,8 @@ mod tests {
             (vec![Some(NetworkUnreachable), Some(HostUnreachable)], DiagnosisCode::ConnectUnreachable),
             (vec![Some(NetworkUnreachable), None], DiagnosisCode::ConnectTimeout),
             (vec![None], DiagnosisCode::ConnectTimeout),
-            (vec![Some(PermissionDenied)], DiagnosisCode::ConnectTimeout),
+            (vec![Some(PermissionDenied)], DiagnosisCode::ConnectUnreachable),
+            (vec![Some(std::io::ErrorKind::AddrNotAvailable)], DiagnosisCode::ConnectTimeout),
         ];
         for (kinds, code) in rows {
             assert_eq!(connect_failure(&kinds), code, "{kinds:?}");

@@ -43,6 +43,10 @@ async fn the_database_is_private_in_a_data_dir_made_beforehand() {
     let data_dir = dir.path().join("data");
     std::fs::create_dir(&data_dir).expect("data dir");
     std::fs::set_permissions(&data_dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    // A database file left with wider rights (here empty: SQLite starts it) is narrowed too.
+    let database = data_dir.join("smtp-endpoint.sqlite3");
+    std::fs::write(&database, b"").expect("database file");
+    std::fs::set_permissions(&database, std::fs::Permissions::from_mode(0o644)).expect("chmod");
     let mut server = ServerProcess::start(&data_dir, &[]).expect("server");
     let password = server.first_admin_password.clone().expect("first admin password");
     login_process(&server, "admin", &password).await;
