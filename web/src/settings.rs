@@ -87,8 +87,11 @@ impl Judged {
         Judged { report, reentry, server: RwSignal::new(Vec::new()), edits: RwSignal::new(0), form }
     }
 
+    /// Whether an error stands under any field (every error is under one): `has_error` for all fields at once.
     pub fn has_errors(self) -> bool {
-        Field::ALL.iter().any(|&field| self.has_error(field))
+        self.report.with(|r| !r.errors.is_empty())
+            || self.reentry.get()
+            || self.server.with(|s| s.iter().any(|(_, m)| m.error))
     }
 
     /// Whether an error stands under `field`: the core's, the re-entry rule's (password) or the server's.
