@@ -53,8 +53,12 @@ pub struct ServeArgs {
     pub static_dir: Option<PathBuf>,
     /// The origin browsers use when behind a proxy, e.g. https://settings.example.com (same-origin check; an
     /// https origin makes the session cookie Secure).
-    #[arg(long, env = "SMTP_ENDPOINT_PUBLIC_ORIGIN")]
+    #[arg(long, env = "SMTP_ENDPOINT_PUBLIC_ORIGIN", value_parser = parse_public_origin)]
     pub public_origin: Option<String>,
+    /// Other host names browsers reach the server by (comma-separated; `*` for any), e.g. settings.internal.
+    /// IP addresses, localhost and the public origin's host need none; other names are refused (DNS rebinding).
+    #[arg(long, env = "SMTP_ENDPOINT_ALLOWED_HOSTS", value_delimiter = ',', value_parser = parse_allowed_host)]
+    pub allowed_host: Vec<String>,
     /// Addresses of proxies in front of the server whose X-Forwarded-For names the client (comma-separated),
     /// e.g. 127.0.0.1; failed logins are then counted per client, not per proxy.
     #[arg(long, env = "SMTP_ENDPOINT_TRUSTED_PROXIES", value_delimiter = ',')]
@@ -153,10 +157,40 @@ pub fn config(data_dir: PathBuf, args: &ServeArgs) -> Config {
     Config {
         static_dir: args.static_dir.clone(),
         public_origin: args.public_origin.clone(),
+        allowed_hosts: args.allowed_host.clone(),
         trusted_proxies: args.trusted_proxy.clone(),
         session_ttl: std::time::Duration::from_secs(args.session_minutes.max(1) * 60),
         master_key: master_key_from_env(),
         ..Config::new(data_dir)
+    }
+}
+
+/// `--public-origin`: `http(s)://host[:port]` and nothing after it, kept as browsers send `Origin` (lowercase, no
+/// trailing slash, no default port).
+fn parse_public_origin(value: &str) -> Result<String, String> {
+    let url = url::Url::parse(value.trim()).ok().filter(|url| {
+        matches!(url.scheme(), "http" | "https")
+            && url.host().is_some()
+            && url.username().is_empty()
+            && url.password().is_none()
+            && url.path() == "/"
+            && url.query().is_none()
+            && url.fragment().is_none()
+    });
+    url.map(|url| url.origin().ascii_serialization()).ok_or_else(|| {
+        "write the address browsers open, scheme and host only, e.g. https://settings.example.com".to_owned()
+    })
+}
+
+/// `--allowed-host`: a host name without scheme or port (`*` for any), kept lowercase.
+fn parse_allowed_host(value: &str) -> Result<String, String> {
+    let name = value.trim().trim_end_matches('.').to_ascii_lowercase();
+    let valid =
+        name == "*" || (!name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.'));
+    if valid {
+        Ok(name)
+    } else {
+        Err("write a host name only, without scheme or port, e.g. settings.internal (or * for any)".to_owned())
     }
 }
 
@@ -296,4 +330,36 @@ async fn admin(data_dir: PathBuf, command: AdminCommand) -> Result<ExitCode, Cli
         println!("New password set for {}; their sessions have ended.", args.username);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_origins_are_kept_as_browsers_send_them() {
+        let rows = [
+            ("https://Settings.Example.com/", "https://settings.example.com"),
+            ("https://settings.example.com:443", "https://settings.example.com"),
+            ("http://127.0.0.1:8081", "http://127.0.0.1:8081"),
+            (" http://[::1]:8080 ", "http://[::1]:8080"),
+        ];
+        for (value, origin) in rows {
+            assert_eq!(parse_public_origin(value).as_deref(), Ok(origin), "{value}");
+        }
+        for value in ["settings.example.com", "ftp://example.com", "https://example.com/settings", "https://a@b", ""] {
+            let error = parse_public_origin(value).expect_err(value);
+            assert!(error.contains("e.g. https://settings.example.com"), "{value}: {error}");
+        }
+    }
+
+    #[test]
+    fn allowed_hosts_are_names_only() {
+        assert_eq!(parse_allowed_host(" Settings.Internal. ").as_deref(), Ok("settings.internal"));
+        assert_eq!(parse_allowed_host("*").as_deref(), Ok("*"));
+        for value in ["settings.internal:8080", "https://settings.internal", "", "*.internal", "a b"] {
+            let error = parse_allowed_host(value).expect_err(value);
+            assert!(error.contains("without scheme or port"), "{value}: {error}");
+        }
+    }
 }

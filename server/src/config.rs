@@ -16,6 +16,9 @@ pub struct Config {
     /// The origin browsers use, e.g. `https://settings.example.com`, when the server sits behind a proxy.
     /// Used for the same-origin check; an `https` origin also marks the session cookie `Secure`.
     pub public_origin: Option<String>,
+    /// Host names the server answers to besides IP addresses, `localhost` and the public origin's host (lowercase,
+    /// no port; `*` for any). A request for another name is refused: see [`crate::api::guard::known_host`].
+    pub allowed_hosts: Vec<String>,
     /// Proxies whose `X-Forwarded-For` names the client (for the login throttle); others' is ignored.
     pub trusted_proxies: Vec<IpAddr>,
     /// How long a login lasts.
@@ -32,6 +35,7 @@ impl Config {
             static_dir: None,
             master_key: None,
             public_origin: None,
+            allowed_hosts: Vec::new(),
             trusted_proxies: Vec::new(),
             session_ttl: Config::DEFAULT_SESSION_TTL,
         }

@@ -20,6 +20,12 @@ pub enum ApiError {
     /// A state-changing request from another site (`Origin` / `Sec-Fetch-Site`).
     #[error("Cross-origin requests cannot change anything here.")]
     CrossOrigin,
+    /// A request for a host name the server was not given (`--allowed-host`).
+    #[error(
+        "This server does not answer to the name \"{name}\" (so that no other site can reach it by pointing its own \
+         name here). To use this name, start the server with --allowed-host {name} (or SMTP_ENDPOINT_ALLOWED_HOSTS)."
+    )]
+    UnknownHost { name: String },
     /// A state-changing request whose body is not declared as JSON.
     #[error("The request body must be JSON (Content-Type: application/json).")]
     JsonRequired,
@@ -80,7 +86,7 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::Unauthorized | ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
-            ApiError::CrossOrigin => StatusCode::FORBIDDEN,
+            ApiError::CrossOrigin | ApiError::UnknownHost { .. } => StatusCode::FORBIDDEN,
             ApiError::JsonRequired => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::MalformedBody { .. } => StatusCode::BAD_REQUEST,
             ApiError::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -100,6 +106,7 @@ impl ApiError {
             ApiError::Unauthorized => "session.required",
             ApiError::InvalidCredentials => "session.invalid_credentials",
             ApiError::CrossOrigin => "request.cross_origin",
+            ApiError::UnknownHost { .. } => "request.unknown_host",
             ApiError::JsonRequired => "request.json_required",
             ApiError::MalformedBody { .. } => "request.malformed",
             ApiError::BodyTooLarge => "request.too_large",

@@ -1,13 +1,50 @@
-//! Request guards that run before routing: state-changing requests must be same-origin and JSON, and every
-//! request is logged (method, path, status, time — never headers or bodies).
+//! Request guards that run before routing: every request must name a host the server answers to, state-changing
+//! requests must be same-origin and JSON, and every request is logged (method, path, status, time — never headers
+//! or bodies).
 
+use crate::config::Config;
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::Response;
+use std::net::IpAddr;
 use std::time::Instant;
+
+/// Refuses a request whose `Host` is a name the server was not given. A site that points its own DNS name at this
+/// server's address (DNS rebinding) is same-origin with it in the browser; only the name in `Host` gives it away.
+/// IP addresses, `localhost`, the public origin's host and the `--allowed-host` names pass; so does a request
+/// without `Host` (no browser sends one).
+pub async fn known_host(State(state): State<AppState>, request: Request, next: Next) -> Result<Response, ApiError> {
+    let host = request.headers().get(header::HOST).and_then(|value| value.to_str().ok());
+    match host {
+        Some(host) if !host_allowed(state.config(), host) => {
+            Err(ApiError::UnknownHost { name: host_name(host).chars().take(253).collect() })
+        }
+        _ => Ok(next.run(request).await),
+    }
+}
+
+fn host_allowed(config: &Config, host: &str) -> bool {
+    let name = host_name(host).trim_end_matches('.').to_ascii_lowercase();
+    let public = config.public_origin.as_deref().and_then(|origin| origin.split_once("://"));
+    name.parse::<IpAddr>().is_ok()
+        || name == "localhost"
+        || public.is_some_and(|(_, authority)| host_name(authority).eq_ignore_ascii_case(&name))
+        || config.allowed_hosts.iter().any(|allowed| allowed == "*" || *allowed == name)
+}
+
+/// The host of an authority (`name:port`, `[v6]:port`), without port and brackets.
+pub(crate) fn host_name(authority: &str) -> &str {
+    if let Some(bracketed) = authority.strip_prefix('[') {
+        return bracketed.split_once(']').map_or(bracketed, |(address, _)| address);
+    }
+    match authority.rsplit_once(':') {
+        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => authority,
+    }
+}
 
 /// Refuses a state-changing request (POST, PUT, PATCH, DELETE) that a browser marks as coming from another
 /// site, and a POST/PUT/PATCH whose body is not declared as JSON — a cross-site HTML form can send neither.
@@ -66,4 +103,62 @@ pub async fn log_requests(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
     tracing::debug!(%method, path, status = response.status().as_u16(), micros = started.elapsed().as_micros() as u64, "request");
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_by_address_localhost_or_given_name_pass() {
+        let config = Config {
+            public_origin: Some("https://settings.example.com".to_owned()),
+            allowed_hosts: vec!["smtp-settings".to_owned()],
+            ..Config::new("unused")
+        };
+        let pass = [
+            "127.0.0.1:8080",
+            "192.168.1.20",
+            "[::1]:8080",
+            "[fe80::1]",
+            "localhost:8080",
+            "LOCALHOST.",
+            "settings.example.com",
+            "Settings.Example.com:443",
+            "smtp-settings:8080",
+        ];
+        for host in pass {
+            assert!(host_allowed(&config, host), "{host}");
+        }
+        let refused = [
+            "evil.example:8080",
+            "localhost.evil.example",
+            "app.localhost",
+            "settings.example.com.evil.example",
+            "example.com",
+            "smtp-settings.evil.example",
+            "127.0.0.1.nip.io:8080",
+            "",
+        ];
+        for host in refused {
+            assert!(!host_allowed(&config, host), "{host}");
+        }
+        let any = Config { allowed_hosts: vec!["*".to_owned()], ..Config::new("unused") };
+        assert!(host_allowed(&any, "evil.example:8080"));
+    }
+
+    #[test]
+    fn host_names_lose_port_and_brackets() {
+        let rows = [
+            ("mail.example.com:8080", "mail.example.com"),
+            ("mail.example.com", "mail.example.com"),
+            ("[::1]:8080", "::1"),
+            ("[::1]", "::1"),
+            ("[::1", "::1"),
+            ("a:b", "a:b"),
+        ];
+        for (authority, name) in rows {
+            assert_eq!(host_name(authority), name, "{authority}");
+        }
+    }
 }

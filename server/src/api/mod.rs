@@ -103,7 +103,10 @@ pub fn app(state: AppState) -> Router {
         Some(dir) => crate::static_files::router(dir),
         None => Router::new().fallback(not_found),
     };
-    api.merge(page).layer(DefaultBodyLimit::max(BODY_LIMIT)).layer(middleware::from_fn(guard::log_requests))
+    api.merge(page)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(state, guard::known_host))
+        .layer(middleware::from_fn(guard::log_requests))
 }
 
 async fn not_found() -> ApiError {

@@ -1,4 +1,4 @@
-use crate::helpers::{ADMIN, ADMIN_PASSWORD, endpoint_body, spawn_app};
+use crate::helpers::{ADMIN, ADMIN_PASSWORD, endpoint_body, spawn_app, spawn_app_with};
 use serde_json::{Value, json};
 
 async fn error_code(response: reqwest::Response) -> (u16, String) {
@@ -150,4 +150,40 @@ async fn api_responses_are_not_cached_and_unknown_routes_are_json() {
     let response = app.client.patch(app.url("/api/endpoints/smtp")).json(&json!({})).send().await.expect("request");
     assert!(matches!(response.status().as_u16(), 401 | 405), "{}", response.status());
     assert_eq!(app.healthz().await.json::<Value>().await.expect("json"), json!({ "status": "ok" }));
+}
+
+#[tokio::test]
+async fn requests_for_unknown_host_names_are_refused() {
+    let app = spawn_app().await;
+    let port = app.address.rsplit(':').next().expect("port").to_owned();
+    // What a page that re-points its own name at this address (DNS rebinding) sends.
+    for path in ["/api/session", "/api/endpoints/smtp", "/healthz", "/"] {
+        let response =
+            app.client.get(app.url(path)).header("host", format!("evil.example:{port}")).send().await.expect("request");
+        let status = response.status().as_u16();
+        let body: Value = response.json().await.expect("the app's JSON error shape");
+        assert_eq!((status, body["error"]["code"].as_str()), (403, Some("request.unknown_host")), "{path}");
+        let message = body["error"]["message"].as_str().expect("message");
+        assert!(message.contains("\"evil.example\"") && message.contains("--allowed-host evil.example"), "{message}");
+    }
+    let response = app
+        .client
+        .post(app.url("/api/session"))
+        .header("host", "evil.example")
+        .header("sec-fetch-site", "same-origin")
+        .json(&json!({ "username": ADMIN, "password": ADMIN_PASSWORD }))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 403, "a rebound page cannot even try a password");
+
+    for host in [format!("localhost:{port}"), format!("127.0.0.1:{port}"), "LocalHost".to_owned()] {
+        let response = app.client.get(app.url("/api/session")).header("host", &host).send().await.expect("request");
+        assert_eq!(response.status(), 401, "{host}: reaches the API");
+    }
+
+    let app = spawn_app_with(|config| config.allowed_hosts = vec!["settings.internal".to_owned()]).await;
+    let response =
+        app.client.get(app.url("/api/session")).header("host", "Settings.Internal:8080").send().await.expect("request");
+    assert_eq!(response.status(), 401, "a name given by --allowed-host reaches the API");
 }
