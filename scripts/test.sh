@@ -27,4 +27,4 @@ cargo test -p smtp-endpoint-web --target wasm32-unknown-unknown
 
 step "JavaScript package in Node (node --test)"
 scripts/build-js.sh
-node --test crates/smtp-endpoint/js/
+node --test crates/smtp-endpoint/js/*.test.mjs

@@ -68,8 +68,9 @@ pub(crate) enum IoFailure {
     Timeout(Duration),
     /// The server closed the connection (end of stream, reset, broken pipe).
     Closed(String),
-    /// Bytes that are not an SMTP reply.
-    Malformed(String),
+    /// Bytes that are not an SMTP reply: what is wrong, and the line as the server sent it (uncut, so that the
+    /// password can be redacted from it before it is shortened for a report).
+    Malformed(String, Option<String>),
 }
 
 impl IoFailure {
@@ -268,10 +269,8 @@ impl Conn {
                 return Ok(line);
             }
             if self.buf.len() > MAX_LINE {
-                return Err(IoFailure::Malformed(format!(
-                    "a reply line longer than {MAX_LINE} bytes: {}",
-                    super::tls::first_line(&self.buf)
-                )));
+                let line = super::tls::first_line(&self.buf);
+                return Err(IoFailure::Malformed(format!("a reply line longer than {MAX_LINE} bytes"), Some(line)));
             }
             self.read_more().await?;
         }
@@ -290,31 +289,24 @@ impl Conn {
                 .flatten()
                 .filter(|code| (200..600).contains(code));
             let Some(code) = code else {
-                return Err(IoFailure::Malformed(format!("not an SMTP reply: {}", shorten(&line))));
+                return Err(IoFailure::Malformed("not an SMTP reply".to_owned(), Some(line)));
             };
             let last = match bytes.get(3) {
                 None | Some(b' ') => true,
                 Some(b'-') => false,
-                Some(_) => return Err(IoFailure::Malformed(format!("not an SMTP reply: {}", shorten(&line)))),
+                Some(_) => return Err(IoFailure::Malformed("not an SMTP reply".to_owned(), Some(line))),
             };
             if lines.first().is_some_and(|first: &String| !first.starts_with(&line[..3])) {
-                return Err(IoFailure::Malformed("the lines of a reply have different codes".to_owned()));
+                return Err(IoFailure::Malformed("the lines of a reply have different codes".to_owned(), None));
             }
             lines.push(line);
             if size > MAX_REPLY {
-                return Err(IoFailure::Malformed("a reply larger than 100 kB".to_owned()));
+                return Err(IoFailure::Malformed("a reply larger than 100 kB".to_owned(), None));
             }
             if last {
                 return Ok(Reply { code, lines });
             }
         }
-    }
-}
-
-fn shorten(text: &str) -> String {
-    match text.char_indices().nth(120) {
-        Some((end, _)) => format!("{}…", &text[..end]),
-        None => text.to_owned(),
     }
 }
 

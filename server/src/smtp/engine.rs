@@ -7,10 +7,10 @@
 
 use super::conn::{Conn, IoFailure, Reply, Sniff, dot_stuff};
 use super::message::{self, Built, Origin, TestEmail};
+use super::redact::Redactor;
 use super::report::{Capabilities, Diagnosis, Note, ProbeReport, SendReport, StepReport, StepStatus};
 use super::sasl;
 use super::tls::{self, CertificateInfo, ChainRecord};
-use base64::Engine as _;
 use lettre::Address;
 use lettre::transport::smtp::authentication::Mechanism;
 use lettre::transport::smtp::commands::{Data, Ehlo, Mail, Quit, Rcpt, Rset, Starttls};
@@ -27,7 +27,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
-use zeroize::Zeroize;
 
 /// Where and how to connect: the endpoint's effective settings, its password (a secret) and its custom CA.
 #[derive(Clone)]
@@ -295,6 +294,7 @@ struct Session<'a> {
     connect_started: Option<Instant>,
     /// The address connected to.
     peer: Option<SocketAddr>,
+    redactor: Redactor,
 }
 
 impl<'a> Session<'a> {
@@ -317,6 +317,10 @@ impl<'a> Session<'a> {
             message_reply: None,
             connect_started: None,
             peer: None,
+            redactor: Redactor::new(
+                target.username.as_deref(),
+                target.password.as_ref().map(ExposeSecret::expose_secret),
+            ),
         }
     }
 
@@ -385,9 +389,18 @@ impl<'a> Session<'a> {
             IoFailure::Closed(what) => Failure::new(step, DiagnosisCode::ServerClosed, started)
                 .trips(trips)
                 .detail(format!("{what} (waiting for {waiting_for})")),
-            IoFailure::Malformed(what) => Failure::new(step, DiagnosisCode::ServerClosed, started)
-                .trips(trips)
-                .detail(format!("{what} (waiting for {waiting_for})")),
+            IoFailure::Malformed(what, line) => {
+                let what = match line {
+                    Some(mut line) => {
+                        self.redactor.clean(&mut line);
+                        format!("{what}: {}", shorten(&line))
+                    }
+                    None => what,
+                };
+                Failure::new(step, DiagnosisCode::ServerClosed, started)
+                    .trips(trips)
+                    .detail(format!("{what} (waiting for {waiting_for})"))
+            }
         }
     }
 
@@ -999,26 +1012,34 @@ impl Session<'_> {
                 }),
             }
         }
-        let redactor = Redactor::new(self.target);
-        for line in &mut transcript {
-            redactor.clean(line);
-        }
+        let redactor = &self.redactor;
+        redactor.clean_transcript(&mut transcript);
         for step in &mut steps {
-            redactor.put_into_words(&mut step.note, &mut step.detail, locale);
+            put_into_words(redactor, &mut step.note, &mut step.detail, locale);
             step.reply.iter_mut().for_each(|text| redactor.clean(text));
         }
         if let Some(found) = diagnosis.as_mut() {
-            redactor.put_into_words(&mut found.note, &mut found.detail, locale);
+            put_into_words(redactor, &mut found.note, &mut found.detail, locale);
             found.reply.iter_mut().for_each(|text| redactor.clean(text));
         }
         let mut message_reply = self.message_reply;
         message_reply.iter_mut().for_each(|text| redactor.clean(text));
+        let mut capabilities = self.capabilities;
+        for extension in capabilities.iter_mut().flat_map(|caps| caps.extensions.iter_mut()) {
+            redactor.clean(extension);
+        }
+        let mut certificate = self.certificate;
+        if let Some(cert) = certificate.as_mut() {
+            for text in [&mut cert.subject, &mut cert.issuer].into_iter().chain(cert.names.iter_mut()) {
+                redactor.clean(text);
+            }
+        }
         Outcome {
             ok: diagnosis.is_none(),
             steps,
             diagnosis,
-            certificate: self.certificate,
-            capabilities: self.capabilities,
+            certificate,
+            capabilities,
             transcript,
             duration_ms: self.started.elapsed().as_millis() as u64,
             message_reply,
@@ -1033,51 +1054,20 @@ fn credentials_stay_here(host: &Host, peer: Option<SocketAddr>) -> bool {
     !host.needs_tls_for_credentials() && peer.is_some_and(|peer| peer.ip().to_canonical().is_loopback())
 }
 
-/// Removes the password, in clear and in the base64 forms AUTH uses, from anything a report shows. AUTH
-/// payloads never reach the transcript in the first place; this is the second line of defence (e.g. a server
-/// that echoes what it got).
-struct Redactor {
-    needles: Vec<String>,
+/// A note's value scrubbed, and `detail` set to the note in words; a detail without a note scrubbed as it is.
+fn put_into_words(redactor: &Redactor, note: &mut Option<Note>, detail: &mut Option<String>, locale: Locale) {
+    if let Some(note) = note.as_mut() {
+        note.value.iter_mut().for_each(|value| redactor.clean(value));
+        *detail = Some(note.text(locale));
+    }
+    detail.iter_mut().for_each(|text| redactor.clean(text));
 }
 
-impl Redactor {
-    fn new(target: &SmtpTarget) -> Redactor {
-        let mut needles = Vec::new();
-        if let Some(password) = &target.password {
-            let password = password.expose_secret();
-            let engine = base64::engine::general_purpose::STANDARD;
-            needles.push(password.to_owned());
-            needles.push(engine.encode(password));
-            if let Some(username) = &target.username {
-                needles.push(engine.encode(format!("\0{username}\0{password}")));
-            }
-        }
-        // Very short secrets would blank out ordinary text; they cannot be told apart from it anyway.
-        needles.retain(|needle| needle.len() >= 4);
-        Redactor { needles }
-    }
-
-    /// A note's value scrubbed, and `detail` set to the note in words; a detail without a note scrubbed as it is.
-    fn put_into_words(&self, note: &mut Option<Note>, detail: &mut Option<String>, locale: Locale) {
-        if let Some(note) = note.as_mut() {
-            note.value.iter_mut().for_each(|value| self.clean(value));
-            *detail = Some(note.text(locale));
-        }
-        detail.iter_mut().for_each(|text| self.clean(text));
-    }
-
-    fn clean(&self, text: &mut String) {
-        for needle in &self.needles {
-            if text.contains(needle.as_str()) {
-                *text = text.replace(needle.as_str(), "<redacted>");
-            }
-        }
-    }
-}
-
-impl Drop for Redactor {
-    fn drop(&mut self) {
-        self.needles.iter_mut().for_each(Zeroize::zeroize);
+/// A server's line cut for a detail (after redaction: a cut password could not be recognised).
+fn shorten(text: &str) -> String {
+    match text.char_indices().nth(120) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_owned(),
     }
 }
 

@@ -15,6 +15,7 @@ mod conn;
 pub mod custom_ca;
 mod engine;
 mod message;
+mod redact;
 mod report;
 mod sasl;
 mod tls;

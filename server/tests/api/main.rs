@@ -8,3 +8,5 @@ mod helpers;
 mod process;
 mod security;
 mod session;
+#[path = "../smtp_peers/mod.rs"]
+mod smtp_peers;

@@ -153,3 +153,23 @@ pub fn header<'a>(message: &'a str, name: &str) -> Option<&'a str> {
         key.eq_ignore_ascii_case(name).then(|| value.trim())
     })
 }
+
+/// What a test searches for to prove a password leaked nowhere: the password in clear and in hex, and its base64
+/// at each of the three byte offsets it can have in a longer encoded text (only the characters that depend on
+/// the password alone), alone and inside AUTH PLAIN's `\0username\0password`.
+pub fn secret_forms(username: &str, password: &str) -> Vec<String> {
+    let hex: String = password.bytes().map(|b| format!("{b:02x}")).collect();
+    let mut forms = vec![password.to_owned(), hex];
+    for offset in 0..3 {
+        let mut bytes = vec![0u8; offset];
+        bytes.extend_from_slice(password.as_bytes());
+        let encoded = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &bytes);
+        forms.push(encoded[(offset * 8).div_ceil(6)..bytes.len() * 8 / 6].to_owned());
+    }
+    let plain = format!("\0{username}\0{password}");
+    forms.push(
+        base64::Engine::encode(&base64::engine::general_purpose::STANDARD, plain).trim_end_matches('=').to_owned(),
+    );
+    assert!(forms.iter().all(|form| form.len() >= 8), "a canary long enough to search for");
+    forms
+}

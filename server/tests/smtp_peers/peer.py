@@ -3,12 +3,14 @@
 
 It prints "PORT <n>" on stdout once it accepts connections, and exits when its standard input closes (so it
 cannot outlive the test that started it). Every message it accepts is written to <spool>/msg-<n>.eml, preceded
-by "X-Peer-Mail-From:" and "X-Peer-Rcpt-To:" lines with the envelope; every AUTH command it sees is logged to
-<spool>/events.log ("AUTH <mechanism>", then "AUTH-RESULT ok|fail"), so a test can prove no credentials arrived.
+by "X-Peer-Mail-From:" and "X-Peer-Rcpt-To:" lines with the envelope; every AUTH and MAIL command it sees is
+logged to <spool>/events.log ("AUTH <mechanism>", then "AUTH-RESULT ok|fail"; "MAIL <argument>"), so a test can
+prove no credentials, or no sender, arrived.
 """
 
 import argparse
 import asyncio
+import base64
 import itertools
 import os
 import ssl
@@ -29,6 +31,9 @@ parser.add_argument("--require-starttls", action="store_true", help="530 for com
 parser.add_argument("--auth-plaintext", action="store_true", help="offer AUTH on an unencrypted connection")
 parser.add_argument("--only-login", action="store_true", help="offer only AUTH LOGIN (not PLAIN)")
 parser.add_argument("--only-cram-md5", action="store_true", help="offer only AUTH CRAM-MD5 (not PLAIN or LOGIN)")
+parser.add_argument("--echo-auth", action="store_true",
+                    help="refuse a login with a reply that echoes the password it got: upper case, hex, and base64 "
+                         "at an odd offset (as a careless server could)")
 parser.add_argument("--reject-sender-at", choices=["mail", "rcpt"],
                     help="refuse the sender with 553 5.7.1 at MAIL FROM or (as Postfix does) at RCPT TO")
 parser.add_argument("--reject-recipient", help="refuse this recipient with 550 5.1.1")
@@ -105,6 +110,10 @@ class LoggingSMTP(SMTP):
         event(f"AUTH {arg.split()[0] if arg else ''}")
         await super().smtp_AUTH(arg)
 
+    async def smtp_MAIL(self, arg):
+        event(f"MAIL {arg}")
+        await super().smtp_MAIL(arg)
+
 
 def authenticator(server, session, envelope, mechanism, auth_data):
     ok = (
@@ -114,6 +123,11 @@ def authenticator(server, session, envelope, mechanism, auth_data):
         and auth_data.password.decode() == args.password
     )
     event(f"AUTH-RESULT {'ok' if ok else 'fail'}")
+    if not ok and args.echo_auth and isinstance(auth_data, LoginPassword):
+        password = auth_data.password
+        said = base64.b64encode(b"You sent: " + password).decode()
+        return AuthResult(success=False, handled=False,
+                          message=f"535 5.7.8 Bad credentials {password.decode().upper()} hex={password.hex()} {said}")
     # handled=False: aiosmtpd answers the failure itself (535 5.7.8).
     return AuthResult(success=ok, handled=False)
 

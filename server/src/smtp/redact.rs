@@ -1,0 +1,311 @@
+//! Removes the password from anything a report shows. AUTH payloads never reach the transcript in the first place;
+//! this is the second line of defence, against a server that echoes what it got — in clear or base64 (at any byte
+//! offset, split across a reply's lines), in any letter case, in hex or percent-encoded.
+
+use base64::Engine;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use zeroize::{Zeroize, Zeroizing};
+
+const REDACTED: &str = "<redacted>";
+
+/// Shorter needles are redacted only where they stand alone (between non-alphanumeric characters): inside words
+/// they would blank out ordinary text.
+const SHORT: usize = 4;
+
+pub(super) struct Redactor {
+    /// The password, ASCII-lowercased; empty when there is none.
+    password: Zeroizing<String>,
+    /// The password and its encodings, ASCII-lowercased, matched without regard to case.
+    needles: Vec<String>,
+}
+
+impl Redactor {
+    pub(super) fn new(username: Option<&str>, password: Option<&str>) -> Redactor {
+        let Some(password) = password.filter(|password| !password.is_empty()) else {
+            return Redactor { password: Zeroizing::default(), needles: Vec::new() };
+        };
+        let base64 = base64::engine::general_purpose::STANDARD;
+        let mut needles =
+            vec![password.to_owned(), base64.encode(password), hex(password.as_bytes()), percent_encoded(password)];
+        if let Some(username) = username {
+            let mut plain = format!("\0{username}\0{password}");
+            needles.push(base64.encode(&plain));
+            plain.zeroize();
+        }
+        for needle in &mut needles {
+            needle.make_ascii_lowercase();
+        }
+        needles.sort_unstable_by_key(|needle| std::cmp::Reverse(needle.len()));
+        needles.dedup();
+        Redactor { password: Zeroizing::new(password.to_ascii_lowercase()), needles }
+    }
+
+    /// One line, or a multi-line reply as one text (lines joined by `\n`): every trace of the password replaced.
+    /// A password split across a reply's lines takes the text of all its lines.
+    pub(super) fn clean(&self, text: &mut String) {
+        if self.password.is_empty() {
+            return;
+        }
+        let mut lines: Vec<String> = text.split('\n').map(|line| self.clean_line(line)).collect();
+        self.clean_reply(&mut lines, "");
+        let cleaned = lines.join("\n");
+        if cleaned != *text {
+            text.zeroize();
+            *text = cleaned;
+        }
+    }
+
+    /// A transcript: each line, then each server reply as a whole (`S: 535-…` continued by `S: 535 …`).
+    pub(super) fn clean_transcript(&self, transcript: &mut [String]) {
+        if self.password.is_empty() {
+            return;
+        }
+        for line in transcript.iter_mut() {
+            let cleaned = self.clean_line(line);
+            if cleaned != *line {
+                line.zeroize();
+                *line = cleaned;
+            }
+        }
+        let mut start = 0;
+        while start < transcript.len() {
+            let mut end = start + 1;
+            if reply_text(transcript[start].strip_prefix("S: ").unwrap_or_default()).is_some() {
+                while end < transcript.len()
+                    && transcript[end - 1].get(6..7) == Some("-")
+                    && transcript[end].starts_with("S: ")
+                {
+                    end += 1;
+                }
+                self.clean_reply(&mut transcript[start..end], "S: ");
+            }
+            start = end;
+        }
+    }
+
+    /// When the reply's texts, put back together, still give the password away, each line keeps only its codes.
+    fn clean_reply(&self, lines: &mut [String], prefix: &str) {
+        if lines.len() < 2 {
+            return;
+        }
+        let joined: String =
+            lines.iter().filter_map(|line| reply_text(line.strip_prefix(prefix)?)).map(|(_, text)| text).collect();
+        if self.clean_line(&joined) == joined {
+            return;
+        }
+        for line in lines.iter_mut() {
+            if let Some((codes, _)) = line.strip_prefix(prefix).and_then(reply_text) {
+                let kept = format!("{prefix}{codes}{REDACTED}");
+                line.zeroize();
+                *line = kept;
+            }
+        }
+    }
+
+    fn clean_line(&self, line: &str) -> String {
+        let mut text = line.to_owned();
+        for needle in &self.needles {
+            text = replace_ignoring_case(&text, needle);
+        }
+        self.clean_base64_tokens(&text)
+    }
+
+    /// Tokens that decode (base64, standard or URL-safe, padded or not, at any length) to text holding the password.
+    fn clean_base64_tokens(&self, text: &str) -> String {
+        let is_token_byte = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_');
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(start) = rest.bytes().position(is_token_byte) {
+            let len = rest[start..].bytes().position(|b| !is_token_byte(b)).unwrap_or(rest.len() - start);
+            let token = &rest[start..start + len];
+            out.push_str(&rest[..start]);
+            out.push_str(if self.decodes_to_password(token) { REDACTED } else { token });
+            rest = &rest[start + len..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    fn decodes_to_password(&self, token: &str) -> bool {
+        if token.len() < 4 {
+            return false;
+        }
+        let lenient = GeneralPurposeConfig::new()
+            .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+            .with_decode_allow_trailing_bits(true);
+        let alphabets = [&base64::alphabet::STANDARD, &base64::alphabet::URL_SAFE];
+        alphabets.into_iter().any(|alphabet| {
+            let engine = GeneralPurpose::new(alphabet, lenient);
+            // A token cut at a byte that is not a whole base64 quantum still decodes without its last characters.
+            (0..4).filter_map(|cut| token.get(..token.len().checked_sub(cut)?)).any(|prefix| {
+                engine.decode(prefix).is_ok_and(|mut bytes| {
+                    bytes.make_ascii_lowercase();
+                    let found = find(&bytes, self.password.as_bytes()).is_some();
+                    bytes.zeroize();
+                    found
+                })
+            })
+        })
+    }
+}
+
+/// A reply line's codes (`535-5.7.8 `, `250 `) and its text, or `None` when it is no reply line.
+fn reply_text(line: &str) -> Option<(&str, &str)> {
+    let bytes = line.as_bytes();
+    if bytes.len() < 4 || !bytes[..3].iter().all(u8::is_ascii_digit) || !matches!(bytes[3], b' ' | b'-') {
+        return None;
+    }
+    let after = &line[4..];
+    let enhanced = after.split_once(' ').map_or(0, |(status, _)| {
+        let parts: Vec<&str> = status.split('.').collect();
+        let numeric = parts.len() == 3 && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+        if numeric { status.len() + 1 } else { 0 }
+    });
+    Some(line.split_at(4 + enhanced))
+}
+
+/// `text` with every occurrence of `needle` (ASCII-lowercase) replaced, matching without regard to ASCII case;
+/// a needle shorter than [`SHORT`] only where it stands alone.
+fn replace_ignoring_case(text: &str, needle: &str) -> String {
+    let lower = text.to_ascii_lowercase();
+    let mut out = String::with_capacity(text.len());
+    let mut from = 0;
+    while let Some(found) = find(&lower.as_bytes()[from..], needle.as_bytes()) {
+        let (start, end) = (from + found, from + found + needle.len());
+        let alone = |at: Option<char>| at.is_none_or(|c| !c.is_alphanumeric());
+        let stands_alone = alone(text[..start].chars().next_back()) && alone(text[end..].chars().next());
+        if needle.chars().count() >= SHORT || stands_alone {
+            out.push_str(&text[from..start]);
+            out.push_str(REDACTED);
+        } else {
+            out.push_str(&text[from..end]);
+        }
+        from = end;
+    }
+    out.push_str(&text[from..]);
+    out
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() || needle.len() > haystack.len() {
+        return None;
+    }
+    haystack.windows(needle.len()).position(|window| window == needle)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Every byte but unreserved ASCII as `%XX`, as a URL or `xtext`-like echo would write it.
+fn percent_encoded(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02x}")
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PASSWORD: &str = "Zq7-SECRET-pw-81";
+
+    fn cleaned(redactor: &Redactor, text: &str) -> String {
+        let mut text = text.to_owned();
+        redactor.clean(&mut text);
+        text
+    }
+
+    #[test]
+    fn every_echoed_form_of_the_password_is_redacted() {
+        let redactor = Redactor::new(Some("mailuser"), Some(PASSWORD));
+        let b64 = |text: &str| base64::engine::general_purpose::STANDARD.encode(text);
+        let rows = [
+            format!("535 5.7.8 bad credentials for {PASSWORD}"),
+            format!("535 5.7.8 bad credentials {}", PASSWORD.to_uppercase()),
+            format!("535 5.7.8 bad credentials hex={}", hex(PASSWORD.as_bytes())),
+            format!("535 5.7.8 bad credentials hex={}", hex(PASSWORD.as_bytes()).to_uppercase()),
+            format!("535 5.7.8 {}", percent_encoded(PASSWORD)),
+            format!("334 {}", b64(&format!("You sent: {PASSWORD}"))),
+            format!("334 {}", b64(&format!("You sent:  {PASSWORD}"))),
+            format!("334 {}", b64(&format!("You sent:   {PASSWORD}!"))),
+            format!("535 5.7.8 rejected {}", b64(&format!("\0mailuser\0{PASSWORD}"))),
+            format!("535 5.7.8 {}", b64(PASSWORD).trim_end_matches('=')),
+        ];
+        for row in rows {
+            let text = cleaned(&redactor, &row);
+            assert!(text.contains(REDACTED), "{row} → {text}");
+            assert!(!text.to_ascii_lowercase().contains("secret"), "{row} → {text}");
+            assert_eq!(&text[..3], &row[..3], "the reply code stays");
+        }
+    }
+
+    #[test]
+    fn a_password_split_across_a_replys_lines_takes_their_text() {
+        let redactor = Redactor::new(Some("mailuser"), Some(PASSWORD));
+        let reply = "535-5.7.8 bad credentials Zq7-SE\n535 5.7.8 CRET-pw-81";
+        assert_eq!(cleaned(&redactor, reply), "535-5.7.8 <redacted>\n535 5.7.8 <redacted>");
+
+        let plain = base64::engine::general_purpose::STANDARD.encode(format!("\0mailuser\0{PASSWORD}"));
+        let (head, tail) = plain.split_at(10);
+        let mut transcript = vec![
+            "C: AUTH PLAIN <redacted>".to_owned(),
+            format!("S: 535-5.7.8 rejected {head}"),
+            format!("S: 535 5.7.8 {tail}"),
+            "C: QUIT".to_owned(),
+            "S: 221 2.0.0 Bye".to_owned(),
+        ];
+        redactor.clean_transcript(&mut transcript);
+        assert_eq!(
+            transcript,
+            [
+                "C: AUTH PLAIN <redacted>",
+                "S: 535-5.7.8 <redacted>",
+                "S: 535 5.7.8 <redacted>",
+                "C: QUIT",
+                "S: 221 2.0.0 Bye"
+            ]
+        );
+    }
+
+    #[test]
+    fn ordinary_text_is_left_alone() {
+        let redactor = Redactor::new(Some("mailuser"), Some(PASSWORD));
+        for text in [
+            "250-mail.example.com Hello client.example.test",
+            "334 VXNlcm5hbWU6",
+            "235 2.7.0 Authentication successful",
+            "535-5.7.8 Username and Password not accepted. Learn more at\n535 5.7.8  https://support.example/?p=BadCredentials",
+            "220 mail.example.com ESMTP Postfix",
+        ] {
+            assert_eq!(cleaned(&redactor, text), text);
+        }
+        assert_eq!(cleaned(&Redactor::new(None, None), PASSWORD), PASSWORD, "no password, nothing to hide");
+    }
+
+    #[test]
+    fn a_short_password_is_redacted_where_it_stands_alone() {
+        let redactor = Redactor::new(Some("u"), Some("k9Q"));
+        assert_eq!(
+            cleaned(&redactor, "535 5.7.8 bad credentials for password k9Q"),
+            "535 5.7.8 bad credentials for password <redacted>"
+        );
+        assert_eq!(cleaned(&redactor, "535 5.7.8 K9Q."), "535 5.7.8 <redacted>.");
+        assert_eq!(cleaned(&redactor, "250 ok k9Qx ak9Q"), "250 ok k9Qx ak9Q", "inside words it is ordinary text");
+    }
+
+    #[test]
+    fn reply_texts_are_told_from_their_codes() {
+        assert_eq!(reply_text("535-5.7.8 bad"), Some(("535-5.7.8 ", "bad")));
+        assert_eq!(reply_text("250 ok"), Some(("250 ", "ok")));
+        assert_eq!(reply_text("250 5.7 ok"), Some(("250 ", "5.7 ok")));
+        assert_eq!(reply_text("hello"), None);
+        assert_eq!(reply_text("250"), None);
+    }
+}
