@@ -64,7 +64,8 @@ pub struct ServeArgs {
     #[arg(long, env = "SMTP_ENDPOINT_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxy: Vec<std::net::IpAddr>,
     /// How long a login lasts, in minutes.
-    #[arg(long, env = "SMTP_ENDPOINT_SESSION_MINUTES", default_value_t = 480)]
+    #[arg(long, env = "SMTP_ENDPOINT_SESSION_MINUTES", default_value_t = 480,
+          value_parser = clap::value_parser!(u64).range(1..=525_600))]
     pub session_minutes: u64,
 }
 
@@ -159,7 +160,7 @@ pub fn config(data_dir: PathBuf, args: &ServeArgs) -> Config {
         public_origin: args.public_origin.clone(),
         allowed_hosts: args.allowed_host.clone(),
         trusted_proxies: args.trusted_proxy.clone(),
-        session_ttl: std::time::Duration::from_secs(args.session_minutes.max(1) * 60),
+        session_ttl: std::time::Duration::from_secs(args.session_minutes * 60),
         master_key: master_key_from_env(),
         ..Config::new(data_dir)
     }
@@ -198,19 +199,69 @@ fn master_key_from_env() -> Option<SecretString> {
     std::env::var("SMTP_ENDPOINT_MASTER_KEY").ok().filter(|key| !key.trim().is_empty()).map(SecretString::from)
 }
 
+/// How long a stop waits for running requests (a check or a test email can take up to a minute) before it ends
+/// them; a second signal ends them at once.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
 async fn serve(data_dir: PathBuf, args: ServeArgs) -> Result<ExitCode, CliError> {
+    let _lock = crate::state::lock_data_dir(&data_dir)?;
+    // Listening first: a port in use stops the start before a first admin is made whose password nobody sees.
+    let listener =
+        tokio::net::TcpListener::bind(args.bind).await.map_err(|source| CliError::Bind { addr: args.bind, source })?;
+    let addr = listener.local_addr().map_err(CliError::Serve)?;
     let state = AppState::open(config(data_dir.clone(), &args)).await?;
     if let Some(password) = auth::ensure_first_admin(&state).await? {
         print_first_admin(&data_dir, &password);
     }
-    let listener =
-        tokio::net::TcpListener::bind(args.bind).await.map_err(|source| CliError::Bind { addr: args.bind, source })?;
-    let addr = listener.local_addr().map_err(CliError::Serve)?;
     println!("Listening on http://{addr}");
     let _ = std::io::stdout().flush();
-    tracing::info!(%addr, "listening");
+    let absolute = |path: &std::path::Path| std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    tracing::info!(
+        %addr,
+        version = env!("CARGO_PKG_VERSION"),
+        data_dir = %absolute(&data_dir).display(),
+        master_key = if state.config().master_key.is_some() { "SMTP_ENDPOINT_MASTER_KEY" } else { "master.key" },
+        "listening"
+    );
+    match &args.static_dir {
+        Some(dir) if dir.join("index.html").is_file() => {
+            tracing::info!(dir = %absolute(dir).display(), "serving the page")
+        }
+        Some(dir) => tracing::warn!(
+            dir = %absolute(dir).display(),
+            "--static-dir holds no index.html: build the page first (trunk build --release); every page path is 404"
+        ),
+        None => tracing::info!("no --static-dir: serving the API only"),
+    }
+
+    let (signals, stop) = tokio::sync::watch::channel(0u8);
+    tokio::spawn(async move {
+        for count in 1..=2 {
+            shutdown_signal().await;
+            let _ = signals.send(count);
+        }
+    });
+    let mut graceful = stop.clone();
+    let mut forced = stop;
     let app = crate::app(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.map_err(CliError::Serve)?;
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        let _ = graceful.wait_for(|&count| count >= 1).await;
+        tracing::info!(
+            grace_s = SHUTDOWN_GRACE.as_secs(),
+            "stopping: finishing running requests (a second signal ends them)"
+        );
+    });
+    let deadline = async move {
+        let _ = forced.wait_for(|&count| count >= 1).await;
+        tokio::select! {
+            () = tokio::time::sleep(SHUTDOWN_GRACE) => {}
+            _ = forced.wait_for(|&count| count >= 2) => {}
+        }
+    };
+    tokio::select! {
+        result = server.into_future() => result.map_err(CliError::Serve)?,
+        () = deadline => tracing::warn!("stopped with requests still running"),
+    }
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }
@@ -315,12 +366,18 @@ fn prompt_new_password() -> Result<SecretString, CliError> {
 }
 
 async fn admin(data_dir: PathBuf, command: AdminCommand) -> Result<ExitCode, CliError> {
-    let config = Config { master_key: master_key_from_env(), ..Config::new(data_dir) };
-    let state = AppState::open(config).await?;
     let (args, create) = match &command {
         AdminCommand::Create(args) => (args, true),
         AdminCommand::ResetPassword(args) => (args, false),
     };
+    if !create && !data_dir.join(crate::state::DATABASE_FILE).is_file() {
+        return Err(CliError::Refused(format!(
+            "{} holds no server data: pass the --data-dir the server uses",
+            std::path::absolute(&data_dir).unwrap_or_else(|_| data_dir.clone()).display()
+        )));
+    }
+    let config = Config { master_key: master_key_from_env(), ..Config::new(data_dir) };
+    let state = AppState::open(config).await?;
     let password = if args.password_stdin { read_password_stdin()? } else { prompt_new_password()? };
     if create {
         auth::create_admin(&state, &args.username, &password).await?;

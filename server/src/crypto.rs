@@ -42,10 +42,10 @@ impl Drop for MasterKey {
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
     #[error(
-        "SMTP_ENDPOINT_MASTER_KEY (or {path}) is not a 32-byte key in base64 or hex; generate one with `openssl rand -base64 32`",
-        path = KEY_FILE
+        "the master key in {from} is not a 32-byte key in base64 or hex: restore the one the data was encrypted \
+         with (a new, empty data directory can take a new one: `openssl rand -base64 32`)"
     )]
-    Malformed,
+    Malformed { from: String },
     #[error("cannot read or create the master key file {path}: {source}")]
     File { path: PathBuf, source: std::io::Error },
     #[error(
@@ -67,7 +67,7 @@ pub struct DecryptError;
 
 impl MasterKey {
     /// Reads a key written as base64 (standard or URL-safe) or as 64 hex digits.
-    pub fn parse(encoded: &str) -> Result<MasterKey, KeyError> {
+    pub fn parse(encoded: &str) -> Option<MasterKey> {
         let encoded = encoded.trim();
         let bytes = Zeroizing::new(
             STANDARD
@@ -75,13 +75,9 @@ impl MasterKey {
                 .or_else(|_| URL_SAFE_NO_PAD.decode(encoded.trim_end_matches('=')))
                 .ok()
                 .filter(|bytes| bytes.len() == 32)
-                .or_else(|| decode_hex(encoded))
-                .ok_or(KeyError::Malformed)?,
+                .or_else(|| decode_hex(encoded))?,
         );
-        if bytes.len() != 32 {
-            return Err(KeyError::Malformed);
-        }
-        Ok(MasterKey(*Key::<Aes256Gcm>::from_slice(&bytes)))
+        (bytes.len() == 32).then(|| MasterKey(*Key::<Aes256Gcm>::from_slice(&bytes)))
     }
 
     pub fn generate() -> MasterKey {
@@ -96,19 +92,23 @@ impl MasterKey {
         may_create: bool,
     ) -> Result<MasterKey, KeyError> {
         if let Some(value) = from_env {
-            return MasterKey::parse(value.expose_secret());
+            let from = "SMTP_ENDPOINT_MASTER_KEY".to_owned();
+            return MasterKey::parse(value.expose_secret()).ok_or(KeyError::Malformed { from });
         }
         let path = data_dir.join(KEY_FILE);
         match std::fs::read_to_string(&path) {
-            Ok(text) => MasterKey::parse(&Zeroizing::new(text)),
+            Ok(text) => {
+                keep_private(&path);
+                MasterKey::parse(&Zeroizing::new(text)).ok_or(KeyError::Malformed { from: path.display().to_string() })
+            }
             Err(error) if error.kind() == std::io::ErrorKind::NotFound && !may_create => {
                 Err(KeyError::Missing { data_dir: data_dir.to_owned() })
             }
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                 let key = MasterKey::generate();
                 let encoded = Zeroizing::new(format!("{}\n", STANDARD.encode(key.0.as_slice())));
+                tracing::info!(path = %path.display(), "creating a new master key file");
                 write_private_file(&path, encoded.as_bytes()).map_err(|source| KeyError::File { path, source })?;
-                tracing::info!("created a new master key file in the data directory");
                 Ok(key)
             }
             Err(source) => Err(KeyError::File { path, source }),
@@ -169,6 +169,22 @@ fn decode_hex(text: &str) -> Option<Vec<u8>> {
 }
 
 /// Writes a new file readable only by its owner; fails if it exists.
+/// A key file readable by others is narrowed to its owner (0600), or said in the log when it cannot be.
+fn keep_private(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let Ok(metadata) = std::fs::metadata(path) else { return };
+        if metadata.permissions().mode() & 0o077 != 0
+            && let Err(error) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+        {
+            tracing::warn!(path = %path.display(), %error, "the master key file is readable by others; make it 0600");
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
 pub fn write_private_file(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
@@ -200,10 +216,10 @@ mod tests {
     #[test]
     fn parses_base64_and_hex_and_refuses_other_lengths() {
         let hex = "00".repeat(32);
-        assert!(MasterKey::parse(&hex).is_ok());
-        assert!(MasterKey::parse(&STANDARD.encode([7u8; 32])).is_ok());
-        assert!(MasterKey::parse(&URL_SAFE_NO_PAD.encode([7u8; 32])).is_ok());
-        assert!(MasterKey::parse(&STANDARD.encode([7u8; 16])).is_err());
-        assert!(MasterKey::parse("not a key").is_err());
+        assert!(MasterKey::parse(&hex).is_some());
+        assert!(MasterKey::parse(&STANDARD.encode([7u8; 32])).is_some());
+        assert!(MasterKey::parse(&URL_SAFE_NO_PAD.encode([7u8; 32])).is_some());
+        assert!(MasterKey::parse(&STANDARD.encode([7u8; 16])).is_none());
+        assert!(MasterKey::parse("not a key").is_none());
     }
 }

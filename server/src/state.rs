@@ -9,6 +9,8 @@ use std::sync::Arc;
 
 /// The SQLite file's name in the data directory.
 pub const DATABASE_FILE: &str = "smtp-endpoint.sqlite3";
+/// Held by the running server (`lock_data_dir`); it holds that server's process id.
+pub const LOCK_FILE: &str = "server.lock";
 const KEY_CHECK: &str = "master_key_check";
 
 /// Cheap to clone: everything lives behind one `Arc`.
@@ -35,6 +37,54 @@ pub enum StartupError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Key(#[from] KeyError),
+    #[error(
+        "another server is using the data directory {path}{}: stop it first, or give this one another --data-dir",
+        pid.as_deref().map(|pid| format!(" (pid {pid})")).unwrap_or_default()
+    )]
+    InUse { path: PathBuf, pid: Option<String> },
+    /// A key file beside a database that holds nothing: a backup without its data, or a lost database.
+    #[error(
+        "{database} holds no data, though master.key beside it does: if it was restored from a copy, the copy is \
+         incomplete (copy a running server's database with sqlite3's .backup); to start afresh, remove master.key too"
+    )]
+    KeyWithoutData { database: PathBuf },
+}
+
+fn absolute(path: &std::path::Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// The lock a running server holds on its data directory, released when the process ends (however it ends).
+#[derive(Debug)]
+pub struct DataDirLock {
+    _file: std::fs::File,
+}
+
+/// Takes the data directory for one server (creating it, mode 0700, when missing): a second server on the same
+/// directory would serve its own cached copy of the endpoint and never save again. The admin and SMTP commands
+/// take no lock; they work beside a running server.
+pub fn lock_data_dir(data_dir: &std::path::Path) -> Result<DataDirLock, StartupError> {
+    use std::io::{Read, Seek, Write};
+    let path = data_dir.join(LOCK_FILE);
+    let io = |source| StartupError::DataDir { path: data_dir.to_path_buf(), source };
+    create_private_dir(data_dir).map_err(io)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&path).map_err(io)?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let mut pid = String::new();
+            let _ = file.read_to_string(&mut pid);
+            let pid = Some(pid.trim().to_owned()).filter(|pid| !pid.is_empty());
+            return Err(StartupError::InUse { path: absolute(data_dir), pid });
+        }
+        Err(std::fs::TryLockError::Error(error)) => return Err(io(error)),
+    }
+    file.set_len(0).and_then(|()| file.rewind()).and_then(|()| writeln!(file, "{}", std::process::id())).map_err(io)?;
+    Ok(DataDirLock { _file: file })
 }
 
 impl AppState {
@@ -47,6 +97,10 @@ impl AppState {
             .map_err(|source| StartupError::DataDir { path: config.data_dir.clone(), source })?;
         let store = SqliteStore::open(&database)?;
         let check = store.meta(KEY_CHECK).await?;
+        let key_file = config.data_dir.join(crate::crypto::KEY_FILE);
+        if check.is_none() && config.master_key.is_none() && key_file.is_file() {
+            return Err(StartupError::KeyWithoutData { database: absolute(&database) });
+        }
         let key = MasterKey::load_or_create(&config.data_dir, config.master_key.as_ref(), check.is_none())?;
         match check {
             Some(check) if key.verify_key_check(&check) => {}

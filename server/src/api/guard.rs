@@ -95,13 +95,20 @@ pub(super) fn is_json(headers: &HeaderMap) -> bool {
     essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
-/// One debug line per request: method, path (without the query), status and duration.
+/// One line per request: method, path (without the query), status and duration — at `warn` for a server error,
+/// `info` for a refused request, `debug` for the rest (so the default `info` log shows what went wrong).
 pub async fn log_requests(request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let response = next.run(request).await;
-    tracing::debug!(%method, path, status = response.status().as_u16(), micros = started.elapsed().as_micros() as u64, "request");
+    let status = response.status().as_u16();
+    let micros = started.elapsed().as_micros() as u64;
+    match status {
+        500.. => tracing::warn!(%method, path, status, micros, "request"),
+        400.. => tracing::info!(%method, path, status, micros, "request"),
+        _ => tracing::debug!(%method, path, status, micros, "request"),
+    }
     response
 }
 

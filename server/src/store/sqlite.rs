@@ -121,6 +121,9 @@ impl Store for SqliteStore {
             // Still under the connection lock, so the cache follows the commits in order.
             let mut cached = current.write().map_err(|_| StoreError::Backend("the cache lock is poisoned".into()))?;
             *cached = Arc::new(record.clone());
+            // The saved endpoint into the database file itself, not only the WAL: a copy of the file alone (a
+            // careless backup) then still holds it. Best effort: a reader may hold the WAL for a moment.
+            let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
             Ok(record)
         })
         .await

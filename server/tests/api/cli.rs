@@ -137,6 +137,7 @@ async fn admin_create_and_reset_password() {
         &["admin", "create", "--username", "ops", "--password-stdin", "--data-dir", data],
         Some("first ops password\n"),
     );
+    assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("already exists"));
 
     // An admin exists, so the first start creates none.
@@ -163,12 +164,33 @@ async fn admin_create_and_reset_password() {
     }
     assert!(ended, "reset-password ends the admin's sessions");
     login_process(&server, "ops", "second ops password").await;
+    let old = crate::helpers::cookie_client()
+        .post(server.url("/api/session"))
+        .json(&serde_json::json!({ "username": "ops", "password": "first ops password" }))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(old.status(), 401, "the old password no longer works");
 
     let output = run(
         &["admin", "reset-password", "--username", "nobody", "--password-stdin", "--data-dir", data],
         Some("some long password\n"),
     );
+    assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("no admin named"));
+
+    // A mistyped data dir is said, and not made into a new, empty one.
+    let mistyped = dir.path().join("dta");
+    let output = run(
+        &["admin", "reset-password", "--username", "ops", "--password-stdin", "--data-dir"]
+            .into_iter()
+            .chain([mistyped.to_str().expect("utf-8 path")])
+            .collect::<Vec<_>>(),
+        Some("some long password\n"),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("holds no server data"), "{output:?}");
+    assert!(!mistyped.exists());
 }
 
 /// `check --custom-ca FILE` judges the CA as the API does: the core's text rules, then the server's X.509 check.

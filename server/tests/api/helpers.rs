@@ -148,11 +148,16 @@ pub struct ServerProcess {
 
 impl ServerProcess {
     pub fn start(data_dir: &Path, envs: &[(&str, &str)]) -> Result<ServerProcess, String> {
+        ServerProcess::start_bound(data_dir, "127.0.0.1:0", envs)
+    }
+
+    /// `start` on a given address. Fails when the server exits before listening, or says nothing for a minute.
+    pub fn start_bound(data_dir: &Path, bind: &str, envs: &[(&str, &str)]) -> Result<ServerProcess, String> {
         let log_file = data_dir.with_extension(format!("log-{}", rand_suffix()));
         let log = std::fs::File::create(&log_file).map_err(|e| e.to_string())?;
         let mut command = Command::new(binary());
         command
-            .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
+            .args(["serve", "--bind", bind, "--data-dir"])
             .arg(data_dir)
             .env_remove("SMTP_ENDPOINT_MASTER_KEY")
             .env("SMTP_ENDPOINT_LOG", "trace")
@@ -164,9 +169,24 @@ impl ServerProcess {
         }
         let mut child = command.spawn().map_err(|e| e.to_string())?;
         let stdout = child.stdout.take().ok_or("no stdout")?;
+        let (lines, received) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                if lines.send(line).is_err() {
+                    break;
+                }
+            }
+        });
         let (mut first_admin_password, mut reset_command) = (None, None);
-        for line in BufReader::new(stdout).lines() {
-            let line = line.map_err(|e| e.to_string())?;
+        loop {
+            let line = match received.recv_timeout(Duration::from_secs(60)) {
+                Ok(line) => line.map_err(|e| e.to_string())?,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                    let _ = child.kill();
+                    return Err("the server printed nothing for a minute".to_owned());
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+            };
             if let Some(password) = line.trim().strip_prefix("password: ") {
                 first_admin_password = Some(password.to_owned());
             }
@@ -181,6 +201,38 @@ impl ServerProcess {
         let status = child.wait().map_err(|e| e.to_string())?;
         let log = std::fs::read_to_string(&log_file).unwrap_or_default();
         Err(format!("the server exited ({status}) before listening:\n{log}"))
+    }
+
+    /// Sends a signal (`TERM`, `INT`) to the server.
+    pub fn signal(&self, name: &str) {
+        let sent = Command::new("kill").arg(format!("-{name}")).arg(self.child.id().to_string()).status();
+        assert!(sent.is_ok_and(|status| status.success()), "kill -{name}");
+    }
+
+    /// Waits (polling) until the log has `needle`; false when `limit` passed first.
+    pub fn wait_for_log(&self, needle: &str, limit: Duration) -> bool {
+        let until = std::time::Instant::now() + limit;
+        while std::time::Instant::now() < until {
+            if self.log().contains(needle) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        self.log().contains(needle)
+    }
+
+    /// Waits (polling) for the process to exit; `None` when `limit` passed first.
+    pub fn wait_for_exit(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let until = std::time::Instant::now() + limit;
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            if std::time::Instant::now() >= until {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -2,6 +2,7 @@
 
 use crate::helpers::{ServerProcess, endpoint_body, login_process};
 use serde_json::Value;
+use std::time::Duration;
 
 const KEY_A: &str = "0000000000000000000000000000000000000000000000000000000000000001";
 const KEY_B: &str = "AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=";
@@ -98,4 +99,108 @@ async fn a_replaced_key_file_is_detected() {
     std::fs::write(data_dir.join("master.key"), format!("{KEY_B}\n")).expect("overwrite key");
     let error = ServerProcess::start(&data_dir, &[]).err().expect("must not start");
     assert!(error.contains("master key does not match"), "{error}");
+}
+
+/// A second server on the same data dir would serve its own cached endpoint and never save again: it does not
+/// start, and says which process holds the directory.
+#[tokio::test]
+async fn one_server_per_data_dir() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data_dir = dir.path().join("data");
+    let first = ServerProcess::start(&data_dir, &[]).expect("server");
+    let error = ServerProcess::start(&data_dir, &[]).err().expect("a second server must not start");
+    assert!(error.contains("another server is using the data directory"), "{error}");
+    assert!(error.contains(&format!("(pid {})", first.child.id())), "{error}");
+    let health = reqwest::get(first.url("/healthz")).await.expect("healthz");
+    assert_eq!(health.status(), 200, "the first one serves on");
+    drop(first);
+    let again = ServerProcess::start(&data_dir, &[]).expect("the directory is free once the first server is gone");
+    drop(again);
+}
+
+/// A port in use stops the start before anything is made: no admin whose password nobody would see.
+#[tokio::test]
+async fn a_port_in_use_stops_the_start_before_anything_is_made() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data_dir = dir.path().join("data");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let address = taken.local_addr().expect("address").to_string();
+    let error = ServerProcess::start_bound(&data_dir, &address, &[]).err().expect("must not start");
+    assert!(error.contains(&format!("cannot listen on {address}")), "{error}");
+    assert!(!data_dir.join("smtp-endpoint.sqlite3").exists(), "no database, so no admin was made");
+    assert!(!data_dir.join("master.key").exists(), "no key was made");
+}
+
+/// A key file beside a database without data (a backup of the file alone, or a lost database) is said, not
+/// taken for a new installation with a new admin.
+#[tokio::test]
+async fn a_key_file_without_its_data_is_said() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data_dir = dir.path().join("data");
+    drop(ServerProcess::start(&data_dir, &[]).expect("server"));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(data_dir.join(format!("smtp-endpoint.sqlite3{suffix}")));
+    }
+    let error = ServerProcess::start(&data_dir, &[]).err().expect("must not start");
+    assert!(error.contains("holds no data, though master.key beside it does"), "{error}");
+    std::fs::remove_file(data_dir.join("master.key")).expect("remove the key");
+    let server = ServerProcess::start(&data_dir, &[]).expect("a fresh start once the key is gone too");
+    assert!(server.first_admin_password.is_some(), "a new first admin");
+}
+
+/// A saved endpoint is in the database file itself, not only in SQLite's write-ahead log: a copy of the file
+/// taken while the server runs holds it.
+#[tokio::test]
+async fn a_save_reaches_the_database_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data_dir = dir.path().join("data");
+    let server = ServerProcess::start(&data_dir, &[]).expect("server");
+    let password = server.first_admin_password.clone().expect("first admin password");
+    let client = login_process(&server, "admin", &password).await;
+    let body = endpoint_body("smtps://copied.example.com", Some("user"), Some("secret"));
+    let response = client.put(server.url("/api/endpoints/smtp")).header("if-match", "\"1\"").json(&body).send().await;
+    assert_eq!(response.expect("put").status(), 200);
+    let copy = dir.path().join("copy.sqlite3");
+    std::fs::copy(data_dir.join("smtp-endpoint.sqlite3"), &copy).expect("copy the file alone");
+    let bytes = std::fs::read(&copy).expect("read");
+    let needle = b"copied.example.com";
+    assert!(bytes.windows(needle.len()).any(|w| w == needle), "the copy holds the saved endpoint");
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_key_file_readable_by_others_is_narrowed() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data_dir = dir.path().join("data");
+    drop(ServerProcess::start(&data_dir, &[]).expect("server"));
+    let key = data_dir.join("master.key");
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    drop(ServerProcess::start(&data_dir, &[]).expect("restart"));
+    assert_eq!(std::fs::metadata(&key).expect("key").permissions().mode() & 0o777, 0o600);
+}
+
+/// A stop waits for running requests, but a second signal ends them at once — here a check stuck on a server
+/// that never answers EHLO (its own limit is longer than the test waits).
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_signal_stops_at_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data_dir = dir.path().join("data");
+    let mut server = ServerProcess::start(&data_dir, &[]).expect("server");
+    let password = server.first_admin_password.clone().expect("first admin password");
+    let client = login_process(&server, "admin", &password).await;
+    let peer = crate::smtp_peers::Peer::start("plain", None, &["--stall-at", "ehlo"]);
+    let draft = endpoint_body(&format!("smtp://127.0.0.1:{}", peer.port), None, None);
+    let probe = client.post(server.url("/api/endpoints/smtp/probe")).json(&serde_json::json!({ "draft": draft }));
+    let running = tokio::spawn(probe.send());
+    assert!(server.wait_for_log("smtp probe requested", Duration::from_secs(10)), "{}", server.log());
+    server.signal("TERM");
+    assert!(server.wait_for_log("stopping: finishing running requests", Duration::from_secs(5)), "{}", server.log());
+    assert_eq!(server.wait_for_exit(Duration::from_millis(500)), None, "the check is still running");
+    server.signal("TERM");
+    let status = server.wait_for_exit(Duration::from_secs(5)).expect("stopped by the second signal");
+    assert!(status.success(), "{status}");
+    assert!(server.log().contains("stopped with requests still running"), "{}", server.log());
+    assert!(running.await.expect("task").is_err(), "the check's connection ended with the server");
 }
