@@ -315,11 +315,12 @@ const FETCH_HOOK: &str = "(refused, held) => { \
       const waiting = []; \
       window.__paths = { refused: [], held: [] }; \
       window.__api_calls = 0; \
+      window.__api_paths = []; \
       window.__release = () => waiting.splice(0).forEach(send => send()); \
       window.__waiting = () => waiting.length; \
       window.fetch = (request, init) => { \
         const path = new URL(request.url ?? request, location).pathname; \
-        if (path.startsWith('/api/')) window.__api_calls++; \
+        if (path.startsWith('/api/')) { window.__api_calls++; window.__api_paths.push(path); } \
         if (window.__paths.refused.includes(path)) return Promise.reject(new TypeError('Failed to fetch')); \
         if (window.__paths.held.includes(path)) \
           return new Promise(resolve => waiting.push(() => resolve(fetch(request, init)))); \
@@ -449,6 +450,21 @@ impl Page {
     pub async fn api_requests(&self) -> Result<u64> {
         let count = self.browser.execute("return window.__api_calls;", vec![]).await?;
         count.as_u64().ok_or_else(|| format!("no count of requests (the fetch hook is missing): {count}").into())
+    }
+
+    /// Every `/api/` path the page has fetched since it was loaded, in order.
+    pub async fn api_paths(&self) -> Result<Vec<String>> {
+        let paths = self.browser.execute("return window.__api_paths;", vec![]).await?;
+        let paths = paths.as_array().ok_or_else(|| format!("no list of paths (the fetch hook is missing): {paths}"))?;
+        Ok(paths.iter().filter_map(|path| path.as_str().map(str::to_owned)).collect())
+    }
+
+    /// Everything the page holds that is not markup: every field's value, and the browser's storage.
+    pub async fn held_values(&self) -> Result<String> {
+        let script = "return [...document.querySelectorAll('input, textarea, select')].map(e => e.value).join('\\n') \
+                      + JSON.stringify(localStorage) + JSON.stringify(sessionStorage);";
+        let held = self.browser.execute(script, vec![]).await?;
+        held.as_str().map(str::to_owned).ok_or_else(|| format!("not a text: {held}").into())
     }
 
     /// Makes the browser's `fetch` fail (as with the server gone) for these paths, and only these, from now on

@@ -818,8 +818,8 @@ mod tests {
             [
                 Some(t.unreachable.to_owned()),
                 Some(t.too_many_checks.to_owned()),
-                Some("Only a few of these are allowed per minute. Try again in 42 s.".to_owned()),
-                Some("Only a few of these are allowed per minute. Try again in 11 min.".to_owned()),
+                Some("Only a few checks and test emails are allowed per minute. Try again in 42 s.".to_owned()),
+                Some("Only a few checks and test emails are allowed per minute. Try again in 11 min.".to_owned()),
                 Some("Type one address".to_owned()),
                 Some(format!("{}: 500 internal: boom", t.unexpected)),
                 Some(fill(t.gateway, 502)),

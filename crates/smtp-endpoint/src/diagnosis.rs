@@ -147,7 +147,7 @@ fn en_message(code: DiagnosisCode) -> &'static str {
             "The server's address could not be reached: no route to it, the host is down, or a firewall rejects the connection."
         }
         TlsExpectedImplicit => {
-            "The connection was made but the server never greeted: this port expects TLS from the first byte."
+            "The connection was made but the server sent no greeting: this port expects TLS from the first byte."
         }
         TlsUnexpectedPlaintext => {
             "TLS from the first byte was expected, but the server answered in plain text: this port expects a plain start (STARTTLS)."
@@ -165,12 +165,10 @@ fn en_message(code: DiagnosisCode) -> &'static str {
         AuthNotOffered => {
             "A username and password are configured, but the server offers no login (AUTH) on this connection."
         }
-        AuthRequired => "Authentication required: the server accepts mail only after a login.",
+        AuthRequired => "Login required: the server accepts mail only after a login.",
         AuthFailed => "The server rejected the username or password.",
         AuthMechanismUnsupported => "The server offers no login method supported here (PLAIN or LOGIN).",
-        AuthPlaintextRefused => {
-            "The password was not sent: the connection is not encrypted, because the server did not offer STARTTLS."
-        }
+        AuthPlaintextRefused => "The login needs an encrypted connection, but this one is not encrypted.",
         SenderRejected => "The server refused the default from address as sender.",
         AddressNotAscii => "An address is not ASCII and the server does not offer SMTPUTF8; nothing was sent.",
         RecipientRejected => "The server refused the recipient.",
@@ -185,7 +183,7 @@ fn en_remedy(code: DiagnosisCode) -> &'static str {
     use DiagnosisCode::*;
     match code {
         DnsNotFound => {
-            "Check the host name in the URI for typing errors. An internal name must be resolvable from the machine this server runs on."
+            "Check the host name in the URI for typing errors. An internal name must be resolvable on this machine."
         }
         ConnectRefused => {
             "Check the port: 587 for STARTTLS (smtp://host:587), 465 for TLS from the first byte (smtps://host), 25 between mail servers. Make sure the mail server runs and accepts connections from this machine."
@@ -194,7 +192,7 @@ fn en_remedy(code: DiagnosisCode) -> &'static str {
             "Check host and port, and whether a firewall silently drops outgoing connections to this port (many networks block port 25)."
         }
         ConnectUnreachable => {
-            "Check the host (an IPv6 address needs IPv6 here), that the server is up, and the firewalls on this machine and on the way."
+            "Check the host (an IPv6 address needs IPv6 here), that the server is up, and the firewalls on this machine and in between."
         }
         TlsExpectedImplicit => {
             "Use smtps:// for this port (usually 465), or smtp:// with the server's STARTTLS port (usually 587)."
@@ -203,7 +201,7 @@ fn en_remedy(code: DiagnosisCode) -> &'static str {
             "Use smtp:// for this port (STARTTLS, usually 587 or 25), or smtps:// with the server's TLS port (usually 465)."
         }
         TlsCertificateUntrusted => {
-            "Use the server's public host name if it has a certificate from a public authority, or paste the internal CA's certificate (PEM) into the custom CA field. Verification is never switched off."
+            "Use the server's public host name if it has a certificate from a public authority, or paste the internal CA's certificate (PEM) into the CA certificates field. Verification is never switched off."
         }
         TlsCertificateHostnameMismatch => {
             "Use a host name the certificate was issued for (see the certificate's names) in the URI, or ask the mail server's administrator for a certificate that names this host."
@@ -212,16 +210,16 @@ fn en_remedy(code: DiagnosisCode) -> &'static str {
             "Ask the mail server's administrator to renew the certificate, and check that this machine's clock is right."
         }
         TlsCertificateIsCa => {
-            "Give the mail server a certificate made for a server: self-signed with `-addext basicConstraints=critical,CA:FALSE` (then paste it into the custom CA field), or signed by an internal CA (then paste that CA)."
+            "Give the mail server a certificate made for a server: self-signed with `-addext basicConstraints=critical,CA:FALSE` (then paste it into the CA certificates field), or signed by an internal CA (then paste that CA)."
         }
         TlsHandshakeFailed => {
             "Check that host and port are right and that the server supports TLS 1.2 or newer; the detail shows what the TLS library reported."
         }
         StarttlsUnavailable => {
-            "Use the server's submission port that offers STARTTLS (usually 587), or smtps:// with its TLS port (usually 465)."
+            "Use the server's port that offers STARTTLS (usually 587), or smtps:// with its TLS port (usually 465)."
         }
         AuthNotOffered => {
-            "Check the port: submission ports (587, 465) offer login, port 25 often does not. If the server needs no login, clear Username and Password."
+            "Check the port: 587 and 465 usually offer login, port 25 often does not. If the server needs no login, clear Username and Password."
         }
         AuthRequired => "Enter the Username and Password of an account that may send through this server.",
         AuthFailed => {
@@ -232,7 +230,7 @@ fn en_remedy(code: DiagnosisCode) -> &'static str {
             "Use smtps:// (TLS from the first byte, usually port 465) or a port that offers STARTTLS (usually 587). A password is never sent unencrypted to another machine."
         }
         SenderRejected => {
-            "Use a default from address that this login may send as: usually the account's own address or one of its verified domains."
+            "Use a default from address that this login may send as: usually the account's own address or an address at one of its verified domains."
         }
         AddressNotAscii => "Use ASCII addresses (a domain in its xn-- form), or a server that offers SMTPUTF8.",
         RecipientRejected => {
@@ -260,13 +258,13 @@ fn de_message(code: DiagnosisCode) -> &'static str {
         }
         ConnectTimeout => "Es kam keine Verbindung zustande: Der Server hat nicht rechtzeitig geantwortet.",
         ConnectUnreachable => {
-            "Die Adresse des Servers war nicht erreichbar: keine Route dorthin, der Host ist aus, oder eine Firewall lehnt die Verbindung ab."
+            "Die Adresse des Servers war nicht erreichbar: keine Route dorthin, der Host ist ausgeschaltet, oder eine Firewall lehnt die Verbindung ab."
         }
         TlsExpectedImplicit => {
-            "Die Verbindung steht, aber der Server hat nie gegrüßt: Dieser Port erwartet TLS ab dem ersten Byte."
+            "Die Verbindung steht, aber der Server sendet keine Begrüßung: Dieser Port erwartet TLS ab dem ersten Byte."
         }
         TlsUnexpectedPlaintext => {
-            "TLS ab dem ersten Byte war erwartet, aber der Server hat unverschlüsselt geantwortet: Dieser Port erwartet einen unverschlüsselten Beginn (STARTTLS)."
+            "TLS ab dem ersten Byte wurde erwartet, aber der Server hat unverschlüsselt geantwortet: Dieser Port erwartet einen unverschlüsselten Beginn (STARTTLS)."
         }
         TlsCertificateUntrusted => {
             "Das Zertifikat des Servers ist nicht von einer vertrauenswürdigen Stelle signiert (selbst signiert oder von einer internen CA)."
@@ -286,9 +284,7 @@ fn de_message(code: DiagnosisCode) -> &'static str {
         AuthRequired => "Anmeldung erforderlich: Der Server nimmt E-Mails erst nach einer Anmeldung an.",
         AuthFailed => "Der Server hat Benutzername oder Passwort abgelehnt.",
         AuthMechanismUnsupported => "Der Server bietet kein hier unterstütztes Anmeldeverfahren an (PLAIN oder LOGIN).",
-        AuthPlaintextRefused => {
-            "Das Passwort wurde nicht gesendet: Die Verbindung ist nicht verschlüsselt, weil der Server kein STARTTLS angeboten hat."
-        }
+        AuthPlaintextRefused => "Die Anmeldung braucht eine verschlüsselte Verbindung; diese ist unverschlüsselt.",
         SenderRejected => "Der Server hat die Standard-Absenderadresse abgelehnt.",
         AddressNotAscii => {
             "Eine Adresse ist nicht ASCII, und der Server bietet kein SMTPUTF8 an; es wurde nichts gesendet."
@@ -297,7 +293,7 @@ fn de_message(code: DiagnosisCode) -> &'static str {
         MessageRejected => "Der Server hat die Nachricht abgelehnt.",
         ServerTemporaryFailure => "Der Server hat einen vorübergehenden Fehler gemeldet (4xx).",
         ServerClosed => "Der Server hat die Verbindung geschlossen oder die Sitzung abgelehnt.",
-        Timeout => "Der Server antwortet nicht mehr: keine Antwort innerhalb der Frist.",
+        Timeout => "Der Server antwortet nicht mehr: keine Antwort innerhalb des Zeitlimits.",
     }
 }
 
@@ -305,7 +301,7 @@ fn de_remedy(code: DiagnosisCode) -> &'static str {
     use DiagnosisCode::*;
     match code {
         DnsNotFound => {
-            "Prüfen Sie den Hostnamen in der URI auf Tippfehler. Ein interner Name muss auf dem Rechner auflösbar sein, auf dem dieser Server läuft."
+            "Prüfen Sie den Hostnamen in der URI auf Tippfehler. Ein interner Name muss auf diesem Rechner auflösbar sein."
         }
         ConnectRefused => {
             "Prüfen Sie den Port: 587 für STARTTLS (smtp://host:587), 465 für TLS ab dem ersten Byte (smtps://host), 25 zwischen Mailservern. Stellen Sie sicher, dass der Mailserver läuft und Verbindungen von diesem Rechner annimmt."
@@ -314,7 +310,7 @@ fn de_remedy(code: DiagnosisCode) -> &'static str {
             "Prüfen Sie Host und Port und ob eine Firewall ausgehende Verbindungen zu diesem Port stillschweigend verwirft (viele Netze sperren Port 25)."
         }
         ConnectUnreachable => {
-            "Prüfen Sie den Host (eine IPv6-Adresse braucht hier IPv6), ob der Server läuft, und die Firewalls auf diesem Rechner und unterwegs."
+            "Prüfen Sie den Host (eine IPv6-Adresse braucht hier IPv6), ob der Server läuft, und die Firewalls auf diesem Rechner und dazwischen."
         }
         TlsExpectedImplicit => {
             "Verwenden Sie smtps:// für diesen Port (meist 465) oder smtp:// mit dem STARTTLS-Port des Servers (meist 587)."
@@ -323,7 +319,7 @@ fn de_remedy(code: DiagnosisCode) -> &'static str {
             "Verwenden Sie smtp:// für diesen Port (STARTTLS, meist 587 oder 25) oder smtps:// mit dem TLS-Port des Servers (meist 465)."
         }
         TlsCertificateUntrusted => {
-            "Verwenden Sie den öffentlichen Hostnamen des Servers, falls er ein Zertifikat einer öffentlichen Stelle hat, oder fügen Sie das Zertifikat der internen CA (PEM) in das Feld für die eigene CA ein. Die Prüfung wird nie abgeschaltet."
+            "Verwenden Sie den öffentlichen Hostnamen des Servers, falls er ein Zertifikat einer öffentlichen Stelle hat, oder fügen Sie das Zertifikat der internen CA (PEM) in das Feld „CA-Zertifikate“ ein. Die Prüfung wird nie abgeschaltet."
         }
         TlsCertificateHostnameMismatch => {
             "Verwenden Sie in der URI einen Hostnamen, für den das Zertifikat ausgestellt ist (siehe die Namen im Zertifikat), oder bitten Sie den Betreiber des Mailservers um ein Zertifikat für diesen Host."
@@ -332,16 +328,16 @@ fn de_remedy(code: DiagnosisCode) -> &'static str {
             "Bitten Sie den Betreiber des Mailservers, das Zertifikat zu erneuern, und prüfen Sie, ob die Uhr dieses Rechners stimmt."
         }
         TlsCertificateIsCa => {
-            "Geben Sie dem Mailserver ein Zertifikat für einen Server: selbst signiert mit `-addext basicConstraints=critical,CA:FALSE` (dann fügen Sie es in das Feld für die eigene CA ein) oder von einer internen CA signiert (dann fügen Sie diese CA ein)."
+            "Geben Sie dem Mailserver ein Zertifikat für einen Server: selbst signiert mit `-addext basicConstraints=critical,CA:FALSE` (dann fügen Sie es in das Feld „CA-Zertifikate“ ein) oder von einer internen CA signiert (dann fügen Sie diese CA ein)."
         }
         TlsHandshakeFailed => {
             "Prüfen Sie Host und Port und ob der Server TLS 1.2 oder neuer unterstützt; das Detail zeigt, was die TLS-Bibliothek gemeldet hat."
         }
         StarttlsUnavailable => {
-            "Verwenden Sie den Submission-Port des Servers, der STARTTLS anbietet (meist 587), oder smtps:// mit seinem TLS-Port (meist 465)."
+            "Verwenden Sie den Port des Servers, der STARTTLS anbietet (meist 587), oder smtps:// mit seinem TLS-Port (meist 465)."
         }
         AuthNotOffered => {
-            "Prüfen Sie den Port: Submission-Ports (587, 465) bieten eine Anmeldung an, Port 25 oft nicht. Braucht der Server keine Anmeldung, leeren Sie Benutzername und Passwort."
+            "Prüfen Sie den Port: 587 und 465 bieten meist eine Anmeldung an, Port 25 oft nicht. Braucht der Server keine Anmeldung, löschen Sie Benutzername und Passwort."
         }
         AuthRequired => "Geben Sie Benutzername und Passwort eines Kontos ein, das über diesen Server senden darf.",
         AuthFailed => {
@@ -354,11 +350,9 @@ fn de_remedy(code: DiagnosisCode) -> &'static str {
             "Verwenden Sie smtps:// (TLS ab dem ersten Byte, meist Port 465) oder einen Port mit STARTTLS (meist 587). Ein Passwort wird nie unverschlüsselt an einen anderen Rechner gesendet."
         }
         SenderRejected => {
-            "Verwenden Sie eine Standard-Absenderadresse, mit der dieses Konto senden darf: meist die eigene Adresse des Kontos oder eine seiner bestätigten Domains."
+            "Verwenden Sie eine Standard-Absenderadresse, mit der dieses Konto senden darf: meist die eigene Adresse des Kontos oder eine Adresse seiner bestätigten Domains."
         }
-        AddressNotAscii => {
-            "Verwenden Sie ASCII-Adressen (eine Domain in der xn--Schreibweise) oder einen Server, der SMTPUTF8 anbietet."
-        }
+        AddressNotAscii => "Verwenden Sie ASCII-Adressen (Domains als xn--…) oder einen Server, der SMTPUTF8 anbietet.",
         RecipientRejected => {
             "Prüfen Sie die Empfängeradresse. Leitet der Server an fremde Domains erst nach einer Anmeldung weiter, tragen Sie Benutzername und Passwort ein."
         }

@@ -51,7 +51,7 @@ pub fn summary(uri: &SmtpUri, username: Option<&str>, locale: Locale) -> String 
             match username {
                 Some(user) if waits_for_tls => format!(
                     "{how}; logs in as {user} only once the connection is encrypted, so the password never crosses \
-                     the network in clear."
+                     the network unencrypted."
                 ),
                 Some(user) if in_clear_here => format!("{how}; logs in as {user} (on this machine also unencrypted)."),
                 Some(user) => format!("{how}; logs in as {user}."),
@@ -111,7 +111,7 @@ fn en(problem: &Problem) -> String {
         }
         Problem::UriUnknownScheme { scheme, suggestion } => {
             let scheme = shown(scheme);
-            let start = format!("\"{scheme}\" is not a scheme for mail: start the URI with smtp:// (STARTTLS) or smtps:// (TLS from the first byte).");
+            let start = format!("\"{scheme}\" is not an SMTP scheme: start the URI with smtp:// (STARTTLS) or smtps:// (TLS from the first byte).");
             match suggestion {
                 Some(s) => format!("{start} Use {s}"),
                 None => start,
@@ -129,7 +129,7 @@ fn en(problem: &Problem) -> String {
             format!("\"{}\" is not a port: type a number from 1 to 65535, usually 25, 587 or 465.", shown(port))
         }
         Problem::UriCredentialsInUri => {
-            "Remove the user name and password from the URI and type them into the Username and Password fields.".into()
+            "Remove the username and password from the URI and type them into the Username and Password fields.".into()
         }
         Problem::UriUnsupportedComponent(component) => en_component(component),
         Problem::UriPlaintextAuth { suggestion } => format!(
@@ -254,19 +254,19 @@ fn en_address(defect: &AddressDefect) -> String {
 fn en_custom_ca(defect: CustomCaDefect) -> &'static str {
     match defect {
         CustomCaDefect::NoCertificate => {
-            "The custom CA contains no certificate: paste the CA certificate in PEM form, from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----."
+            "The CA certificates contain no certificate: paste the CA certificate in PEM form, from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----."
         }
         CustomCaDefect::InvalidPem => {
-            "The custom CA is not valid PEM: paste the whole block, from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----, unchanged."
+            "The CA certificates are not valid PEM: paste the whole block, from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----, unchanged."
         }
         CustomCaDefect::InvalidCertificate => {
-            "The custom CA contains a block that is not a usable X.509 CA certificate: paste the certificate of the CA that signed the mail server's certificate."
+            "The CA certificates contain a block that is not a usable X.509 CA certificate: paste the certificate of the CA that signed the mail server's certificate."
         }
         CustomCaDefect::TooLong => {
-            "The custom CA is longer than 64 KiB: paste only the CA certificates the mail server needs."
+            "The CA certificates are longer than 64 KiB: paste only the CA certificates the mail server needs."
         }
         CustomCaDefect::PrivateKey => {
-            "The custom CA contains a private key: remove it and paste only the CA certificate. Treat that key as exposed."
+            "The CA certificates contain a private key: remove it and paste only the CA certificate. Treat that key as exposed."
         }
     }
 }
@@ -277,14 +277,14 @@ fn de(problem: &Problem) -> String {
             "Geben Sie die URI des SMTP-Servers ein, zum Beispiel smtp://mail.example.com oder smtps://mail.example.com.".into()
         }
         Problem::UriMissingScheme { suggestion: Some(s) } => {
-            format!("Der URI fehlt das Schema smtp:// oder smtps://. Verwenden Sie {s}")
+            format!("Die URI braucht ein Schema: smtp:// oder smtps://. Verwenden Sie {s}")
         }
         Problem::UriMissingScheme { suggestion: None } => {
-            "Der URI fehlt das Schema: Beginnen Sie sie mit smtp:// (STARTTLS) oder smtps:// (TLS ab dem ersten Byte).".into()
+            "Die URI braucht ein Schema: Beginnen Sie sie mit smtp:// (STARTTLS) oder smtps:// (TLS ab dem ersten Byte).".into()
         }
         Problem::UriUnknownScheme { scheme, suggestion } => {
             let scheme = shown(scheme);
-            let start = format!("„{scheme}“ ist kein Schema für E-Mail: Beginnen Sie die URI mit smtp:// (STARTTLS) oder smtps:// (TLS ab dem ersten Byte).");
+            let start = format!("„{scheme}“ ist kein SMTP-Schema: Beginnen Sie die URI mit smtp:// (STARTTLS) oder smtps:// (TLS ab dem ersten Byte).");
             match suggestion {
                 Some(s) => format!("{start} Verwenden Sie {s}"),
                 None => start,
@@ -320,9 +320,9 @@ fn de(problem: &Problem) -> String {
         ),
         Problem::UsernameRequired => "Geben Sie den Benutzernamen zum Passwort ein, oder entfernen Sie das Passwort, um ohne Anmeldung zu senden.".into(),
         Problem::UsernameInvalid(defect) => de_text("Der Benutzername", defect),
-        Problem::PasswordRequired => "Geben Sie das Passwort zu diesem Benutzernamen ein, oder leeren Sie den Benutzernamen, wenn der Server keine Anmeldung braucht.".into(),
+        Problem::PasswordRequired => "Geben Sie das Passwort zu diesem Benutzernamen ein, oder löschen Sie den Benutzernamen, wenn der Server keine Anmeldung braucht.".into(),
         Problem::PasswordInvalid(defect) => de_text("Das Passwort", defect),
-        Problem::PasswordReentryRequired => "Server (Host, Port oder TLS-Modus), Benutzername oder die interne Zertifizierungsstelle wurden geändert: Geben Sie das Passwort erneut ein. Ein gespeichertes Passwort wird nie an einen anderen Server gesendet.".into(),
+        Problem::PasswordReentryRequired => "Server (Host, Port oder TLS-Modus), Benutzername oder interne Zertifizierungsstelle hat sich geändert: Geben Sie das Passwort erneut ein. Ein gespeichertes Passwort wird nie an einen anderen Server gesendet.".into(),
         Problem::FromRequired => "Geben Sie die Standard-Absenderadresse ein, zum Beispiel notifications@example.com.".into(),
         Problem::FromInvalid(defect) => de_address(defect),
         Problem::CustomCaInvalid(defect) => de_custom_ca(*defect).into(),
@@ -394,7 +394,7 @@ fn de_component(component: &Component) -> String {
             shown(value)
         ),
         Component::TlsOptionOnSmtps => {
-            "smtps:// nutzt immer TLS ab dem ersten Byte: Entfernen Sie die TLS-Option oder verwenden Sie smtp:// damit.".into()
+            "smtps:// nutzt immer TLS ab dem ersten Byte: Entfernen Sie die TLS-Option oder verwenden Sie sie mit smtp://.".into()
         }
         Component::ConflictingTlsOptions => "Die TLS-Optionen widersprechen sich: Behalten Sie nur eine.".into(),
     }
@@ -403,7 +403,7 @@ fn de_component(component: &Component) -> String {
 fn de_text(what: &str, defect: &TextDefect) -> String {
     match defect {
         TextDefect::ControlCharacter => format!(
-            "{what} enthält einen Zeilenumbruch oder ein anderes Steuerzeichen; geben Sie den Wert ohne sie in einer Zeile ein."
+            "{what} enthält einen Zeilenumbruch oder ein anderes Steuerzeichen; geben Sie den Wert in einer Zeile ohne Steuerzeichen ein."
         ),
         TextDefect::TooLong { max } => format!("{what} ist länger als {max} Zeichen; kürzen Sie den Wert."),
     }
@@ -417,7 +417,7 @@ fn de_address(defect: &AddressDefect) -> String {
         AddressDefect::NoAt => "Der Adresse fehlt das „@“.".into(),
         AddressDefect::EmptyLocalPart => "Vor dem „@“ steht nichts.".into(),
         AddressDefect::LocalPartTooLong => format!("Der Teil vor dem „@“ ist länger als {MAX_LOCAL_PART_LEN} Zeichen."),
-        AddressDefect::InvalidLocalPart => "Der Teil vor dem „@“ enthält Zeichen, die eine Adresse nicht haben kann (etwa Leerzeichen oder zwei Punkte hintereinander).".into(),
+        AddressDefect::InvalidLocalPart => "Der Teil vor dem „@“ enthält Zeichen, die in Adressen nicht erlaubt sind (etwa Leerzeichen oder zwei Punkte hintereinander).".into(),
         AddressDefect::EmptyDomain => "Nach dem „@“ fehlt die Domain.".into(),
         AddressDefect::InvalidDomain(host) => de_domain(host),
         AddressDefect::IpAddressDomain => "Nach dem „@“ steht eine IP-Adresse; verwenden Sie stattdessen die Mail-Domain.".into(),
@@ -432,19 +432,19 @@ fn de_address(defect: &AddressDefect) -> String {
 fn de_custom_ca(defect: CustomCaDefect) -> &'static str {
     match defect {
         CustomCaDefect::NoCertificate => {
-            "Die eigene CA enthält kein Zertifikat: Fügen Sie das CA-Zertifikat im PEM-Format ein, von -----BEGIN CERTIFICATE----- bis -----END CERTIFICATE-----."
+            "Die CA-Zertifikate enthalten kein Zertifikat: Fügen Sie das CA-Zertifikat im PEM-Format ein, von -----BEGIN CERTIFICATE----- bis -----END CERTIFICATE-----."
         }
         CustomCaDefect::InvalidPem => {
-            "Die eigene CA ist kein gültiges PEM: Fügen Sie den ganzen Block unverändert ein, von -----BEGIN CERTIFICATE----- bis -----END CERTIFICATE-----."
+            "Die CA-Zertifikate sind kein gültiges PEM: Fügen Sie den ganzen Block unverändert ein, von -----BEGIN CERTIFICATE----- bis -----END CERTIFICATE-----."
         }
         CustomCaDefect::InvalidCertificate => {
-            "Die eigene CA enthält einen Block, der kein verwendbares X.509-CA-Zertifikat ist: Fügen Sie das Zertifikat der CA ein, die das Zertifikat des Mailservers signiert hat."
+            "Die CA-Zertifikate enthalten einen Block, der kein verwendbares X.509-CA-Zertifikat ist: Fügen Sie das Zertifikat der CA ein, die das Zertifikat des Mailservers signiert hat."
         }
         CustomCaDefect::TooLong => {
-            "Die eigene CA ist länger als 64 KiB: Fügen Sie nur die CA-Zertifikate ein, die der Mailserver braucht."
+            "Die CA-Zertifikate sind länger als 64 KiB: Fügen Sie nur die CA-Zertifikate ein, die der Mailserver braucht."
         }
         CustomCaDefect::PrivateKey => {
-            "Die eigene CA enthält einen privaten Schlüssel: Entfernen Sie ihn und fügen Sie nur das CA-Zertifikat ein. Betrachten Sie den Schlüssel als offengelegt."
+            "Die CA-Zertifikate enthalten einen privaten Schlüssel: Entfernen Sie ihn und fügen Sie nur das CA-Zertifikat ein. Betrachten Sie den Schlüssel als offengelegt."
         }
     }
 }

@@ -75,7 +75,7 @@ pub(crate) fn build(
              Angemeldet als: {user}\n\
              Absenderadresse: {from}\n\
              Gesendet am: {sent_at}\n\
-             Gesendet von: dem Einstellungsserver auf {this_host}{by}\n\n\
+             Gesendet von: Einstellungsserver auf {this_host}{by}\n\n\
              Wenn Sie dies lesen können, kann der Endpunkt E-Mails an diese Adresse zustellen.\n",
             host = origin.host,
             port = origin.port,
