@@ -168,7 +168,7 @@ pub fn config(data_dir: PathBuf, args: &ServeArgs) -> Config {
 
 /// `--public-origin`: `http(s)://host[:port]` and nothing after it, kept as browsers send `Origin` (lowercase, no
 /// trailing slash, no default port).
-fn parse_public_origin(value: &str) -> Result<String, String> {
+pub(crate) fn parse_public_origin(value: &str) -> Result<String, String> {
     let url = url::Url::parse(value.trim()).ok().filter(|url| {
         matches!(url.scheme(), "http" | "https")
             && url.host().is_some()
@@ -184,7 +184,7 @@ fn parse_public_origin(value: &str) -> Result<String, String> {
 }
 
 /// `--allowed-host`: a host name without scheme or port (`*` for any), kept lowercase.
-fn parse_allowed_host(value: &str) -> Result<String, String> {
+pub(crate) fn parse_allowed_host(value: &str) -> Result<String, String> {
     let name = value.trim().trim_end_matches('.').to_ascii_lowercase();
     let valid =
         name == "*" || (!name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.'));

@@ -19,6 +19,9 @@ pub mod static_files;
 pub mod store;
 pub mod telemetry;
 
+#[cfg(test)]
+mod properties;
+
 pub use api::app;
 pub use config::Config;
 pub use error::ApiError;

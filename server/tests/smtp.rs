@@ -385,10 +385,10 @@ async fn unknown_host_is_dns_not_found() {
 
 #[tokio::test]
 async fn connection_refused() {
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        listener.local_addr().expect("addr").port()
-    };
+    // Bound but not listening: connections are refused, and no other process can take the port meanwhile.
+    let closed = tokio::net::TcpSocket::new_v4().expect("socket");
+    closed.bind(std::net::SocketAddr::from(([127, 0, 0, 1], 0))).expect("bind");
+    let port = closed.local_addr().expect("addr").port();
     let case = case(port, TlsMode::StarttlsOpportunistic, None, None);
     let probe = case.probe().await;
     assert_eq!(code_of(probe.diagnosis.as_ref()), Some((DiagnosisCode::ConnectRefused, Step::Connect)), "{probe:#?}");
@@ -583,6 +583,7 @@ async fn a_server_that_drops_the_connection_during_data() {
     let sent = case.send().await;
     assert!(!sent.ok && sent.message_id.is_none(), "{sent:#?}");
     assert_eq!(code_of(sent.diagnosis.as_ref()), Some((DiagnosisCode::ServerClosed, Step::Data)), "{sent:#?}");
+    assert!(peer.events().contains("DROP during DATA"), "the message reached DATA: {}", peer.events());
     assert_not_delivered(&peer);
 }
 

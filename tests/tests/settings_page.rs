@@ -263,7 +263,7 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
     page.screenshot("settings-history.png").await?;
 
     // The re-entry rule is explained before the server has to refuse it: change the port, keep the password empty.
-    let closed_port = closed_port();
+    let (_closed, closed_port) = closed_port();
     page.type_into("#uri", &format!("smtp://127.0.0.1:{closed_port}")).await?;
     page.wait_text("#password-messages li[data-code='password.reentry_required']").await?;
     assert_eq!(page.attr("#save", "disabled").await?.as_deref(), Some("true"));
@@ -460,10 +460,13 @@ fn seconds_to_wait(message: &str) -> Result<u64> {
     seconds.ok_or_else(|| format!("no time to wait in {message:?}").into())
 }
 
-/// A port on which nothing listens (bound, then released).
-fn closed_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("addr").port()
+/// A port on which nothing listens, kept so while the socket lives: bound but not listening, so a connection is
+/// refused and no other process can take the port meanwhile.
+fn closed_port() -> (tokio::net::TcpSocket, u16) {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.bind(std::net::SocketAddr::from(([127, 0, 0, 1], 0))).expect("bind");
+    let port = socket.local_addr().expect("addr").port();
+    (socket, port)
 }
 
 /// When the stored endpoint or its history cannot be loaded, the page says why (in place of the form, with "Try
@@ -523,7 +526,8 @@ async fn failed_loads_are_explained_and_can_be_retried() -> Result<()> {
     // The allowance is used up first through the page's own session, whatever its size, with test emails the
     // server accepts as requests (refused ones are not counted) to a closed port (each fails at once).
     // Typed first, so that no token comes back (one every 12 s) while typing.
-    let uri = format!("smtp://127.0.0.1:{}", closed_port());
+    let (_closed, closed_port) = closed_port();
+    let uri = format!("smtp://127.0.0.1:{closed_port}");
     page.type_into("#uri", &uri).await?;
     page.type_into("#default_from_address", FROM).await?;
     page.type_into("#test-recipient", "someone@example.org").await?;
@@ -684,7 +688,8 @@ async fn both_colour_schemes_pass_an_accessibility_checker() -> Result<()> {
         check("probe timeline, transcript, test email and history").await?;
 
         // A failing probe: the diagnosis with its remedy.
-        page.type_into("#uri", &format!("smtp://127.0.0.1:{}", closed_port())).await?;
+        let (_closed, closed_port) = closed_port();
+        page.type_into("#uri", &format!("smtp://127.0.0.1:{closed_port}")).await?;
         page.type_into("#password", SMTP_PASSWORD).await?;
         page.click("#verify").await?;
         page.wait_text("#probe-diagnosis").await?;

@@ -32,11 +32,11 @@ fn reports_match_the_golden_table() {
         std::fs::write(path, serde_json::to_string_pretty(&updated).unwrap() + "\n").unwrap();
         return;
     }
+    // Without the `idna` feature (as the page builds the crate), IDN hosts go to a function registered at run
+    // time — in the page the browser's URL parser; here the `idna` crate, which follows the same UTS #46 rules.
+    #[cfg(all(not(feature = "idna"), not(target_arch = "wasm32")))]
+    smtp_endpoint::set_idna_to_ascii(|name| idna::domain_to_ascii(name).ok());
     for case in &cases {
-        // Without the `idna` feature, non-ASCII input may need an IDNA function; rules.rs registers one.
-        if cfg!(not(feature = "idna")) && !case["input"].to_string().is_ascii() {
-            continue;
-        }
         assert_eq!(report_for(&case["input"]), case["report"], "for input {}", case["input"]);
     }
 }

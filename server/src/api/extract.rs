@@ -43,7 +43,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 }
 
 /// Why a body is not an object of named fields, judged on its bytes before serde reads them.
-fn not_an_object(body: &[u8]) -> Option<&'static str> {
+pub(crate) fn not_an_object(body: &[u8]) -> Option<&'static str> {
     if body.iter().find(|byte| !byte.is_ascii_whitespace()) != Some(&b'{') {
         return Some("The body must be a JSON object with named fields, e.g. {\"uri\": \"smtp://mail.example.com\"}.");
     }
@@ -151,7 +151,7 @@ impl FromRequestParts<AppState> for ClientIp {
 /// Addresses are compared in their canonical form: behind a dual-stack listener an IPv4 peer arrives as
 /// `::ffff:127.0.0.1`. A hop that is not an address ends the search with the peer: what comes before it was
 /// written by someone the trusted proxies do not vouch for.
-fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
+pub(crate) fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
     let peer = peer.to_canonical();
     let is_trusted = |ip: &IpAddr| trusted.iter().any(|proxy| proxy.to_canonical() == *ip);
     if !is_trusted(&peer) {

@@ -26,7 +26,7 @@ pub async fn known_host(State(state): State<AppState>, request: Request, next: N
     }
 }
 
-fn host_allowed(config: &Config, host: &str) -> bool {
+pub(crate) fn host_allowed(config: &Config, host: &str) -> bool {
     let name = host_name(host).trim_end_matches('.').to_ascii_lowercase();
     let public = config.public_origin.as_deref().and_then(|origin| origin.split_once("://"));
     name.parse::<IpAddr>().is_ok()

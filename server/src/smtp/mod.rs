@@ -15,8 +15,8 @@ mod conn;
 pub mod custom_ca;
 mod engine;
 mod message;
-mod redact;
-mod report;
+pub(crate) mod redact;
+pub(crate) mod report;
 mod sasl;
 mod tls;
 

@@ -12,7 +12,7 @@ const REDACTED: &str = "<redacted>";
 /// they would blank out ordinary text.
 const SHORT: usize = 4;
 
-pub(super) struct Redactor {
+pub(crate) struct Redactor {
     /// The password, ASCII-lowercased; empty when there is none.
     password: Zeroizing<String>,
     /// The password and its encodings, ASCII-lowercased, matched without regard to case.
@@ -20,7 +20,7 @@ pub(super) struct Redactor {
 }
 
 impl Redactor {
-    pub(super) fn new(username: Option<&str>, password: Option<&str>) -> Redactor {
+    pub(crate) fn new(username: Option<&str>, password: Option<&str>) -> Redactor {
         let Some(password) = password.filter(|password| !password.is_empty()) else {
             return Redactor { password: Zeroizing::default(), needles: Vec::new() };
         };
@@ -42,7 +42,7 @@ impl Redactor {
 
     /// One line, or a multi-line reply as one text (lines joined by `\n`): every trace of the password replaced.
     /// A password split across a reply's lines takes the text of all its lines.
-    pub(super) fn clean(&self, text: &mut String) {
+    pub(crate) fn clean(&self, text: &mut String) {
         if self.password.is_empty() {
             return;
         }
@@ -56,7 +56,7 @@ impl Redactor {
     }
 
     /// A transcript: each line, then each server reply as a whole (`S: 535-…` continued by `S: 535 …`).
-    pub(super) fn clean_transcript(&self, transcript: &mut [String]) {
+    pub(crate) fn clean_transcript(&self, transcript: &mut [String]) {
         if self.password.is_empty() {
             return;
         }

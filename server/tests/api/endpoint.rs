@@ -181,14 +181,22 @@ async fn password_keep_remove_replace() {
         assert_eq!(response.status(), 200);
         response.json::<Value>().await.expect("json")
     };
+    // The password the SMTP work would use: what is stored, decrypted.
+    let stored_password = || async {
+        let settings = smtp_endpoint_server::endpoint::stored_settings(&app.state).await.expect("stored settings");
+        settings.and_then(|s| s.password).map(|p| secrecy::ExposeSecret::expose_secret(&p).to_owned())
+    };
     let set = saved(app.save(&endpoint_body(URI, Some("user"), Some("first secret"))).await).await;
     assert_eq!(set["password_set"], true);
+    assert_eq!(stored_password().await.as_deref(), Some("first secret"));
     let kept =
         saved(app.save(&json!({ "uri": URI, "username": "user", "default_from_address": "x@example.com" })).await)
             .await;
     assert_eq!(kept["password_set"], true);
+    assert_eq!(stored_password().await.as_deref(), Some("first secret"), "kept");
     let replaced = saved(app.save(&endpoint_body(URI, Some("user"), Some("second secret"))).await).await;
     assert_eq!(replaced["password_set"], true);
+    assert_eq!(stored_password().await.as_deref(), Some("second secret"), "replaced");
     // Removing the password while a username is set is refused by the core rules (a login needs both) …
     let response = app.save(&endpoint_body(URI, Some("user"), Some(""))).await;
     assert_eq!(response.status(), 422);
@@ -198,6 +206,7 @@ async fn password_keep_remove_replace() {
     let removed = saved(app.save(&endpoint_body(URI, None, Some(""))).await).await;
     assert_eq!(removed["password_set"], false);
     assert_eq!(removed["username"], Value::Null);
+    assert_eq!(stored_password().await, None, "removed");
 
     // The history says what happened to the password, never what it is.
     let history: Vec<Value> = app.history().await.json().await.expect("json");

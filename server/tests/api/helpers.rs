@@ -307,7 +307,7 @@ pub fn matches_example(name: &str, answer: &Value) {
 
 fn same_shape(example: &Value, answer: &Value, at: String) -> Result<(), String> {
     match (example, answer) {
-        (Value::Null, _) | (_, Value::Null) => Ok(()),
+        (Value::Null, Value::Null) => Ok(()),
         (Value::Object(e), Value::Object(a)) => {
             if let Some(key) = e.keys().find(|k| !a.contains_key(*k)).or_else(|| a.keys().find(|k| !e.contains_key(*k)))
             {

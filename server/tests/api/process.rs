@@ -14,7 +14,16 @@ async fn restart_reads_the_same_endpoint_back() {
     let mut server = ServerProcess::start(&data_dir, &[]).expect("server");
     let password = server.first_admin_password.clone().expect("first admin password");
     let client = login_process(&server, "admin", &password).await;
-    let body = endpoint_body("smtps://mail.example.com", Some("user"), Some("kept across restarts"));
+    // A real SMTP server on this machine that takes only this password: after the restart, the stored password
+    // still decrypts to it.
+    let smtp_password = "kept across restarts";
+    let peer = crate::smtp_peers::Peer::start(
+        "plain",
+        None,
+        &["--auth-plaintext", "--user", "user", "--password", smtp_password],
+    );
+    let uri = format!("smtp://127.0.0.1:{}", peer.port);
+    let body = endpoint_body(&uri, Some("user"), Some(smtp_password));
     let saved = client.put(server.url("/api/endpoints/smtp")).header("if-match", "\"1\"").json(&body).send().await;
     let saved: Value = saved.expect("put").json().await.expect("json");
     assert_eq!(saved["version"], 2);
@@ -32,6 +41,10 @@ async fn restart_reads_the_same_endpoint_back() {
     let read: Value =
         client.get(server.url("/api/endpoints/smtp")).send().await.expect("get").json().await.expect("json");
     assert_eq!(read, saved);
+    let probe = client.post(server.url("/api/endpoints/smtp/probe")).json(&serde_json::json!({})).send().await;
+    let probe: Value = probe.expect("probe").json().await.expect("json");
+    assert_eq!(probe["ok"], true, "{probe}");
+    assert_eq!(peer.events().matches("AUTH-RESULT ok").count(), 1, "{}", peer.events());
 }
 
 /// The database holds the admins' password hashes and the SMTP password's ciphertext: its owner's alone, also

@@ -1,0 +1,91 @@
+//! Property tests of every parser here that reads what someone else wrote: request headers and bodies, an SMTP
+//! server's EHLO lines and replies, a pasted CA, a key file, the command line's values. None may panic, whatever
+//! it is given; where a parser has a rule that can be said as a property, it is checked too.
+
+use crate::Config;
+use crate::api::extract::{client_address, locale_from_accept_language, not_an_object};
+use crate::api::guard::{host_allowed, host_name};
+use crate::cli::{parse_allowed_host, parse_public_origin};
+use crate::crypto::MasterKey;
+use crate::endpoint::IfMatch;
+use crate::smtp::redact::Redactor;
+use crate::smtp::report::Capabilities;
+use axum::http::{HeaderMap, HeaderValue};
+use proptest::prelude::*;
+use std::net::IpAddr;
+
+/// Text that looks like what the parsers see: mostly ASCII with their delimiters, some any Unicode.
+fn texty() -> impl Strategy<Value = String> {
+    prop_oneof!["[ -~]{0,80}", "[\"0-9, W/*;=q.a-zA-Z:\\[\\]-]{0,40}", any::<String>(),]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn request_parsers_never_panic(text in texty(), bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+        let _ = not_an_object(&bytes);
+        let _ = not_an_object(text.as_bytes());
+        let _ = locale_from_accept_language(&text);
+        let _ = IfMatch::parse(Some(&text));
+        let _ = host_name(&text);
+        let _ = host_allowed(&Config::new("unused"), &text);
+        let _ = parse_public_origin(&text);
+        let _ = parse_allowed_host(&text);
+        let _ = MasterKey::parse(&text);
+        let _ = crate::smtp::custom_ca::parse(&text);
+        let mut headers = HeaderMap::new();
+        if let Ok(value) = HeaderValue::from_str(&text) {
+            headers.insert("x-forwarded-for", value);
+        }
+        let proxy: IpAddr = [127, 0, 0, 1].into();
+        let _ = client_address(proxy, &headers, &[proxy]);
+    }
+
+    #[test]
+    fn smtp_server_text_never_panics(lines in proptest::collection::vec(texty(), 0..12), password in texty()) {
+        let caps = Capabilities::from_ehlo(lines.iter().map(String::as_str));
+        prop_assert_eq!(caps.extensions.len(), lines.len().saturating_sub(1), "every keyword line is kept");
+        for line in &lines {
+            let _ = smtp_endpoint::ReplyStatus::parse(line);
+        }
+        let redactor = Redactor::new(Some("user"), Some(&password));
+        let mut reply = lines.join("\n");
+        redactor.clean(&mut reply);
+        let mut transcript: Vec<String> = lines.iter().map(|line| format!("S: {line}")).collect();
+        redactor.clean_transcript(&mut transcript);
+    }
+
+    #[test]
+    fn a_versions_tag_reads_back(versions in proptest::collection::vec(any::<i64>(), 1..4)) {
+        let header = versions.iter().map(|v| format!("\"{v}\"")).collect::<Vec<_>>().join(", ");
+        prop_assert_eq!(IfMatch::parse(Some(&header)), IfMatch::Versions(versions));
+    }
+
+    /// A password echoed anywhere in a server's reply, in any letter case, in clear, hex or base64, is gone after
+    /// redaction; the reply code stays.
+    #[test]
+    fn an_echoed_password_is_redacted(
+        password in "[!-~]{4,24}",
+        before in "[ -~]{0,30}",
+        after in "[ -~]{0,30}",
+        form in 0..4usize,
+        upper in any::<bool>(),
+    ) {
+        use base64::Engine;
+        let echoed = match form {
+            0 => password.clone(),
+            1 => password.bytes().map(|b| format!("{b:02x}")).collect(),
+            2 => base64::engine::general_purpose::STANDARD.encode(format!("said: {password}")),
+            _ => base64::engine::general_purpose::STANDARD.encode(&password),
+        };
+        let echoed = if upper && form < 2 { echoed.to_uppercase() } else { echoed };
+        let mut reply = format!("535 5.7.8 {before} {echoed} {after}");
+        Redactor::new(Some("user"), Some(&password)).clean(&mut reply);
+        prop_assert!(reply.starts_with("535 5.7.8 "), "{}", reply);
+        let left = reply.replace("<redacted>", " ").to_lowercase();
+        prop_assert!(!left.contains(&password.to_lowercase()), "{}", reply);
+        let hex: String = password.bytes().map(|b| format!("{b:02x}")).collect();
+        prop_assert!(!left.contains(&hex), "{}", reply);
+    }
+}
