@@ -212,6 +212,8 @@ async fn serve(data_dir: PathBuf, args: ServeArgs) -> Result<ExitCode, CliError>
     let state = AppState::open(config(data_dir.clone(), &args)).await?;
     if let Some(password) = auth::ensure_first_admin(&state).await? {
         print_first_admin(&data_dir, &password);
+        // Where to look when the terminal is gone (a service's log keeps stderr; the password is not in it).
+        tracing::warn!("the first admin's password was printed once on standard output, not in this log");
     }
     println!("Listening on http://{addr}");
     let _ = std::io::stdout().flush();
@@ -268,7 +270,7 @@ async fn serve(data_dir: PathBuf, args: ServeArgs) -> Result<ExitCode, CliError>
 
 /// Shown once on the first start, on stdout only (never in the log).
 fn print_first_admin(data_dir: &std::path::Path, password: &SecretString) {
-    println!("Created the first admin. Log in with");
+    println!("Created the first admin. Sign in with");
     println!("  username: {}", auth::FIRST_ADMIN);
     println!("  password: {}", password.expose_secret());
     println!("This password is shown only once. To set another one later:");
@@ -358,7 +360,8 @@ fn human_report(report: &Report) -> String {
 
 fn prompt_new_password() -> Result<SecretString, CliError> {
     let first = SecretString::from(rpassword::prompt_password("New password: ").map_err(CliError::ReadPassword)?);
-    let second = SecretString::from(rpassword::prompt_password("Repeat it: ").map_err(CliError::ReadPassword)?);
+    let second =
+        SecretString::from(rpassword::prompt_password("Repeat the password: ").map_err(CliError::ReadPassword)?);
     if first.expose_secret() != second.expose_secret() {
         return Err(CliError::PasswordMismatch);
     }

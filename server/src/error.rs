@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// No valid session cookie.
-    #[error("Log in first.")]
+    #[error("Sign in first.")]
     Unauthorized,
     /// Wrong username or password at login.
     #[error("Wrong username or password.")]

@@ -51,7 +51,7 @@ fn with_etag(view: EndpointView) -> Response {
 #[utoipa::path(get, path = "/api/endpoints/smtp", tag = "endpoint", security(("session" = [])),
     responses(
         (status = 200, body = EndpointView, headers(("ETag" = String, description = "The version, e.g. \"3\""))),
-        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
     ))]
 pub async fn get_endpoint(State(state): State<AppState>) -> Result<Response, ApiError> {
     let record = state.store().endpoint().await.map_err(ApiError::internal)?;
@@ -66,7 +66,7 @@ pub async fn get_endpoint(State(state): State<AppState>) -> Result<Response, Api
     params(("If-Match" = String, Header, description = "The ETag from GET")),
     responses(
         (status = 200, body = EndpointView, headers(("ETag" = String))),
-        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 412, description = "Someone saved in between (`endpoint.version_conflict`)", body = ErrorBody),
         (status = 422, description = "Invalid: the core crate's report", body = ReportDoc),
         (status = 428, description = "No If-Match", body = ErrorBody),
@@ -90,7 +90,7 @@ pub async fn put_endpoint(
     request_body = EndpointDraft,
     responses(
         (status = 200, body = ReportDoc),
-        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
     ))]
 pub async fn validate_draft(
     State(state): State<AppState>,
@@ -107,7 +107,7 @@ pub async fn validate_draft(
 #[utoipa::path(get, path = "/api/endpoints/smtp/history", tag = "endpoint", security(("session" = [])),
     responses(
         (status = 200, body = Vec<HistoryEntry>),
-        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
     ))]
 pub async fn history(State(state): State<AppState>) -> Result<axum::Json<Vec<HistoryEntry>>, ApiError> {
     Ok(axum::Json(state.store().history(100).await.map_err(ApiError::internal)?))

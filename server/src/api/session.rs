@@ -57,7 +57,7 @@ pub async fn login(
 #[utoipa::path(get, path = "/api/session", tag = "session", security(("session" = [])),
     responses(
         (status = 200, body = SessionView),
-        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
     ))]
 pub async fn current(session: AdminSession) -> axum::Json<SessionView> {
     axum::Json(view(&session.username, session.expires_at))
@@ -67,7 +67,7 @@ pub async fn current(session: AdminSession) -> axum::Json<SessionView> {
 #[utoipa::path(delete, path = "/api/session", tag = "session", security(("session" = [])),
     responses(
         (status = 204, description = "Logged out"),
-        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
     ))]
 pub async fn logout(
     State(state): State<AppState>,

@@ -108,8 +108,8 @@ pub async fn login(
     // held until the hash is done, and a failure is always counted.
     let task = tokio::spawn(check_password(state.clone(), username.to_owned(), password, client, keys));
     let admin = task.await.map_err(ApiError::internal)??;
-    tracing::info!(username = %admin, "admin logged in");
     let session = state.sessions().create(state.store(), &admin).await.map_err(ApiError::internal)?;
+    tracing::info!(username = %admin, "admin logged in");
     Ok((session, admin))
 }
 
@@ -142,7 +142,8 @@ async fn check_password(
             // The name only when it is an admin's: a password typed into the name field by mistake is not logged.
             let known = admin.map(|admin| admin.username);
             let username = known.as_deref().unwrap_or("(no such admin)");
-            tracing::warn!(username, client = ?client, "failed login");
+            let client = client.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+            tracing::warn!(username, client, "failed login");
             Err(ApiError::InvalidCredentials)
         }
     }

@@ -75,7 +75,7 @@ pub struct TestEmailRequest {
     request_body = ProbeRequest,
     responses(
         (status = 200, body = ProbeReport),
-        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 422, description = "The draft is invalid (the core crate's report), the endpoint is not configured (`endpoint.unconfigured`), or the recipient is invalid (`recipient.invalid`)"),
         (status = 429, description = "Too many probes (`smtp.rate_limited`)", body = ErrorBody),
     ))]
@@ -109,7 +109,7 @@ pub(crate) async fn probe(
     request_body = TestEmailRequest,
     responses(
         (status = 200, body = SendReport),
-        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 422, description = "The draft is invalid (the core crate's report), the endpoint is not configured (`endpoint.unconfigured`), or the recipient is invalid (`recipient.invalid`)"),
         (status = 429, description = "Too many test emails (`smtp.rate_limited`)", body = ErrorBody),
     ))]

@@ -105,7 +105,7 @@ pub async fn send_test(config: Config, args: SendTestArgs) -> Result<ExitCode, C
 async fn open_existing(config: Config) -> Result<AppState, CliError> {
     if !config.data_dir.join(crate::state::DATABASE_FILE).is_file() {
         return Err(CliError::Refused(format!(
-            "no endpoint is stored in {}: pass the --data-dir the server uses, or save an endpoint in the page first",
+            "no endpoint is stored in {}: pass the --data-dir the server uses, or save an endpoint on the page first",
             config.data_dir.display()
         )));
     }
@@ -125,7 +125,7 @@ fn api_error(error: ApiError, locale: Locale) -> CliError {
             report.errors.iter().map(|issue| issue.message.as_str()).collect::<Vec<_>>().join(" ")
         )),
         ApiError::Unprocessable { code: "endpoint.unconfigured", .. } => CliError::Refused(match locale {
-            Locale::En => "no endpoint is configured yet: save one in the page (or through the API) first",
+            Locale::En => "no endpoint is configured yet: save one on the page (or through the API) first",
             Locale::De => "es ist noch kein Endpunkt eingerichtet: Speichern Sie zuerst einen auf der Seite (oder über die API)",
         }
         .to_owned()),

@@ -252,7 +252,7 @@ async fn smtp_commands_say_what_is_missing() {
     let output = run(&["probe", "--data-dir", &data_arg], None);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("no endpoint is configured yet: save one in the page"), "{stderr}");
+    assert!(stderr.contains("no endpoint is configured yet: save one on the page"), "{stderr}");
     assert!(!stderr.contains("send a draft") && !stderr.contains("cannot write"), "{stderr}");
 
     let output = run(&["check", "--uri", "smtps://relay.internal", "--custom-ca", "/nonexistent/ca.pem"], None);
