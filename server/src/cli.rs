@@ -183,12 +183,17 @@ pub(crate) fn parse_public_origin(value: &str) -> Result<String, String> {
     })
 }
 
-/// `--allowed-host`: a host name without scheme or port (`*` for any), kept lowercase.
+/// `--allowed-host`: a host name without scheme or port (`*` for any), kept lowercase. `_` is allowed: container
+/// networks name services with it, and a proxy passes that name on.
 pub(crate) fn parse_allowed_host(value: &str) -> Result<String, String> {
     let name = value.trim().trim_end_matches('.').to_ascii_lowercase();
-    let valid =
-        name == "*" || (!name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.'));
-    if valid {
+    if name.is_empty() {
+        return Err("an empty name: remove the extra comma, or write a host name, e.g. settings.internal".to_owned());
+    }
+    if name.contains('*') && name != "*" {
+        return Err("a name pattern: write each host name in full, or * alone for any".to_owned());
+    }
+    if name == "*" || name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_')) {
         Ok(name)
     } else {
         Err("write a host name only, without scheme or port, e.g. settings.internal (or * for any)".to_owned())
@@ -236,28 +241,22 @@ async fn serve(data_dir: PathBuf, args: ServeArgs) -> Result<ExitCode, CliError>
         None => tracing::info!("no --static-dir: serving the API only"),
     }
 
-    let (signals, stop) = tokio::sync::watch::channel(0u8);
-    tokio::spawn(async move {
-        for count in 1..=2 {
-            shutdown_signal().await;
-            let _ = signals.send(count);
-        }
-    });
+    let stop = count_stop_signals();
     let mut graceful = stop.clone();
     let mut forced = stop;
     let app = crate::app(state).into_make_service_with_connect_info::<SocketAddr>();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-        let _ = graceful.wait_for(|&count| count >= 1).await;
+        stopped(&mut graceful, 1).await;
         tracing::info!(
             grace_s = SHUTDOWN_GRACE.as_secs(),
             "stopping: finishing running requests (a second signal ends them)"
         );
     });
     let deadline = async move {
-        let _ = forced.wait_for(|&count| count >= 1).await;
+        stopped(&mut forced, 1).await;
         tokio::select! {
             () = tokio::time::sleep(SHUTDOWN_GRACE) => {}
-            _ = forced.wait_for(|&count| count >= 2) => {}
+            () = stopped(&mut forced, 2) => {}
         }
     };
     tokio::select! {
@@ -281,25 +280,43 @@ fn print_first_admin(data_dir: &std::path::Path, password: &SecretString) {
     let _ = std::io::stdout().flush();
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
+/// Until `n` stop signals came; for ever when signals cannot be handled at all.
+async fn stopped(count: &mut tokio::sync::watch::Receiver<u8>, n: u8) {
+    if count.wait_for(|&count| count >= n).await.is_err() {
+        std::future::pending::<()>().await;
     }
+}
+
+/// Counts SIGINT and SIGTERM (Ctrl-C elsewhere), up to two. The handlers are installed once, before the first
+/// signal, so a second one that comes right after the first is not lost between two registrations.
+fn count_stop_signals() -> tokio::sync::watch::Receiver<u8> {
+    let (count, counted) = tokio::sync::watch::channel(0u8);
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) {
+            (Ok(mut interrupt), Ok(mut terminate)) => {
+                tokio::spawn(async move {
+                    for n in 1..=2 {
+                        tokio::select! {
+                            _ = interrupt.recv() => {}
+                            _ = terminate.recv() => {}
+                        }
+                        let _ = count.send(n);
+                    }
+                });
+            }
+            (Err(error), _) | (_, Err(error)) => tracing::warn!(%error, "cannot handle stop signals"),
+        }
+    }
+    #[cfg(not(unix))]
+    tokio::spawn(async move {
+        for n in 1..=2 {
+            let _ = tokio::signal::ctrl_c().await;
+            let _ = count.send(n);
+        }
+    });
+    counted
 }
 
 fn read_password_stdin() -> Result<SecretString, CliError> {
@@ -416,8 +433,11 @@ mod tests {
     #[test]
     fn allowed_hosts_are_names_only() {
         assert_eq!(parse_allowed_host(" Settings.Internal. ").as_deref(), Ok("settings.internal"));
+        assert_eq!(parse_allowed_host("smtp_settings").as_deref(), Ok("smtp_settings"));
         assert_eq!(parse_allowed_host("*").as_deref(), Ok("*"));
-        for value in ["settings.internal:8080", "https://settings.internal", "", "*.internal", "a b"] {
+        assert!(parse_allowed_host("").is_err_and(|e| e.contains("empty name")));
+        assert!(parse_allowed_host("*.internal").is_err_and(|e| e.contains("in full")));
+        for value in ["settings.internal:8080", "https://settings.internal", "a b"] {
             let error = parse_allowed_host(value).expect_err(value);
             assert!(error.contains("without scheme or port"), "{value}: {error}");
         }

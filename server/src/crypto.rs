@@ -168,7 +168,6 @@ fn decode_hex(text: &str) -> Option<Vec<u8>> {
     (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok()).collect()
 }
 
-/// Writes a new file readable only by its owner; fails if it exists.
 /// A key file readable by others is narrowed to its owner (0600), or said in the log when it cannot be.
 fn keep_private(path: &Path) {
     #[cfg(unix)]
@@ -185,6 +184,7 @@ fn keep_private(path: &Path) {
     let _ = path;
 }
 
+/// Writes a new file readable only by its owner; fails if it exists.
 pub fn write_private_file(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();

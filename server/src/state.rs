@@ -81,6 +81,10 @@ pub fn lock_data_dir(data_dir: &std::path::Path) -> Result<DataDirLock, StartupE
             let pid = Some(pid.trim().to_owned()).filter(|pid| !pid.is_empty());
             return Err(StartupError::InUse { path: absolute(data_dir), pid });
         }
+        // A file system without locks (some network mounts): run unguarded rather than not at all.
+        Err(std::fs::TryLockError::Error(error)) if error.kind() == std::io::ErrorKind::Unsupported => {
+            tracing::warn!(%error, "cannot lock the data directory; make sure no other server uses it");
+        }
         Err(std::fs::TryLockError::Error(error)) => return Err(io(error)),
     }
     file.set_len(0).and_then(|()| file.rewind()).and_then(|()| writeln!(file, "{}", std::process::id())).map_err(io)?;
@@ -92,13 +96,16 @@ impl AppState {
     /// key and proves it is the one the data was encrypted with.
     pub async fn open(config: Config) -> Result<AppState, StartupError> {
         let database = config.data_dir.join(DATABASE_FILE);
+        // Before anything is created: a database file that is there but holds no schema (a copy without its
+        // `-wal` file, or an emptied one). A key file placed before the very first start is fine.
+        let empty_database = database.is_file() && crate::store::sqlite::schema_version(&database) == Some(0);
         create_private_dir(&config.data_dir)
             .and_then(|()| keep_private(&database))
             .map_err(|source| StartupError::DataDir { path: config.data_dir.clone(), source })?;
         let store = SqliteStore::open(&database)?;
         let check = store.meta(KEY_CHECK).await?;
         let key_file = config.data_dir.join(crate::crypto::KEY_FILE);
-        if check.is_none() && config.master_key.is_none() && key_file.is_file() {
+        if empty_database && check.is_none() && config.master_key.is_none() && key_file.is_file() {
             return Err(StartupError::KeyWithoutData { database: absolute(&database) });
         }
         let key = MasterKey::load_or_create(&config.data_dir, config.master_key.as_ref(), check.is_none())?;

@@ -183,7 +183,7 @@ fn en_remedy(code: DiagnosisCode) -> &'static str {
     use DiagnosisCode::*;
     match code {
         DnsNotFound => {
-            "Check the host name in the URI for typing errors. An internal name must be resolvable on this machine."
+            "Check the host name in the URI for typing errors. An internal name must be resolvable on the machine the settings server runs on."
         }
         ConnectRefused => {
             "Check the port: 587 for STARTTLS (smtp://host:587), 465 for TLS from the first byte (smtps://host), 25 between mail servers. Make sure the mail server runs and accepts connections from this machine."
@@ -301,7 +301,7 @@ fn de_remedy(code: DiagnosisCode) -> &'static str {
     use DiagnosisCode::*;
     match code {
         DnsNotFound => {
-            "Prüfen Sie den Hostnamen in der URI auf Tippfehler. Ein interner Name muss auf diesem Rechner auflösbar sein."
+            "Prüfen Sie den Hostnamen in der URI auf Tippfehler. Ein interner Name muss auf dem Rechner auflösbar sein, auf dem der Einstellungsserver läuft."
         }
         ConnectRefused => {
             "Prüfen Sie den Port: 587 für STARTTLS (smtp://host:587), 465 für TLS ab dem ersten Byte (smtps://host), 25 zwischen Mailservern. Stellen Sie sicher, dass der Mailserver läuft und Verbindungen von diesem Rechner annimmt."
@@ -350,7 +350,7 @@ fn de_remedy(code: DiagnosisCode) -> &'static str {
             "Verwenden Sie smtps:// (TLS ab dem ersten Byte, meist Port 465) oder einen Port mit STARTTLS (meist 587). Ein Passwort wird nie unverschlüsselt an einen anderen Rechner gesendet."
         }
         SenderRejected => {
-            "Verwenden Sie eine Standard-Absenderadresse, mit der dieses Konto senden darf: meist die eigene Adresse des Kontos oder eine Adresse seiner bestätigten Domains."
+            "Verwenden Sie eine Standard-Absenderadresse, mit der dieses Konto senden darf: meist die eigene Adresse des Kontos oder eine Adresse unter einer seiner bestätigten Domains."
         }
         AddressNotAscii => "Verwenden Sie ASCII-Adressen (Domains als xn--…) oder einen Server, der SMTPUTF8 anbietet.",
         RecipientRejected => {

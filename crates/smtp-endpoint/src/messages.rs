@@ -254,7 +254,7 @@ fn en_address(defect: &AddressDefect) -> String {
 fn en_custom_ca(defect: CustomCaDefect) -> &'static str {
     match defect {
         CustomCaDefect::NoCertificate => {
-            "The CA certificates contain no certificate: paste the CA certificate in PEM form, from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----."
+            "The CA certificates field holds no certificate: paste the CA certificate in PEM form, from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----."
         }
         CustomCaDefect::InvalidPem => {
             "The CA certificates are not valid PEM: paste the whole block, from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----, unchanged."
@@ -432,7 +432,7 @@ fn de_address(defect: &AddressDefect) -> String {
 fn de_custom_ca(defect: CustomCaDefect) -> &'static str {
     match defect {
         CustomCaDefect::NoCertificate => {
-            "Die CA-Zertifikate enthalten kein Zertifikat: Fügen Sie das CA-Zertifikat im PEM-Format ein, von -----BEGIN CERTIFICATE----- bis -----END CERTIFICATE-----."
+            "Das Feld „CA-Zertifikate“ enthält kein Zertifikat: Fügen Sie das CA-Zertifikat im PEM-Format ein, von -----BEGIN CERTIFICATE----- bis -----END CERTIFICATE-----."
         }
         CustomCaDefect::InvalidPem => {
             "Die CA-Zertifikate sind kein gültiges PEM: Fügen Sie den ganzen Block unverändert ein, von -----BEGIN CERTIFICATE----- bis -----END CERTIFICATE-----."

@@ -1214,7 +1214,7 @@ fn rows() -> Vec<Row> {
             name: "custom CA: no certificate",
             custom_ca: "my-ca.pem",
             errors: &["custom_ca.invalid"],
-            says: &["contain no certificate", "-----BEGIN CERTIFICATE-----"],
+            says: &["holds no certificate", "-----BEGIN CERTIFICATE-----"],
             ..BASE
         },
         Row {

@@ -15,14 +15,24 @@ use std::time::Instant;
 /// Refuses a request whose `Host` is a name the server was not given. A site that points its own DNS name at this
 /// server's address (DNS rebinding) is same-origin with it in the browser; only the name in `Host` gives it away.
 /// IP addresses, `localhost`, the public origin's host and the `--allowed-host` names pass; so does a request
-/// without `Host` (no browser sends one).
+/// without `Host` (no browser sends one). A proxy that passes its upstream's address as `Host` names the browser's
+/// host in `X-Forwarded-Host` (Trunk's does): that name must pass too — it can only refuse, never allow, since a
+/// page can send it.
 pub async fn known_host(State(state): State<AppState>, request: Request, next: Next) -> Result<Response, ApiError> {
-    let host = request.headers().get(header::HOST).and_then(|value| value.to_str().ok());
-    match host {
-        Some(host) if !host_allowed(state.config(), host) => {
-            Err(ApiError::UnknownHost { name: host_name(host).chars().take(253).collect() })
+    let headers = request.headers();
+    let names = [header::HOST.as_str(), "x-forwarded-host"];
+    let refused = names.into_iter().flat_map(|name| headers.get_all(name)).find_map(|value| {
+        let Ok(text) = value.to_str() else { return Some(String::from("(unreadable)")) };
+        // X-Forwarded-Host may list the hosts of several proxies.
+        text.split(',').map(str::trim).find(|host| !host_allowed(state.config(), host)).map(str::to_owned)
+    });
+    match refused {
+        Some(host) => {
+            let name: String = host_name(&host).chars().take(253).collect();
+            tracing::info!(name, "refused a request for a host name not allowed (--allowed-host)");
+            Err(ApiError::UnknownHost { name })
         }
-        _ => Ok(next.run(request).await),
+        None => Ok(next.run(request).await),
     }
 }
 
@@ -31,7 +41,7 @@ pub(crate) fn host_allowed(config: &Config, host: &str) -> bool {
     let public = config.public_origin.as_deref().and_then(|origin| origin.split_once("://"));
     name.parse::<IpAddr>().is_ok()
         || name == "localhost"
-        || public.is_some_and(|(_, authority)| host_name(authority).eq_ignore_ascii_case(&name))
+        || public.is_some_and(|(_, authority)| host_name(authority).trim_end_matches('.').eq_ignore_ascii_case(&name))
         || config.allowed_hosts.iter().any(|allowed| allowed == "*" || *allowed == name)
 }
 
@@ -120,7 +130,7 @@ mod tests {
     fn hosts_by_address_localhost_or_given_name_pass() {
         let config = Config {
             public_origin: Some("https://settings.example.com".to_owned()),
-            allowed_hosts: vec!["smtp-settings".to_owned()],
+            allowed_hosts: vec!["smtp-settings".to_owned(), "smtp_settings".to_owned()],
             ..Config::new("unused")
         };
         let pass = [
@@ -133,6 +143,7 @@ mod tests {
             "settings.example.com",
             "Settings.Example.com:443",
             "smtp-settings:8080",
+            "smtp_settings:8080",
         ];
         for host in pass {
             assert!(host_allowed(&config, host), "{host}");
@@ -150,6 +161,8 @@ mod tests {
         for host in refused {
             assert!(!host_allowed(&config, host), "{host}");
         }
+        let dotted = Config { public_origin: Some("https://settings.example.com.".to_owned()), ..Config::new("x") };
+        assert!(host_allowed(&dotted, "settings.example.com."), "a public origin written with a trailing dot");
         let any = Config { allowed_hosts: vec!["*".to_owned()], ..Config::new("unused") };
         assert!(host_allowed(&any, "evil.example:8080"));
     }

@@ -73,11 +73,8 @@ pub async fn send_test(config: Config, args: SendTestArgs) -> Result<ExitCode, C
     let state = open_existing(config).await?;
     let target = target(&state, locale).await?;
     let to = super::api::recipient_address(args.to.trim(), "--to", locale).map_err(|e| api_error(e, locale))?;
-    let by = match locale {
-        Locale::En => "the command line",
-        Locale::De => "der Kommandozeile",
-    };
-    let email = TestEmail { to, requested_by: Some(by.to_owned()) };
+    // No admin asked: the body names the server it was sent from, in the message's language.
+    let email = TestEmail { to, requested_by: None };
     let options = ProbeOptions { locale, ..ProbeOptions::default() };
     let report = super::send_test(&target, &email, &options).await;
     if args.output.json {

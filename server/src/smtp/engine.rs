@@ -1025,8 +1025,8 @@ impl Session<'_> {
         let mut message_reply = self.message_reply;
         message_reply.iter_mut().for_each(|text| redactor.clean(text));
         let mut capabilities = self.capabilities;
-        for extension in capabilities.iter_mut().flat_map(|caps| caps.extensions.iter_mut()) {
-            redactor.clean(extension);
+        for text in capabilities.iter_mut().flat_map(|caps| caps.extensions.iter_mut().chain(caps.auth.iter_mut())) {
+            redactor.clean(text);
         }
         let mut certificate = self.certificate;
         if let Some(cert) = certificate.as_mut() {

@@ -8,36 +8,42 @@ use zeroize::{Zeroize, Zeroizing};
 
 const REDACTED: &str = "<redacted>";
 
-/// Shorter needles are redacted only where they stand alone (between non-alphanumeric characters): inside words
-/// they would blank out ordinary text.
+/// A password shorter than this many bytes is redacted, in every form, only where it stands alone (between
+/// non-alphanumeric characters), and not looked for inside base64: anywhere else it would blank out ordinary text.
 const SHORT: usize = 4;
 
 pub(crate) struct Redactor {
     /// The password, ASCII-lowercased; empty when there is none.
     password: Zeroizing<String>,
     /// The password and its encodings, ASCII-lowercased, matched without regard to case.
-    needles: Vec<String>,
+    needles: Vec<Zeroizing<String>>,
+    /// Whether the password is shorter than [`SHORT`] bytes.
+    short: bool,
 }
 
 impl Redactor {
     pub(crate) fn new(username: Option<&str>, password: Option<&str>) -> Redactor {
         let Some(password) = password.filter(|password| !password.is_empty()) else {
-            return Redactor { password: Zeroizing::default(), needles: Vec::new() };
+            return Redactor { password: Zeroizing::default(), needles: Vec::new(), short: false };
         };
         let base64 = base64::engine::general_purpose::STANDARD;
-        let mut needles =
-            vec![password.to_owned(), base64.encode(password), hex(password.as_bytes()), percent_encoded(password)];
+        let mut needles: Vec<Zeroizing<String>> =
+            [password.to_owned(), base64.encode(password), hex(password.as_bytes()), percent_encoded(password)]
+                .into_iter()
+                .map(Zeroizing::new)
+                .collect();
         if let Some(username) = username {
-            let mut plain = format!("\0{username}\0{password}");
-            needles.push(base64.encode(&plain));
-            plain.zeroize();
+            let plain = Zeroizing::new(format!("\0{username}\0{password}"));
+            needles.push(Zeroizing::new(base64.encode(plain.as_bytes())));
         }
         for needle in &mut needles {
             needle.make_ascii_lowercase();
         }
+        // Longest first; a duplicate dropped is wiped as it goes.
         needles.sort_unstable_by_key(|needle| std::cmp::Reverse(needle.len()));
         needles.dedup();
-        Redactor { password: Zeroizing::new(password.to_ascii_lowercase()), needles }
+        let short = password.len() < SHORT;
+        Redactor { password: Zeroizing::new(password.to_ascii_lowercase()), needles, short }
     }
 
     /// One line, or a multi-line reply as one text (lines joined by `\n`): every trace of the password replaced.
@@ -105,12 +111,13 @@ impl Redactor {
     fn clean_line(&self, line: &str) -> String {
         let mut text = line.to_owned();
         for needle in &self.needles {
-            text = replace_ignoring_case(&text, needle);
+            text = replace_ignoring_case(&text, needle, self.short);
         }
-        self.clean_base64_tokens(&text)
+        if self.short { text } else { self.clean_base64_tokens(&text) }
     }
 
-    /// Tokens that decode (base64, standard or URL-safe, padded or not, at any length) to text holding the password.
+    /// Tokens in which base64 (standard or URL-safe, padded or not, at any length, glued to other text) decodes
+    /// to text holding the password.
     fn clean_base64_tokens(&self, text: &str) -> String {
         let is_token_byte = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_');
         let mut out = String::with_capacity(text.len());
@@ -127,24 +134,32 @@ impl Redactor {
     }
 
     fn decodes_to_password(&self, token: &str) -> bool {
-        if token.len() < 4 {
-            return false;
-        }
         let lenient = GeneralPurposeConfig::new()
             .with_decode_padding_mode(DecodePaddingMode::Indifferent)
             .with_decode_allow_trailing_bits(true);
-        let alphabets = [&base64::alphabet::STANDARD, &base64::alphabet::URL_SAFE];
-        alphabets.into_iter().any(|alphabet| {
+        // Each alphabet's runs of its own characters, split again at an `=` that is not trailing padding (base64
+        // glued to `got=` or `x-`); within a run, every start and end alignment (a run cut or begun inside a
+        // base64 quantum still decodes, short of a few bytes at its ends).
+        let alphabets: [(&base64::alphabet::Alphabet, &[u8]); 2] =
+            [(&base64::alphabet::STANDARD, b"+/"), (&base64::alphabet::URL_SAFE, b"-_")];
+        alphabets.into_iter().any(|(alphabet, extra)| {
             let engine = GeneralPurpose::new(alphabet, lenient);
-            // A token cut at a byte that is not a whole base64 quantum still decodes without its last characters.
-            (0..4).filter_map(|cut| token.get(..token.len().checked_sub(cut)?)).any(|prefix| {
-                engine.decode(prefix).is_ok_and(|mut bytes| {
-                    bytes.make_ascii_lowercase();
-                    let found = find(&bytes, self.password.as_bytes()).is_some();
-                    bytes.zeroize();
-                    found
+            let in_alphabet = |c: char| c.is_ascii_alphanumeric() || (c.is_ascii() && extra.contains(&(c as u8)));
+            token
+                .split(|c: char| !in_alphabet(c) && c != '=')
+                .flat_map(|run| run.split('=').filter(|piece| piece.len() >= 4))
+                .any(|piece| {
+                    (0..4).any(|start| {
+                        (0..4).filter_map(|cut| piece.get(start..piece.len().checked_sub(cut)?)).any(|part| {
+                            part.len() >= 4
+                                && engine.decode(part).is_ok_and(|bytes| {
+                                    let mut bytes = Zeroizing::new(bytes);
+                                    bytes.make_ascii_lowercase();
+                                    find(&bytes, self.password.as_bytes()).is_some()
+                                })
+                        })
+                    })
                 })
-            })
         })
     }
 }
@@ -165,16 +180,15 @@ fn reply_text(line: &str) -> Option<(&str, &str)> {
 }
 
 /// `text` with every occurrence of `needle` (ASCII-lowercase) replaced, matching without regard to ASCII case;
-/// a needle shorter than [`SHORT`] only where it stands alone.
-fn replace_ignoring_case(text: &str, needle: &str) -> String {
+/// with `only_alone`, only where it stands alone.
+fn replace_ignoring_case(text: &str, needle: &str, only_alone: bool) -> String {
     let lower = text.to_ascii_lowercase();
     let mut out = String::with_capacity(text.len());
     let mut from = 0;
     while let Some(found) = find(&lower.as_bytes()[from..], needle.as_bytes()) {
         let (start, end) = (from + found, from + found + needle.len());
-        let alone = |at: Option<char>| at.is_none_or(|c| !c.is_alphanumeric());
-        let stands_alone = alone(text[..start].chars().next_back()) && alone(text[end..].chars().next());
-        if needle.chars().count() >= SHORT || stands_alone {
+        let apart = |at: Option<char>| at.is_none_or(|c| !c.is_alphanumeric());
+        if !only_alone || (apart(text[..start].chars().next_back()) && apart(text[end..].chars().next())) {
             out.push_str(&text[from..start]);
             out.push_str(REDACTED);
         } else {
@@ -237,6 +251,10 @@ mod tests {
             format!("334 {}", b64(&format!("You sent:   {PASSWORD}!"))),
             format!("535 5.7.8 rejected {}", b64(&format!("\0mailuser\0{PASSWORD}"))),
             format!("535 5.7.8 {}", b64(PASSWORD).trim_end_matches('=')),
+            format!("535 5.7.8 got={}", b64(&format!("You sent: {PASSWORD}"))),
+            format!("535 5.7.8 x-{}", b64(&format!("You sent: {PASSWORD}"))),
+            format!("535 5.7.8 {}", &b64(&format!("You sent: {PASSWORD}"))[1..]),
+            format!("535 5.7.8 {}", &b64(&format!("You sent: {PASSWORD}"))[2..]),
         ];
         for row in rows {
             let text = cleaned(&redactor, &row);
@@ -262,16 +280,22 @@ mod tests {
             "S: 221 2.0.0 Bye".to_owned(),
         ];
         redactor.clean_transcript(&mut transcript);
-        assert_eq!(
-            transcript,
-            [
-                "C: AUTH PLAIN <redacted>",
-                "S: 535-5.7.8 <redacted>",
-                "S: 535 5.7.8 <redacted>",
-                "C: QUIT",
-                "S: 221 2.0.0 Bye"
-            ]
-        );
+        // The tail alone still decodes to the password (base64 read from inside a quantum); the head is only
+        // "\0mailus".
+        let expected = [
+            "C: AUTH PLAIN <redacted>".to_owned(),
+            format!("S: 535-5.7.8 rejected {head}"),
+            "S: 535 5.7.8 <redacted>".to_owned(),
+            "C: QUIT".to_owned(),
+            "S: 221 2.0.0 Bye".to_owned(),
+        ];
+        assert_eq!(transcript, expected);
+        // Split where neither half decodes to it, the reply keeps only its codes.
+        let plain = base64::engine::general_purpose::STANDARD.encode(PASSWORD);
+        let (head, tail) = plain.split_at(plain.len() / 2);
+        let mut transcript = vec![format!("S: 535-5.7.8 {head}"), format!("S: 535 5.7.8 {tail}")];
+        redactor.clean_transcript(&mut transcript);
+        assert_eq!(transcript, ["S: 535-5.7.8 <redacted>", "S: 535 5.7.8 <redacted>"]);
     }
 
     #[test]
@@ -291,6 +315,18 @@ mod tests {
 
     #[test]
     fn a_short_password_is_redacted_where_it_stands_alone() {
+        let redactor = Redactor::new(Some("u"), Some("x"));
+        let ehlo = "250-mail.example.com greets client.example.test\n250 AUTH PLAIN";
+        assert_eq!(cleaned(&redactor, ehlo), ehlo, "a one-letter password blanks out nothing");
+        let redactor = Redactor::new(Some("u"), Some("123"));
+        assert_eq!(cleaned(&redactor, "250 queued as 1713132330"), "250 queued as 1713132330");
+        assert_eq!(cleaned(&redactor, "535 bad: 313233"), "535 bad: <redacted>", "its hex, alone");
+        let redactor = Redactor::new(Some("u"), Some("日本語"));
+        assert_eq!(
+            cleaned(&redactor, "535 rejected: x日本語です"),
+            "535 rejected: x<redacted>です",
+            "9 bytes: not short"
+        );
         let redactor = Redactor::new(Some("u"), Some("k9Q"));
         assert_eq!(
             cleaned(&redactor, "535 5.7.8 bad credentials for password k9Q"),

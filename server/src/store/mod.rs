@@ -5,7 +5,7 @@
 //! only ever sees the password as ciphertext. Every change is one transaction.
 
 mod migrations;
-mod sqlite;
+pub(crate) mod sqlite;
 
 pub use sqlite::SqliteStore;
 

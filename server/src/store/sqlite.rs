@@ -20,6 +20,13 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
+/// The schema version (`user_version`) of a database file, read without changing it; `None` when it cannot be
+/// read (no file, or not a database).
+pub fn schema_version(path: &Path) -> Option<i64> {
+    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).ok()?;
+    conn.query_row("PRAGMA user_version", [], |row| row.get(0)).ok()
+}
+
 impl SqliteStore {
     /// Opens (or creates) the database file and brings its schema up to date.
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {

@@ -149,16 +149,32 @@ async fn a_port_in_use_stops_the_start_before_anything_is_made() {
 #[tokio::test]
 async fn a_key_file_without_its_data_is_said() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let data_dir = dir.path().join("data");
-    drop(ServerProcess::start(&data_dir, &[]).expect("server"));
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(data_dir.join(format!("smtp-endpoint.sqlite3{suffix}")));
+    let running = dir.path().join("running");
+    let server = ServerProcess::start(&running, &[]).expect("server");
+    // A careless backup of a running server: the database file alone (its data still in the -wal file).
+    let data_dir = dir.path().join("restored");
+    std::fs::create_dir(&data_dir).expect("restored dir");
+    for file in ["smtp-endpoint.sqlite3", "master.key"] {
+        std::fs::copy(running.join(file), data_dir.join(file)).expect("copy");
     }
+    drop(server);
+    let error = ServerProcess::start(&data_dir, &[]).err().expect("must not start");
+    assert!(error.contains("holds no data, though master.key beside it does"), "{error}");
+    // An emptied database file is said the same way.
+    std::fs::write(data_dir.join("smtp-endpoint.sqlite3"), b"").expect("empty the database");
     let error = ServerProcess::start(&data_dir, &[]).err().expect("must not start");
     assert!(error.contains("holds no data, though master.key beside it does"), "{error}");
     std::fs::remove_file(data_dir.join("master.key")).expect("remove the key");
     let server = ServerProcess::start(&data_dir, &[]).expect("a fresh start once the key is gone too");
     assert!(server.first_admin_password.is_some(), "a new first admin");
+
+    // A key file put there before the very first start (a deployment's secret) is taken, not refused.
+    let data_dir = dir.path().join("provisioned");
+    std::fs::create_dir(&data_dir).expect("data dir");
+    std::fs::write(data_dir.join("master.key"), format!("{KEY_B}\n")).expect("key file");
+    let server = ServerProcess::start(&data_dir, &[]).expect("a first start with a key given");
+    assert!(server.first_admin_password.is_some());
+    assert_eq!(std::fs::read_to_string(data_dir.join("master.key")).expect("key"), format!("{KEY_B}\n"));
 }
 
 /// A saved endpoint is in the database file itself, not only in SQLite's write-ahead log: a copy of the file

@@ -177,6 +177,19 @@ async fn requests_for_unknown_host_names_are_refused() {
         .expect("request");
     assert_eq!(response.status(), 403, "a rebound page cannot even try a password");
 
+    // Behind a proxy that passes its upstream's address as Host, the browser's host name comes as
+    // X-Forwarded-Host: it can refuse (a rebound name through the proxy), never allow.
+    let forwarded = |name: &'static str| {
+        app.client
+            .get(app.url("/api/session"))
+            .header("host", format!("127.0.0.1:{port}"))
+            .header("x-forwarded-host", name)
+    };
+    let response = forwarded("evil.example:8081").send().await.expect("request");
+    assert_eq!(response.status(), 403, "a rebound name behind a proxy");
+    let response = forwarded("localhost:8081").send().await.expect("request");
+    assert_eq!(response.status(), 401, "trunk serve's own name passes");
+
     for host in [format!("localhost:{port}"), format!("127.0.0.1:{port}"), "LocalHost".to_owned()] {
         let response = app.client.get(app.url("/api/session")).header("host", &host).send().await.expect("request");
         assert_eq!(response.status(), 401, "{host}: reaches the API");
