@@ -183,7 +183,7 @@ fn en_remedy(code: DiagnosisCode) -> &'static str {
     use DiagnosisCode::*;
     match code {
         DnsNotFound => {
-            "Check the host name in the URI for typing errors. An internal name must be resolvable on the machine the settings server runs on."
+            "Check the host name in the URI for typing errors. An internal name must resolve where the settings server runs."
         }
         ConnectRefused => {
             "Check the port: 587 for STARTTLS (smtp://host:587), 465 for TLS from the first byte (smtps://host), 25 between mail servers. Make sure the mail server runs and accepts connections from this machine."
@@ -301,7 +301,7 @@ fn de_remedy(code: DiagnosisCode) -> &'static str {
     use DiagnosisCode::*;
     match code {
         DnsNotFound => {
-            "Prüfen Sie den Hostnamen in der URI auf Tippfehler. Ein interner Name muss auf dem Rechner auflösbar sein, auf dem der Einstellungsserver läuft."
+            "Prüfen Sie den Hostnamen in der URI auf Tippfehler. Ein interner Name muss dort auflösbar sein, wo der Einstellungsserver läuft."
         }
         ConnectRefused => {
             "Prüfen Sie den Port: 587 für STARTTLS (smtp://host:587), 465 für TLS ab dem ersten Byte (smtps://host), 25 zwischen Mailservern. Stellen Sie sicher, dass der Mailserver läuft und Verbindungen von diesem Rechner annimmt."
