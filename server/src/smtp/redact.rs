@@ -140,6 +140,8 @@ impl Redactor {
         // Each alphabet's runs of its own characters, split again at an `=` that is not trailing padding (base64
         // glued to `got=` or `x-`); within a run, every start and end alignment (a run cut or begun inside a
         // base64 quantum still decodes, short of a few bytes at its ends).
+        // Only base64 long enough to hold the password is decoded: most of a transcript is short words.
+        let long_enough = |text: &str| text.len() * 3 / 4 >= self.password.len();
         let alphabets: [(&base64::alphabet::Alphabet, &[u8]); 2] =
             [(&base64::alphabet::STANDARD, b"+/"), (&base64::alphabet::URL_SAFE, b"-_")];
         alphabets.into_iter().any(|(alphabet, extra)| {
@@ -147,11 +149,11 @@ impl Redactor {
             let in_alphabet = |c: char| c.is_ascii_alphanumeric() || (c.is_ascii() && extra.contains(&(c as u8)));
             token
                 .split(|c: char| !in_alphabet(c) && c != '=')
-                .flat_map(|run| run.split('=').filter(|piece| piece.len() >= 4))
+                .flat_map(|run| run.split('=').filter(|piece| long_enough(piece)))
                 .any(|piece| {
                     (0..4).any(|start| {
                         (0..4).filter_map(|cut| piece.get(start..piece.len().checked_sub(cut)?)).any(|part| {
-                            part.len() >= 4
+                            long_enough(part)
                                 && engine.decode(part).is_ok_and(|bytes| {
                                     let mut bytes = Zeroizing::new(bytes);
                                     bytes.make_ascii_lowercase();
