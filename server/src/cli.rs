@@ -244,8 +244,7 @@ async fn serve(data_dir: PathBuf, args: ServeArgs) -> Result<ExitCode, CliError>
     let stop = count_stop_signals();
     let mut graceful = stop.clone();
     let mut forced = stop;
-    let app = crate::app(state).into_make_service_with_connect_info::<SocketAddr>();
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+    let server = crate::listen::serve(listener, crate::app(state), async move {
         stopped(&mut graceful, 1).await;
         tracing::info!(
             grace_s = SHUTDOWN_GRACE.as_secs(),
@@ -260,7 +259,7 @@ async fn serve(data_dir: PathBuf, args: ServeArgs) -> Result<ExitCode, CliError>
         }
     };
     tokio::select! {
-        result = server.into_future() => result.map_err(CliError::Serve)?,
+        () = server => {}
         () = deadline => tracing::warn!("stopped with requests still running"),
     }
     tracing::info!("stopped");

@@ -12,6 +12,7 @@ pub mod config;
 pub mod crypto;
 pub mod endpoint;
 pub mod error;
+pub mod listen;
 pub mod rate_limit;
 pub mod smtp;
 pub mod state;

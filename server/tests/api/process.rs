@@ -233,3 +233,24 @@ async fn a_second_signal_stops_at_once() {
     assert!(server.log().contains("stopped with requests still running"), "{}", server.log());
     assert!(running.await.expect("task").is_err(), "the check's connection ended with the server");
 }
+
+/// A client that sends half a request and then nothing holds no connection for ever: the server closes it once
+/// the headers are late (`listen::HEADER_READ_TIMEOUT`, 10 s), and a full request on another connection is served
+/// meanwhile.
+#[tokio::test]
+async fn a_half_sent_request_is_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = ServerProcess::start(&dir.path().join("data"), &[]).expect("server");
+    let address = server.address.trim_start_matches("http://").to_owned();
+    let mut slow = tokio::net::TcpStream::connect(&address).await.expect("connect");
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n").await.expect("half a request");
+    let started = std::time::Instant::now();
+    let health = reqwest::get(server.url("/healthz")).await.expect("healthz");
+    assert_eq!(health.status(), 200, "other clients are served meanwhile");
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(30), slow.read_to_end(&mut rest)).await;
+    assert!(closed.is_ok(), "the connection is still open after 30 s");
+    let waited = started.elapsed();
+    assert!(waited >= Duration::from_secs(9), "closed before the headers were late: {waited:?}");
+}
