@@ -4,7 +4,7 @@
 
 use crate::auth::{self, AdminError};
 use crate::config::Config;
-use crate::state::{AppState, StartupError};
+use crate::state::{AppState, StartupError, absolute};
 use clap::{Args, Parser, Subcommand};
 use secrecy::{ExposeSecret, SecretString};
 use smtp_endpoint::{EndpointInput, Locale, Report};
@@ -222,7 +222,6 @@ async fn serve(data_dir: PathBuf, args: ServeArgs) -> Result<ExitCode, CliError>
     }
     println!("Listening on http://{addr}");
     let _ = std::io::stdout().flush();
-    let absolute = |path: &std::path::Path| std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     tracing::info!(
         %addr,
         version = env!("CARGO_PKG_VERSION"),
@@ -392,7 +391,7 @@ async fn admin(data_dir: PathBuf, command: AdminCommand) -> Result<ExitCode, Cli
     if !create && !data_dir.join(crate::state::DATABASE_FILE).is_file() {
         return Err(CliError::Refused(format!(
             "{} holds no server data: pass the --data-dir the server uses",
-            std::path::absolute(&data_dir).unwrap_or_else(|_| data_dir.clone()).display()
+            absolute(&data_dir).display()
         )));
     }
     let config = Config { master_key: master_key_from_env(), ..Config::new(data_dir) };

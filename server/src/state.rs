@@ -50,7 +50,8 @@ pub enum StartupError {
     KeyWithoutData { database: PathBuf },
 }
 
-fn absolute(path: &std::path::Path) -> PathBuf {
+/// `path` made absolute for a message or a log line (as given when the working directory cannot be read).
+pub(crate) fn absolute(path: &std::path::Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
