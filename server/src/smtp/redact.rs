@@ -54,11 +54,7 @@ impl Redactor {
         }
         let mut lines: Vec<String> = text.split('\n').map(|line| self.clean_line(line)).collect();
         self.clean_reply(&mut lines, "");
-        let cleaned = lines.join("\n");
-        if cleaned != *text {
-            text.zeroize();
-            *text = cleaned;
-        }
+        replace_wiped(text, lines.join("\n"));
     }
 
     /// A transcript: each line, then each server reply as a whole (`S: 535-…` continued by `S: 535 …`).
@@ -68,10 +64,7 @@ impl Redactor {
         }
         for line in transcript.iter_mut() {
             let cleaned = self.clean_line(line);
-            if cleaned != *line {
-                line.zeroize();
-                *line = cleaned;
-            }
+            replace_wiped(line, cleaned);
         }
         let mut start = 0;
         while start < transcript.len() {
@@ -102,8 +95,7 @@ impl Redactor {
         for line in lines.iter_mut() {
             if let Some((codes, _)) = line.strip_prefix(prefix).and_then(reply_text) {
                 let kept = format!("{prefix}{codes}{REDACTED}");
-                line.zeroize();
-                *line = kept;
+                replace_wiped(line, kept);
             }
         }
     }
@@ -163,6 +155,14 @@ impl Redactor {
                     })
                 })
         })
+    }
+}
+
+/// `text` replaced by `cleaned` when they differ, the old text wiped first (it may hold the password).
+fn replace_wiped(text: &mut String, cleaned: String) {
+    if cleaned != *text {
+        text.zeroize();
+        *text = cleaned;
     }
 }
 
