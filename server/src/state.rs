@@ -97,16 +97,22 @@ impl AppState {
     /// key and proves it is the one the data was encrypted with.
     pub async fn open(config: Config) -> Result<AppState, StartupError> {
         let database = config.data_dir.join(DATABASE_FILE);
-        // Before anything is created: a database file that is there but holds no schema (a copy without its
-        // `-wal` file, or an emptied one). A key file placed before the very first start is fine.
-        let empty_database = database.is_file() && crate::store::sqlite::schema_version(&database) == Some(0);
+        // Whether the database file was there before anything is created: one without schema (a copy without its
+        // `-wal` file, or an emptied one) beside a key is refused below; a key file placed before the very first
+        // start is fine.
+        let database_existed = database.is_file();
         create_private_dir(&config.data_dir)
             .and_then(|()| keep_private(&database))
             .map_err(|source| StartupError::DataDir { path: config.data_dir.clone(), source })?;
         let store = SqliteStore::open(&database)?;
         let check = store.meta(KEY_CHECK).await?;
         let key_file = config.data_dir.join(crate::crypto::KEY_FILE);
-        if empty_database && check.is_none() && config.master_key.is_none() && key_file.is_file() {
+        if database_existed
+            && store.opened_without_schema()
+            && check.is_none()
+            && config.master_key.is_none()
+            && key_file.is_file()
+        {
             return Err(StartupError::KeyWithoutData { database: absolute(&database) });
         }
         let key = MasterKey::load_or_create(&config.data_dir, config.master_key.as_ref(), check.is_none())?;

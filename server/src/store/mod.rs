@@ -5,7 +5,7 @@
 //! only ever sees the password as ciphertext. Every change is one transaction.
 
 mod migrations;
-pub(crate) mod sqlite;
+mod sqlite;
 
 pub use sqlite::SqliteStore;
 

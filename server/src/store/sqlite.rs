@@ -12,19 +12,14 @@ use std::sync::{Arc, Mutex, RwLock};
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
     current: Arc<RwLock<Arc<EndpointRecord>>>,
+    /// The file held no schema when it was opened (new, emptied, or a copy without its `-wal` file).
+    opened_without_schema: bool,
 }
 
 impl From<rusqlite::Error> for StoreError {
     fn from(error: rusqlite::Error) -> StoreError {
         StoreError::Backend(error.to_string())
     }
-}
-
-/// The schema version (`user_version`) of a database file, read without changing it; `None` when it cannot be
-/// read (no file, or not a database).
-pub fn schema_version(path: &Path) -> Option<i64> {
-    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).ok()?;
-    conn.query_row("PRAGMA user_version", [], |row| row.get(0)).ok()
 }
 
 impl SqliteStore {
@@ -45,7 +40,16 @@ impl SqliteStore {
         }
         migrations::run(&mut conn)?;
         let current = read_endpoint(&conn)?;
-        Ok(SqliteStore { conn: Arc::new(Mutex::new(conn)), current: Arc::new(RwLock::new(Arc::new(current))) })
+        Ok(SqliteStore {
+            conn: Arc::new(Mutex::new(conn)),
+            current: Arc::new(RwLock::new(Arc::new(current))),
+            opened_without_schema: version == 0,
+        })
+    }
+
+    /// Whether the file held no schema before this store brought it up to date.
+    pub fn opened_without_schema(&self) -> bool {
+        self.opened_without_schema
     }
 
     /// Runs `f` with the connection on the blocking pool.
