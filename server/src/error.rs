@@ -34,6 +34,9 @@ pub enum ApiError {
     MalformedBody { field: Option<String>, message: String },
     #[error("The request body is too large.")]
     BodyTooLarge,
+    /// A query parameter this request does not take, or a value it cannot use: which one, and what it takes.
+    #[error("{message}")]
+    BadQuery { field: String, message: String },
     #[error("Not found.")]
     NotFound,
     #[error("This method is not allowed here.")]
@@ -88,7 +91,7 @@ impl ApiError {
             ApiError::Unauthorized | ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
             ApiError::CrossOrigin | ApiError::UnknownHost { .. } => StatusCode::FORBIDDEN,
             ApiError::JsonRequired => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::MalformedBody { .. } => StatusCode::BAD_REQUEST,
+            ApiError::MalformedBody { .. } | ApiError::BadQuery { .. } => StatusCode::BAD_REQUEST,
             ApiError::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -110,6 +113,7 @@ impl ApiError {
             ApiError::JsonRequired => "request.json_required",
             ApiError::MalformedBody { .. } => "request.malformed",
             ApiError::BodyTooLarge => "request.too_large",
+            ApiError::BadQuery { .. } => "request.invalid_query",
             ApiError::NotFound => "not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::VersionConflict => "endpoint.version_conflict",
@@ -136,6 +140,7 @@ impl IntoResponse for ApiError {
         };
         let field = match &self {
             ApiError::MalformedBody { field, .. } => field.clone(),
+            ApiError::BadQuery { field, .. } => Some(field.clone()),
             ApiError::Unprocessable { field, .. } => field.map(str::to_owned),
             _ => None,
         };

@@ -5,6 +5,7 @@
 use crate::Config;
 use crate::api::extract::{client_address, locale_from_accept_language, not_an_object};
 use crate::api::guard::{host_allowed, host_name};
+use crate::api::history_page::HistoryPage;
 use crate::cli::{parse_allowed_host, parse_public_origin};
 use crate::crypto::MasterKey;
 use crate::endpoint::IfMatch;
@@ -28,6 +29,7 @@ proptest! {
         let _ = not_an_object(text.as_bytes());
         let _ = locale_from_accept_language(&text);
         let _ = IfMatch::parse(Some(&text));
+        let _ = HistoryPage::parse(Some(&text));
         let _ = host_name(&text);
         let _ = host_allowed(&Config::new("unused"), &text);
         let _ = parse_public_origin(&text);
@@ -54,6 +56,12 @@ proptest! {
         redactor.clean(&mut reply);
         let mut transcript: Vec<String> = lines.iter().map(|line| format!("S: {line}")).collect();
         redactor.clean_transcript(&mut transcript);
+    }
+
+    #[test]
+    fn a_history_page_reads_back(before in proptest::option::of(1..i64::MAX), limit in 1..=100u32, oldest in 1..i64::MAX) {
+        let page = HistoryPage { before, limit };
+        prop_assert_eq!(HistoryPage::parse(Some(&page.next(oldest))).ok(), Some(HistoryPage { before: Some(oldest), limit }));
     }
 
     #[test]

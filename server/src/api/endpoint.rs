@@ -1,12 +1,13 @@
 //! `/api/endpoints/smtp`: read, save (optimistic concurrency), validate a draft, history.
 
 use super::extract::{ApiJson, RequestLocale};
+use super::history_page::HistoryPage;
 use crate::auth::AdminSession;
 use crate::endpoint::{self, EndpointDraft, EndpointView, IfMatch};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 use crate::store::HistoryEntry;
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -102,13 +103,34 @@ pub async fn validate_draft(
     Ok(axum::Json(endpoint::judge(&stored, &draft, locale).report))
 }
 
-/// Who changed what and when, newest first (at most 100). The password appears only as `set`, `changed` or
-/// `removed`, never with a value.
+/// Who changed what and when, newest first, a page at a time: at most `limit` changes (100 when not given), and
+/// with `before` only those that made an earlier version. When older changes remain, `Link` names the next page
+/// (`rel="next"`). The password appears only as `set`, `changed` or `removed`, never with a value.
 #[utoipa::path(get, path = "/api/endpoints/smtp/history", tag = "endpoint", security(("session" = [])),
+    params(
+        ("before" = Option<i64>, Query, description = "Only the changes made before this version (the oldest version of the page before)"),
+        ("limit" = Option<u32>, Query, description = "How many changes at most, 1 to 100 (default 100)"),
+    ),
     responses(
-        (status = 200, body = Vec<HistoryEntry>),
+        (status = 200, body = Vec<HistoryEntry>, headers(
+            ("Link" = String, description = "`</api/endpoints/smtp/history?before=V&limit=N>; rel=\"next\"` when older changes remain"),
+        )),
+        (status = 400, description = "A query parameter it does not take, or a value it cannot use (`request.invalid_query`, `field` names it)", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
     ))]
-pub async fn history(State(state): State<AppState>) -> Result<axum::Json<Vec<HistoryEntry>>, ApiError> {
-    Ok(axum::Json(state.store().history(100).await.map_err(ApiError::internal)?))
+pub async fn history(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Response, ApiError> {
+    let page = HistoryPage::parse(query.as_deref())?;
+    // One more than asked for says whether older changes remain.
+    let mut entries = state.store().history(page.before, page.limit + 1).await.map_err(ApiError::internal)?;
+    let more = entries.len() > page.limit as usize;
+    entries.truncate(page.limit as usize);
+    let next = entries.last().filter(|_| more).map(|oldest| page.next(oldest.version));
+    let mut response = axum::Json(entries).into_response();
+    if let Some(next) = next {
+        let link = format!("<{HISTORY_PATH}?{next}>; rel=\"next\"");
+        response.headers_mut().insert(header::LINK, HeaderValue::from_str(&link).map_err(ApiError::internal)?);
+    }
+    Ok(response)
 }
+
+const HISTORY_PATH: &str = "/api/endpoints/smtp/history";

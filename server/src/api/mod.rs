@@ -10,6 +10,7 @@ pub mod endpoint;
 pub mod extract;
 pub mod guard;
 pub mod health;
+pub mod history_page;
 pub mod session;
 
 pub use extract::{ApiJson, ClientIp, RequestLocale};

@@ -114,8 +114,8 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         expected_version: i64,
         update: EndpointUpdate,
     ) -> Result<EndpointRecord, StoreError>;
-    /// The newest `limit` changes, newest first.
-    async fn history(&self, limit: u32) -> Result<Vec<HistoryEntry>, StoreError>;
+    /// The newest `limit` changes that made a version below `before` (all, without it), newest first.
+    async fn history(&self, before: Option<i64>, limit: u32) -> Result<Vec<HistoryEntry>, StoreError>;
 
     async fn admin_count(&self) -> Result<u64, StoreError>;
     async fn admin(&self, username: &str) -> Result<Option<AdminRecord>, StoreError>;

@@ -140,12 +140,13 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn history(&self, limit: u32) -> Result<Vec<HistoryEntry>, StoreError> {
+    async fn history(&self, before: Option<i64>, limit: u32) -> Result<Vec<HistoryEntry>, StoreError> {
         self.with_conn(move |conn| {
             let mut statement = conn.prepare(
-                "SELECT version, changed_at, changed_by, changes FROM endpoint_history ORDER BY id DESC LIMIT ?1",
+                "SELECT version, changed_at, changed_by, changes FROM endpoint_history
+                 WHERE ?1 IS NULL OR version < ?1 ORDER BY id DESC LIMIT ?2",
             )?;
-            let rows = statement.query_map([limit], |row| {
+            let rows = statement.query_map(params![before, limit], |row| {
                 Ok((
                     row.get::<_, i64>(0)?,
                     row.get::<_, String>(1)?,

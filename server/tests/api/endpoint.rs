@@ -255,6 +255,51 @@ async fn history_records_who_changed_what() {
     assert_eq!(fields, ["uri", "default_from_address"]);
 }
 
+/// The history comes a page at a time: `Link` leads from each page to the next until the first change; what
+/// it cannot use is said, naming the parameter.
+#[tokio::test]
+async fn history_pages_follow_their_links_to_the_first_change() {
+    let app = spawn_app().await;
+    app.login().await;
+    for round in 0..5 {
+        let uri = format!("smtp://mail{round}.example.com:587");
+        assert_eq!(app.save(&endpoint_body(&uri, None, None)).await.status(), 200);
+    }
+    let (mut versions, mut pages) = (Vec::new(), Vec::new());
+    let mut next = Some("/api/endpoints/smtp/history?limit=2".to_owned());
+    while let Some(path) = next.take() {
+        let response = app.get(&path).await;
+        assert_eq!(response.status(), 200, "{path}");
+        next = response.headers().get("link").map(|link| {
+            let link = link.to_str().expect("ascii");
+            let target = link.strip_prefix('<').and_then(|l| l.strip_suffix(">; rel=\"next\"")).expect(link);
+            target.to_owned()
+        });
+        let page: Vec<Value> = response.json().await.expect("json");
+        versions.extend(page.iter().map(|entry| entry["version"].as_i64().expect("version")));
+        pages.push(page.len());
+        assert!(pages.len() <= 3, "more pages than changes: {pages:?}");
+    }
+    assert_eq!(versions, [6, 5, 4, 3, 2]);
+    assert_eq!(pages, [2, 2, 1]);
+
+    // Exactly a page's worth left: no link to an empty page.
+    let last: Vec<Value> = app.get("/api/endpoints/smtp/history?before=4&limit=2").await.json().await.expect("json");
+    assert_eq!(last.len(), 2);
+    assert!(app.get("/api/endpoints/smtp/history?before=4&limit=2").await.headers().get("link").is_none());
+    // Without a limit, up to 100 at once.
+    let all: Vec<Value> = app.history().await.json().await.expect("json");
+    assert_eq!(all.len(), 5);
+
+    for (query, field) in [("limit=0", "limit"), ("limit=101", "limit"), ("before=abc", "before"), ("page=2", "page")] {
+        let response = app.get(&format!("/api/endpoints/smtp/history?{query}")).await;
+        assert_eq!(response.status(), 400, "{query}");
+        let body: Value = response.json().await.expect("json");
+        assert_eq!(body["error"]["code"], "request.invalid_query", "{query}");
+        assert_eq!(body["error"]["field"], field, "{query}");
+    }
+}
+
 /// A value pasted with invisible characters around it (a byte order mark, a zero-width space) is stored as the
 /// core judged it: trimmed, so a second save of the same visible value changes nothing.
 #[tokio::test]

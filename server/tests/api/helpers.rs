@@ -117,7 +117,12 @@ impl TestApp {
     }
 
     pub async fn history(&self) -> Response {
-        self.client.get(self.url("/api/endpoints/smtp/history")).send().await.expect("request")
+        self.get("/api/endpoints/smtp/history").await
+    }
+
+    /// A GET of `path` (with its query) as the signed-in client.
+    pub async fn get(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).send().await.expect("request")
     }
 
     pub async fn healthz(&self) -> Response {
