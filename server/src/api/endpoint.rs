@@ -108,8 +108,8 @@ pub async fn validate_draft(
 /// (`rel="next"`). The password appears only as `set`, `changed` or `removed`, never with a value.
 #[utoipa::path(get, path = "/api/endpoints/smtp/history", tag = "endpoint", security(("session" = [])),
     params(
-        ("before" = Option<i64>, Query, description = "Only the changes made before this version (the oldest version of the page before)"),
-        ("limit" = Option<u32>, Query, description = "How many changes at most, 1 to 100 (default 100)"),
+        ("before" = Option<i64>, Query, minimum = 1, description = "Only the changes made before this version (the oldest version of the page before)"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "How many changes at most (default 100)"),
     ),
     responses(
         (status = 200, body = Vec<HistoryEntry>, headers(

@@ -21,10 +21,14 @@ impl HistoryPage {
             let given = match &*name {
                 "before" => &mut before_given,
                 "limit" => &mut limit_given,
-                other => return Err(refused(other, unknown(other))),
+                other => {
+                    let shown: String = other.chars().take(40).collect();
+                    let message = format!("The history takes the query parameters before and limit, not {shown:?}.");
+                    return Err(refused(&shown, message));
+                }
             };
             if std::mem::replace(given, true) {
-                return Err(refused(&name, format!("Give {name} once.")));
+                return Err(refused(&name, format!("{name} is given twice; give it once.")));
             }
             if name == "before" {
                 page.before = Some(value.parse().ok().filter(|v| *v >= 1).ok_or_else(|| {
@@ -50,11 +54,6 @@ impl HistoryPage {
 
 fn refused(field: &str, message: String) -> ApiError {
     ApiError::BadQuery { field: field.to_owned(), message }
-}
-
-fn unknown(name: &str) -> String {
-    let shown: String = name.chars().take(40).collect();
-    format!("The history takes the query parameters before and limit, not {shown:?}.")
 }
 
 #[cfg(test)]
@@ -98,7 +97,7 @@ mod tests {
             ("before=-5", "before", "version number"),
             ("before=x", "before", "e.g. before=42"),
             ("before=99999999999999999999", "before", "version number"),
-            ("limit=5&limit=6", "limit", "Give limit once."),
+            ("limit=5&limit=6", "limit", "given twice; give it once"),
             ("befor=3", "befor", "not \"befor\""),
             ("page=2", "page", "before and limit"),
         ] {
@@ -111,7 +110,8 @@ mod tests {
     #[test]
     fn an_unknown_name_is_shown_short() {
         let long = "x".repeat(500);
-        let (_, _, message) = parsed(&format!("{long}=1")).expect_err("unknown");
+        let (_, field, message) = parsed(&format!("{long}=1")).expect_err("unknown");
         assert!(message.len() < 140, "{message}");
+        assert_eq!(field, "x".repeat(40));
     }
 }
