@@ -16,6 +16,7 @@ TRUNK_VERSION=0.21.14
 BINARYEN_VERSION=132.0.0
 AIOSMTPD_VERSION=1.4.6
 AXE_VERSION=4.14.1
+TERSER_VERSION=5.51.4
 TOOLS="$PWD/.tools"
 mkdir -p "$TOOLS"
 
@@ -50,6 +51,13 @@ fi
 if [[ ! -x "$TOOLS/node_modules/.bin/wasm-opt" ]] || ! "$TOOLS/node_modules/.bin/wasm-opt" --version | grep -q "version ${BINARYEN_VERSION%%.*}"; then
     say "installing binaryen $BINARYEN_VERSION (wasm-opt) from npm"
     npm install --silent --no-audit --no-fund --prefix "$TOOLS" "binaryen@$BINARYEN_VERSION"
+fi
+
+# terser: minifies wasm-bindgen's JavaScript in release builds (scripts/trunk_post_build.py); Trunk's own JS
+# minifier cannot read wasm-bindgen's `export default`.
+if [[ "$(node -p "require('$TOOLS/node_modules/terser/package.json').version" 2>/dev/null)" != "$TERSER_VERSION" ]]; then
+    say "installing terser $TERSER_VERSION from npm"
+    npm install --silent --no-audit --no-fund --save-exact --prefix "$TOOLS" "terser@$TERSER_VERSION"
 fi
 
 # axe-core: the accessibility checker the end-to-end tests run in the page.

@@ -26,7 +26,7 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
             .browser
             .execute(
                 "const [endpoint] = performance.getEntriesByName(new URL('/api/endpoints/smtp', location).href);
-                 const [history] = performance.getEntriesByName(new URL('/api/endpoints/smtp/history', location).href);
+                 const [history] = performance.getEntriesByName(new URL('/api/endpoints/smtp/history?limit=20', location).href);
                  return endpoint && history ? [history.startTime, endpoint.responseEnd] : null;",
                 vec![],
             )
@@ -445,7 +445,31 @@ async fn the_page_works_by_keyboard_on_a_phone_and_a_desktop() -> Result<()> {
     page.wait_text("#history tbody tr:nth-child(3)").await?;
     let latest = page.wait_text("#history tbody tr:first-child").await?;
     assert!(latest.contains("Default From Address") && !latest.contains("Password"), "{latest}");
+
+    // A long history comes a page at a time: after 20 more saves (versions 2 to 24 in all), the newest 20, and
+    // "Show older changes" pressed by the keyboard adds the rest; then the keyboard is on the list.
+    for n in 5..=24 {
+        other_admin_saves(&page, &format!("Admin {n} <admin{n}@example.com>")).await?;
+    }
+    page.browser.refresh().await?;
+    page.wait_text("#history tbody tr[data-version='24']").await?;
+    assert_eq!(history_versions(&page).await?, (5..=24).rev().collect::<Vec<_>>());
+    page.expect_accessible("the history with older changes to show").await?;
+    page.browser.find(Locator::Css("#history-older")).await?.send_keys("\u{E007}").await?; // Enter
+    page.wait_gone("#history-older").await?;
+    assert_eq!(history_versions(&page).await?, (2..=24).rev().collect::<Vec<_>>());
+    page.wait_focus("history").await?;
     stack.close().await
+}
+
+/// The versions of the history's rows, top to bottom.
+async fn history_versions(page: &Page) -> Result<Vec<u64>> {
+    let mut versions = Vec::new();
+    for row in page.browser.find_all(Locator::Css("#history tbody tr")).await? {
+        let version = row.attr("data-version").await?.unwrap_or_default();
+        versions.push(version.parse().map_err(|_| format!("data-version {version:?}"))?);
+    }
+    Ok(versions)
 }
 
 /// The seconds in a "… Try again in N s." or "… in N min." message.

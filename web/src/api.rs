@@ -15,7 +15,8 @@ use web_sys::AbortSignal;
 
 const SESSION: &str = "/api/session";
 const ENDPOINT: &str = "/api/endpoints/smtp";
-const HISTORY: &str = "/api/endpoints/smtp/history";
+/// The newest changes, 20 at a time.
+const HISTORY: &str = "/api/endpoints/smtp/history?limit=20";
 const PROBE: &str = "/api/endpoints/smtp/probe";
 const TEST_EMAIL: &str = "/api/endpoints/smtp/test-email";
 
@@ -487,8 +488,16 @@ pub async fn save(draft: &Draft, etag: &str, locale: Locale) -> Result<Stored, E
     stored_of(request.send().await?).await
 }
 
-pub async fn history(locale: Locale) -> Result<Vec<Change>, Error> {
-    json_of(with_locale(Request::get(HISTORY), locale).send().await?).await
+/// The newest changes, or with `before` those that made an earlier version; and whether older ones remain (the
+/// server names the next page in `Link`).
+pub async fn history(before: Option<u64>, locale: Locale) -> Result<(Vec<Change>, bool), Error> {
+    let url = match before {
+        Some(before) => format!("{HISTORY}&before={before}"),
+        None => HISTORY.to_owned(),
+    };
+    let response = with_locale(Request::get(&url), locale).send().await?;
+    let older = response.headers().get("link").is_some_and(|link| link.ends_with("rel=\"next\""));
+    Ok((json_of(response).await?, older))
 }
 
 /// Probe and test email answer with their result also when the SMTP side failed; only other errors are errors.

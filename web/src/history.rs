@@ -7,7 +7,7 @@ use crate::i18n::{I18n, Text, tr, use_i18n};
 use crate::local_time;
 use crate::probe::Trouble;
 use crate::settings::use_judged;
-use crate::{focus, refocus};
+use crate::{focus, has_focus, refocus};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use smtp_endpoint::Field;
@@ -17,6 +17,8 @@ use smtp_endpoint::Field;
 #[derive(Clone, Copy)]
 pub struct Log {
     changes: RwSignal<Option<Vec<Change>>>,
+    /// The server has changes older than the last one shown.
+    older: RwSignal<bool>,
     failure: RwSignal<Option<Trouble>>,
     /// Only the answer to the latest request is shown, whatever order the answers arrive in.
     latest: StoredValue<u32>,
@@ -30,6 +32,7 @@ impl Log {
     pub fn start(state: State, i18n: I18n) -> Log {
         let log = Log {
             changes: RwSignal::new(None),
+            older: RwSignal::new(false),
             failure: RwSignal::new(None),
             latest: StoredValue::new(0),
             state,
@@ -52,38 +55,76 @@ impl Log {
         self.fetch(false);
     }
 
-    /// `again`: "Try again" was pressed; if it fails again, the keyboard goes to the new "Try again".
+    /// The newest page again. `again`: "Try again" was pressed; if it fails again, the keyboard goes to the new
+    /// "Try again".
     fn fetch(self, again: bool) {
-        let Log { changes, failure, latest, state, i18n } = self;
+        self.ask(None, again);
+    }
+
+    /// The page after the last change shown, added below it. `keyboard`: the button had the keyboard, which
+    /// stays on it (or goes to the list after the last page, when the button is gone).
+    fn fetch_older(self, keyboard: bool) {
+        let oldest = self.changes.with_untracked(|list| list.as_ref().and_then(|l| l.last()).map(|c| c.version));
+        if oldest.is_some() {
+            self.ask(oldest, keyboard);
+        }
+    }
+
+    /// A newest page is shown only if it answers the latest request for one; an older page only if the list
+    /// still ends where it began: not after a newest page replaced the list meanwhile, nor twice (a second press
+    /// while the first was on its way).
+    fn ask(self, before: Option<u64>, keyboard: bool) {
+        let Log { changes, older, failure, latest, state, i18n } = self;
         let locale = i18n.locale.get_untracked();
         // Asked for after an answer came, the view may be gone (signed out meanwhile): nothing to ask for then.
         let Some(request) = latest.try_update_value(|n| {
-            *n += 1;
+            *n += u32::from(before.is_none());
             *n
         }) else {
             return;
         };
         spawn_local(async move {
-            let answer = api::history(locale).await;
-            // The view may be gone by now; then there is nothing to update.
-            if latest.try_get_value() != Some(request) {
+            let answer = api::history(before, locale).await;
+            // The view is gone by now, or a newer request on its way.
+            if before.is_none() && latest.try_get_value() != Some(request) {
                 return;
             }
             match answer {
-                Ok(list) => {
-                    failure.try_set(None);
-                    changes.try_set(Some(list));
+                Ok((list, more)) => {
+                    let shown = changes.try_maybe_update(|shown| {
+                        let placed = place(shown, before, list);
+                        (placed, placed)
+                    });
+                    if shown == Some(true) {
+                        failure.try_set(None);
+                        older.try_set(more);
+                        // The list is drawn anew, the button with it.
+                        if keyboard && before.is_some() {
+                            refocus(if more { "history-older" } else { "history" });
+                        }
+                    }
                 }
                 Err(e) if e.is_unauthorized() => state.session_lost(),
                 Err(e) => {
                     failure.try_set(Some(Trouble::of_error(&e)));
-                    if again {
+                    if keyboard {
                         refocus("history-retry");
                     }
                 }
             }
         });
     }
+}
+
+/// Puts a page of changes into the list shown: the newest page (`before` None) in place of it, an older one
+/// after it only if the list still ends with version `before`. Whether it was placed.
+fn place(shown: &mut Option<Vec<Change>>, before: Option<u64>, page: Vec<Change>) -> bool {
+    match (before, shown) {
+        (None, shown) => *shown = Some(page),
+        (Some(oldest), Some(shown)) if shown.last().map(|c| c.version) == Some(oldest) => shown.extend(page),
+        _ => return false,
+    }
+    true
 }
 
 /// Whether the stored version going from `before` to `now` asks for the history again. `before` is None on the
@@ -100,7 +141,7 @@ fn asks_again(before: Option<Option<u64>>, now: Option<u64>, failed: bool) -> bo
 pub fn History(log: Log) -> impl IntoView {
     let i18n = use_i18n();
     let judged = use_judged();
-    let Log { changes, failure, .. } = log;
+    let Log { changes, older, failure, .. } = log;
     let retry = move || {
         failure.set(None);
         log.fetch(true);
@@ -122,7 +163,7 @@ pub fn History(log: Log) -> impl IntoView {
         let restorable = list.iter().any(|c| !old_values(c).is_empty());
         view! {
             <div class="table-wrap">
-                <table id="history">
+                <table id="history" tabindex="-1">
                     <thead>
                         <tr>
                             <th scope="col">{t.when}</th>
@@ -186,6 +227,19 @@ pub fn History(log: Log) -> impl IntoView {
                     </tbody>
                 </table>
             </div>
+            {older
+                .get()
+                .then(|| {
+                    view! {
+                        <button
+                            type="button"
+                            id="history-older"
+                            on:click=move |_| log.fetch_older(has_focus("history-older"))
+                        >
+                            {t.history_older}
+                        </button>
+                    }
+                })}
             {restorable.then(|| view! { <p class="hint" id="restore-hint">{t.restore_hint}</p> })}
         }
         .into_any()
@@ -253,6 +307,25 @@ mod tests {
         assert!(asks_again(Some(None), Some(3), true), "it arrived and the history had failed: the server is back");
         assert!(asks_again(Some(Some(3)), Some(4), false), "saved (or reloaded) version 4");
         assert!(!asks_again(Some(Some(3)), None, false), "signed out");
+    }
+
+    #[wasm_bindgen_test]
+    fn an_older_page_is_added_only_where_it_follows_on() {
+        let page = |versions: &[u64]| -> Vec<Change> {
+            let entry = |version| Change { version, changed_at: "t".into(), changed_by: "a".into(), changes: vec![] };
+            versions.iter().copied().map(entry).collect()
+        };
+        let versions = |shown: &Option<Vec<Change>>| shown.iter().flatten().map(|c| c.version).collect::<Vec<_>>();
+        let mut shown = None;
+        assert!(!place(&mut shown, Some(5), page(&[4, 3])), "no list yet to add to");
+        assert!(place(&mut shown, None, page(&[7, 6, 5])));
+        assert!(place(&mut shown, Some(5), page(&[4, 3])));
+        assert_eq!(versions(&shown), [7, 6, 5, 4, 3]);
+        assert!(!place(&mut shown, Some(5), page(&[4, 3])), "the same page again (pressed twice)");
+        // A save meanwhile: the newest page replaces the list, and an older page asked for before does not fit.
+        assert!(place(&mut shown, None, page(&[8, 7, 6])));
+        assert!(!place(&mut shown, Some(3), page(&[2, 1])));
+        assert_eq!(versions(&shown), [8, 7, 6]);
     }
 
     #[wasm_bindgen_test]
