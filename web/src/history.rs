@@ -85,9 +85,10 @@ impl Log {
         };
         spawn_local(async move {
             let answer = api::history(before, locale).await;
-            // The view is gone by now, or a newer request on its way.
-            if before.is_none() && latest.try_get_value() != Some(request) {
-                return;
+            // The view is gone by now (signed out), or a newer request for the newest page on its way.
+            match latest.try_get_value() {
+                Some(newest) if before.is_some() || newest == request => {}
+                _ => return,
             }
             match answer {
                 Ok((list, more)) => {
