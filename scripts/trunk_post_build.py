@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Trunk post_build hook (see Trunk.toml), run in Trunk's staging directory before it becomes dist/.
 
-1. Moves the inline start-up <script type="module"> Trunk writes into index.html to its own file, named by
-   its content hash, so the server's Content-Security-Policy can say script-src 'self' 'wasm-unsafe-eval'
-   with no 'unsafe-inline' and no hash to keep in step (Trunk issue #288). Trunk's static nonce goes too.
-2. In release builds, minifies the JavaScript with terser (scripts/setup.sh installs it; Trunk's own minifier
-   cannot read wasm-bindgen's `export default`) and gives index.html the new subresource-integrity hashes.
-3. In release builds, writes .br (Debian's `brotli`) and .gz next to every text and wasm asset, which
+1. Moves the inline start-up <script type="module"> Trunk writes into index.html to its own file, so the server's
+   Content-Security-Policy can say script-src 'self' 'wasm-unsafe-eval' with no 'unsafe-inline' and no hash to
+   keep in step (Trunk issue #288). Trunk's static nonce goes too.
+2. In release builds, minifies the JavaScript modules (wasm-bindgen's glue, the start-up file) with terser
+   (scripts/setup.sh installs it; Trunk's own minifier cannot read wasm-bindgen's `export default`).
+3. Names every hashed asset by a hash of its final bytes, and gives index.html their subresource-integrity
+   hashes. Trunk names the glue and the wasm by cargo's output, before wasm-bindgen, wasm-opt and terser: a new
+   terser or new wasm-opt flags would change the bytes under the same name, which browsers cache for a year.
+4. In release builds, writes .br (Debian's `brotli`) and .gz next to every text and wasm asset, which
    tower-http's ServeDir serves precompressed.
 """
 
@@ -21,46 +24,78 @@ import sys
 from pathlib import Path
 
 staging = Path(os.environ["TRUNK_STAGING_DIR"])
+release = os.environ.get("TRUNK_PROFILE") == "release"
+public = os.environ.get("TRUNK_PUBLIC_URL", "/")
 html_path = staging / Path(os.environ.get("TRUNK_HTML_FILE", "index.html")).name
 if not html_path.exists():
     html_path = staging / "index.html"
+# Trunk's hashed names: `stem-<15 or 16 hex digits>` and the extension (`_bg.wasm` for wasm-bindgen's module).
+HASHED = re.compile(r"(?P<stem>.+)-[0-9a-f]{15,16}(?P<ext>_bg\.wasm|\.[a-z]+)")
+
+
+def fail(message: str) -> None:
+    sys.exit(f"trunk_post_build: {message}")
+
+
+def content_name(stem: str, ext: str, data: bytes) -> str:
+    return f"{stem}-{hashlib.sha256(data).hexdigest()[:16]}{ext}"
+
+
+terser = shutil.which("terser")
+if release and terser is None:
+    fail("terser is missing; run scripts/setup.sh (and source scripts/env.sh)")
+
+
+def minify(path: Path) -> None:
+    subprocess.run([terser, str(path), "--module", "--compress", "--mangle", "--output", str(path)], check=True)
+
 
 html = html_path.read_text(encoding="utf-8")
 html = re.sub(r'\s+nonce="[^"]*"', "", html)
 
+if release:
+    for module in re.findall(r'<link\b[^>]*\brel="modulepreload"[^>]*\bhref="([^"]+)"', html):
+        minify(staging / module.removeprefix(public))
+
+renames = {}
+for path in sorted(staging.iterdir()):
+    match = HASHED.fullmatch(path.name)
+    if match and path.is_file():
+        renamed = content_name(match["stem"], match["ext"], path.read_bytes())
+        path.rename(staging / renamed)
+        renames[path.name] = renamed
+for old, new in renames.items():
+    html = html.replace(old, new)
+
 inline = re.compile(r"<script type=\"?module\"?>(?P<body>.*?)</script>", re.S)
 match = inline.search(html)
 if match:
-    body = match.group("body").strip() + "\n"
-    digest = hashlib.sha256(body.encode()).hexdigest()[:16]
-    name = f"init-{digest}.js"
-    (staging / name).write_text(body, encoding="utf-8")
-    html = html[: match.start()] + f'<script type="module" src="/{name}"></script>' + html[match.end() :]
+    start = staging / "init.js"
+    start.write_text(match.group("body").strip() + "\n", encoding="utf-8")
+    if release:
+        minify(start)
+    name = content_name("init", ".js", start.read_bytes())
+    start.rename(staging / name)
+    html = html[: match.start()] + f'<script type="module" src="{public}{name}"></script>' + html[match.end() :]
 
 inline_script = re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)
 inline_style = re.search(r"<style[\s>]|\sstyle\s*=", html, re.I)
 if inline_script or inline_style:
     # Trunk's dev-server reload script is inline on purpose; only release output must be CSP-clean.
-    if os.environ.get("TRUNK_PROFILE") == "release":
-        sys.exit("trunk_post_build: index.html still has inline script or style; the CSP would block it")
+    if release:
+        fail("index.html still has inline script or style; the CSP would block it")
 
-release = os.environ.get("TRUNK_PROFILE") == "release"
-if release:
-    terser = shutil.which("terser")
-    if terser is None:
-        sys.exit("trunk_post_build: terser is missing; run scripts/setup.sh (and source scripts/env.sh)")
-    for script in sorted(staging.glob("*.js")):
-        subprocess.run([terser, str(script), "--module", "--compress", "--mangle", "--output", str(script)], check=True)
 
-    def integrity(tag: re.Match) -> str:
-        href = re.search(r'href="/([^"]+)"', tag.group(0))
-        if href is None or not (staging / href.group(1)).is_file():
-            return tag.group(0)
-        digest = base64.b64encode(hashlib.sha384((staging / href.group(1)).read_bytes()).digest()).decode()
-        return re.sub(r'integrity="sha384-[^"]*"', f'integrity="sha384-{digest}"', tag.group(0))
+def integrity(tag: re.Match) -> str:
+    url = re.search(r'\b(?:href|src)="([^"]+)"', tag.group(0))
+    path = staging / url.group(1).removeprefix(public) if url else None
+    if path is None or not path.is_file():
+        fail(f"no file for the integrity hash of {tag.group(0)}")
+    digest = base64.b64encode(hashlib.sha384(path.read_bytes()).digest()).decode()
+    return re.sub(r'integrity="sha\d+-[^"]*"', f'integrity="sha384-{digest}"', tag.group(0))
 
-    html = re.sub(r"<link\b[^>]*\bintegrity=[^>]*>", integrity, html)
 
+html = re.sub(r"<(?:link|script)\b[^>]*\bintegrity=[^>]*>", integrity, html)
 html_path.write_text(html, encoding="utf-8")
 
 if release:

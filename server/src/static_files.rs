@@ -2,8 +2,8 @@
 //!
 //! - Files come precompressed (`.br`, `.gz` written by the Trunk post-build hook) when the browser accepts
 //!   them; `.wasm` is `application/wasm`, so browsers can compile it while it streams.
-//! - Trunk's hashed assets (`name-<16 hex>.ext`) never change: cached for a year, `immutable`. `index.html`
-//!   names them and must always be revalidated: `no-cache`.
+//! - Hashed assets (`name-<16 hex>.ext`, named by a hash of their bytes in the Trunk post-build hook) never
+//!   change: cached for a year, `immutable`. `index.html` names them and must always be revalidated: `no-cache`.
 //! - Any other path without a file extension is a page route and gets `index.html` (the page routes in the
 //!   browser); a missing file with an extension is a plain 404.
 //! - Every answer carries a Content-Security-Policy that allows only this origin's script and style, plus
@@ -57,7 +57,7 @@ async fn page_route(State(index): State<Arc<PathBuf>>, request: Request) -> Resp
     }
 }
 
-/// Whether a file name carries Trunk's content hash, e.g. `smtp-endpoint-web-0123456789abcdef_bg.wasm`.
+/// Whether a file name carries a content hash, e.g. `smtp-endpoint-web-0123456789abcdef_bg.wasm`.
 pub fn is_hashed_asset(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or_default();
     let stem = name.split('.').next().unwrap_or_default();

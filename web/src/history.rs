@@ -106,26 +106,37 @@ impl Log {
                     }
                 }
                 Err(e) if e.is_unauthorized() => state.session_lost(),
-                Err(e) => {
+                // An older page that no longer follows on fails unseen: the list shown is newer than its question.
+                Err(e) if changes.with_untracked(|shown| follows(shown, before)) => {
                     failure.try_set(Some(Trouble::of_error(&e)));
                     if keyboard {
                         refocus("history-retry");
                     }
                 }
+                Err(_) => {}
             }
         });
     }
 }
 
-/// Puts a page of changes into the list shown: the newest page (`before` None) in place of it, an older one
-/// after it only if the list still ends with version `before`. Whether it was placed.
+/// Whether an answer asked for with `before` is about the list shown: a newest page always is (it replaces the
+/// list), an older one only while the list still ends with version `before`.
+fn follows(shown: &Option<Vec<Change>>, before: Option<u64>) -> bool {
+    before.is_none() || shown.as_ref().and_then(|list| list.last()).map(|c| c.version) == before
+}
+
+/// Puts a page of changes into the list shown, if it [`follows`] on: the newest page in place of the list, an
+/// older one after it. Whether it was placed.
 fn place(shown: &mut Option<Vec<Change>>, before: Option<u64>, page: Vec<Change>) -> bool {
-    match (before, shown) {
-        (None, shown) => *shown = Some(page),
-        (Some(oldest), Some(shown)) if shown.last().map(|c| c.version) == Some(oldest) => shown.extend(page),
-        _ => return false,
+    let placed = follows(shown, before);
+    if placed {
+        let list = shown.get_or_insert_default();
+        if before.is_none() {
+            list.clear();
+        }
+        list.extend(page);
     }
-    true
+    placed
 }
 
 /// Whether the stored version going from `before` to `now` asks for the history again. `before` is None on the
@@ -327,6 +338,8 @@ mod tests {
         assert!(place(&mut shown, None, page(&[8, 7, 6])));
         assert!(!place(&mut shown, Some(3), page(&[2, 1])));
         assert_eq!(versions(&shown), [8, 7, 6]);
+        // Nor does its failure: the list shown is newer than its question.
+        assert!(!follows(&shown, Some(3)) && follows(&shown, Some(6)) && follows(&shown, None));
     }
 
     #[wasm_bindgen_test]

@@ -1,0 +1,59 @@
+//! The built page as the server sends it (`dist/`, from `trunk build --release`): every hashed asset is named by
+//! its own bytes, so a name browsers cache for a year always means the same file, and index.html's integrity
+//! hashes are those of the files it names (the post-build hook rewrites both after minifying).
+
+use base64::Engine;
+use sha2::{Digest, Sha256, Sha384};
+use smtp_endpoint_e2e::dist_dir;
+use std::fs;
+
+/// The 16 hex digits in `name-<hash>.ext` or `name-<hash>_bg.wasm`, if the name has them.
+fn content_hash(name: &str) -> Option<&str> {
+    let stem = name.split('.').next()?;
+    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
+    let (_, hash) = stem.rsplit_once('-')?;
+    (hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit())).then_some(hash)
+}
+
+/// The value of `attribute="…"` in one tag.
+fn attribute<'a>(tag: &'a str, attribute: &str) -> Option<&'a str> {
+    let start = tag.find(&format!(" {attribute}=\""))? + attribute.len() + 3;
+    tag[start..].split('"').next()
+}
+
+#[test]
+fn hashed_assets_are_named_by_their_bytes_and_integrity_hashes_match() {
+    let dist = dist_dir();
+    let mut named = Vec::new();
+    for entry in fs::read_dir(&dist).expect("dist") {
+        let name = entry.expect("entry").file_name().into_string().expect("utf-8 name");
+        if name.ends_with(".br") || name.ends_with(".gz") {
+            continue;
+        }
+        if let Some(hash) = content_hash(&name) {
+            let bytes = fs::read(dist.join(&name)).expect("asset");
+            let digest: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+            assert_eq!(hash, &digest[..16], "{name} is not named by its bytes");
+            named.push(name);
+        }
+    }
+    for kind in ["_bg.wasm", ".js", ".css", ".svg"] {
+        assert!(named.iter().any(|n| n.ends_with(kind)), "no hashed {kind} in {named:?}");
+    }
+    assert!(named.iter().any(|n| n.starts_with("init-")), "the start-up script: {named:?}");
+
+    let html = fs::read_to_string(dist.join("index.html")).expect("index.html");
+    let mut checked = Vec::new();
+    for tag in html.split('<').filter(|tag| tag.contains(" integrity=")) {
+        let url = attribute(tag, "href").or_else(|| attribute(tag, "src")).expect(tag);
+        let file = url.strip_prefix('/').expect(url);
+        let bytes = fs::read(dist.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let expected = format!("sha384-{}", base64::engine::general_purpose::STANDARD.encode(Sha384::digest(&bytes)));
+        assert_eq!(attribute(tag, "integrity"), Some(expected.as_str()), "{file}");
+        checked.push(file);
+    }
+    assert!(
+        checked.iter().any(|f| f.ends_with(".js")) && checked.iter().any(|f| f.ends_with("_bg.wasm")),
+        "{checked:?}"
+    );
+}
