@@ -459,6 +459,11 @@ async fn the_page_works_by_keyboard_on_a_phone_and_a_desktop() -> Result<()> {
     page.wait_gone("#history-older").await?;
     assert_eq!(history_versions(&page).await?, (2..=24).rev().collect::<Vec<_>>());
     page.wait_focus("history").await?;
+    // A save here keeps the older changes open: the newest page joins on to them.
+    page.type_into("#default_from_address", "Last <last@example.com>").await?;
+    page.click("#save").await?;
+    page.wait_text("#history tbody tr[data-version='25']").await?;
+    assert_eq!(history_versions(&page).await?, (2..=25).rev().collect::<Vec<_>>());
     stack.close().await
 }
 

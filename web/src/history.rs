@@ -92,13 +92,15 @@ impl Log {
             }
             match answer {
                 Ok((list, more)) => {
-                    let shown = changes.try_maybe_update(|shown| {
+                    let placed = changes.try_maybe_update(|shown| {
                         let placed = place(shown, before, list);
-                        (placed, placed)
+                        (placed.is_some(), placed)
                     });
-                    if shown == Some(true) {
+                    if let Some(Some(ends_with_page)) = placed {
                         failure.try_set(None);
-                        older.try_set(more);
+                        if ends_with_page {
+                            older.try_set(more);
+                        }
                         // The list is drawn anew, the button with it.
                         if keyboard && before.is_some() {
                             refocus(if more { "history-older" } else { "history" });
@@ -125,18 +127,27 @@ fn follows(shown: &Option<Vec<Change>>, before: Option<u64>) -> bool {
     before.is_none() || shown.as_ref().and_then(|list| list.last()).map(|c| c.version) == before
 }
 
-/// Puts a page of changes into the list shown, if it [`follows`] on: the newest page in place of the list, an
-/// older one after it. Whether it was placed.
-fn place(shown: &mut Option<Vec<Change>>, before: Option<u64>, page: Vec<Change>) -> bool {
-    let placed = follows(shown, before);
-    if placed {
-        let list = shown.get_or_insert_default();
-        if before.is_none() {
-            list.clear();
-        }
+/// Puts a page of changes into the list shown, if it [`follows`] on: an older one after it; the newest page in
+/// place of it — but when older pages were opened (the list is longer than the page) and the page joins on to
+/// them, they stay open below it (a save does not close them). None when not placed; else whether the list now
+/// ends where the page ends, so that the answer's "older changes remain" is about the list's end.
+fn place(shown: &mut Option<Vec<Change>>, before: Option<u64>, mut page: Vec<Change>) -> Option<bool> {
+    if !follows(shown, before) {
+        return None;
+    }
+    let list = shown.get_or_insert_default();
+    let joins = before.is_none()
+        && page
+            .last()
+            .is_some_and(|oldest| list.iter().any(|c| c.version == oldest.version) && list.len() > page.len());
+    if before.is_none() {
+        let oldest = page.last().map_or(0, |c| c.version);
+        page.extend(list.drain(..).filter(|c| joins && c.version < oldest));
+        *list = page;
+    } else {
         list.extend(page);
     }
-    placed
+    Some(!joins)
 }
 
 /// Whether the stored version going from `before` to `now` asks for the history again. `before` is None on the
@@ -329,17 +340,26 @@ mod tests {
         };
         let versions = |shown: &Option<Vec<Change>>| shown.iter().flatten().map(|c| c.version).collect::<Vec<_>>();
         let mut shown = None;
-        assert!(!place(&mut shown, Some(5), page(&[4, 3])), "no list yet to add to");
-        assert!(place(&mut shown, None, page(&[7, 6, 5])));
-        assert!(place(&mut shown, Some(5), page(&[4, 3])));
+        assert_eq!(place(&mut shown, Some(5), page(&[4, 3])), None, "no list yet to add to");
+        assert_eq!(place(&mut shown, None, page(&[7, 6, 5])), Some(true));
+        assert_eq!(place(&mut shown, Some(5), page(&[4, 3])), Some(true));
         assert_eq!(versions(&shown), [7, 6, 5, 4, 3]);
-        assert!(!place(&mut shown, Some(5), page(&[4, 3])), "the same page again (pressed twice)");
-        // A save meanwhile: the newest page replaces the list, and an older page asked for before does not fit.
-        assert!(place(&mut shown, None, page(&[8, 7, 6])));
-        assert!(!place(&mut shown, Some(3), page(&[2, 1])));
-        assert_eq!(versions(&shown), [8, 7, 6]);
-        // Nor does its failure: the list shown is newer than its question.
-        assert!(!follows(&shown, Some(3)) && follows(&shown, Some(6)) && follows(&shown, None));
+        assert_eq!(place(&mut shown, Some(5), page(&[4, 3])), None, "the same page again (pressed twice)");
+        // A save: the newest page joins on to the older changes shown, which stay; the list still ends at 3.
+        assert_eq!(place(&mut shown, None, page(&[8, 7, 6])), Some(false));
+        assert_eq!(versions(&shown), [8, 7, 6, 5, 4, 3]);
+        // So an older page asked for before it still follows on.
+        assert_eq!(place(&mut shown, Some(3), page(&[2])), Some(true));
+        assert_eq!(versions(&shown), [8, 7, 6, 5, 4, 3, 2]);
+        // Many saves elsewhere: a newest page that does not join on replaces the list, and an older page asked
+        // for before does not fit, nor does its failure (the list shown is newer than its question).
+        assert_eq!(place(&mut shown, None, page(&[30, 29, 28])), Some(true));
+        assert_eq!(versions(&shown), [30, 29, 28]);
+        assert_eq!(place(&mut shown, Some(2), page(&[1])), None);
+        assert!(!follows(&shown, Some(2)) && follows(&shown, Some(28)) && follows(&shown, None));
+        // The same newest page again (a reload without changes) keeps the list as it is.
+        assert_eq!(place(&mut shown, None, page(&[30, 29, 28])), Some(true));
+        assert_eq!(versions(&shown), [30, 29, 28]);
     }
 
     #[wasm_bindgen_test]
