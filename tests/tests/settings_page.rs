@@ -587,11 +587,12 @@ async fn retry_fails_again(page: &Page, id: &str) -> Result<()> {
     .await
 }
 
-/// A check that waits can be cancelled. Here the port accepts the connection and never greets, which the probe
-/// would wait out for its 10 s greeting limit. The page stops waiting at once and gives the keyboard back to
-/// "Verify connection"; the aborted request ends the server's probe, which closes its connection to the port.
+/// A check or a test email that waits can be cancelled. Here the port accepts the connection and never greets,
+/// which the server would wait out for its 10 s greeting limit. The page stops waiting at once and gives the
+/// keyboard back to the button that started it; the aborted request ends the server's SMTP work, which closes
+/// its connection to the port.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_running_check_can_be_cancelled() -> Result<()> {
+async fn a_running_check_or_test_email_can_be_cancelled() -> Result<()> {
     let stack = Stack::start().await?;
     let page = Page::new(&stack.browser);
     page.browser.goto(&stack.url("/")).await?;
@@ -615,6 +616,21 @@ async fn a_running_check_can_be_cancelled() -> Result<()> {
     let read = tokio::time::timeout(Duration::from_secs(5), connection.read(&mut buffer)).await;
     assert!(matches!(read, Ok(Ok(0))), "the server's probe is over: {read:?}");
     // Not the probe's own greeting limit (10 s after the connection) that ended it.
+    assert!(accepted.elapsed() < Duration::from_secs(9), "closed {:?} after connecting", accepted.elapsed());
+
+    // The same for a test email, whose words say that a message the server had accepted may still arrive.
+    page.type_into("#test-recipient", "ops@example.com").await?;
+    page.click("#send-test").await?;
+    let (mut connection, _) = tokio::time::timeout(PATIENCE, silent.accept()).await??;
+    let accepted = std::time::Instant::now();
+    page.wait_contains("#test-status", "Sending").await?;
+    page.click("#test-cancel").await?;
+    let said = page.wait_contains("#test-status", "it may still arrive").await?;
+    assert!(!said.contains("Sending"), "{said}");
+    assert_eq!(page.attr("#send-test", "disabled").await?, None, "a new test email can start");
+    assert_eq!(page.browser.active_element().await?.attr("id").await?.as_deref(), Some("send-test"));
+    let read = tokio::time::timeout(Duration::from_secs(5), connection.read(&mut buffer)).await;
+    assert!(matches!(read, Ok(Ok(0))), "the server's sending is over: {read:?}");
     assert!(accepted.elapsed() < Duration::from_secs(9), "closed {:?} after connecting", accepted.elapsed());
     stack.close().await
 }

@@ -524,9 +524,16 @@ pub async fn probe(
     result_of(with_json(request, &body)?.send().await?).await
 }
 
-pub async fn test_email(draft: &Draft, to: &str, locale: Locale) -> Result<TestEmailResult, Error> {
+/// `abort`: aborting it ends the request (and so the server's sending, unless the message was accepted).
+pub async fn test_email(
+    draft: &Draft,
+    to: &str,
+    locale: Locale,
+    abort: Option<&AbortSignal>,
+) -> Result<TestEmailResult, Error> {
     let body = object(&[("to", Some(to.into())), ("draft", Some(draft.to_js()))]);
-    result_of(with_json(with_locale(Request::post(TEST_EMAIL), locale), &body)?.send().await?).await
+    let request = with_locale(Request::post(TEST_EMAIL), locale).abort_signal(abort);
+    result_of(with_json(request, &body)?.send().await?).await
 }
 
 #[cfg(test)]

@@ -110,6 +110,7 @@ pub struct Text {
     pub sent: &'static str,
     pub message_id: &'static str,
     pub not_sent: &'static str,
+    pub test_cancelled: &'static str,
     pub too_many_checks: &'static str,
     /// `{}`: seconds.
     pub try_again_in: &'static str,
@@ -223,6 +224,7 @@ pub static EN: Text = Text {
     sent: "Sent to {}. The server replied",
     message_id: "Message-ID",
     not_sent: "The test email was not sent.",
+    test_cancelled: "Cancelled. If the server had already accepted the message, it may still arrive.",
     too_many_checks: "Only a few checks and test emails are allowed per minute. Wait a moment, then try again.",
     try_again_in: "Only a few checks and test emails are allowed per minute. Try again in {}.",
     fix_first: "Fix the errors in the form first.",
@@ -334,6 +336,7 @@ pub static DE: Text = Text {
     sent: "An {} gesendet. Der Server antwortete",
     message_id: "Message-ID",
     not_sent: "Die Test-E-Mail wurde nicht gesendet.",
+    test_cancelled: "Abgebrochen. Hatte der Server die Nachricht schon angenommen, kann sie trotzdem ankommen.",
     too_many_checks: "Prüfungen und Test-E-Mails sind nur wenige pro Minute erlaubt. Warten Sie einen Moment und versuchen Sie es dann erneut.",
     try_again_in: "Prüfungen und Test-E-Mails sind nur wenige pro Minute erlaubt. Versuchen Sie es in {} erneut.",
     fix_first: "Beheben Sie zuerst die Fehler im Formular.",

@@ -137,6 +137,8 @@ pub struct Progress<T: Send + Sync + 'static> {
     runs: StoredValue<u32>,
     /// The values the latest request ran with.
     ran_with: StoredValue<RanWith>,
+    /// Aborts the latest request: the server then stops its SMTP work and closes the connection.
+    abort: StoredValue<Option<web_sys::AbortController>, LocalStorage>,
 }
 
 impl<T: Send + Sync + 'static> Clone for Progress<T> {
@@ -155,6 +157,7 @@ impl<T: Send + Sync + 'static> Default for Progress<T> {
             trouble: RwSignal::new(None),
             runs: StoredValue::new(0),
             ran_with: StoredValue::new(RanWith::default()),
+            abort: StoredValue::new_local(None),
         }
     }
 }
@@ -172,11 +175,21 @@ impl<T: Send + Sync + 'static> Progress<T> {
         Memo::new(move |_| self.trouble.get().filter(Trouble::shown_in_status))
     }
 
-    /// Stops waiting: the running request's answer, whenever it comes, is not shown.
+    /// The signal that [`Progress::cancel`] aborts, for the request about to start.
+    pub fn abort_signal(self) -> Option<web_sys::AbortSignal> {
+        let controller = web_sys::AbortController::new().ok();
+        let signal = controller.as_ref().map(web_sys::AbortController::signal);
+        self.abort.set_value(controller);
+        signal
+    }
+
+    /// Stops the running request (the server stops its SMTP work) and waiting for it: its answer, whenever it
+    /// comes, is not shown.
     pub fn cancel(self) {
         if !self.running.get_untracked() {
             return;
         }
+        self.abort.with_value(|controller| controller.as_ref().map(web_sys::AbortController::abort));
         self.runs.update_value(|n| *n += 1);
         self.running.set(false);
         self.trouble.set(Some(Trouble::Cancelled));
@@ -192,7 +205,7 @@ pub fn run_request<T: Send + Sync + 'static>(
     request: impl Future<Output = Result<T, api::Error>> + 'static,
     button: &'static str,
 ) {
-    let Progress { running, result, trouble, runs, ran_with } = progress;
+    let Progress { running, result, trouble, runs, ran_with, .. } = progress;
     let had_keyboard = has_focus(button);
     ran_with.set_value(RanWith::of(state.form));
     let sent = judged.edits.get_untracked();
@@ -250,8 +263,6 @@ pub fn Probe() -> impl IntoView {
     let outdated = progress.outdated(state.form);
     let status_trouble = progress.status_trouble();
     let recipient = Recipient::new(trouble);
-    // Cancelling aborts the request, so the server stops the probe and closes its SMTP connection.
-    let abort = StoredValue::new_local(None::<web_sys::AbortController>);
 
     // A form, so that Enter in the recipient field starts the check as the button does.
     let run = move |ev: leptos::ev::SubmitEvent| {
@@ -262,9 +273,7 @@ pub fn Probe() -> impl IntoView {
         let to = recipient.typed();
         let locale = i18n.locale.get_untracked();
         let draft = draft(state.form, locale);
-        let controller = web_sys::AbortController::new().ok();
-        let signal = controller.as_ref().map(web_sys::AbortController::signal);
-        abort.set_value(controller);
+        let signal = progress.abort_signal();
         let request = async move {
             let to = (!to.is_empty()).then_some(to.as_str());
             api::probe(&draft, to, locale, signal.as_ref()).await
@@ -272,7 +281,6 @@ pub fn Probe() -> impl IntoView {
         run_request(progress, state, judged, request, "verify");
     };
     let cancel = move |_| {
-        abort.with_value(|controller| controller.as_ref().map(web_sys::AbortController::abort));
         progress.cancel();
         // The button that had the keyboard is gone; give it to the one that starts a new check.
         focus_soon("verify");

@@ -3,8 +3,9 @@
 
 use crate::api::{self, TestEmailResult};
 use crate::app::use_state;
+use crate::focus_soon;
 use crate::i18n::{fill, tr, use_i18n};
-use crate::probe::{Blocked, DiagnosisView, Progress, run_request};
+use crate::probe::{Blocked, DiagnosisView, Progress, Trouble, run_request};
 use crate::recipient::{Recipient, RecipientField};
 use crate::settings::{draft, use_judged};
 use leptos::ev::SubmitEvent;
@@ -32,8 +33,13 @@ pub fn TestEmail() -> impl IntoView {
         sent_to.set_value(recipient.clone());
         let locale = i18n.locale.get_untracked();
         let draft = draft(state.form, locale);
-        let request = async move { api::test_email(&draft, &recipient, locale).await };
+        let signal = progress.abort_signal();
+        let request = async move { api::test_email(&draft, &recipient, locale, signal.as_ref()).await };
         run_request(progress, state, judged, request, "send-test");
+    };
+    let cancel = move |_| {
+        progress.cancel();
+        focus_soon("send-test");
     };
 
     view! {
@@ -56,12 +62,27 @@ pub fn TestEmail() -> impl IntoView {
                     {tr(|t| t.send_test)}
                 </button>
                 <Blocked id="test-blocked" />
+                // Outside the live region, so that its label is not read out with the progress.
+                {move || running.get().then(|| view! {
+                    " "
+                    <button type="button" id="test-cancel" on:click=cancel>
+                        {tr(|t| t.cancel)}
+                    </button>
+                })}
             </form>
             <div id="test-status" role="status">
                 {move || running.get().then(|| view! {
                     <p class="progress"><span class="spinner" aria-hidden="true"></span>{tr(|t| t.sending)}</p>
                 })}
-                {move || status_trouble.get().map(|t| view! { <p class="error">{t.words(i18n.text())}</p> })}
+                {move || status_trouble.get().map(|trouble| {
+                    let t = i18n.text();
+                    // A message the server had accepted before the cancel may still arrive: said so.
+                    let (class, words) = match trouble {
+                        Trouble::Cancelled => ("hint", t.test_cancelled.to_owned()),
+                        other => ("error", other.words(t)),
+                    };
+                    view! { <p class=class>{words}</p> }
+                })}
                 {move || {
                     result.get().map(|r| {
                         let t = i18n.text();
