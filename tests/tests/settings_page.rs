@@ -464,6 +464,7 @@ async fn the_page_works_by_keyboard_on_a_phone_and_a_desktop() -> Result<()> {
     page.click("#save").await?;
     page.wait_text("#history tbody tr[data-version='25']").await?;
     assert_eq!(history_versions(&page).await?, (2..=25).rev().collect::<Vec<_>>());
+    assert_eq!(page.text("#history-older").await?, None, "the list still ends with the first change");
     stack.close().await
 }
 
@@ -610,7 +611,7 @@ async fn a_running_check_or_test_email_can_be_cancelled() -> Result<()> {
     let said = page.wait_contains("#probe-status", "cancelled").await?;
     assert!(!said.contains("Checking"), "{said}");
     assert_eq!(page.attr("#verify", "disabled").await?, None, "a new check can start");
-    assert_eq!(page.browser.active_element().await?.attr("id").await?.as_deref(), Some("verify"));
+    page.wait_focus("verify").await?;
     // Well within the greeting limit the probe would otherwise wait out, the server closes the connection.
     let mut buffer = [0; 64];
     let read = tokio::time::timeout(Duration::from_secs(5), connection.read(&mut buffer)).await;
@@ -628,7 +629,7 @@ async fn a_running_check_or_test_email_can_be_cancelled() -> Result<()> {
     let said = page.wait_contains("#test-status", "it may still arrive").await?;
     assert!(!said.contains("Sending"), "{said}");
     assert_eq!(page.attr("#send-test", "disabled").await?, None, "a new test email can start");
-    assert_eq!(page.browser.active_element().await?.attr("id").await?.as_deref(), Some("send-test"));
+    page.wait_focus("send-test").await?;
     let read = tokio::time::timeout(Duration::from_secs(5), connection.read(&mut buffer)).await;
     assert!(matches!(read, Ok(Ok(0))), "the server's sending is over: {read:?}");
     assert!(accepted.elapsed() < Duration::from_secs(9), "closed {:?} after connecting", accepted.elapsed());
