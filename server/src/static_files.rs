@@ -59,10 +59,16 @@ async fn page_route(State(index): State<Arc<PathBuf>>, request: Request) -> Resp
 
 /// Whether a file name carries a content hash, e.g. `smtp-endpoint-web-0123456789abcdef_bg.wasm`.
 pub fn is_hashed_asset(path: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or_default();
-    let stem = name.split('.').next().unwrap_or_default();
+    content_hash(path).is_some()
+}
+
+/// The content hash a file name carries: the 16 hex digits of `name-<hash>.ext` or `name-<hash>_bg.wasm`.
+pub fn content_hash(path: &str) -> Option<&str> {
+    let name = path.rsplit('/').next()?;
+    let stem = name.split('.').next()?;
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
-    stem.rsplit_once('-').is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+    let (_, hash) = stem.rsplit_once('-')?;
+    (hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit())).then_some(hash)
 }
 
 async fn headers(request: Request, next: Next) -> Response {

@@ -1,19 +1,13 @@
-//! The built page as the server sends it (`dist/`, from `trunk build --release`): every hashed asset is named by
-//! its own bytes, so a name browsers cache for a year always means the same file, and index.html's integrity
-//! hashes are those of the files it names (the post-build hook rewrites both after minifying).
+//! The built page as the server sends it (`dist/`, from `trunk build --release`): every asset the server caches
+//! for a year (`static_files::content_hash`) is named by its own bytes, so such a name always means the same
+//! file, and index.html's integrity hashes are those of the files it names (the post-build hook rewrites both
+//! after minifying).
 
 use base64::Engine;
 use sha2::{Digest, Sha256, Sha384};
 use smtp_endpoint_e2e::dist_dir;
+use smtp_endpoint_server::static_files::content_hash;
 use std::fs;
-
-/// The 16 hex digits in `name-<hash>.ext` or `name-<hash>_bg.wasm`, if the name has them.
-fn content_hash(name: &str) -> Option<&str> {
-    let stem = name.split('.').next()?;
-    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
-    let (_, hash) = stem.rsplit_once('-')?;
-    (hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit())).then_some(hash)
-}
 
 /// The value of `attribute="…"` in one tag.
 fn attribute<'a>(tag: &'a str, attribute: &str) -> Option<&'a str> {
