@@ -246,6 +246,16 @@ pub fn run_request<T: Send + Sync + 'static>(
     });
 }
 
+/// A section's trouble in its status: a cancel as a hint, in the section's own words (`cancelled`), anything else
+/// as an error.
+pub fn trouble_line(trouble: Trouble, t: &Text, cancelled: fn(&Text) -> &'static str) -> impl IntoView {
+    let (class, words) = match trouble {
+        Trouble::Cancelled => ("hint", cancelled(t).to_owned()),
+        other => ("error", other.words(t)),
+    };
+    view! { <p class=class>{words}</p> }
+}
+
 /// Why a check or a test email cannot start: the form's errors (said once, beside the button they disable).
 #[component]
 pub fn Blocked(id: &'static str) -> impl IntoView {
@@ -313,10 +323,7 @@ pub fn Probe() -> impl IntoView {
                 {move || running.get().then(|| view! {
                     <p class="progress"><span class="spinner" aria-hidden="true"></span>{tr(|t| t.verifying)}</p>
                 })}
-                {move || status_trouble.get().map(|trouble| {
-                    let class = if trouble == Trouble::Cancelled { "hint" } else { "error" };
-                    view! { <p class=class>{trouble.words(i18n.text())}</p> }
-                })}
+                {move || status_trouble.get().map(|trouble| trouble_line(trouble, i18n.text(), |t| t.cancelled))}
                 {move || {
                     result.get().map(|r| {
                         let t = i18n.text();

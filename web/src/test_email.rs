@@ -5,7 +5,7 @@ use crate::api::{self, TestEmailResult};
 use crate::app::use_state;
 use crate::focus_soon;
 use crate::i18n::{fill, tr, use_i18n};
-use crate::probe::{Blocked, DiagnosisView, Progress, Trouble, run_request};
+use crate::probe::{Blocked, DiagnosisView, Progress, run_request, trouble_line};
 use crate::recipient::{Recipient, RecipientField};
 use crate::settings::{draft, use_judged};
 use leptos::ev::SubmitEvent;
@@ -74,15 +74,8 @@ pub fn TestEmail() -> impl IntoView {
                 {move || running.get().then(|| view! {
                     <p class="progress"><span class="spinner" aria-hidden="true"></span>{tr(|t| t.sending)}</p>
                 })}
-                {move || status_trouble.get().map(|trouble| {
-                    let t = i18n.text();
-                    // A message the server had accepted before the cancel may still arrive: said so.
-                    let (class, words) = match trouble {
-                        Trouble::Cancelled => ("hint", t.test_cancelled.to_owned()),
-                        other => ("error", other.words(t)),
-                    };
-                    view! { <p class=class>{words}</p> }
-                })}
+                // A message the server had accepted before the cancel may still arrive: its words say so.
+                {move || status_trouble.get().map(|trouble| trouble_line(trouble, i18n.text(), |t| t.test_cancelled))}
                 {move || {
                     result.get().map(|r| {
                         let t = i18n.text();
