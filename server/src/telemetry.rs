@@ -38,10 +38,12 @@ const LEVELS: [&str; 6] = ["off", "error", "warn", "info", "debug", "trace"];
 /// A filter as `EnvFilter` reads it, unless it does not parse or names no level anywhere: `inf` parses as "every
 /// level of the target `inf`" and would silence the whole log.
 fn judge_filter(value: &str) -> Result<EnvFilter, &'static str> {
-    let names_a_level = value.split(',').map(str::trim).filter(|d| !d.is_empty()).any(|directive| {
-        let level = directive.rsplit_once('=').map_or(directive, |(_, level)| level);
-        directive.contains('=') || LEVELS.contains(&level.to_ascii_lowercase().as_str())
-    });
+    // `target=level` names one; so does a bare directive that is a level.
+    let names_a_level = value
+        .split(',')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .any(|directive| directive.contains('=') || LEVELS.contains(&directive.to_ascii_lowercase().as_str()));
     if !names_a_level {
         return Err("names no level (off, error, warn, info, debug, trace)");
     }

@@ -136,17 +136,16 @@ fn place(shown: &mut Option<Vec<Change>>, before: Option<u64>, mut page: Vec<Cha
         return None;
     }
     let list = shown.get_or_insert_default();
-    let joins = before.is_none()
-        && page
-            .last()
-            .is_some_and(|oldest| list.iter().any(|c| c.version == oldest.version) && list.len() > page.len());
-    if before.is_none() {
-        let oldest = page.last().map_or(0, |c| c.version);
-        page.extend(list.drain(..).filter(|c| joins && c.version < oldest));
-        *list = page;
-    } else {
+    if before.is_some() {
         list.extend(page);
+        return Some(true);
     }
+    let oldest = page.last().map(|c| c.version);
+    let joins = list.len() > page.len() && list.iter().any(|c| Some(c.version) == oldest);
+    if joins {
+        page.extend(list.drain(..).filter(|c| Some(c.version) < oldest));
+    }
+    *list = page;
     Some(!joins)
 }
 
