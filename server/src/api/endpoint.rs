@@ -7,7 +7,7 @@ use crate::endpoint::{self, EndpointDraft, EndpointView, IfMatch};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 use crate::store::HistoryEntry;
-use axum::extract::{RawQuery, State};
+use axum::extract::{OriginalUri, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -118,7 +118,11 @@ pub async fn validate_draft(
         (status = 400, description = "A query parameter it does not take, or a value it cannot use (`request.invalid_query`, `field` names it)", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
     ))]
-pub async fn history(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Response, ApiError> {
+pub async fn history(
+    State(state): State<AppState>,
+    OriginalUri(uri): OriginalUri,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
     let page = HistoryPage::parse(query.as_deref())?;
     // One more than asked for says whether older changes remain.
     let mut entries = state.store().history(page.before, page.limit + 1).await.map_err(ApiError::internal)?;
@@ -127,10 +131,8 @@ pub async fn history(State(state): State<AppState>, RawQuery(query): RawQuery) -
     let next = entries.last().filter(|_| more).map(|oldest| page.next(oldest.version));
     let mut response = axum::Json(entries).into_response();
     if let Some(next) = next {
-        let link = format!("<{HISTORY_PATH}?{next}>; rel=\"next\"");
+        let link = format!("<{}?{next}>; rel=\"next\"", uri.path());
         response.headers_mut().insert(header::LINK, HeaderValue::from_str(&link).map_err(ApiError::internal)?);
     }
     Ok(response)
 }
-
-const HISTORY_PATH: &str = "/api/endpoints/smtp/history";
