@@ -128,9 +128,9 @@ fn follows(shown: &Option<Vec<Change>>, before: Option<u64>) -> bool {
 }
 
 /// Puts a page of changes into the list shown, if it [`follows`] on: an older one after it; the newest page in
-/// place of it — but when older pages were opened (the list is longer than the page) and the page joins on to
-/// them, they stay open below it (a save does not close them). None when not placed; else whether the list now
-/// ends where the page ends, so that the answer's "older changes remain" is about the list's end.
+/// place of it — but where the page joins on to the list, the changes shown below it stay (a save closes no older
+/// page, and an older page on its way still follows on). None when not placed; else whether the list now ends
+/// where the page ends, so that the answer's "older changes remain" is about the list's end.
 fn place(shown: &mut Option<Vec<Change>>, before: Option<u64>, mut page: Vec<Change>) -> Option<bool> {
     if !follows(shown, before) {
         return None;
@@ -141,12 +141,11 @@ fn place(shown: &mut Option<Vec<Change>>, before: Option<u64>, mut page: Vec<Cha
         return Some(true);
     }
     let oldest = page.last().map(|c| c.version);
-    let joins = list.len() > page.len() && list.iter().any(|c| Some(c.version) == oldest);
-    if joins {
+    if list.iter().any(|c| Some(c.version) == oldest) {
         page.extend(list.drain(..).filter(|c| Some(c.version) < oldest));
     }
     *list = page;
-    Some(!joins)
+    Some(list.last().map(|c| c.version) == oldest)
 }
 
 /// Whether the stored version going from `before` to `now` asks for the history again. `before` is None on the
@@ -341,24 +340,29 @@ mod tests {
         let mut shown = None;
         assert_eq!(place(&mut shown, Some(5), page(&[4, 3])), None, "no list yet to add to");
         assert_eq!(place(&mut shown, None, page(&[7, 6, 5])), Some(true));
-        assert_eq!(place(&mut shown, Some(5), page(&[4, 3])), Some(true));
-        assert_eq!(versions(&shown), [7, 6, 5, 4, 3]);
-        assert_eq!(place(&mut shown, Some(5), page(&[4, 3])), None, "the same page again (pressed twice)");
-        // A save: the newest page joins on to the older changes shown, which stay; the list still ends at 3.
+        // A save while "Show older changes" is on its way: the newest page joins on, the list still ends at 5...
         assert_eq!(place(&mut shown, None, page(&[8, 7, 6])), Some(false));
+        assert_eq!(versions(&shown), [8, 7, 6, 5]);
+        // ... so the older page still follows on when it comes.
+        assert_eq!(place(&mut shown, Some(5), page(&[4, 3])), Some(true));
         assert_eq!(versions(&shown), [8, 7, 6, 5, 4, 3]);
-        // So an older page asked for before it still follows on.
+        assert_eq!(place(&mut shown, Some(5), page(&[4, 3])), None, "the same page again (pressed twice)");
+        // Another save: the older changes shown stay below the newest page; the list still ends at 3.
+        assert_eq!(place(&mut shown, None, page(&[9, 8, 7])), Some(false));
+        assert_eq!(versions(&shown), [9, 8, 7, 6, 5, 4, 3]);
         assert_eq!(place(&mut shown, Some(3), page(&[2])), Some(true));
-        assert_eq!(versions(&shown), [8, 7, 6, 5, 4, 3, 2]);
+        assert_eq!(versions(&shown), [9, 8, 7, 6, 5, 4, 3, 2]);
         // Many saves elsewhere: a newest page that does not join on replaces the list, and an older page asked
         // for before does not fit, nor does its failure (the list shown is newer than its question).
         assert_eq!(place(&mut shown, None, page(&[30, 29, 28])), Some(true));
         assert_eq!(versions(&shown), [30, 29, 28]);
         assert_eq!(place(&mut shown, Some(2), page(&[1])), None);
         assert!(!follows(&shown, Some(2)) && follows(&shown, Some(28)) && follows(&shown, None));
-        // The same newest page again (a reload without changes) keeps the list as it is.
+        // The same newest page again (a reload without changes) keeps the list as it is, and says where it ends.
         assert_eq!(place(&mut shown, None, page(&[30, 29, 28])), Some(true));
         assert_eq!(versions(&shown), [30, 29, 28]);
+        assert_eq!(place(&mut shown, None, page(&[])), Some(true), "an empty answer: an empty list");
+        assert_eq!(versions(&shown), [] as [u64; 0]);
     }
 
     #[wasm_bindgen_test]
