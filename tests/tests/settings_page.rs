@@ -633,6 +633,18 @@ async fn a_running_check_or_test_email_can_be_cancelled() -> Result<()> {
     let read = tokio::time::timeout(Duration::from_secs(5), connection.read(&mut buffer)).await;
     assert!(matches!(read, Ok(Ok(0))), "the server's sending is over: {read:?}");
     assert!(accepted.elapsed() < Duration::from_secs(9), "closed {:?} after connecting", accepted.elapsed());
+
+    // A recipient made unusable while it ran keeps "Send test email" disabled after the cancel: the keyboard goes
+    // to the recipient, not to the page's start.
+    page.click("#send-test").await?;
+    let (_connection, _) = tokio::time::timeout(PATIENCE, silent.accept()).await??;
+    page.wait_contains("#test-status", "Sending").await?;
+    page.type_into("#test-recipient", "ops@").await?;
+    page.click("#test-cancel").await?;
+    page.wait_focus("test-recipient").await?;
+    assert!(page.attr("#send-test", "disabled").await?.is_some(), "the recipient is refused");
+    let said = page.text("#test-status").await?.unwrap_or_default();
+    assert!(said.contains("it may still arrive") && !said.contains("Sending"), "{said}");
     stack.close().await
 }
 

@@ -81,6 +81,12 @@ fn has_focus(id: &str) -> bool {
 /// disabled or replaced while its request ran. Call it only for a button that had the keyboard; focus the admin
 /// moved elsewhere meanwhile stays there.
 fn refocus(id: &'static str) {
+    refocus_or(id, id);
+}
+
+/// [`refocus`], and to `instead` when `id` cannot take the keyboard: a button still disabled by what is typed in
+/// the field `instead`.
+fn refocus_or(id: &'static str, instead: &'static str) {
     leptos::prelude::request_animation_frame(move || {
         let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
         let lost = match document.active_element() {
@@ -89,6 +95,9 @@ fn refocus(id: &'static str) {
         };
         if lost {
             focus(id);
+            if !has_focus(id) {
+                focus(instead);
+            }
         }
     });
 }

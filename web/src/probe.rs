@@ -6,7 +6,7 @@ use crate::app::{Form, State, use_state};
 use crate::i18n::{Text, fill, step_name, tr, use_i18n, wait};
 use crate::recipient::{Recipient, RecipientField};
 use crate::settings::{Judged, draft, use_judged};
-use crate::{focus, focus_soon, has_focus, refocus};
+use crate::{focus, has_focus, refocus_or};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use smtp_endpoint::{DiagnosisCode, Field, SmtpUri};
@@ -197,13 +197,14 @@ impl<T: Send + Sync + 'static> Progress<T> {
 }
 
 /// Runs a probe or test-email request and shows its outcome in the section's signals; `button` (which started
-/// it, and is disabled while it runs) gets the keyboard back if it had it and nothing else took it.
+/// it, and is disabled while it runs) gets the keyboard back if it had it and nothing else took it — or the
+/// recipient `field`, when the server refused what is typed there and so keeps the button disabled.
 pub fn run_request<T: Send + Sync + 'static>(
     progress: Progress<T>,
     state: State,
     judged: Judged,
     request: impl Future<Output = Result<T, api::Error>> + 'static,
-    button: &'static str,
+    [button, field]: [&'static str; 2],
 ) {
     let Progress { running, result, trouble, runs, ran_with, .. } = progress;
     let had_keyboard = has_focus(button);
@@ -241,7 +242,7 @@ pub fn run_request<T: Send + Sync + 'static>(
             }
         }
         if had_keyboard {
-            refocus(button);
+            refocus_or(button, field);
         }
     });
 }
@@ -288,12 +289,13 @@ pub fn Probe() -> impl IntoView {
             let to = (!to.is_empty()).then_some(to.as_str());
             api::probe(&draft, to, locale, signal.as_ref()).await
         };
-        run_request(progress, state, judged, request, "verify");
+        run_request(progress, state, judged, request, ["verify", "probe-recipient"]);
     };
     let cancel = move |_| {
         progress.cancel();
-        // The button that had the keyboard is gone; give it to the one that starts a new check.
-        focus_soon("verify");
+        // The button that had the keyboard is gone; give it to the one that starts a new check (or to the
+        // recipient, if what was typed there meanwhile keeps that one disabled).
+        refocus_or("verify", "probe-recipient");
     };
 
     view! {
@@ -661,7 +663,13 @@ mod tests {
             answer
         };
 
-        run_request(progress, page.state, judged, late(Err(api::Error::Fetch("AbortError".into()))), "verify");
+        run_request(
+            progress,
+            page.state,
+            judged,
+            late(Err(api::Error::Fetch("AbortError".into()))),
+            ["verify", "probe-recipient"],
+        );
         assert!(progress.running.get_untracked());
         progress.cancel();
         assert!(!progress.running.get_untracked());
@@ -670,7 +678,7 @@ mod tests {
         assert_eq!(progress.trouble.get_untracked(), Some(Trouble::Cancelled), "not 'unreachable'");
         assert_eq!(text(Locale::De).cancelled, Trouble::Cancelled.words(text(Locale::De)));
 
-        run_request(progress, page.state, judged, late(Ok(7)), "verify");
+        run_request(progress, page.state, judged, late(Ok(7)), ["verify", "probe-recipient"]);
         assert_eq!(progress.trouble.get_untracked(), None);
         settle().await;
         settle().await;

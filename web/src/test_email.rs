@@ -3,10 +3,10 @@
 
 use crate::api::{self, TestEmailResult};
 use crate::app::use_state;
-use crate::focus_soon;
 use crate::i18n::{fill, tr, use_i18n};
 use crate::probe::{Blocked, DiagnosisView, Progress, run_request, trouble_line};
 use crate::recipient::{Recipient, RecipientField};
+use crate::refocus_or;
 use crate::settings::{draft, use_judged};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -35,11 +35,11 @@ pub fn TestEmail() -> impl IntoView {
         let draft = draft(state.form, locale);
         let signal = progress.abort_signal();
         let request = async move { api::test_email(&draft, &recipient, locale, signal.as_ref()).await };
-        run_request(progress, state, judged, request, "send-test");
+        run_request(progress, state, judged, request, ["send-test", "test-recipient"]);
     };
     let cancel = move |_| {
         progress.cancel();
-        focus_soon("send-test");
+        refocus_or("send-test", "test-recipient");
     };
 
     view! {
