@@ -34,6 +34,9 @@ pub enum ApiError {
     MalformedBody { field: Option<String>, message: String },
     #[error("The request body is too large.")]
     BodyTooLarge,
+    /// The body did not arrive in time (a client cannot hold a request open by sending half a body).
+    #[error("The request body did not arrive within {} seconds; send it again.", crate::listen::BODY_READ_TIMEOUT.as_secs())]
+    BodyTimeout,
     /// A query parameter this request does not take, or a value it cannot use: which one, and what it takes.
     #[error("{message}")]
     BadQuery { field: String, message: String },
@@ -93,6 +96,7 @@ impl ApiError {
             ApiError::JsonRequired => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::MalformedBody { .. } | ApiError::BadQuery { .. } => StatusCode::BAD_REQUEST,
             ApiError::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::VersionConflict => StatusCode::PRECONDITION_FAILED,
@@ -113,6 +117,7 @@ impl ApiError {
             ApiError::JsonRequired => "request.json_required",
             ApiError::MalformedBody { .. } => "request.malformed",
             ApiError::BodyTooLarge => "request.too_large",
+            ApiError::BodyTimeout => "request.timeout",
             ApiError::BadQuery { .. } => "request.invalid_query",
             ApiError::NotFound => "not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
@@ -146,6 +151,10 @@ impl IntoResponse for ApiError {
         };
         let body = ErrorBody { error: ErrorDetail { code: self.code().to_owned(), message, field } };
         let mut response = (status, axum::Json(body)).into_response();
+        // The rest of a late body is not read: the connection cannot carry another request.
+        if let ApiError::BodyTimeout = self {
+            response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         if let ApiError::TooManyRequests { retry_after, .. } = &self {
             let seconds = whole_seconds(*retry_after).to_string();
             if let Ok(value) = HeaderValue::from_str(&seconds) {

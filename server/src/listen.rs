@@ -1,6 +1,6 @@
 //! The accept loop: each connection served as HTTP/1.1 by hyper, with a limit on how long a request's headers may
 //! take to arrive (axum's `serve` sets none, so a client could hold a connection open for ever by sending half a
-//! request), and a graceful stop: no new connections, idle ones closed, running requests finished.
+//! request; the body's limit is [`BODY_READ_TIMEOUT`]), and a graceful stop: no new connections, idle ones closed, running requests finished.
 
 use axum::Router;
 use axum::extract::ConnectInfo;
@@ -13,6 +13,10 @@ use tower::ServiceExt;
 
 /// How long a request's headers may take to arrive before the connection is closed.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a JSON body may take to arrive once its headers have (`ApiJson`): then 408 and the connection is
+/// closed. At most 128 KiB, so even a slow link sends it well within this.
+pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Serves `app` on `listener` until `stop` completes, then lets the running requests finish.
 pub async fn serve(listener: TcpListener, app: Router, stop: impl Future<Output = ()>) {

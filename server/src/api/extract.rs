@@ -25,7 +25,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         if !super::guard::is_json(request.headers()) {
             return Err(ApiError::JsonRequired);
         }
-        let bytes = Bytes::from_request(request, state).await.map_err(|rejection| {
+        let body = Bytes::from_request(request, state);
+        let body =
+            tokio::time::timeout(crate::listen::BODY_READ_TIMEOUT, body).await.map_err(|_| ApiError::BodyTimeout)?;
+        let bytes = body.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::BodyTooLarge
             } else {

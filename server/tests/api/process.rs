@@ -235,22 +235,37 @@ async fn a_second_signal_stops_at_once() {
 }
 
 /// A client that sends half a request and then nothing holds no connection for ever: the server closes it once
-/// the headers are late (`listen::HEADER_READ_TIMEOUT`, 10 s), and a full request on another connection is served
-/// meanwhile.
+/// the headers are late (`listen::HEADER_READ_TIMEOUT`, 10 s) or the body is (`listen::BODY_READ_TIMEOUT`, 10 s:
+/// a JSON body gets 408 `request.timeout` first), and a full request on another connection is served meanwhile.
 #[tokio::test]
 async fn a_half_sent_request_is_closed() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let dir = tempfile::tempdir().expect("temp dir");
     let server = ServerProcess::start(&dir.path().join("data"), &[]).expect("server");
     let address = server.address.trim_start_matches("http://").to_owned();
-    let mut slow = tokio::net::TcpStream::connect(&address).await.expect("connect");
-    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n").await.expect("half a request");
+    let half_body = "Host: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"username\": ";
+    let halves = [
+        "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n".to_owned(),
+        format!("POST /api/session HTTP/1.1\r\n{half_body}"),
+        format!("GET /healthz HTTP/1.1\r\n{half_body}"),
+    ];
+    let mut slow = Vec::new();
+    for half in &halves {
+        let mut stream = tokio::net::TcpStream::connect(&address).await.expect("connect");
+        stream.write_all(half.as_bytes()).await.expect("half a request");
+        slow.push(stream);
+    }
     let started = std::time::Instant::now();
     let health = reqwest::get(server.url("/healthz")).await.expect("healthz");
     assert_eq!(health.status(), 200, "other clients are served meanwhile");
-    let mut rest = Vec::new();
-    let closed = tokio::time::timeout(Duration::from_secs(30), slow.read_to_end(&mut rest)).await;
-    assert!(closed.is_ok(), "the connection is still open after 30 s");
+    let mut answers = Vec::new();
+    for (mut stream, half) in slow.into_iter().zip(&halves) {
+        let mut answer = Vec::new();
+        let closed = tokio::time::timeout(Duration::from_secs(30), stream.read_to_end(&mut answer)).await;
+        assert!(closed.is_ok(), "the connection is still open after 30 s: {half:?}");
+        answers.push(String::from_utf8_lossy(&answer).into_owned());
+    }
     let waited = started.elapsed();
-    assert!(waited >= Duration::from_secs(9), "closed before the headers were late: {waited:?}");
+    assert!(waited >= Duration::from_secs(9), "closed before the request was late: {waited:?}");
+    assert!(answers[1].starts_with("HTTP/1.1 408") && answers[1].contains("request.timeout"), "{}", answers[1]);
 }
