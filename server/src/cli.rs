@@ -210,6 +210,9 @@ const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
 async fn serve(data_dir: PathBuf, args: ServeArgs) -> Result<ExitCode, CliError> {
     let _lock = crate::state::lock_data_dir(&data_dir)?;
+    if let Some(static_dir) = &args.static_dir {
+        refuse_serving_data(static_dir, &data_dir)?;
+    }
     // Listening first: a port in use stops the start before a first admin is made whose password nobody sees.
     let listener =
         tokio::net::TcpListener::bind(args.bind).await.map_err(|source| CliError::Bind { addr: args.bind, source })?;
@@ -263,6 +266,21 @@ async fn serve(data_dir: PathBuf, args: ServeArgs) -> Result<ExitCode, CliError>
     }
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// A `--static-dir` that holds the data dir (`--static-dir .` beside `./data`) would serve the database and
+/// `master.key` to anyone who asks for them.
+fn refuse_serving_data(static_dir: &std::path::Path, data_dir: &std::path::Path) -> Result<(), CliError> {
+    let (Ok(page), Ok(data)) = (static_dir.canonicalize(), data_dir.canonicalize()) else { return Ok(()) };
+    if !data.starts_with(&page) {
+        return Ok(());
+    }
+    Err(CliError::Refused(format!(
+        "--static-dir {} holds the data dir {}: it would serve the database and master.key to anyone. Point \
+         --static-dir at the built page (dist), or keep the data dir elsewhere (--data-dir).",
+        page.display(),
+        data.display()
+    )))
 }
 
 /// Shown once on the first start, on stdout only (never in the log).

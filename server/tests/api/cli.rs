@@ -260,3 +260,32 @@ async fn smtp_commands_say_what_is_missing() {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert_eq!(stderr.matches("os error 2").count(), 1, "the cause once: {stderr}");
 }
+
+/// A `--static-dir` that holds the data dir would serve the database and the key file: the server does not
+/// start (exit 2, saying why), and makes no first admin.
+#[tokio::test]
+async fn a_static_dir_that_holds_the_data_dir_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let site = dir.path().join("site");
+    std::fs::create_dir(&site).expect("site");
+    let data_arg = site.join("data").to_string_lossy().into_owned();
+    for static_dir in [site.to_string_lossy().into_owned(), format!("{}/./", site.display())] {
+        let serve = tokio::process::Command::new(binary())
+            .args(["serve", "--bind", "127.0.0.1:0", "--static-dir", &static_dir, "--data-dir", &data_arg])
+            .env_remove("SMTP_ENDPOINT_MASTER_KEY")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn");
+        let output = tokio::time::timeout(std::time::Duration::from_secs(30), serve.wait_with_output())
+            .await
+            .expect("the server ran instead of refusing to start")
+            .expect("output");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("holds the data dir") && stderr.contains("master.key"), "{stderr}");
+        assert!(String::from_utf8_lossy(&output.stdout).is_empty(), "no first admin made");
+    }
+}
