@@ -45,21 +45,29 @@ pub async fn require_session(
 }
 
 async fn session_from_headers(state: &AppState, headers: &HeaderMap) -> Result<Option<AdminSession>, ApiError> {
-    let Some(token) = session_token(headers) else { return Ok(None) };
-    state.sessions().lookup(state.store(), token).await.map_err(ApiError::internal)
+    for token in session_tokens(headers).take(MAX_SESSION_COOKIES) {
+        if let Some(session) = state.sessions().lookup(state.store(), token).await.map_err(ApiError::internal)? {
+            return Ok(Some(session));
+        }
+    }
+    Ok(None)
 }
 
-/// The session cookie's value, if the request has one.
-pub fn session_token(headers: &HeaderMap) -> Option<&str> {
+/// How many session cookies of one request are looked up: the browser's own, and a few planted beside it.
+const MAX_SESSION_COOKIES: usize = 4;
+
+/// The session cookies' values, in the order they came. There can be more than one: a cookie planted for this
+/// host under a longer path (by another port of it, or a sibling domain) comes first, and must not hide the
+/// browser's own session (the planted one is no session: only tokens the server made are).
+pub fn session_tokens(headers: &HeaderMap) -> impl Iterator<Item = &str> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .filter(|(name, value)| *name == SESSION_COOKIE && !value.is_empty())
         .map(|(_, value)| value)
-        .filter(|value| !value.is_empty())
 }
 
 impl FromRequestParts<AppState> for AdminSession {

@@ -19,8 +19,18 @@ async fn login_sets_a_strict_http_only_cookie_and_logout_ends_the_session() {
     assert!(session["expires_at"].as_str().is_some_and(|at| at.ends_with('Z')));
     matches_example("session", &session);
 
-    // Replaying the cookie after logout must not work: the session ended on the server.
+    // A cookie of the same name planted for a longer path comes first (browsers send the longest path first),
+    // and does not hide the session.
     let token = cookie.split(';').next().expect("pair").to_owned();
+    let planted = reqwest::Client::new()
+        .get(app.url("/api/session"))
+        .header("cookie", format!("smtp_endpoint_session=planted; other=1; {token}"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(planted.status(), 200, "the browser's own session counts");
+
+    // Replaying the cookie after logout must not work: the session ended on the server.
     assert_eq!(app.logout().await.status(), 204);
     assert_eq!(app.get_session().await.status(), 401);
     let replay = reqwest::Client::new()
