@@ -220,8 +220,16 @@ async fn serve(data_dir: PathBuf, args: ServeArgs) -> Result<ExitCode, CliError>
     let state = AppState::open(config(data_dir.clone(), &args)).await?;
     if let Some(password) = auth::ensure_first_admin(&state).await? {
         print_first_admin(&data_dir, &password);
-        // Where to look when the terminal is gone (a service's log keeps stderr; the password is not in it).
-        tracing::warn!("the first admin's password was printed once on standard output, not in this log");
+        // Where to look when the terminal is gone. The log (stderr) never has the password; a service manager or
+        // a container runtime may keep stdout beside it, though.
+        if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+            tracing::warn!("the first admin's password was printed once on standard output, not in this log");
+        } else {
+            tracing::warn!(
+                "the first admin's password was printed once on standard output; where that is kept (journald, \
+                 docker logs), set another after signing in: admin reset-password --username admin"
+            );
+        }
     }
     println!("Listening on http://{addr}");
     let _ = std::io::stdout().flush();
