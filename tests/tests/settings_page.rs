@@ -161,6 +161,7 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
     page.click("#overwrite").await?;
     page.wait_contains("#save-status", "Saved").await?;
     assert_eq!(page.value("#default_from_address").await?, FROM);
+    page.wait_focus("save").await?; // the offer that had the keyboard is gone; Save has it
     // The history follows: the first save, the other admin's, the third's, and this one.
     eventually("four rows in the history", || async {
         let rows = page.browser.find_all(Locator::Css("#history tbody tr")).await?;
@@ -296,6 +297,7 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
 
     // An expired session returns to the login form without losing what was typed.
     page.type_into("#default_from_address", "typed-before-expiry@example.com").await?;
+    page.type_into("#test-recipient", "kept@example.org").await?;
     page.type_into("#uri", &uri).await?;
     page.browser.execute("return fetch('/api/session', {method: 'DELETE'}).then(r => r.status);", vec![]).await?;
     page.click("#save").await?;
@@ -314,6 +316,7 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
         Ok((page.value("#default_from_address").await? == "typed-before-expiry@example.com").then_some(()))
     })
     .await?;
+    assert_eq!(page.value("#test-recipient").await?, "kept@example.org", "the test email's recipient too");
 
     // The language choice is remembered across a reload.
     page.browser.refresh().await?;
@@ -518,6 +521,7 @@ async fn failed_loads_are_explained_and_can_be_retried() -> Result<()> {
     page.click("#session-retry").await?;
     page.wait_text("#login").await?;
     page.wait_gone("#session-failed").await?;
+    page.wait_focus("login-username").await?;
 
     page.refuse_fetch(&["/api/endpoints/smtp", "/api/endpoints/smtp/history"]).await?;
     page.type_into("#login-username", ADMIN).await?;
@@ -534,6 +538,7 @@ async fn failed_loads_are_explained_and_can_be_retried() -> Result<()> {
     page.click("#load-retry").await?;
     page.wait_text("#settings").await?;
     page.wait_gone("#load-failed").await?;
+    page.wait_focus("uri").await?; // "Try again" is gone: the keyboard goes to the form, not the page's start
     let history = page.wait_text("#history-failed").await?;
     assert!(history.contains("could not be reached"), "{history}");
     retry_fails_again(&page, "history").await?;
@@ -541,6 +546,7 @@ async fn failed_loads_are_explained_and_can_be_retried() -> Result<()> {
     page.click("#history-retry").await?;
     page.wait_text("#history-empty").await?;
     page.wait_gone("#history-failed").await?;
+    page.wait_focus("history-empty").await?;
 
     // A save that cannot reach the server says so, and keeps what was typed.
     page.refuse_fetch(&["/api/endpoints/smtp"]).await?;
@@ -664,6 +670,7 @@ async fn a_throttled_login_says_how_long_to_wait() -> Result<()> {
     page.click("#login-submit").await?;
     let locked = page.wait_contains("#login-error", "Too many failed sign-ins").await?;
     assert!((1..=900).contains(&seconds_to_wait(&locked)?), "{locked}");
+    page.wait_focus("login-submit").await?; // disabled while it ran, the button has the keyboard back
     // The first lock is short (2 s): once it is over, its "try again in …" goes (the alert region stays, empty).
     eventually("the wait's words to go", || async {
         Ok(page.text("#login-error").await?.is_some_and(|words| words.is_empty()).then_some(()))

@@ -84,10 +84,13 @@ impl Form {
 pub struct State {
     pub auth: RwSignal<Auth>,
     pub form: Form,
+    /// The recipients typed for a check and for a test email: kept, like the form, when the session expires.
+    pub check_to: RwSignal<String>,
+    pub test_to: RwSignal<String>,
     /// The endpoint as last loaded or saved; `None` until loaded.
     pub stored: RwSignal<Option<Stored>>,
-    /// Set by the login form when it signs in: the settings view then puts the keyboard on its first field (the
-    /// form that had it is gone). A plain page load leaves the keyboard where the browser puts it.
+    /// Set by the login form when it signs in (and by a session check's "Try again" that worked): the settings
+    /// view then puts the keyboard on its first field (the form or button that had it is gone). A plain page load leaves the keyboard where the browser puts it.
     pub signed_in_here: StoredValue<bool>,
 }
 
@@ -96,6 +99,8 @@ impl State {
         State {
             auth: RwSignal::new(Auth::Checking),
             form: Form::new(),
+            check_to: RwSignal::new(String::new()),
+            test_to: RwSignal::new(String::new()),
             stored: RwSignal::new(None),
             signed_in_here: StoredValue::new(false),
         }
@@ -139,9 +144,14 @@ pub fn App() -> impl IntoView {
                 Err(e) if e.is_unauthorized() => Auth::SignedOut,
                 Err(e) => Auth::Unknown(Trouble::of_error(&e)),
             };
-            let failed_again = again && matches!(auth, Auth::Unknown(_));
+            // "Try again" pressed: the keyboard goes to the new one if it failed again, else to the form shown
+            // (the settings form once loaded, as after a sign-in; the login form takes it itself).
+            let failed = matches!(auth, Auth::Unknown(_));
+            if again && !failed {
+                state.signed_in_here.set_value(true);
+            }
             state.auth.set(auth);
-            if failed_again {
+            if again && failed {
                 refocus("session-retry");
             }
         });
@@ -226,6 +236,8 @@ fn SignOut() -> impl IntoView {
             // Whatever the server answers, the page forgets the session and what was typed.
             let _ = api::logout(locale).await;
             state.form.clear();
+            state.check_to.set(String::new());
+            state.test_to.set(String::new());
             state.stored.set(None);
             state.auth.set(Auth::SignedOut);
         });

@@ -7,7 +7,7 @@ use crate::i18n::{I18n, Text, tr, use_i18n};
 use crate::local_time;
 use crate::probe::Trouble;
 use crate::settings::use_judged;
-use crate::{focus, has_focus, refocus};
+use crate::{focus, has_focus, refocus, refocus_or};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use smtp_endpoint::Field;
@@ -55,8 +55,8 @@ impl Log {
         self.fetch(false);
     }
 
-    /// The newest page again. `again`: "Try again" was pressed; if it fails again, the keyboard goes to the new
-    /// "Try again".
+    /// The newest page again. `again`: "Try again" was pressed, and is gone: the keyboard goes to the list, or to
+    /// the new "Try again" if it fails again.
     fn fetch(self, again: bool) {
         self.ask(None, again);
     }
@@ -102,8 +102,9 @@ impl Log {
                             older.try_set(more);
                         }
                         // The list is drawn anew, the button with it.
-                        if keyboard && before.is_some() {
-                            refocus(if more { "history-older" } else { "history" });
+                        if keyboard {
+                            let button = before.is_some() && more;
+                            refocus_or(if button { "history-older" } else { "history" }, "history-empty");
                         }
                     }
                 }
@@ -178,7 +179,7 @@ pub fn History(log: Log) -> impl IntoView {
             return view! { <p class="loading">{t.loading}</p> }.into_any();
         };
         if list.is_empty() {
-            return view! { <p class="hint" id="history-empty">{t.history_empty}</p> }.into_any();
+            return view! { <p class="hint" id="history-empty" tabindex="-1">{t.history_empty}</p> }.into_any();
         }
         // The hint explains a button that only changes with earlier values have.
         let restorable = list.iter().any(|c| !old_values(c).is_empty());

@@ -4,7 +4,7 @@ use crate::api;
 use crate::app::{Auth, use_state};
 use crate::i18n::{Text, fill, tr, use_i18n, wait};
 use crate::probe::Trouble;
-use crate::{focus, focus_soon, mark_ready};
+use crate::{focus, focus_soon, has_focus, mark_ready, refocus};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -63,6 +63,8 @@ pub fn Login() -> impl IntoView {
             focus(if user.is_empty() { "login-username" } else { "login-password" });
             return;
         }
+        // The button is disabled while it runs, which takes the keyboard from it: it gets it back if this fails.
+        let had_keyboard = has_focus("login-submit");
         busy.set(true);
         failure.set(None);
         let locale = i18n.locale.get_untracked();
@@ -96,6 +98,9 @@ pub fn Login() -> impl IntoView {
                 Err(e) => {
                     failure.try_set(Some(Failure::Request(Trouble::of_error(&e))));
                 }
+            }
+            if had_keyboard {
+                refocus("login-submit");
             }
         });
     };

@@ -197,8 +197,8 @@ impl<T: Send + Sync + 'static> Progress<T> {
 }
 
 /// Runs a probe or test-email request and shows its outcome in the section's signals; `button` (which started
-/// it, and is disabled while it runs) gets the keyboard back if it had it and nothing else took it — or the
-/// recipient `field`, when the server refused what is typed there and so keeps the button disabled.
+/// it, and is disabled while it runs) gets the keyboard back if it had it and nothing else took it — or, when the
+/// answer keeps the button disabled, what keeps it so ([`blocker`]).
 pub fn run_request<T: Send + Sync + 'static>(
     progress: Progress<T>,
     state: State,
@@ -242,9 +242,16 @@ pub fn run_request<T: Send + Sync + 'static>(
             }
         }
         if had_keyboard {
-            refocus_or(button, field);
+            refocus_or(button, blocker(judged, field));
         }
     });
+}
+
+/// What keeps a check's or a test email's start button disabled, to give the keyboard to: the form's first
+/// refused field (the server's refusal of a draft, or what was typed while it ran), else the section's
+/// recipient `field`.
+pub fn blocker(judged: Judged, field: &'static str) -> &'static str {
+    judged.first_invalid().map_or(field, Field::as_str)
 }
 
 /// A section's trouble in its status: a cancel as a hint, in the section's own words (`cancelled`), anything else
@@ -273,7 +280,7 @@ pub fn Probe() -> impl IntoView {
     let Progress { running, result, trouble, .. } = progress;
     let outdated = progress.outdated(state.form);
     let status_trouble = progress.status_trouble();
-    let recipient = Recipient::new(trouble);
+    let recipient = Recipient::new(state.check_to, trouble);
 
     // A form, so that Enter in the recipient field starts the check as the button does.
     let run = move |ev: leptos::ev::SubmitEvent| {
@@ -293,9 +300,9 @@ pub fn Probe() -> impl IntoView {
     };
     let cancel = move |_| {
         progress.cancel();
-        // The button that had the keyboard is gone; give it to the one that starts a new check (or to the
-        // recipient, if what was typed there meanwhile keeps that one disabled).
-        refocus_or("verify", "probe-recipient");
+        // The button that had the keyboard is gone; give it to the one that starts a new check (or to what
+        // keeps that one disabled).
+        refocus_or("verify", blocker(judged, "probe-recipient"));
     };
 
     view! {

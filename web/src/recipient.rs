@@ -16,10 +16,10 @@ pub struct Recipient {
 }
 
 impl Recipient {
-    /// A recipient whose server refusals arrive in `trouble` (the section's).
-    pub fn new(trouble: RwSignal<Option<Trouble>>) -> Recipient {
+    /// A recipient typed into `text` (kept by the page's state), whose server refusals arrive in `trouble` (the
+    /// section's).
+    pub fn new(text: RwSignal<String>, trouble: RwSignal<Option<Trouble>>) -> Recipient {
         let i18n = use_i18n();
-        let text = RwSignal::new(String::new());
         let problem = Memo::new(move |_| {
             let local = text.with(|to| {
                 let to = to.trim();

@@ -281,8 +281,9 @@ pub fn Settings() -> impl IntoView {
         if load_failure.with_untracked(Option::is_some) {
             load_failure.set(None);
         }
-        // Save is disabled while it runs, which takes the keyboard from it; it gets it back with the answer.
-        let had_keyboard = has_focus("save");
+        // Save is disabled while it runs (and a conflict's "Save mine instead" goes), which takes the keyboard
+        // from it; Save gets it back with the answer.
+        let had_keyboard = has_focus("save") || has_focus("overwrite");
         save_state.set(SaveState::Saving);
         let locale = i18n.locale.get_untracked();
         let draft = draft(form, locale);
@@ -362,8 +363,10 @@ pub fn Settings() -> impl IntoView {
                 return;
             }
             match purpose {
+                // "Try again" is gone with the failure it offered to mend: the keyboard goes to the form.
                 Load::Show if after_sign_in => refocus("uri"),
-                Load::Show | Load::Retry => {}
+                Load::Retry => refocus("uri"),
+                Load::Show => {}
                 Load::Reload => {
                     save_state.set(SaveState::Idle);
                     // The offer that had the keyboard is gone.

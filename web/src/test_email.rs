@@ -4,7 +4,7 @@
 use crate::api::{self, TestEmailResult};
 use crate::app::use_state;
 use crate::i18n::{fill, tr, use_i18n};
-use crate::probe::{Blocked, DiagnosisView, Progress, run_request, trouble_line};
+use crate::probe::{Blocked, DiagnosisView, Progress, blocker, run_request, trouble_line};
 use crate::recipient::{Recipient, RecipientField};
 use crate::refocus_or;
 use crate::settings::{draft, use_judged};
@@ -19,7 +19,7 @@ pub fn TestEmail() -> impl IntoView {
     let progress = Progress::<TestEmailResult>::default();
     let Progress { running, result, trouble, .. } = progress;
     let outdated = progress.outdated(state.form);
-    let to = Recipient::new(trouble);
+    let to = Recipient::new(state.test_to, trouble);
     let status_trouble = progress.status_trouble();
 
     // Whom the shown result was sent to: the field may hold another recipient by now.
@@ -39,7 +39,7 @@ pub fn TestEmail() -> impl IntoView {
     };
     let cancel = move |_| {
         progress.cancel();
-        refocus_or("send-test", "test-recipient");
+        refocus_or("send-test", blocker(judged, "test-recipient"));
     };
 
     view! {
