@@ -26,8 +26,10 @@ pub(crate) struct Reply {
 }
 
 impl Reply {
+    /// A 2yz reply: the command was accepted. A 3yz reply asks for more (DATA's 354, AUTH's 334), which the
+    /// commands that expect it check for themselves; to any other command it is no acceptance.
     pub fn is_positive(&self) -> bool {
-        (200..400).contains(&self.code)
+        (200..300).contains(&self.code)
     }
 
     /// The reply as the server sent it, lines separated by `\n`.
@@ -44,20 +46,6 @@ impl Reply {
     /// The text of each line without its code, as EHLO keywords are read.
     pub fn texts(&self) -> impl Iterator<Item = &str> {
         self.lines.iter().map(|line| line.get(4..).unwrap_or_default())
-    }
-
-    /// The reply as lettre's type, for lettre's EHLO parser and AUTH challenges.
-    pub fn to_lettre(&self) -> Option<lettre::transport::smtp::response::Response> {
-        let mut raw = String::new();
-        let last = self.lines.len().saturating_sub(1);
-        for (i, line) in self.lines.iter().enumerate() {
-            let (code, text) = (line.get(..3).unwrap_or_default(), line.get(4..).unwrap_or_default());
-            raw.push_str(code);
-            raw.push(if i == last { ' ' } else { '-' });
-            raw.push_str(text);
-            raw.push_str("\r\n");
-        }
-        raw.parse().ok()
     }
 }
 
@@ -264,6 +252,10 @@ impl Conn {
     async fn read_line(&mut self) -> Result<String, IoFailure> {
         loop {
             if let Some(end) = self.buf.iter().position(|&b| b == b'\n') {
+                if end > MAX_LINE {
+                    let line = super::tls::first_line(&self.buf);
+                    return Err(IoFailure::Malformed(format!("a reply line longer than {MAX_LINE} bytes"), Some(line)));
+                }
                 let line: Vec<u8> = self.buf.drain(..=end).collect();
                 let line = String::from_utf8_lossy(&line).trim_end_matches(['\r', '\n']).to_owned();
                 return Ok(line);
@@ -347,11 +339,32 @@ mod tests {
     }
 
     #[test]
-    fn replies_convert_to_lettre() {
-        let reply = Reply { code: 250, lines: vec!["250-mail.example.com".into(), "250 AUTH PLAIN LOGIN".into()] };
-        let response = reply.to_lettre().expect("lettre parses it");
-        assert_eq!(response.message().collect::<Vec<_>>(), ["mail.example.com", "AUTH PLAIN LOGIN"]);
-        let bare = Reply { code: 250, lines: vec!["250".into()] };
-        assert!(bare.to_lettre().is_some());
+    fn only_a_2yz_reply_accepts_a_command() {
+        let reply = |code| Reply { code, lines: vec![format!("{code} text")] };
+        assert!(reply(250).is_positive() && reply(221).is_positive());
+        assert!(!reply(354).is_positive() && !reply(334).is_positive() && !reply(421).is_positive());
+    }
+
+    /// A reply line over the limit is refused whether its end arrives with it or later (bytes from a socket).
+    #[tokio::test]
+    async fn a_reply_line_over_the_limit_is_refused() {
+        use tokio::io::AsyncWriteExt;
+        let long = "x".repeat(MAX_LINE + 100);
+        for sent in [format!("250-{long}\r\n250 OK\r\n"), format!("250-a\r\n250  \r\n250-{long}")] {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+            let mut peer = TcpStream::connect(listener.local_addr().expect("addr")).await.expect("connect");
+            let (stream, _) = listener.accept().await.expect("accept");
+            peer.write_all(sent.as_bytes()).await.expect("write");
+            let mut conn = Conn::plain(stream);
+            let got = conn.read_reply(Duration::from_secs(5)).await;
+            if sent.starts_with("250-a") {
+                // A line of spaces ends that reply ("250  "); the next reply is the long line.
+                assert!(got.is_ok_and(|r| r.lines == ["250-a", "250  "]), "{sent:.20}");
+                let got = conn.read_reply(Duration::from_secs(5)).await;
+                assert!(matches!(got, Err(IoFailure::Malformed(..))), "{got:?}");
+            } else {
+                assert!(matches!(got, Err(IoFailure::Malformed(..))), "{got:?}");
+            }
+        }
     }
 }

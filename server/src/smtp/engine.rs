@@ -14,7 +14,7 @@ use super::tls::{self, CertificateInfo, ChainRecord};
 use lettre::Address;
 use lettre::transport::smtp::authentication::Mechanism;
 use lettre::transport::smtp::commands::{Data, Ehlo, Mail, Quit, Rcpt, Rset, Starttls};
-use lettre::transport::smtp::extension::{ClientId, MailBodyParameter, MailParameter, ServerInfo};
+use lettre::transport::smtp::extension::{ClientId, MailBodyParameter, MailParameter};
 use rustls::ClientConfig;
 use rustls::pki_types::CertificateDer;
 use secrecy::{ExposeSecret, SecretString};
@@ -286,7 +286,6 @@ struct Session<'a> {
     conn: Option<Conn>,
     certificate: Option<CertificateInfo>,
     capabilities: Option<Capabilities>,
-    server_info: ServerInfo,
     hello: ClientId,
     tls: Option<(Arc<ClientConfig>, ChainRecord)>,
     message_reply: Option<String>,
@@ -311,7 +310,6 @@ impl<'a> Session<'a> {
             conn: None,
             certificate: None,
             capabilities: None,
-            server_info: ServerInfo::default(),
             hello,
             tls: None,
             message_reply: None,
@@ -584,7 +582,10 @@ impl Session<'_> {
                 self.notes.push(format!("* TLS handshake failed: {error}"));
                 if code == DiagnosisCode::TlsUnexpectedPlaintext {
                     failure.reply = Some(tls::first_line(first));
-                    failure.suggestion = Some(self.uri_with("smtp", 25));
+                    // TLS from the first byte to a port that speaks plain SMTP; after STARTTLS the URI is right.
+                    if step == Step::Tls {
+                        failure.suggestion = Some(self.uri_with("smtp", 25));
+                    }
                 }
                 Err(failure)
             }
@@ -711,7 +712,6 @@ impl Session<'_> {
         match self.exchange(&command, None, limit).await {
             Ok(helo) if helo.is_positive() => {
                 self.capabilities = Some(Capabilities::default());
-                self.server_info = ServerInfo::default();
                 let note = Note::with(StepNote::HeloFallback, reply.code.to_string());
                 self.ok(Step::Ehlo, started, Some(&helo), Some(note), trips);
                 Ok(())
@@ -723,7 +723,6 @@ impl Session<'_> {
 
     fn read_capabilities(&mut self, reply: &Reply) {
         self.capabilities = Some(Capabilities::from_ehlo(reply.texts()));
-        self.server_info = reply.to_lettre().and_then(|r| ServerInfo::from_response(&r).ok()).unwrap_or_default();
     }
 
     /// Sends EHLO; a positive reply's keywords become the capabilities. A negative reply comes back for the caller
@@ -816,9 +815,7 @@ impl Session<'_> {
                 .alive()
                 .note(Note::new(StepNote::AuthMissing)));
         }
-        let login = self
-            .server_info
-            .get_auth_mechanism(&sasl::MECHANISMS)
+        let login = sasl::choose(&offered)
             .and_then(|mechanism| Some((mechanism, sasl::start(mechanism, &username, &password)?)));
         let Some((mechanism, command)) = login else {
             return Err(Failure::new(Step::Auth, DiagnosisCode::AuthMechanismUnsupported, started)

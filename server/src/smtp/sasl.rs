@@ -11,6 +11,12 @@ use zeroize::Zeroizing;
 /// The mechanisms spoken here, in the order they are chosen when a server offers several.
 pub(crate) const MECHANISMS: [Mechanism; 2] = [Mechanism::Plain, Mechanism::Login];
 
+/// The mechanism to log in with, of those the server offered (its EHLO keywords, upper-cased: RFC 5321 §2.4
+/// makes them case-insensitive): the first of [`MECHANISMS`] it offers.
+pub(crate) fn choose(offered: &[String]) -> Option<Mechanism> {
+    MECHANISMS.into_iter().find(|mechanism| offered.iter().any(|o| *o == mechanism.to_string()))
+}
+
 /// The `AUTH` command that starts a login: PLAIN carries the credentials at once, LOGIN waits to be asked.
 /// `None` for a mechanism this client does not speak.
 pub(crate) fn start(mechanism: Mechanism, username: &str, password: &SecretString) -> Option<Zeroizing<String>> {
@@ -62,6 +68,18 @@ mod tests {
 
     fn secret(text: &str) -> SecretString {
         SecretString::from(text.to_owned())
+    }
+
+    /// The mechanism comes from the EHLO keywords as read for the report: any case, lines of spaces ignored
+    /// (lettre's own EHLO parser panicked on those).
+    #[test]
+    fn the_mechanism_is_chosen_from_the_keywords_in_any_case() {
+        use crate::smtp::report::Capabilities;
+        let offered = |lines: &[&str]| Capabilities::from_ehlo(lines.iter().copied()).auth;
+        assert_eq!(choose(&offered(&["mail.example", " ", "\t", "auth login plain"])), Some(Mechanism::Plain));
+        assert_eq!(choose(&offered(&["mail.example", "Auth Login"])), Some(Mechanism::Login));
+        assert_eq!(choose(&offered(&["mail.example", "AUTH CRAM-MD5 XOAUTH2"])), None);
+        assert_eq!(choose(&offered(&["", "AUTH"])), None);
     }
 
     #[test]
