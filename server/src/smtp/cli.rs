@@ -87,7 +87,7 @@ pub async fn send_test(config: Config, args: SendTestArgs) -> Result<ExitCode, C
                 "ok: accepted in {} ms, Message-ID {}; the server said: {}",
                 report.duration_ms,
                 report.message_id.as_deref().unwrap_or("?"),
-                report.reply.as_deref().unwrap_or("")
+                printable(report.reply.as_deref().unwrap_or(""))
             );
         }
         if args.output.transcript {
@@ -148,26 +148,27 @@ fn print_human(steps: &[StepReport], certificate: Option<&CertificateInfo>, diag
         let reply = step.reply.as_deref().and_then(|r| r.lines().last()).unwrap_or_default();
         let detail = step.detail.as_deref().unwrap_or_default();
         let text = [reply, detail].into_iter().filter(|t| !t.is_empty()).collect::<Vec<_>>().join(" — ");
+        let text = printable(&text);
         println!("  {status:<8} {:<10} {:>6} ms  {text}", step.step.as_str(), step.duration_ms);
     }
     if let Some(cert) = certificate {
         println!(
             "certificate: {} issued by {}, valid until {}{}",
-            cert.subject,
-            cert.issuer,
+            printable(&cert.subject),
+            printable(&cert.issuer),
             cert.not_after,
             if cert.verified { "" } else { " (NOT trusted)" }
         );
-        println!("  names: {}; SHA-256 {}", cert.names.join(", "), cert.sha256);
+        println!("  names: {}; SHA-256 {}", printable(&cert.names.join(", ")), cert.sha256);
     }
     if let Some(diagnosis) = diagnosis {
         println!("diagnosis: {} at step {}", diagnosis.code, diagnosis.step);
         println!("  {}", diagnosis.message);
         if let Some(reply) = &diagnosis.reply {
-            println!("  the server said: {}", reply.replace('\n', " / "));
+            println!("  the server said: {}", printable(&reply.replace('\n', " / ")));
         }
         if let Some(detail) = &diagnosis.detail {
-            println!("  detail: {detail}");
+            println!("  detail: {}", printable(detail));
         }
         println!("  what to do: {}", diagnosis.remedy);
         if let Some(suggestion) = &diagnosis.suggestion {
@@ -179,6 +180,30 @@ fn print_human(steps: &[StepReport], certificate: Option<&CertificateInfo>, diag
 fn print_transcript(transcript: &[String]) {
     println!("transcript:");
     for line in transcript {
-        println!("  {line}");
+        println!("  {}", printable(line));
+    }
+}
+
+/// What a server sent (a reply, a certificate's names), safe for a terminal: control characters — an escape
+/// sequence, a bare carriage return that would write over the line — are shown escaped (`\u{1b}`), not obeyed.
+fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| if c.is_control() { c.escape_unicode().to_string() } else { c.to_string() })
+        .collect::<String>()
+        .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn a_servers_control_characters_are_shown_not_obeyed() {
+        assert_eq!(printable("250 mail.example.com ready"), "250 mail.example.com ready");
+        assert_eq!(printable("250 ok\u{1b}[2J\rFAKE"), "250 ok\\u{1b}[2J\\u{d}FAKE");
+        assert_eq!(printable("CN=Grüße\u{9b}31m"), "CN=Grüße\\u{9b}31m");
     }
 }
