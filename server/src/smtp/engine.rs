@@ -490,6 +490,9 @@ impl<'a> Session<'a> {
             match tokio::time::timeout(limit, TcpStream::connect(addr)).await {
                 Ok(Ok(stream)) => {
                     let _ = stream.set_nodelay(true);
+                    if self.options.hello_name.is_none() {
+                        self.hello = message::hello(message::hostname(), stream.local_addr().ok().map(|a| a.ip()));
+                    }
                     self.notes.push(format!("* connected to {addr}"));
                     self.conn = Some(Conn::plain(stream));
                     self.peer = Some(addr);

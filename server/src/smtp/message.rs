@@ -5,6 +5,7 @@ use lettre::Address;
 use lettre::address::Envelope;
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, Message};
+use lettre::transport::smtp::extension::ClientId;
 use smtp_endpoint::{FromAddress, Host, Locale, TlsMode};
 
 /// Who asked for a test message, and where it goes.
@@ -110,10 +111,30 @@ fn tls_words(tls: TlsMode, locale: Locale) -> &'static str {
     }
 }
 
+/// The name to greet with (`EHLO`, RFC 5321 §4.1.4): this machine's name when it is a fully qualified domain
+/// name, else the address the connection comes from as an address literal (`[192.0.2.5]`, `[IPv6:2001:db8::5]`)
+/// — a container's short name or a bare address is refused by servers that check the greeting.
+pub(crate) fn hello(name: String, local: Option<std::net::IpAddr>) -> ClientId {
+    let label_ok = |label: &str| {
+        (1..=63).contains(&label.len())
+            && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+    };
+    let top_level_ok = name.rsplit('.').next().is_some_and(|top| top.bytes().any(|b| b.is_ascii_alphabetic()));
+    let qualified = name.len() <= 253 && name.contains('.') && name.split('.').all(label_ok) && top_level_ok;
+    match local {
+        _ if qualified => ClientId::Domain(name),
+        Some(std::net::IpAddr::V4(ip)) => ClientId::Ipv4(ip),
+        Some(std::net::IpAddr::V6(ip)) => ClientId::Ipv6(ip),
+        None => ClientId::Domain(name),
+    }
+}
+
 /// This machine's name as lettre greets with it (`EHLO`).
 pub(crate) fn hostname() -> String {
-    match lettre::transport::smtp::extension::ClientId::default() {
-        lettre::transport::smtp::extension::ClientId::Domain(name) => name,
+    match ClientId::default() {
+        ClientId::Domain(name) => name,
         other => other.to_string().trim_matches(['[', ']']).to_owned(),
     }
 }
@@ -121,6 +142,18 @@ pub(crate) fn hostname() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_greeting_is_a_qualified_name_or_an_address_literal() {
+        let v4 = Some("192.0.2.5".parse().expect("ip"));
+        let v6 = Some("2001:db8::5".parse().expect("ip"));
+        let greet = |name: &str, local| hello(name.to_owned(), local).to_string();
+        assert_eq!(greet("app-1.prod.example.com", v4), "app-1.prod.example.com");
+        assert_eq!(greet("3f2a9c1e7b44", v4), "[192.0.2.5]", "a container's short name");
+        assert_eq!(greet("127.0.0.1", v4), "[192.0.2.5]", "lettre's fallback when the name is unknown");
+        assert_eq!(greet("host.-bad-.example", v6), "[IPv6:2001:db8::5]");
+        assert_eq!(greet("localhost", None), "localhost", "no address known: the name as it is");
+    }
 
     #[test]
     fn the_test_message_is_labelled_and_says_where_it_came_from() {
