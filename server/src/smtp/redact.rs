@@ -17,6 +17,9 @@ pub(crate) struct Redactor {
     password: Zeroizing<String>,
     /// The password and its encodings, ASCII-lowercased, matched without regard to case.
     needles: Vec<Zeroizing<String>>,
+    /// AUTH PLAIN's base64 of the username and the password, ASCII-lowercased: it holds the username too, so it
+    /// is looked for everywhere, even when the password is short.
+    login: Option<Zeroizing<String>>,
     /// Whether the password is shorter than [`SHORT`] bytes.
     short: bool,
 }
@@ -24,7 +27,7 @@ pub(crate) struct Redactor {
 impl Redactor {
     pub(crate) fn new(username: Option<&str>, password: Option<&str>) -> Redactor {
         let Some(password) = password.filter(|password| !password.is_empty()) else {
-            return Redactor { password: Zeroizing::default(), needles: Vec::new(), short: false };
+            return Redactor { password: Zeroizing::default(), needles: Vec::new(), login: None, short: false };
         };
         let base64 = base64::engine::general_purpose::STANDARD;
         let mut needles: Vec<Zeroizing<String>> =
@@ -32,10 +35,12 @@ impl Redactor {
                 .into_iter()
                 .map(Zeroizing::new)
                 .collect();
-        if let Some(username) = username {
+        let login = username.map(|username| {
             let plain = Zeroizing::new(format!("\0{username}\0{password}"));
-            needles.push(Zeroizing::new(base64.encode(plain.as_bytes())));
-        }
+            let mut login = Zeroizing::new(base64.encode(plain.as_bytes()));
+            login.make_ascii_lowercase();
+            login
+        });
         for needle in &mut needles {
             needle.make_ascii_lowercase();
         }
@@ -43,7 +48,7 @@ impl Redactor {
         needles.sort_unstable_by_key(|needle| std::cmp::Reverse(needle.len()));
         needles.dedup();
         let short = password.len() < SHORT;
-        Redactor { password: Zeroizing::new(password.to_ascii_lowercase()), needles, short }
+        Redactor { password: Zeroizing::new(password.to_ascii_lowercase()), needles, login, short }
     }
 
     /// One line, or a multi-line reply as one text (lines joined by `\n`): every trace of the password replaced.
@@ -102,6 +107,9 @@ impl Redactor {
 
     fn clean_line(&self, line: &str) -> String {
         let mut text = line.to_owned();
+        if let Some(login) = &self.login {
+            text = replace_ignoring_case(&text, login, false);
+        }
         for needle in &self.needles {
             text = replace_ignoring_case(&text, needle, self.short);
         }
@@ -336,6 +344,9 @@ mod tests {
         );
         assert_eq!(cleaned(&redactor, "535 5.7.8 K9Q."), "535 5.7.8 <redacted>.");
         assert_eq!(cleaned(&redactor, "250 ok k9Qx ak9Q"), "250 ok k9Qx ak9Q", "inside words it is ordinary text");
+        // AUTH PLAIN's base64 holds the username as well: not ordinary text, redacted wherever it is.
+        let echoed = format!("535 got:{}x", base64::engine::general_purpose::STANDARD.encode("\0u\0k9Q"));
+        assert_eq!(cleaned(&redactor, &echoed), "535 got:<redacted>x");
     }
 
     #[test]
