@@ -226,8 +226,11 @@ async fn serve(data_dir: PathBuf, args: ServeArgs) -> Result<ExitCode, CliError>
             tracing::warn!("the first admin's password was printed once on standard output, not in this log");
         } else {
             tracing::warn!(
-                "the first admin's password was printed once on standard output; where that is kept (journald, \
-                 docker logs), set another after signing in: admin reset-password --username admin"
+                username = auth::FIRST_ADMIN,
+                data_dir = %absolute(&data_dir).display(),
+                "the first admin's password was printed once on standard output, which may be kept (journald, \
+                 docker logs): once signed in, replace it with the admin reset-password command (it ends that \
+                 admin's sessions)"
             );
         }
     }
@@ -277,17 +280,20 @@ async fn serve(data_dir: PathBuf, args: ServeArgs) -> Result<ExitCode, CliError>
 }
 
 /// A `--static-dir` that holds the data dir (`--static-dir .` beside `./data`) would serve the database and
-/// `master.key` to anyone who asks for them.
+/// `master.key` to anyone who asks for them. Judged on the paths both as written and with symbolic links
+/// resolved: the file server follows a link inside the static dir to a data dir kept elsewhere.
 fn refuse_serving_data(static_dir: &std::path::Path, data_dir: &std::path::Path) -> Result<(), CliError> {
-    let (Ok(page), Ok(data)) = (static_dir.canonicalize(), data_dir.canonicalize()) else { return Ok(()) };
-    if !data.starts_with(&page) {
+    let forms = |path: &std::path::Path| [path.canonicalize().ok(), std::path::absolute(path).ok()];
+    let (pages, datas) = (forms(static_dir), forms(data_dir));
+    let inside = datas.iter().flatten().any(|data| pages.iter().flatten().any(|page| data.starts_with(page)));
+    if !inside {
         return Ok(());
     }
     Err(CliError::Refused(format!(
         "--static-dir {} holds the data dir {}: it would serve the database and master.key to anyone. Point \
          --static-dir at the built page (dist), or keep the data dir elsewhere (--data-dir).",
-        page.display(),
-        data.display()
+        static_dir.display(),
+        data_dir.display()
     )))
 }
 

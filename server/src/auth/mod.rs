@@ -45,7 +45,8 @@ pub async fn require_session(
 }
 
 async fn session_from_headers(state: &AppState, headers: &HeaderMap) -> Result<Option<AdminSession>, ApiError> {
-    for token in session_tokens(headers).take(MAX_SESSION_COOKIES) {
+    let tokens: Vec<&str> = session_tokens(headers).collect();
+    for &token in tokens.iter().rev().take(MAX_SESSION_COOKIES) {
         if let Some(session) = state.sessions().lookup(state.store(), token).await.map_err(ApiError::internal)? {
             return Ok(Some(session));
         }
@@ -53,12 +54,13 @@ async fn session_from_headers(state: &AppState, headers: &HeaderMap) -> Result<O
     Ok(None)
 }
 
-/// How many session cookies of one request are looked up: the browser's own, and a few planted beside it.
-const MAX_SESSION_COOKIES: usize = 4;
+/// How many session cookies of one request are looked up, the last first.
+const MAX_SESSION_COOKIES: usize = 8;
 
-/// The session cookies' values, in the order they came. There can be more than one: a cookie planted for this
-/// host under a longer path (by another port of it, or a sibling domain) comes first, and must not hide the
-/// browser's own session (the planted one is no session: only tokens the server made are).
+/// The session cookies' values, in the order they came. There can be more than one: cookies planted for this
+/// host under longer paths (by another port of it, or a sibling domain) come first, and must not hide the
+/// browser's own session (`Path=/`, so it comes after them: looked up last-first). A planted one is no session:
+/// only tokens the server made are.
 pub fn session_tokens(headers: &HeaderMap) -> impl Iterator<Item = &str> {
     headers
         .get_all(header::COOKIE)

@@ -849,7 +849,7 @@ impl Session<'_> {
             result = self.exchange(&line, Some("<redacted>"), limit).await;
         }
         match result {
-            Ok(reply) if (200..300).contains(&reply.code) => {
+            Ok(reply) if reply.is_positive() => {
                 let note = Note::with(StepNote::LoggedIn, mechanism.to_string());
                 self.ok(Step::Auth, started, Some(&reply), Some(note), trips);
                 Ok(())
@@ -926,7 +926,7 @@ impl Session<'_> {
             None => Err(IoFailure::Closed("no connection".to_owned())),
         };
         match result {
-            Ok(reply) if (200..300).contains(&reply.code) => {
+            Ok(reply) if reply.is_positive() => {
                 self.message_reply = Some(reply.text());
                 let note = Note::with(StepNote::MessageSize, built.formatted.len().to_string());
                 self.ok(Step::Data, started, Some(&reply), Some(note), 2);

@@ -122,8 +122,11 @@ pub(crate) fn hello(name: String, local: Option<std::net::IpAddr>) -> ClientId {
             && !label.ends_with('-')
     };
     let top_level_ok = name.rsplit('.').next().is_some_and(|top| top.bytes().any(|b| b.is_ascii_alphabetic()));
-    let qualified = name.len() <= 253 && name.contains('.') && name.split('.').all(label_ok) && top_level_ok;
-    match local {
+    // `localhost.localdomain` (some distributions' default) names every machine.
+    let local_name = name.split('.').next().is_some_and(|first| first.eq_ignore_ascii_case("localhost"));
+    let qualified =
+        name.len() <= 253 && name.contains('.') && name.split('.').all(label_ok) && top_level_ok && !local_name;
+    match local.or_else(|| name.parse().ok()) {
         _ if qualified => ClientId::Domain(name),
         Some(std::net::IpAddr::V4(ip)) => ClientId::Ipv4(ip),
         Some(std::net::IpAddr::V6(ip)) => ClientId::Ipv6(ip),
@@ -152,6 +155,8 @@ mod tests {
         assert_eq!(greet("3f2a9c1e7b44", v4), "[192.0.2.5]", "a container's short name");
         assert_eq!(greet("127.0.0.1", v4), "[192.0.2.5]", "lettre's fallback when the name is unknown");
         assert_eq!(greet("host.-bad-.example", v6), "[IPv6:2001:db8::5]");
+        assert_eq!(greet("localhost.localdomain", v4), "[192.0.2.5]", "names every machine");
+        assert_eq!(greet("127.0.0.1", None), "[127.0.0.1]", "no address known: an address is still a literal");
         assert_eq!(greet("localhost", None), "localhost", "no address known: the name as it is");
     }
 

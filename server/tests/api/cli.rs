@@ -269,9 +269,17 @@ async fn a_static_dir_that_holds_the_data_dir_is_refused() {
     let site = dir.path().join("site");
     std::fs::create_dir(&site).expect("site");
     let data_arg = site.join("data").to_string_lossy().into_owned();
-    for static_dir in [site.to_string_lossy().into_owned(), format!("{}/./", site.display())] {
+    // A data dir kept elsewhere but linked into the static dir would be served all the same.
+    let elsewhere = dir.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).expect("elsewhere");
+    std::os::unix::fs::symlink(&elsewhere, site.join("linked")).expect("symlink");
+    let linked_arg = site.join("linked").to_string_lossy().into_owned();
+    let site_arg = site.to_string_lossy().into_owned();
+    for (static_dir, data_arg) in
+        [(site_arg.clone(), &data_arg), (format!("{}/./", site.display()), &data_arg), (site_arg, &linked_arg)]
+    {
         let serve = tokio::process::Command::new(binary())
-            .args(["serve", "--bind", "127.0.0.1:0", "--static-dir", &static_dir, "--data-dir", &data_arg])
+            .args(["serve", "--bind", "127.0.0.1:0", "--static-dir", &static_dir, "--data-dir", data_arg])
             .env_remove("SMTP_ENDPOINT_MASTER_KEY")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

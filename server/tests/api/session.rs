@@ -19,12 +19,13 @@ async fn login_sets_a_strict_http_only_cookie_and_logout_ends_the_session() {
     assert!(session["expires_at"].as_str().is_some_and(|at| at.ends_with('Z')));
     matches_example("session", &session);
 
-    // A cookie of the same name planted for a longer path comes first (browsers send the longest path first),
-    // and does not hide the session.
+    // Cookies of the same name planted for longer paths come first (browsers send the longest path first), and
+    // do not hide the session, however many.
     let token = cookie.split(';').next().expect("pair").to_owned();
+    let planted = (0..12).map(|n| format!("smtp_endpoint_session=planted{n}; ")).collect::<String>();
     let planted = reqwest::Client::new()
         .get(app.url("/api/session"))
-        .header("cookie", format!("smtp_endpoint_session=planted; other=1; {token}"))
+        .header("cookie", format!("{planted}other=1; {token}"))
         .send()
         .await
         .expect("request");
