@@ -7,8 +7,8 @@ use crate::api::{self, Stored};
 use crate::i18n::{I18n, tr, use_i18n};
 use crate::login::Login;
 use crate::probe::Trouble;
-use crate::refocus;
 use crate::settings::Settings;
+use crate::{has_focus, refocus};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use smtp_endpoint::{Field, Locale};
@@ -137,6 +137,8 @@ pub fn App() -> impl IntoView {
 
     // Only a 401 means "signed out": a server that cannot be reached is said so, not met with a login form.
     let check_session = move |again: bool| {
+        // "Try again" had the keyboard; it goes with the card.
+        let again = again && has_focus("session-retry");
         state.auth.set(Auth::Checking);
         spawn_local(async move {
             let auth = match api::session(i18n.locale.get_untracked()).await {

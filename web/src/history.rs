@@ -55,8 +55,8 @@ impl Log {
         self.fetch(false);
     }
 
-    /// The newest page again. `again`: "Try again" was pressed, and is gone: the keyboard goes to the list, or to
-    /// the new "Try again" if it fails again.
+    /// The newest page again. `again`: "Try again" was pressed with the keyboard on it, and is gone: the keyboard
+    /// goes to the list, or to the new "Try again" if it fails again.
     fn fetch(self, again: bool) {
         self.ask(None, again);
     }
@@ -165,8 +165,9 @@ pub fn History(log: Log) -> impl IntoView {
     let judged = use_judged();
     let Log { changes, older, failure, .. } = log;
     let retry = move || {
+        // Asked for while "Try again" still has the keyboard (it goes with the failure).
+        log.fetch(has_focus("history-retry"));
         failure.set(None);
-        log.fetch(true);
     };
 
     let rows = move || {

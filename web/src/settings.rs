@@ -350,7 +350,7 @@ pub fn Settings() -> impl IntoView {
     state.signed_in_here.set_value(false);
     let start_load = move |purpose: Load| {
         let replace = (purpose == Load::Reload).then(|| (judged, judged.edits.get_untracked()));
-        let had_keyboard = has_focus("reload");
+        let had_keyboard = has_focus("reload") || has_focus("load-retry");
         let loading = load(state, loaded, load_failure, replace, i18n.locale.get_untracked());
         spawn_local(async move {
             // A conflict's offers stay until one of them worked, so a failed load can be tried again. The form
@@ -365,8 +365,8 @@ pub fn Settings() -> impl IntoView {
             match purpose {
                 // "Try again" is gone with the failure it offered to mend: the keyboard goes to the form.
                 Load::Show if after_sign_in => refocus("uri"),
-                Load::Retry => refocus("uri"),
-                Load::Show => {}
+                Load::Retry if had_keyboard => refocus("uri"),
+                Load::Show | Load::Retry => {}
                 Load::Reload => {
                     save_state.set(SaveState::Idle);
                     // The offer that had the keyboard is gone.
@@ -392,8 +392,9 @@ pub fn Settings() -> impl IntoView {
     let reload = move |_| start_load(Load::Reload);
     let overwrite = move |_| start_load(Load::KeepMine);
     let retry = move || {
-        load_failure.set(None);
+        // Started while "Try again" still has the keyboard (it goes with the failure).
         start_load(Load::Retry);
+        load_failure.set(None);
     };
 
     // A save's outcome (and a failed reload after a conflict) lasts until the form is edited, by typing or by a
