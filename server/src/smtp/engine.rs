@@ -839,9 +839,10 @@ impl Session<'_> {
             let challenge = reply.texts().next().unwrap_or_default();
             let Some(line) = sasl::answer(mechanism, challenge, &username, &password) else {
                 let reply = reply.clone();
-                let mut failure = self.reply_failure(Step::Auth, started, &reply, trips);
+                let mut failure = self.reply_failure(Step::Auth, started, &reply, trips + 1);
                 failure.code = DiagnosisCode::AuthMechanismUnsupported;
                 failure.seen = Some(Seen::Note(Note::new(StepNote::ChallengeNotUnderstood)));
+                self.cancel_auth().await;
                 return Err(failure);
             };
             trips += 1;
@@ -854,9 +855,24 @@ impl Session<'_> {
                 self.ok(Step::Auth, started, Some(&reply), Some(note), trips);
                 Ok(())
             }
+            // Still asking after three answers (a login takes two): the login is given up.
+            Ok(reply) if reply.code == 334 => {
+                let mut failure = self.reply_failure(Step::Auth, started, &reply, trips + 1);
+                failure.code = DiagnosisCode::AuthMechanismUnsupported;
+                failure.seen = Some(Seen::Note(Note::new(StepNote::ChallengeNotUnderstood)));
+                self.cancel_auth().await;
+                Err(failure)
+            }
             Ok(reply) => Err(self.reply_failure(Step::Auth, started, &reply, trips)),
             Err(error) => Err(self.io_failure(Step::Auth, started, error, "a reply to AUTH", trips)),
         }
+    }
+
+    /// Gives up a login the server still waits on: `*` (RFC 4954 §4), which it answers with 501, so that the QUIT
+    /// that follows is read as a command and not as the answer to its question.
+    async fn cancel_auth(&mut self) {
+        let limit = self.limit(self.timeouts().command);
+        let _ = self.exchange("*\r\n", None, limit).await;
     }
 
     async fn mail_from(&mut self, job: &Job<'_>) -> Result<(), Failure> {

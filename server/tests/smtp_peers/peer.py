@@ -17,7 +17,7 @@ import ssl
 import sys
 import threading
 
-from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+from aiosmtpd.smtp import MISSING, SMTP, AuthResult, LoginPassword
 
 parser = argparse.ArgumentParser(description=__doc__)
 parser.add_argument("--mode", choices=["plain", "starttls", "implicit"], default="plain",
@@ -30,6 +30,9 @@ parser.add_argument("--require-auth", action="store_true", help="530 for MAIL be
 parser.add_argument("--require-starttls", action="store_true", help="530 for commands before STARTTLS")
 parser.add_argument("--auth-plaintext", action="store_true", help="offer AUTH on an unencrypted connection")
 parser.add_argument("--only-login", action="store_true", help="offer only AUTH LOGIN (not PLAIN)")
+parser.add_argument("--odd-login-question", action="store_true",
+                    help="AUTH LOGIN asks a question no client can answer (\"Who are you?\")")
+parser.add_argument("--endless-login", action="store_true", help="AUTH LOGIN asks for the username for ever")
 parser.add_argument("--only-cram-md5", action="store_true", help="offer only AUTH CRAM-MD5 (not PLAIN or LOGIN)")
 parser.add_argument("--echo-auth", action="store_true",
                     help="refuse a login with a reply that echoes the password it got: upper case, hex, and base64 "
@@ -99,6 +102,21 @@ class CramMd5Handler(Handler):
         return AuthResult(success=False, handled=False)
 
 
+class OddLoginHandler(Handler):
+    """LOGIN that asks what no client can answer; logs whether the client gave up with "*"."""
+
+    async def auth_LOGIN(self, server, _arguments):
+        event("AUTH LOGIN")
+        answer = await server.challenge_auth("Who are you?" if args.odd_login_question else "Username:")
+        while args.endless_login and answer is not MISSING:
+            answer = await server.challenge_auth("Username:")
+        if answer is MISSING:
+            # aiosmtpd answered "*" with 501 5.7.0, anything not base64 with 501 5.5.2: the client's line decides.
+            event("AUTH-ABANDONED")
+            return AuthResult(success=False, handled=True)
+        return AuthResult(success=False, handled=False)
+
+
 class LoggingSMTP(SMTP):
     async def smtp_EHLO(self, arg):
         if args.no_ehlo:
@@ -144,7 +162,7 @@ async def main():
 
     def factory():
         return LoggingSMTP(
-            CramMd5Handler() if args.only_cram_md5 else Handler(),
+            CramMd5Handler() if args.only_cram_md5 else OddLoginHandler() if args.odd_login_question or args.endless_login else Handler(),
             hostname="mail.example.test",
             ident="peer",
             loop=loop,
