@@ -1,6 +1,7 @@
 //! The command line: `serve` (the default), `check`, `admin create`, `admin reset-password`, and the SMTP
 //! commands `probe` and `send-test` (`smtp/cli.rs`). `--data-dir` and `serve`'s flags can also come from
-//! `SMTP_ENDPOINT_*` environment variables.
+//! `SMTP_ENDPOINT_*` environment variables; `serve`'s are read only when serving, so a bad one does not stop the
+//! commands that mend things (`admin reset-password`, `probe`).
 
 use crate::auth::{self, AdminError};
 use crate::config::Config;
@@ -15,16 +16,21 @@ use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
 #[command(name = "smtp-endpoint-server", version, about = "Keeps the one SMTP endpoint: web API, page and CLI.")]
-#[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
     /// Where the SQLite database and the master key file live.
     #[arg(long, global = true, env = "SMTP_ENDPOINT_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
+    /// Without a command: `serve`, with its settings from the environment.
     #[command(subcommand)]
     pub command: Option<Command>,
-    /// `serve`'s options, when no command is given.
+}
+
+/// `serve` with no flags: its settings from the environment and the defaults.
+#[derive(Debug, Parser)]
+#[command(name = "smtp-endpoint-server")]
+struct DefaultServe {
     #[command(flatten)]
-    pub serve: ServeArgs,
+    serve: ServeArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -46,7 +52,7 @@ pub enum Command {
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
     /// Address to listen on (port 0 picks a free port; the address is printed).
-    #[arg(long, env = "SMTP_ENDPOINT_BIND", default_value = "127.0.0.1:8080")]
+    #[arg(long, env = "SMTP_ENDPOINT_BIND", default_value = "127.0.0.1:8080", value_parser = parse_bind)]
     pub bind: SocketAddr,
     /// The built page (Trunk's dist/), served for every path outside /api.
     #[arg(long, env = "SMTP_ENDPOINT_STATIC_DIR")]
@@ -61,7 +67,7 @@ pub struct ServeArgs {
     pub allowed_host: Vec<String>,
     /// Addresses of proxies in front of the server whose X-Forwarded-For names the client (comma-separated),
     /// e.g. 127.0.0.1; failed logins are then counted per client, not per proxy.
-    #[arg(long, env = "SMTP_ENDPOINT_TRUSTED_PROXIES", value_delimiter = ',')]
+    #[arg(long, env = "SMTP_ENDPOINT_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_proxy)]
     pub trusted_proxy: Vec<std::net::IpAddr>,
     /// How long a login lasts, in minutes.
     #[arg(long, env = "SMTP_ENDPOINT_SESSION_MINUTES", default_value_t = 480,
@@ -88,8 +94,8 @@ pub struct CheckArgs {
     #[arg(long)]
     pub password_set: bool,
     /// Language of the messages: en or de.
-    #[arg(long, default_value = "en")]
-    pub locale: String,
+    #[arg(long, default_value = "en", value_parser = parse_locale)]
+    pub locale: Locale,
     /// Print the report as JSON, exactly as the API and the JavaScript API return it.
     #[arg(long)]
     pub json: bool,
@@ -126,6 +132,8 @@ pub enum CliError {
     ReadFile { path: PathBuf, source: std::io::Error },
     #[error("cannot read the password: {0}")]
     ReadPassword(std::io::Error),
+    #[error("cannot ask for the password ({0}): without a terminal, pipe it in with --password-stdin")]
+    PromptPassword(std::io::Error),
     #[error("the two passwords differ")]
     PasswordMismatch,
     #[error("cannot write the output: {0}")]
@@ -138,7 +146,13 @@ pub enum CliError {
 /// Runs the command line; the exit code is 0 on success (or a valid `check`), 1 for an invalid `check`.
 pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
     match cli.command {
-        None => serve(cli.data_dir, cli.serve).await,
+        None => {
+            serve(
+                cli.data_dir,
+                DefaultServe::try_parse_from(["smtp-endpoint-server"]).unwrap_or_else(|e| e.exit()).serve,
+            )
+            .await
+        }
         Some(Command::Serve(args)) => serve(cli.data_dir, args).await,
         Some(Command::Check(args)) => check(args),
         Some(Command::Admin(command)) => admin(cli.data_dir, command).await,
@@ -164,6 +178,35 @@ pub fn config(data_dir: PathBuf, args: &ServeArgs) -> Config {
         master_key: master_key_from_env(),
         ..Config::new(data_dir)
     }
+}
+
+/// `--bind`: an IP address and a port.
+fn parse_bind(value: &str) -> Result<SocketAddr, String> {
+    value.trim().parse().map_err(|_| {
+        "write an IP address and a port, e.g. 127.0.0.1:8080 (0.0.0.0:8080 for every interface)".to_owned()
+    })
+}
+
+/// `--trusted-proxy`: one IP address of the comma-separated list, spaces around it allowed.
+fn parse_proxy(value: &str) -> Result<std::net::IpAddr, String> {
+    value.trim().parse().map_err(|_| "write IP addresses, comma-separated, e.g. 127.0.0.1,::1".to_owned())
+}
+
+/// `--locale`: `en` or `de` (a region, `de-AT`, is taken as its language); anything else is refused, not read as
+/// English.
+pub(crate) fn parse_locale(value: &str) -> Result<Locale, String> {
+    let tag = value.trim().to_ascii_lowercase();
+    match tag.split(['-', '_']).next() {
+        Some("en" | "de") => Ok(Locale::from_tag(&tag)),
+        _ => Err("write en or de".to_owned()),
+    }
+}
+
+/// Writes `text` and a line break to standard output: a closed pipe or a full disk is an error (exit 2), not a
+/// panic.
+pub(crate) fn say(text: impl std::fmt::Display) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{text}").and_then(|()| out.flush()).map_err(|error| CliError::Output(error.to_string()))
 }
 
 /// `--public-origin`: `http(s)://host[:port]` and nothing after it, kept as browsers send `Origin` (lowercase, no
@@ -219,7 +262,7 @@ async fn serve(data_dir: PathBuf, args: ServeArgs) -> Result<ExitCode, CliError>
     let addr = listener.local_addr().map_err(CliError::Serve)?;
     let state = AppState::open(config(data_dir.clone(), &args)).await?;
     if let Some(password) = auth::ensure_first_admin(&state).await? {
-        print_first_admin(&data_dir, &password);
+        print_first_admin(&data_dir, &password)?;
         // Where to look when the terminal is gone. The log (stderr) never has the password; a service manager or
         // a container runtime may keep stdout beside it, though.
         if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
@@ -234,8 +277,8 @@ async fn serve(data_dir: PathBuf, args: ServeArgs) -> Result<ExitCode, CliError>
             );
         }
     }
-    println!("Listening on http://{addr}");
-    let _ = std::io::stdout().flush();
+    // Said in the log too: a standard output nobody reads is no reason not to serve.
+    let _ = say(format!("Listening on http://{addr}"));
     tracing::info!(
         %addr,
         version = env!("CARGO_PKG_VERSION"),
@@ -297,17 +340,23 @@ fn refuse_serving_data(static_dir: &std::path::Path, data_dir: &std::path::Path)
     )))
 }
 
-/// Shown once on the first start, on stdout only (never in the log).
-fn print_first_admin(data_dir: &std::path::Path, password: &SecretString) {
-    println!("Created the first admin. Sign in with");
-    println!("  username: {}", auth::FIRST_ADMIN);
-    println!("  password: {}", password.expose_secret());
-    println!("This password is shown only once. To set another one later:");
+/// Shown once on the first start, on stdout only (never in the log). If it cannot be written, the start stops
+/// and says how to set a password instead.
+fn print_first_admin(data_dir: &std::path::Path, password: &SecretString) -> Result<(), CliError> {
     // The command as this binary was started (`cargo run` starts target/release/smtp-endpoint-server), so the
     // line runs as printed from the same directory.
     let program = std::env::args().next().unwrap_or_else(|| "smtp-endpoint-server".to_owned());
-    println!("  {program} admin reset-password --username {} --data-dir {}", auth::FIRST_ADMIN, data_dir.display());
-    let _ = std::io::stdout().flush();
+    let reset =
+        format!("{program} admin reset-password --username {} --data-dir {}", auth::FIRST_ADMIN, data_dir.display());
+    let text = zeroize::Zeroizing::new(format!(
+        "Created the first admin. Sign in with\n  username: {}\n  password: {}\nThis password is shown only once. \
+         To set another one later:\n  {reset}",
+        auth::FIRST_ADMIN,
+        password.expose_secret()
+    ));
+    say(text.as_str()).map_err(|error| {
+        CliError::Refused(format!("{error}: the first admin's password could not be shown; set one with {reset}"))
+    })
 }
 
 /// Until `n` stop signals came; for ever when signals cannot be handled at all.
@@ -365,7 +414,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, CliError> {
         }
         None => None,
     };
-    let locale = Locale::from_tag(&args.locale);
+    let locale = args.locale;
     let mut input = EndpointInput {
         uri: args.uri,
         username: args.username,
@@ -384,7 +433,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, CliError> {
     } else {
         human_report(&report)
     };
-    println!("{text}");
+    say(text)?;
     Ok(if report.valid { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
@@ -406,9 +455,9 @@ fn human_report(report: &Report) -> String {
 }
 
 fn prompt_new_password() -> Result<SecretString, CliError> {
-    let first = SecretString::from(rpassword::prompt_password("New password: ").map_err(CliError::ReadPassword)?);
+    let first = SecretString::from(rpassword::prompt_password("New password: ").map_err(CliError::PromptPassword)?);
     let second =
-        SecretString::from(rpassword::prompt_password("Repeat the password: ").map_err(CliError::ReadPassword)?);
+        SecretString::from(rpassword::prompt_password("Repeat the password: ").map_err(CliError::PromptPassword)?);
     if first.expose_secret() != second.expose_secret() {
         return Err(CliError::PasswordMismatch);
     }
@@ -426,15 +475,19 @@ async fn admin(data_dir: PathBuf, command: AdminCommand) -> Result<ExitCode, Cli
             absolute(&data_dir).display()
         )));
     }
+    // The password first: a refused or missing one leaves no new data dir behind (whose next start would make
+    // a first admin of its own).
+    auth::check_username(&args.username)?;
+    let password = if args.password_stdin { read_password_stdin()? } else { prompt_new_password()? };
+    auth::password::check_new_password(&password).map_err(AdminError::from)?;
     let config = Config { master_key: master_key_from_env(), ..Config::new(data_dir) };
     let state = AppState::open(config).await?;
-    let password = if args.password_stdin { read_password_stdin()? } else { prompt_new_password()? };
     if create {
         auth::create_admin(&state, &args.username, &password).await?;
-        println!("Created admin {}.", args.username);
+        say(format!("Created admin {}.", args.username))?;
     } else {
         auth::reset_admin_password(&state, &args.username, &password).await?;
-        println!("New password set for {}; their sessions have ended.", args.username);
+        say(format!("New password set for {}; their sessions have ended.", args.username))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -442,6 +495,19 @@ async fn admin(data_dir: PathBuf, command: AdminCommand) -> Result<ExitCode, Cli
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn addresses_take_spaces_and_refusals_say_what_to_write() {
+        assert_eq!(parse_proxy(" ::1"), Ok("::1".parse().expect("ip")));
+        assert!(parse_proxy("proxy.internal").is_err_and(|e| e.contains("e.g. 127.0.0.1,::1")));
+        assert_eq!(parse_bind(" 0.0.0.0:8080 "), Ok("0.0.0.0:8080".parse().expect("address")));
+        for value in ["8080", "localhost:8080", "127.0.0.1"] {
+            assert!(parse_bind(value).is_err_and(|e| e.contains("e.g. 127.0.0.1:8080")), "{value}");
+        }
+        assert_eq!(parse_locale("de-AT"), Ok(Locale::De));
+        assert_eq!(parse_locale("EN"), Ok(Locale::En));
+        assert!(parse_locale("fr").is_err() && parse_locale("").is_err());
+    }
 
     #[test]
     fn public_origins_are_kept_as_browsers_send_them() {

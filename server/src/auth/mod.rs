@@ -176,7 +176,7 @@ pub enum AdminError {
 /// The longest admin name, in characters.
 pub const MAX_USERNAME_CHARS: usize = 64;
 
-fn check_username(username: &str) -> Result<(), AdminError> {
+pub(crate) fn check_username(username: &str) -> Result<(), AdminError> {
     let ok = !username.is_empty()
         && username.chars().count() <= MAX_USERNAME_CHARS
         && !username.chars().any(|c| c.is_control() || c.is_whitespace());

@@ -4,12 +4,13 @@
 use super::report::{Diagnosis, StepReport, StepStatus};
 use super::tls::CertificateInfo;
 use super::{ProbeOptions, TestEmail};
-use crate::cli::CliError;
+use crate::cli::{CliError, say};
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::state::AppState;
 use clap::Args;
 use smtp_endpoint::Locale;
+use std::fmt::Write;
 use std::process::ExitCode;
 
 #[derive(Debug, Args)]
@@ -39,13 +40,13 @@ pub struct OutputArgs {
     #[arg(long)]
     pub transcript: bool,
     /// Language of the diagnosis: en or de.
-    #[arg(long, default_value = "en")]
-    pub locale: String,
+    #[arg(long, default_value = "en", value_parser = crate::cli::parse_locale)]
+    pub locale: Locale,
 }
 
 /// `probe`: exit 0 when every step passed, 1 with a diagnosis.
 pub async fn probe(config: Config, args: ProbeArgs) -> Result<ExitCode, CliError> {
-    let locale = Locale::from_tag(&args.output.locale);
+    let locale = args.output.locale;
     let state = open_existing(config).await?;
     let target = target(&state, locale).await?;
     let recipient = args.to.as_deref().map(|to| super::api::recipient_address(to.trim(), "--to", locale)).transpose();
@@ -55,21 +56,22 @@ pub async fn probe(config: Config, args: ProbeArgs) -> Result<ExitCode, CliError
     if args.output.json {
         print_json(&report)?;
     } else {
-        println!("Probe of {}:{} ({})", target.host, target.port, target.tls.as_str());
-        print_human(&report.steps, report.certificate.as_ref(), report.diagnosis.as_ref());
+        let mut out = format!("Probe of {}:{} ({})\n", target.host, target.port, target.tls.as_str());
+        human(&mut out, &report.steps, report.certificate.as_ref(), report.diagnosis.as_ref());
         if report.ok {
-            println!("ok: every step passed in {} ms; no message was sent.", report.duration_ms);
+            let _ = writeln!(out, "ok: every step passed in {} ms; no message was sent.", report.duration_ms);
         }
         if args.output.transcript {
-            print_transcript(&report.transcript);
+            transcript(&mut out, &report.transcript);
         }
+        say(out.trim_end())?;
     }
     Ok(if report.ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 /// `send-test`: exit 0 when the server accepted the message, 1 with a diagnosis.
 pub async fn send_test(config: Config, args: SendTestArgs) -> Result<ExitCode, CliError> {
-    let locale = Locale::from_tag(&args.output.locale);
+    let locale = args.output.locale;
     let state = open_existing(config).await?;
     let target = target(&state, locale).await?;
     let to = super::api::recipient_address(args.to.trim(), "--to", locale).map_err(|e| api_error(e, locale))?;
@@ -80,10 +82,12 @@ pub async fn send_test(config: Config, args: SendTestArgs) -> Result<ExitCode, C
     if args.output.json {
         print_json(&report)?;
     } else {
-        println!("Test email via {}:{} ({}) to {}", target.host, target.port, target.tls.as_str(), args.to.trim());
-        print_human(&report.steps, report.certificate.as_ref(), report.diagnosis.as_ref());
+        let (host, port, tls, to) = (&target.host, target.port, target.tls.as_str(), args.to.trim());
+        let mut out = format!("Test email via {host}:{port} ({tls}) to {to}\n");
+        human(&mut out, &report.steps, report.certificate.as_ref(), report.diagnosis.as_ref());
         if report.ok {
-            println!(
+            let _ = writeln!(
+                out,
                 "ok: accepted in {} ms, Message-ID {}; the server said: {}",
                 report.duration_ms,
                 report.message_id.as_deref().unwrap_or("?"),
@@ -91,8 +95,9 @@ pub async fn send_test(config: Config, args: SendTestArgs) -> Result<ExitCode, C
             );
         }
         if args.output.transcript {
-            print_transcript(&report.transcript);
+            transcript(&mut out, &report.transcript);
         }
+        say(out.trim_end())?;
     }
     Ok(if report.ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
@@ -133,12 +138,11 @@ fn api_error(error: ApiError, locale: Locale) -> CliError {
 
 fn print_json(report: &impl serde::Serialize) -> Result<(), CliError> {
     let text = serde_json::to_string_pretty(report).map_err(|e| CliError::Output(e.to_string()))?;
-    println!("{text}");
-    Ok(())
+    say(text)
 }
 
 /// One line per step, then the certificate and the diagnosis.
-fn print_human(steps: &[StepReport], certificate: Option<&CertificateInfo>, diagnosis: Option<&Diagnosis>) {
+fn human(out: &mut String, steps: &[StepReport], certificate: Option<&CertificateInfo>, diagnosis: Option<&Diagnosis>) {
     for step in steps {
         let status = match step.status {
             StepStatus::Ok => "ok",
@@ -149,38 +153,39 @@ fn print_human(steps: &[StepReport], certificate: Option<&CertificateInfo>, diag
         let detail = step.detail.as_deref().unwrap_or_default();
         let text = [reply, detail].into_iter().filter(|t| !t.is_empty()).collect::<Vec<_>>().join(" — ");
         let text = printable(&text);
-        println!("  {status:<8} {:<10} {:>6} ms  {text}", step.step.as_str(), step.duration_ms);
+        let _ = writeln!(out, "  {status:<8} {:<10} {:>6} ms  {text}", step.step.as_str(), step.duration_ms);
     }
     if let Some(cert) = certificate {
-        println!(
+        let _ = writeln!(
+            out,
             "certificate: {} issued by {}, valid until {}{}",
             printable(&cert.subject),
             printable(&cert.issuer),
             cert.not_after,
             if cert.verified { "" } else { " (NOT trusted)" }
         );
-        println!("  names: {}; SHA-256 {}", printable(&cert.names.join(", ")), cert.sha256);
+        let _ = writeln!(out, "  names: {}; SHA-256 {}", printable(&cert.names.join(", ")), cert.sha256);
     }
     if let Some(diagnosis) = diagnosis {
-        println!("diagnosis: {} at step {}", diagnosis.code, diagnosis.step);
-        println!("  {}", diagnosis.message);
+        let _ = writeln!(out, "diagnosis: {} at step {}", diagnosis.code, diagnosis.step);
+        let _ = writeln!(out, "  {}", diagnosis.message);
         if let Some(reply) = &diagnosis.reply {
-            println!("  the server said: {}", printable(&reply.replace('\n', " / ")));
+            let _ = writeln!(out, "  the server said: {}", printable(&reply.replace('\n', " / ")));
         }
         if let Some(detail) = &diagnosis.detail {
-            println!("  detail: {}", printable(detail));
+            let _ = writeln!(out, "  detail: {}", printable(detail));
         }
-        println!("  what to do: {}", diagnosis.remedy);
+        let _ = writeln!(out, "  what to do: {}", diagnosis.remedy);
         if let Some(suggestion) = &diagnosis.suggestion {
-            println!("  try: {suggestion}");
+            let _ = writeln!(out, "  try: {suggestion}");
         }
     }
 }
 
-fn print_transcript(transcript: &[String]) {
-    println!("transcript:");
+fn transcript(out: &mut String, transcript: &[String]) {
+    let _ = writeln!(out, "transcript:");
     for line in transcript {
-        println!("  {}", printable(line));
+        let _ = writeln!(out, "  {}", printable(line));
     }
 }
 

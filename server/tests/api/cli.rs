@@ -128,6 +128,7 @@ async fn admin_create_and_reset_password() {
         run(&["admin", "create", "--username", "ops", "--password-stdin", "--data-dir", data], Some("short\n"));
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("at least 12 characters"));
+    assert!(!data_dir.exists(), "a refused password leaves no data dir (whose first start would make an admin)");
     let output = run(
         &["admin", "create", "--username", "ops", "--password-stdin", "--data-dir", data],
         Some("first ops password\n"),
@@ -296,4 +297,65 @@ async fn a_static_dir_that_holds_the_data_dir_is_refused() {
         assert!(stderr.contains("holds the data dir") && stderr.contains("master.key"), "{stderr}");
         assert!(String::from_utf8_lossy(&output.stdout).is_empty(), "no first admin made");
     }
+}
+
+/// The command line's own ways of going wrong: `--data-dir` before the command, a bad `serve` setting in the
+/// environment while running another command, a language it does not speak, an output that cannot be written,
+/// no terminal to ask for a password on — each exits 2 with what to do, or works, and none panics.
+#[test]
+fn the_command_line_says_what_to_do() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data_dir = dir.path().join("data");
+    let data = data_dir.to_str().expect("utf-8 path");
+    let command = |args: &[&str]| {
+        let mut command = Command::new(binary());
+        command.args(args).env_remove("SMTP_ENDPOINT_MASTER_KEY").stdin(Stdio::piped());
+        command
+    };
+    let with_stdin = |mut command: Command, text: &str| {
+        let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+        child.stdin.take().expect("stdin").write_all(text.as_bytes()).expect("write stdin");
+        child.wait_with_output().expect("output")
+    };
+
+    // --data-dir before the command, and a serve setting in the environment that serve would refuse.
+    let mut create = command(&["--data-dir", data, "admin", "create", "--username", "ops", "--password-stdin"]);
+    create.env("SMTP_ENDPOINT_SESSION_MINUTES", "0").env("SMTP_ENDPOINT_BIND", "localhost:80");
+    let output = with_stdin(create, "a long enough password\n");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let mut serve = command(&["--data-dir", data]);
+    serve.env("SMTP_ENDPOINT_BIND", "localhost:80");
+    let output = with_stdin(serve, "");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "serving reads it: {stderr}");
+    assert!(stderr.contains("e.g. 127.0.0.1:8080"), "{stderr}");
+
+    let output = run(&["check", "--uri", "smtp://mail.example.com", "--locale", "fr"], None);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("write en or de"), "{stderr}");
+
+    // An output that cannot be written (a full disk) is an error, not a panic.
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full");
+    let output = command(&["check", "--json", "--uri", "smtp://mail.example.com"])
+        .stdout(full)
+        .stderr(Stdio::piped())
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("cannot write the output") && !stderr.contains("panicked"), "{stderr}");
+
+    // No terminal to ask on (a service, a pipeline): said, and no data dir made.
+    let elsewhere = dir.path().join("fresh");
+    let output = Command::new("setsid")
+        .args([binary(), "admin", "create", "--username", "ops", "--data-dir", elsewhere.to_str().expect("utf-8")])
+        .env_remove("SMTP_ENDPOINT_MASTER_KEY")
+        .stdin(Stdio::null())
+        .output()
+        .expect("setsid");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("pipe it in with --password-stdin"), "{stderr}");
+    assert!(!elsewhere.exists(), "nothing made without a password");
 }
