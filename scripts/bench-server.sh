@@ -21,6 +21,11 @@ start() {
     PID=$!
     for _ in $(seq 100); do grep -q '^Listening on' "$WORK/out" 2>/dev/null && break; sleep 0.1; done
     BASE="$(sed -n 's/^Listening on //p' "$WORK/out")"
+    if [[ -z "$BASE" ]]; then
+        echo "bench-server: the server did not start within 10 s:" >&2
+        cat "$WORK/err" >&2
+        exit 1
+    fi
 }
 # The first start creates the admin (one argon2 hash); memory is measured on an ordinary start after it.
 start

@@ -8,7 +8,10 @@ dist = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "dist")
 files = [*dist.glob("*_bg.wasm"), *dist.glob("*.js")]
 if not files:
     sys.exit(f"page_budget: no built page in {dist}/")
-size = sum(pathlib.Path(f"{path}.br").stat().st_size for path in files)
+compressed = [pathlib.Path(f"{path}.br") for path in files]
+if missing := [path.name for path in compressed if not path.is_file()]:
+    sys.exit(f"page_budget: {', '.join(missing)} missing in {dist}/: measure a release build (trunk build --release)")
+size = sum(path.stat().st_size for path in compressed)
 verdict = "within" if size <= BUDGET else "OVER"
 print(f"page: {size / 1000:.1f} kB brotli (wasm + js), {verdict} the budget of {BUDGET / 1000:.0f} kB "
       f"({(BUDGET - size) / 1000:+.1f} kB)")

@@ -55,13 +55,13 @@ fi
 
 # terser: minifies wasm-bindgen's JavaScript in release builds (scripts/trunk_post_build.py); Trunk's own JS
 # minifier cannot read wasm-bindgen's `export default`.
-if [[ "$(node -p "require('$TOOLS/node_modules/terser/package.json').version" 2>/dev/null)" != "$TERSER_VERSION" ]]; then
+if [[ "$(node -p 'require(process.argv[1]).version' "$TOOLS/node_modules/terser/package.json" 2>/dev/null)" != "$TERSER_VERSION" ]]; then
     say "installing terser $TERSER_VERSION from npm"
     npm install --silent --no-audit --no-fund --save-exact --prefix "$TOOLS" "terser@$TERSER_VERSION"
 fi
 
 # axe-core: the accessibility checker the end-to-end tests run in the page.
-if $for_tests && [[ "$(node -p "require('$TOOLS/node_modules/axe-core/package.json').version" 2>/dev/null)" != "$AXE_VERSION" ]]; then
+if $for_tests && [[ "$(node -p 'require(process.argv[1]).version' "$TOOLS/node_modules/axe-core/package.json" 2>/dev/null)" != "$AXE_VERSION" ]]; then
     say "installing axe-core $AXE_VERSION from npm"
     npm install --silent --no-audit --no-fund --save-exact --prefix "$TOOLS" "axe-core@$AXE_VERSION"
 fi
