@@ -346,8 +346,9 @@ fn print_first_admin(data_dir: &std::path::Path, password: &SecretString) -> Res
     // The command as this binary was started (`cargo run` starts target/release/smtp-endpoint-server), so the
     // line runs as printed from the same directory.
     let program = std::env::args().next().unwrap_or_else(|| "smtp-endpoint-server".to_owned());
+    let (program, data_dir) = (shell_word(&program), data_dir.to_string_lossy());
     let reset =
-        format!("{program} admin reset-password --username {} --data-dir {}", auth::FIRST_ADMIN, data_dir.display());
+        format!("{program} admin reset-password --username {} --data-dir {}", auth::FIRST_ADMIN, shell_word(&data_dir));
     let text = zeroize::Zeroizing::new(format!(
         "Created the first admin. Sign in with\n  username: {}\n  password: {}\nThis password is shown only once. \
          To set another one later:\n  {reset}",
@@ -357,6 +358,16 @@ fn print_first_admin(data_dir: &std::path::Path, password: &SecretString) -> Res
     say(text.as_str()).map_err(|error| {
         CliError::Refused(format!("{error}: the first admin's password could not be shown; set one with {reset}"))
     })
+}
+
+/// `text` as one word of a shell command line: as it is when nothing in it needs quoting, else in single quotes.
+fn shell_word(text: &str) -> std::borrow::Cow<'_, str> {
+    let plain = |b: u8| b.is_ascii_alphanumeric() || b"_./-:=@%+,".contains(&b);
+    if !text.is_empty() && text.bytes().all(plain) {
+        text.into()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''")).into()
+    }
 }
 
 /// Until `n` stop signals came; for ever when signals cannot be handled at all.

@@ -93,9 +93,9 @@ pub enum StoreError {
     /// The endpoint's version is not the expected one: someone else saved first.
     #[error("the endpoint was changed concurrently")]
     VersionConflict,
-    #[error("an admin named {0:?} already exists")]
+    #[error("an admin named {0:?} already exists: to give them a new password, use admin reset-password")]
     AdminExists(String),
-    #[error("no admin named {0:?}")]
+    #[error("no admin named {0:?}: check the name (and --data-dir), or add them with admin create")]
     NoSuchAdmin(String),
     #[error("the data store failed: {0}")]
     Backend(String),

@@ -94,18 +94,17 @@ fn check_prints_the_core_report_and_exits_by_validity() {
     assert!(text.contains("uri.missing_scheme") && text.contains("smtp://mail.example.com"), "{text}");
 }
 
-/// The first start prints how to set another password later; that line runs as printed (from the same
-/// directory), and the new password is the one that works.
+/// The first start prints how to set another password later; that line runs as printed in a shell (from the
+/// same directory; a data dir with a space and a quote in its name is quoted), and the new password is the one
+/// that works.
 #[tokio::test]
 async fn the_printed_reset_password_line_runs_as_printed() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let server = ServerProcess::start(&dir.path().join("data"), &[]).expect("server");
+    let server = ServerProcess::start(&dir.path().join("the admin's data"), &[]).expect("server");
     let line = server.reset_command.clone().expect("the first start prints a reset-password line");
-    let mut words = line.split_whitespace();
-    let program = words.next().expect("a program");
-    let mut child = Command::new(program)
-        .args(words)
-        .arg("--password-stdin")
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(format!("{line} --password-stdin"))
         .env_remove("SMTP_ENDPOINT_MASTER_KEY")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -139,7 +138,10 @@ async fn admin_create_and_reset_password() {
         Some("first ops password\n"),
     );
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("already exists"));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("already exists: to give them a new password, use admin reset-password")
+    );
 
     // An admin exists, so the first start creates none.
     let server = ServerProcess::start(&data_dir, &[]).expect("server");
@@ -178,7 +180,7 @@ async fn admin_create_and_reset_password() {
         Some("some long password\n"),
     );
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("no admin named"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no admin named \"nobody\": check the name"));
 
     // A mistyped data dir is said, and not made into a new, empty one.
     let mistyped = dir.path().join("dta");
