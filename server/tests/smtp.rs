@@ -307,31 +307,25 @@ async fn login_mechanism_when_plain_is_not_offered() {
 }
 
 /// A login question this client cannot answer is given up with `*` (RFC 4954), which the server answers with its
-/// 501: the QUIT after it is read as QUIT (not as the answer to the question), and the session ends cleanly.
+/// 501: the QUIT after it is read as QUIT (not as the answer to the question), and the session ends cleanly. A
+/// server that asks on and on (a login takes two answers) is given up the same way after the third answer.
 #[tokio::test]
 async fn a_login_question_not_understood_is_given_up_with_a_star() {
     let pki = Pki::new("Test CA");
     let password = canary("odd-question");
-    let flags = ["--only-login", "--odd-login-question", "--require-auth", "--user", USER, "--password", &password];
-    let peer = starttls_peer(&pki, &flags);
-    let probe = case(peer.port, TlsMode::StarttlsRequired, Some((USER, &password)), Some(&pki.ca_pem)).probe().await;
-    let found = code_of(probe.diagnosis.as_ref());
-    assert_eq!(found, Some((DiagnosisCode::AuthMechanismUnsupported, Step::Auth)), "{probe:#?}");
-    let transcript = probe.transcript.join("\n");
-    assert!(transcript.contains("C: *\nS: 501 5.7.0 Auth aborted\nC: QUIT\nS: 221"), "{transcript}");
-    assert_eq!(status(&probe.steps, Step::Quit), StepStatus::Ok, "{transcript}");
-    assert!(peer.events().contains("AUTH-ABANDONED"), "{}", peer.events());
-
-    // A server that asks on and on (a login takes two answers) is given up the same way after the third.
-    let flags = ["--only-login", "--endless-login", "--require-auth", "--user", USER, "--password", &password];
-    let peer = starttls_peer(&pki, &flags);
-    let probe = case(peer.port, TlsMode::StarttlsRequired, Some((USER, &password)), Some(&pki.ca_pem)).probe().await;
-    let found = code_of(probe.diagnosis.as_ref());
-    assert_eq!(found, Some((DiagnosisCode::AuthMechanismUnsupported, Step::Auth)), "{probe:#?}");
-    let transcript = probe.transcript.join("\n");
-    assert_eq!(transcript.matches("C: <redacted>").count(), 3, "{transcript}");
-    assert!(transcript.contains("C: *\nS: 501 5.7.0 Auth aborted\nC: QUIT\nS: 221"), "{transcript}");
-    assert_eq!(status(&probe.steps, Step::Quit), StepStatus::Ok, "{transcript}");
+    for (asks, answers) in [("--odd-login-question", 0), ("--endless-login", 3)] {
+        let peer =
+            starttls_peer(&pki, &["--only-login", asks, "--require-auth", "--user", USER, "--password", &password]);
+        let case = case(peer.port, TlsMode::StarttlsRequired, Some((USER, &password)), Some(&pki.ca_pem));
+        let probe = case.probe().await;
+        let found = code_of(probe.diagnosis.as_ref());
+        assert_eq!(found, Some((DiagnosisCode::AuthMechanismUnsupported, Step::Auth)), "{asks}: {probe:#?}");
+        let transcript = probe.transcript.join("\n");
+        assert_eq!(transcript.matches("C: <redacted>").count(), answers, "{asks}: {transcript}");
+        assert!(transcript.contains("C: *\nS: 501 5.7.0 Auth aborted\nC: QUIT\nS: 221"), "{asks}: {transcript}");
+        assert_eq!(status(&probe.steps, Step::Quit), StepStatus::Ok, "{asks}: {transcript}");
+        assert!(peer.events().contains("AUTH-ABANDONED"), "{asks}: {}", peer.events());
+    }
 }
 
 #[tokio::test]

@@ -832,12 +832,13 @@ impl Session<'_> {
         drop(command);
         let mut challenges = 0;
         while let Ok(reply) = &result {
-            if reply.code != 334 || challenges >= 3 {
+            if reply.code != 334 {
                 break;
             }
-            challenges += 1;
+            // A question not understood, or a fourth one (a login takes two answers): the login is given up.
             let challenge = reply.texts().next().unwrap_or_default();
-            let Some(line) = sasl::answer(mechanism, challenge, &username, &password) else {
+            let answer = (challenges < 3).then(|| sasl::answer(mechanism, challenge, &username, &password)).flatten();
+            let Some(line) = answer else {
                 let reply = reply.clone();
                 let mut failure = self.reply_failure(Step::Auth, started, &reply, trips + 1);
                 failure.code = DiagnosisCode::AuthMechanismUnsupported;
@@ -845,6 +846,7 @@ impl Session<'_> {
                 self.cancel_auth().await;
                 return Err(failure);
             };
+            challenges += 1;
             trips += 1;
             let limit = self.limit(self.timeouts().command);
             result = self.exchange(&line, Some("<redacted>"), limit).await;
@@ -854,14 +856,6 @@ impl Session<'_> {
                 let note = Note::with(StepNote::LoggedIn, mechanism.to_string());
                 self.ok(Step::Auth, started, Some(&reply), Some(note), trips);
                 Ok(())
-            }
-            // Still asking after three answers (a login takes two): the login is given up.
-            Ok(reply) if reply.code == 334 => {
-                let mut failure = self.reply_failure(Step::Auth, started, &reply, trips + 1);
-                failure.code = DiagnosisCode::AuthMechanismUnsupported;
-                failure.seen = Some(Seen::Note(Note::new(StepNote::ChallengeNotUnderstood)));
-                self.cancel_auth().await;
-                Err(failure)
             }
             Ok(reply) => Err(self.reply_failure(Step::Auth, started, &reply, trips)),
             Err(error) => Err(self.io_failure(Step::Auth, started, error, "a reply to AUTH", trips)),
