@@ -326,7 +326,7 @@ async fn serve(data_dir: PathBuf, args: ServeArgs) -> Result<ExitCode, CliError>
 /// `master.key` to anyone who asks for them. Judged on the paths both as written and with symbolic links
 /// resolved: the file server follows a link inside the static dir to a data dir kept elsewhere.
 fn refuse_serving_data(static_dir: &std::path::Path, data_dir: &std::path::Path) -> Result<(), CliError> {
-    let forms = |path: &std::path::Path| [path.canonicalize().ok(), std::path::absolute(path).ok()];
+    let forms = |path: &std::path::Path| [path.canonicalize().ok(), Some(absolute(path))];
     let (pages, datas) = (forms(static_dir), forms(data_dir));
     let inside = datas.iter().flatten().any(|data| pages.iter().flatten().any(|page| data.starts_with(page)));
     if !inside {
@@ -488,9 +488,8 @@ async fn admin(data_dir: PathBuf, command: AdminCommand) -> Result<ExitCode, Cli
     }
     // The password first: a refused or missing one leaves no new data dir behind (whose next start would make
     // a first admin of its own).
-    auth::check_username(&args.username)?;
     let password = if args.password_stdin { read_password_stdin()? } else { prompt_new_password()? };
-    auth::password::check_new_password(&password).map_err(AdminError::from)?;
+    auth::check_new_admin(&args.username, &password)?;
     let config = Config { master_key: master_key_from_env(), ..Config::new(data_dir) };
     let state = AppState::open(config).await?;
     if create {

@@ -176,7 +176,14 @@ pub enum AdminError {
 /// The longest admin name, in characters.
 pub const MAX_USERNAME_CHARS: usize = 64;
 
-pub(crate) fn check_username(username: &str) -> Result<(), AdminError> {
+/// Whether a name and a password can make an admin: the rules [`create_admin`] applies, for callers that judge
+/// them before doing anything else (the command line, before it opens a data dir).
+pub fn check_new_admin(username: &str, password: &SecretString) -> Result<(), AdminError> {
+    check_username(username)?;
+    Ok(password::check_new_password(password)?)
+}
+
+fn check_username(username: &str) -> Result<(), AdminError> {
     let ok = !username.is_empty()
         && username.chars().count() <= MAX_USERNAME_CHARS
         && !username.chars().any(|c| c.is_control() || c.is_whitespace());
@@ -185,8 +192,7 @@ pub(crate) fn check_username(username: &str) -> Result<(), AdminError> {
 
 /// `admin create`: a new admin with a chosen password.
 pub async fn create_admin(state: &AppState, username: &str, password: &SecretString) -> Result<(), AdminError> {
-    check_username(username)?;
-    password::check_new_password(password)?;
+    check_new_admin(username, password)?;
     let password_hash = password::hash(password)?;
     state.store().create_admin(AdminRecord { username: username.to_owned(), password_hash }).await?;
     tracing::info!(username, "admin created");
