@@ -8,6 +8,9 @@ use smtp_endpoint::Report;
 use std::time::Duration;
 use utoipa::ToSchema;
 
+/// [`crate::listen::BODY_READ_TIMEOUT`] as said in [`ApiError::BodyTimeout`].
+const BODY_SECONDS: u64 = crate::listen::BODY_READ_TIMEOUT.as_secs();
+
 /// What a handler can fail with. Internal details are logged, never sent.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -35,7 +38,7 @@ pub enum ApiError {
     #[error("The request body is too large.")]
     BodyTooLarge,
     /// The body did not arrive in time (a client cannot hold a request open by sending half a body).
-    #[error("The request body did not arrive within {} seconds; send it again.", crate::listen::BODY_READ_TIMEOUT.as_secs())]
+    #[error("The request body did not arrive within {BODY_SECONDS} seconds; send it again.")]
     BodyTimeout,
     /// A query parameter this request does not take, or a value it cannot use: which one, and what it takes.
     #[error("{message}")]

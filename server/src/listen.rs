@@ -1,6 +1,7 @@
 //! The accept loop: each connection served as HTTP/1.1 by hyper, with a limit on how long a request's headers may
 //! take to arrive (axum's `serve` sets none, so a client could hold a connection open for ever by sending half a
-//! request; the body's limit is [`BODY_READ_TIMEOUT`]), and a graceful stop: no new connections, idle ones closed, running requests finished.
+//! request; the body's limit is [`BODY_READ_TIMEOUT`]), and a graceful stop: no new connections, idle ones
+//! closed, running requests finished.
 
 use axum::Router;
 use axum::extract::ConnectInfo;

@@ -90,7 +90,8 @@ pub struct State {
     /// The endpoint as last loaded or saved; `None` until loaded.
     pub stored: RwSignal<Option<Stored>>,
     /// Set by the login form when it signs in (and by a session check's "Try again" that worked): the settings
-    /// view then puts the keyboard on its first field (the form or button that had it is gone). A plain page load leaves the keyboard where the browser puts it.
+    /// view then puts the keyboard on its first field (the form or button that had it is gone). A plain page
+    /// load leaves the keyboard where the browser puts it.
     pub signed_in_here: StoredValue<bool>,
 }
 
