@@ -115,18 +115,23 @@ fn tls_words(tls: TlsMode, locale: Locale) -> &'static str {
 /// name, else the address the connection comes from as an address literal (`[192.0.2.5]`, `[IPv6:2001:db8::5]`)
 /// — a container's short name or a bare address is refused by servers that check the greeting.
 pub(crate) fn hello(name: String, local: Option<std::net::IpAddr>) -> ClientId {
-    let label_ok = |label: &str| {
-        (1..=63).contains(&label.len())
-            && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-            && !label.starts_with('-')
-            && !label.ends_with('-')
+    // The core crate's host rules judge the name. Fully qualified: a dot, a top-level label with a letter, and
+    // not `localhost.localdomain` (some distributions' default, which names every machine).
+    let host = Host::parse(&name);
+    let qualified = match &host {
+        Ok(Host::Domain(domain)) => {
+            domain.contains('.')
+                && domain.rsplit('.').next().is_some_and(|top| top.bytes().any(|b| b.is_ascii_alphabetic()))
+                && domain.split('.').next() != Some("localhost")
+        }
+        _ => false,
     };
-    let top_level_ok = name.rsplit('.').next().is_some_and(|top| top.bytes().any(|b| b.is_ascii_alphabetic()));
-    // `localhost.localdomain` (some distributions' default) names every machine.
-    let local_name = name.split('.').next().is_some_and(|first| first.eq_ignore_ascii_case("localhost"));
-    let qualified =
-        name.len() <= 253 && name.contains('.') && name.split('.').all(label_ok) && top_level_ok && !local_name;
-    match local.or_else(|| name.parse().ok()) {
+    let named_address = match host {
+        Ok(Host::Ipv4(ip)) => Some(ip.into()),
+        Ok(Host::Ipv6(ip)) => Some(ip.into()),
+        _ => None,
+    };
+    match local.or(named_address) {
         _ if qualified => ClientId::Domain(name),
         Some(std::net::IpAddr::V4(ip)) => ClientId::Ipv4(ip),
         Some(std::net::IpAddr::V6(ip)) => ClientId::Ipv6(ip),
