@@ -7,9 +7,15 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 fn run(args: &[&str], stdin: Option<&str>) -> Output {
+    run_with(args, &[], stdin)
+}
+
+/// [`run`] with these environment variables set.
+fn run_with(args: &[&str], envs: &[(&str, &str)], stdin: Option<&str>) -> Output {
     let mut child = Command::new(binary())
         .args(args)
         .env_remove("SMTP_ENDPOINT_MASTER_KEY")
+        .envs(envs.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -309,25 +315,12 @@ fn the_command_line_says_what_to_do() {
     let dir = tempfile::tempdir().expect("temp dir");
     let data_dir = dir.path().join("data");
     let data = data_dir.to_str().expect("utf-8 path");
-    let command = |args: &[&str]| {
-        let mut command = Command::new(binary());
-        command.args(args).env_remove("SMTP_ENDPOINT_MASTER_KEY").stdin(Stdio::piped());
-        command
-    };
-    let with_stdin = |mut command: Command, text: &str| {
-        let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
-        child.stdin.take().expect("stdin").write_all(text.as_bytes()).expect("write stdin");
-        child.wait_with_output().expect("output")
-    };
-
     // --data-dir before the command, and a serve setting in the environment that serve would refuse.
-    let mut create = command(&["--data-dir", data, "admin", "create", "--username", "ops", "--password-stdin"]);
-    create.env("SMTP_ENDPOINT_SESSION_MINUTES", "0").env("SMTP_ENDPOINT_BIND", "localhost:80");
-    let output = with_stdin(create, "a long enough password\n");
+    let bad_serve = [("SMTP_ENDPOINT_SESSION_MINUTES", "0"), ("SMTP_ENDPOINT_BIND", "localhost:80")];
+    let create = ["--data-dir", data, "admin", "create", "--username", "ops", "--password-stdin"];
+    let output = run_with(&create, &bad_serve, Some("a long enough password\n"));
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let mut serve = command(&["--data-dir", data]);
-    serve.env("SMTP_ENDPOINT_BIND", "localhost:80");
-    let output = with_stdin(serve, "");
+    let output = run_with(&["--data-dir", data], &bad_serve[1..], None);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "serving reads it: {stderr}");
     assert!(stderr.contains("e.g. 127.0.0.1:8080"), "{stderr}");
@@ -339,7 +332,8 @@ fn the_command_line_says_what_to_do() {
 
     // An output that cannot be written (a full disk) is an error, not a panic.
     let full = std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full");
-    let output = command(&["check", "--json", "--uri", "smtp://mail.example.com"])
+    let output = Command::new(binary())
+        .args(["check", "--json", "--uri", "smtp://mail.example.com"])
         .stdout(full)
         .stderr(Stdio::piped())
         .output()
