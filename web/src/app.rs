@@ -89,9 +89,8 @@ pub struct State {
     pub test_to: RwSignal<String>,
     /// The endpoint as last loaded or saved; `None` until loaded.
     pub stored: RwSignal<Option<Stored>>,
-    /// Set by the login form when it signs in (and by a session check's "Try again" that worked): the settings
-    /// view then puts the keyboard on its first field (the form or button that had it is gone). A plain page
-    /// load leaves the keyboard where the browser puts it.
+    /// Set by a sign-in here, or a session check's "Try again" that worked: the settings view then puts the keyboard
+    /// on its first field (what had it is gone). A page load leaves the keyboard where the browser puts it.
     pub signed_in_here: StoredValue<bool>,
 }
 
