@@ -4,7 +4,7 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use smtp_endpoint::Report;
+use smtp_endpoint::{Locale, Report};
 use std::time::Duration;
 use utoipa::ToSchema;
 
@@ -58,16 +58,27 @@ pub enum ApiError {
     /// A validation failure: the core crate's report, sent as it is.
     #[error("The endpoint is not valid.")]
     Invalid(Box<Report>),
-    /// A refused value that is not part of the endpoint (e.g. a test email's recipient, named by `field`), or no
-    /// endpoint at all.
+    /// A probe or test email of the stored endpoint when none is stored (said in the request's language).
+    #[error("{}", unconfigured(*.0))]
+    Unconfigured(Locale),
+    /// A test email's or a check's recipient (`field`: `to` or `recipient`), refused by the core's address rules.
     #[error("{message}")]
-    Unprocessable { code: &'static str, field: Option<&'static str>, message: String },
+    RecipientInvalid { field: &'static str, message: String },
     /// Too many attempts; try again after the given time.
     #[error("Too many attempts; try again in {}.", seconds(*retry_after))]
-    TooManyRequests { code: &'static str, retry_after: Duration },
+    TooManyRequests { limit: Limit, retry_after: Duration },
     /// A failure of the server itself (store, crypto, a task). Logged with its cause; the client sees a generic text.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// What was asked for too often (see `rate_limit`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// Failed logins, per username and per client address.
+    Login,
+    /// Probes and test emails, per admin: each opens an outbound connection.
+    Smtp,
 }
 
 /// The error body: `{"error": {"code": "...", "message": "..."}}`.
@@ -104,7 +115,9 @@ impl ApiError {
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::VersionConflict => StatusCode::PRECONDITION_FAILED,
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
-            ApiError::Invalid(_) | ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Invalid(_) | ApiError::Unconfigured(_) | ApiError::RecipientInvalid { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -127,7 +140,10 @@ impl ApiError {
             ApiError::VersionConflict => "endpoint.version_conflict",
             ApiError::PreconditionRequired => "endpoint.if_match_required",
             ApiError::Invalid(_) => "endpoint.invalid",
-            ApiError::Unprocessable { code, .. } | ApiError::TooManyRequests { code, .. } => code,
+            ApiError::Unconfigured(_) => "endpoint.unconfigured",
+            ApiError::RecipientInvalid { .. } => "recipient.invalid",
+            ApiError::TooManyRequests { limit: Limit::Login, .. } => "session.throttled",
+            ApiError::TooManyRequests { limit: Limit::Smtp, .. } => "smtp.rate_limited",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -149,7 +165,7 @@ impl IntoResponse for ApiError {
         let field = match &self {
             ApiError::MalformedBody { field, .. } => field.clone(),
             ApiError::BadQuery { field, .. } => Some(field.clone()),
-            ApiError::Unprocessable { field, .. } => field.map(str::to_owned),
+            ApiError::RecipientInvalid { field, .. } => Some((*field).to_owned()),
             _ => None,
         };
         let body = ErrorBody { error: ErrorDetail { code: self.code().to_owned(), message, field } };
@@ -165,6 +181,15 @@ impl IntoResponse for ApiError {
             }
         }
         response
+    }
+}
+
+fn unconfigured(locale: Locale) -> &'static str {
+    match locale {
+        Locale::En => "No endpoint is configured yet: save one first, or send a draft.",
+        Locale::De => {
+            "Es ist noch kein Endpunkt eingerichtet: Speichern Sie zuerst einen oder senden Sie einen Entwurf."
+        }
     }
 }
 
@@ -196,7 +221,7 @@ mod tests {
         {
             assert_eq!(seconds(Duration::from_millis(millis)), said, "{millis} ms");
         }
-        let error = ApiError::TooManyRequests { code: "smtp.rate_limited", retry_after: Duration::from_secs(1) };
+        let error = ApiError::TooManyRequests { limit: Limit::Smtp, retry_after: Duration::from_secs(1) };
         assert_eq!(error.to_string(), "Too many attempts; try again in 1 second.");
     }
 }

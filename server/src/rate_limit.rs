@@ -9,7 +9,7 @@
 //! assert!(limiter.check("admin").is_err());
 //! ```
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Limit};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -59,8 +59,8 @@ impl RateLimiter {
         }
     }
 
-    /// [`RateLimiter::check`] as the API's 429 (`code`, with `Retry-After`).
-    pub fn check_api(&self, key: &str, code: &'static str) -> Result<(), ApiError> {
-        self.check(key).map_err(|retry_after| ApiError::TooManyRequests { code, retry_after })
+    /// [`RateLimiter::check`] as the API's 429 (with `Retry-After`).
+    pub fn check_api(&self, key: &str, limit: Limit) -> Result<(), ApiError> {
+        self.check(key).map_err(|retry_after| ApiError::TooManyRequests { limit, retry_after })
     }
 }

@@ -10,7 +10,7 @@ mod throttle;
 pub use session::{NewSession, Sessions};
 pub use throttle::{LoginThrottle, ThrottleKey};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Limit};
 use crate::state::AppState;
 use crate::store::{AdminRecord, StoreError};
 use axum::extract::{FromRequestParts, Request, State};
@@ -160,7 +160,7 @@ async fn check_password(
 }
 
 fn throttled(retry_after: std::time::Duration) -> ApiError {
-    ApiError::TooManyRequests { code: "session.throttled", retry_after }
+    ApiError::TooManyRequests { limit: Limit::Login, retry_after }
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -5,7 +5,7 @@ use super::{ProbeOptions, ProbeReport, SendReport, SmtpTarget, TestEmail};
 use crate::api::{ApiJson, RequestLocale};
 use crate::auth::AdminSession;
 use crate::endpoint::{self, EndpointDraft, SmtpSettings, custom_ca_refused};
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ApiError, ErrorBody, Limit};
 use crate::rate_limit::RateLimiter;
 use crate::state::AppState;
 use axum::extract::State;
@@ -96,7 +96,7 @@ pub(crate) async fn probe(
         .map(|r| recipient_address(r, "recipient", locale))
         .transpose()?;
     // Counted only once the request is judged: a typo costs no attempt, only the SMTP work is limited.
-    limits.probe.check_api(&session.username, "smtp.rate_limited")?;
+    limits.probe.check_api(&session.username, Limit::Smtp)?;
     let options = ProbeOptions { recipient, locale, ..ProbeOptions::default() };
     tracing::info!(by = %session.username, draft = request.draft.is_some(), "smtp probe requested");
     Ok(Json(super::probe(&target, &options).await))
@@ -123,7 +123,7 @@ pub(crate) async fn test_email(
     let locale = request.locale.or(request.draft.as_ref().and_then(|d| d.locale)).unwrap_or(header_locale);
     let target = target(&state, request.draft.as_ref(), locale).await?;
     let to = recipient_address(request.to.trim(), "to", locale)?;
-    limits.test_email.check_api(&session.username, "smtp.rate_limited")?;
+    limits.test_email.check_api(&session.username, Limit::Smtp)?;
     let email = TestEmail { to, requested_by: Some(session.username.to_string()) };
     let options = ProbeOptions { locale, ..ProbeOptions::default() };
     tracing::info!(by = %session.username, draft = request.draft.is_some(), "smtp test email requested");
@@ -138,17 +138,7 @@ pub(crate) async fn settings(
 ) -> Result<SmtpSettings, ApiError> {
     match draft {
         Some(draft) => endpoint::draft_settings(state, draft, locale).await,
-        None => endpoint::stored_settings(state).await?.ok_or_else(|| ApiError::Unprocessable {
-            code: "endpoint.unconfigured",
-            field: None,
-            message: match locale {
-                Locale::En => "No endpoint is configured yet: save one first, or send a draft.".to_owned(),
-                Locale::De => {
-                    "Es ist noch kein Endpunkt eingerichtet: Speichern Sie zuerst einen oder senden Sie einen Entwurf."
-                        .to_owned()
-                }
-            },
-        }),
+        None => endpoint::stored_settings(state).await?.ok_or(ApiError::Unconfigured(locale)),
     }
 }
 
@@ -160,7 +150,7 @@ async fn target(state: &AppState, draft: Option<&EndpointDraft>, locale: Locale)
 
 /// A recipient, judged by the same address rules as the from address (422 `recipient.invalid` on `field`).
 pub(crate) fn recipient_address(text: &str, field: &'static str, locale: Locale) -> Result<lettre::Address, ApiError> {
-    let invalid = |message: String| ApiError::Unprocessable { code: "recipient.invalid", field: Some(field), message };
+    let invalid = |message: String| ApiError::RecipientInvalid { field, message };
     if text.is_empty() {
         return Err(invalid(smtp_endpoint::messages::recipient_required(locale).to_owned()));
     }

@@ -126,12 +126,12 @@ fn api_error(error: ApiError, locale: Locale) -> CliError {
             "the stored endpoint is not valid: {}",
             report.errors.iter().map(|issue| issue.message.as_str()).collect::<Vec<_>>().join(" ")
         )),
-        ApiError::Unprocessable { code: "endpoint.unconfigured", .. } => CliError::Refused(match locale {
+        ApiError::Unconfigured(_) => CliError::Refused(match locale {
             Locale::En => "no endpoint is configured yet: save one on the page (or through the API) first",
             Locale::De => "es ist noch kein Endpunkt eingerichtet: Speichern Sie zuerst einen auf der Seite (oder über die API)",
         }
         .to_owned()),
-        ApiError::Unprocessable { field: Some(field), message, .. } => CliError::Refused(format!("{field}: {message}")),
+        ApiError::RecipientInvalid { field, message } => CliError::Refused(format!("{field}: {message}")),
         other => CliError::Refused(other.to_string()),
     }
 }
