@@ -2,12 +2,16 @@
 """A real SMTP server (aiosmtpd) for the end-to-end tests: AUTH PLAIN/LOGIN with one account, no TLS
 (loopback only), every accepted message recorded as one JSON line in --record.
 
-Prints "READY <port>" on stdout once it listens on 127.0.0.1 (port chosen by the OS).
+Prints "READY <port>" on stdout once it listens on 127.0.0.1 (port chosen by the OS); exits when its standard
+input closes (so it cannot outlive the test that started it, even one that was killed).
 """
 
 import argparse
 import asyncio
 import json
+import os
+import sys
+import threading
 from email import message_from_bytes
 
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
@@ -71,5 +75,11 @@ async def main():
         await server.serve_forever()
 
 
+def exit_when_stdin_closes():
+    sys.stdin.read()
+    os._exit(0)
+
+
 if __name__ == "__main__":
+    threading.Thread(target=exit_when_stdin_closes, daemon=True).start()
     asyncio.run(main())

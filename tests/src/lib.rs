@@ -133,6 +133,8 @@ pub struct SmtpSink {
     pub port: u16,
     record: PathBuf,
     _child: Child,
+    /// Held open: the sink exits when it closes.
+    _stdin: tokio::process::ChildStdin,
 }
 
 impl SmtpSink {
@@ -142,13 +144,15 @@ impl SmtpSink {
             .arg(workspace_root().join("tests/peers/smtp_sink.py"))
             .args(["--record".as_ref(), record.as_os_str()])
             .args(["--username", SMTP_USER, "--password", SMTP_PASSWORD])
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .kill_on_drop(true)
             .spawn()?;
+        let stdin = child.stdin.take().expect("piped");
         let mut stdout = BufReader::new(child.stdout.take().expect("piped"));
         let port = ready_line(&mut stdout, "READY", "the SMTP sink (python3 + aiosmtpd)").await?.parse()?;
         drain(stdout);
-        Ok(SmtpSink { port, record, _child: child })
+        Ok(SmtpSink { port, record, _child: child, _stdin: stdin })
     }
 
     /// Every message received so far, as recorded by the sink.

@@ -10,7 +10,8 @@ fn run(args: &[&str], stdin: Option<&str>) -> Output {
     run_with(args, &[], stdin)
 }
 
-/// [`run`] with these environment variables set.
+/// [`run`] with these environment variables set. A command still running after a minute is killed, and the test
+/// fails saying so (a command that should have refused would otherwise hang the suite, e.g. by serving).
 fn run_with(args: &[&str], envs: &[(&str, &str)], stdin: Option<&str>) -> Output {
     let mut child = Command::new(binary())
         .args(args)
@@ -26,7 +27,17 @@ fn run_with(args: &[&str], envs: &[(&str, &str)], stdin: Option<&str>) -> Output
         pipe.write_all(text.as_bytes()).expect("write stdin");
     }
     drop(pipe);
-    child.wait_with_output().expect("output")
+    let id = child.id();
+    let (done, output) = std::sync::mpsc::channel();
+    std::thread::spawn(move || done.send(child.wait_with_output()));
+    match output.recv_timeout(std::time::Duration::from_secs(60)) {
+        Ok(output) => output.expect("output"),
+        Err(_) => {
+            // Still ours: the thread reaps it only once it has ended.
+            let _ = Command::new("kill").args(["-KILL", &id.to_string()]).status();
+            panic!("{args:?} still ran after 60 s");
+        }
+    }
 }
 
 /// The arguments `check --json` needs for one golden input.

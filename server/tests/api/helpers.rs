@@ -295,6 +295,10 @@ pub fn test_ca_pem() -> String {
 pub fn matches_example(name: &str, answer: &Value) {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/examples").join(format!("{name}.json"));
     if std::env::var_os("UPDATE_EXAMPLES").is_some() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "UPDATE_EXAMPLES rewrites the examples instead of checking: not in CI"
+        );
         let text = serde_json::to_string_pretty(answer).expect("json") + "\n";
         std::fs::write(&path, text).expect("write the example");
         return;

@@ -87,21 +87,21 @@ impl Peer {
             std::fs::write(&key, &cert.key_pem).expect("write key");
             command.arg("--cert").arg(chain).arg("--key").arg(key);
         }
+        let errors = spool.path().join("peer.stderr");
         let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(&errors).expect("the peer's stderr file"))
             .spawn()
             .expect("python3 runs (scripts/setup.sh installs aiosmtpd)");
         let stdin = child.stdin.take().expect("stdin");
         let stdout = child.stdout.take().expect("stdout");
         let mut line = String::new();
         BufReader::new(stdout).read_line(&mut line).expect("read the peer's first line");
-        let port = line
-            .trim()
-            .strip_prefix("PORT ")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| panic!("peer.py did not start (is aiosmtpd installed?): {line:?}"));
+        let port = line.trim().strip_prefix("PORT ").and_then(|p| p.parse().ok()).unwrap_or_else(|| {
+            let errors = std::fs::read_to_string(&errors).unwrap_or_default();
+            panic!("peer.py did not start (is aiosmtpd installed?): {line:?}\n{errors}")
+        });
         Peer { child, _stdin: stdin, port, spool }
     }
 
