@@ -162,6 +162,49 @@ async fn an_untrusted_certificate_is_shown_with_the_diagnosis() {
     assert_eq!(probe["certificate"]["names"], json!(["localhost"]));
     assert_eq!(s.peer.events(), "", "no AUTH reached the server");
     matches_example("probe-untrusted", &probe);
+
+    // A test email that fails says as much as a check: the steps, the certificate, the transcript.
+    let response = s.app.test_email(&json!({ "to": TO, "draft": draft })).await;
+    let sent = s.json(response).await;
+    assert_eq!(sent["ok"], false);
+    assert_eq!(sent["diagnosis"]["code"], "tls.certificate_untrusted", "{sent:#}");
+    assert_eq!(sent["certificate"]["names"], json!(["localhost"]));
+    let failed = sent["steps"].as_array().and_then(|steps| steps.iter().find(|s| s["step"] == "tls"));
+    assert_eq!(failed.map(|s| &s["status"]), Some(&json!("failed")), "{sent:#}");
+    assert!(sent["transcript"].is_array() && sent["message_id"].is_null(), "{sent:#}");
+    assert_eq!(s.peer.messages().len(), 0);
+    matches_example("test-email-failed", &sent);
+}
+
+/// An internal CA in this machine's trust store (here `SSL_CERT_FILE`, as `update-ca-certificates` would put it in
+/// the system's bundle) is trusted without pasting it; without it the same endpoint is refused, so the store is
+/// what made the difference.
+#[tokio::test]
+async fn a_ca_in_this_machines_trust_store_is_trusted() {
+    let s = setup("machine-ca").await;
+    let mut endpoint = s.endpoint(s.peer.port, Some(&s.password));
+    endpoint["custom_ca_pem"] = Value::Null;
+    assert_eq!(s.app.save(&endpoint).await.status(), 200);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bundle = dir.path().join("ca-bundle.pem");
+    std::fs::write(&bundle, &s.pki.ca_pem).expect("write the bundle");
+    let probe = |store: Option<&std::path::Path>| {
+        let mut command = std::process::Command::new(helpers::binary());
+        command.args(["probe", "--json", "--data-dir"]).arg(s.app.data_dir.path());
+        command.env_remove("SSL_CERT_FILE").env_remove("SSL_CERT_DIR");
+        if let Some(store) = store {
+            command.env("SSL_CERT_FILE", store);
+        }
+        let output = command.output().expect("run the binary");
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(!stdout.contains(&s.password), "{stdout}");
+        serde_json::from_str::<Value>(&stdout).unwrap_or_else(|_| panic!("json: {stdout}"))
+    };
+    let refused = probe(None);
+    assert_eq!(refused["diagnosis"]["code"], "tls.certificate_untrusted", "{refused:#}");
+    let trusted = probe(Some(&bundle));
+    assert_eq!(trusted["ok"], true, "{trusted:#}");
+    assert_eq!(trusted["certificate"]["verified"], true, "{trusted:#}");
 }
 
 #[tokio::test]

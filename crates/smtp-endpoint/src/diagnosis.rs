@@ -167,7 +167,7 @@ fn en_message(code: DiagnosisCode) -> &'static str {
         }
         AuthRequired => "Login required: the server accepts mail only after a login.",
         AuthFailed => "The server rejected the username or password.",
-        AuthMechanismUnsupported => "The server offers no login method supported here (PLAIN or LOGIN).",
+        AuthMechanismUnsupported => "The server does not accept a login method supported here (PLAIN or LOGIN).",
         AuthPlaintextRefused => "The login needs an encrypted connection, but this one is not encrypted.",
         SenderRejected => "The server refused the default from address as sender.",
         AddressNotAscii => "An address is not ASCII and the server does not offer SMTPUTF8; nothing was sent.",
@@ -201,7 +201,7 @@ fn en_remedy(code: DiagnosisCode) -> &'static str {
             "Use smtp:// for this port (STARTTLS, usually 587 or 25), or smtps:// with the server's TLS port (usually 465)."
         }
         TlsCertificateUntrusted => {
-            "Use the server's public host name if it has a certificate from a public authority, or paste the internal CA's certificate (PEM) into the CA certificates field. Verification is never switched off."
+            "Use the server's public host name if it has a certificate from a public authority, or paste the internal CA's certificate (PEM) into the CA certificates field (or add it to the trust store where the settings server runs). Verification is never switched off."
         }
         TlsCertificateHostnameMismatch => {
             "Use a host name the certificate was issued for (see the certificate's names) in the URI, or ask the mail server's administrator for a certificate that names this host."
@@ -223,9 +223,11 @@ fn en_remedy(code: DiagnosisCode) -> &'static str {
         }
         AuthRequired => "Enter the Username and Password of an account that may send through this server.",
         AuthFailed => {
-            "Retype the password and check the username. Some providers need an app password or separate SMTP credentials."
+            "Retype the password and check the username. Some providers need an app password, separate SMTP credentials, or SMTP login switched on for the account: see the server's reply."
         }
-        AuthMechanismUnsupported => "Enable AUTH PLAIN or LOGIN on the server (over TLS). OAuth 2.0 is not supported.",
+        AuthMechanismUnsupported => {
+            "Enable AUTH PLAIN or LOGIN on the server (over TLS). With two-step verification (e.g. Gmail), enter an app password as the password. OAuth 2.0 is not supported."
+        }
         AuthPlaintextRefused => {
             "Use smtps:// (TLS from the first byte, usually port 465) or a port that offers STARTTLS (usually 587). A password is never sent unencrypted to another machine."
         }
@@ -283,7 +285,7 @@ fn de_message(code: DiagnosisCode) -> &'static str {
         }
         AuthRequired => "Anmeldung erforderlich: Der Server nimmt E-Mails erst nach einer Anmeldung an.",
         AuthFailed => "Der Server hat Benutzername oder Passwort abgelehnt.",
-        AuthMechanismUnsupported => "Der Server bietet kein hier unterstütztes Anmeldeverfahren an (PLAIN oder LOGIN).",
+        AuthMechanismUnsupported => "Der Server nimmt kein hier unterstütztes Anmeldeverfahren an (PLAIN oder LOGIN).",
         AuthPlaintextRefused => "Die Anmeldung braucht eine verschlüsselte Verbindung; diese ist unverschlüsselt.",
         SenderRejected => "Der Server hat die Standard-Absenderadresse abgelehnt.",
         AddressNotAscii => {
@@ -319,7 +321,7 @@ fn de_remedy(code: DiagnosisCode) -> &'static str {
             "Verwenden Sie smtp:// für diesen Port (STARTTLS, meist 587 oder 25) oder smtps:// mit dem TLS-Port des Servers (meist 465)."
         }
         TlsCertificateUntrusted => {
-            "Verwenden Sie den öffentlichen Hostnamen des Servers, falls er ein Zertifikat einer öffentlichen Stelle hat, oder fügen Sie das Zertifikat der internen CA (PEM) in das Feld „CA-Zertifikate“ ein. Die Prüfung wird nie abgeschaltet."
+            "Verwenden Sie den öffentlichen Hostnamen des Servers, falls er ein Zertifikat einer öffentlichen Stelle hat, oder fügen Sie das Zertifikat der internen CA (PEM) in das Feld „CA-Zertifikate“ ein (oder in den Zertifikatsspeicher dort, wo der Einstellungsserver läuft). Die Prüfung wird nie abgeschaltet."
         }
         TlsCertificateHostnameMismatch => {
             "Verwenden Sie in der URI einen Hostnamen, für den das Zertifikat ausgestellt ist (siehe die Namen im Zertifikat), oder bitten Sie den Betreiber des Mailservers um ein Zertifikat für diesen Host."
@@ -341,10 +343,10 @@ fn de_remedy(code: DiagnosisCode) -> &'static str {
         }
         AuthRequired => "Geben Sie Benutzername und Passwort eines Kontos ein, das über diesen Server senden darf.",
         AuthFailed => {
-            "Geben Sie das Passwort erneut ein und prüfen Sie den Benutzernamen. Manche Anbieter verlangen ein App-Passwort oder eigene SMTP-Zugangsdaten."
+            "Geben Sie das Passwort erneut ein und prüfen Sie den Benutzernamen. Manche Anbieter verlangen ein App-Passwort, eigene SMTP-Zugangsdaten oder eine für das Konto eingeschaltete SMTP-Anmeldung: siehe die Antwort des Servers."
         }
         AuthMechanismUnsupported => {
-            "Aktivieren Sie AUTH PLAIN oder LOGIN auf dem Server (über TLS). OAuth 2.0 wird nicht unterstützt."
+            "Aktivieren Sie AUTH PLAIN oder LOGIN auf dem Server (über TLS). Bei Zwei-Faktor-Anmeldung (z. B. Gmail) geben Sie ein App-Passwort als Passwort ein. OAuth 2.0 wird nicht unterstützt."
         }
         AuthPlaintextRefused => {
             "Verwenden Sie smtps:// (TLS ab dem ersten Byte, meist Port 465) oder einen Port mit STARTTLS (meist 587). Ein Passwort wird nie unverschlüsselt an einen anderen Rechner gesendet."

@@ -1,5 +1,5 @@
-//! TLS for the SMTP client: the trust store (built-in roots plus the endpoint's custom CA), the certificate the
-//! server presented, and what a failed handshake means.
+//! TLS for the SMTP client: the trust store (built-in roots, this machine's, and the endpoint's custom CA), the
+//! certificate the server presented, and what a failed handshake means.
 //!
 //! Certificates are always verified, hostname and chain, by rustls' WebPKI verifier. [`RecordingVerifier`] only
 //! wraps it to keep a copy of the presented end-entity certificate, so an admin sees *which* certificate was refused.
@@ -11,7 +11,7 @@ use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, RootCertStor
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use smtp_endpoint::{DiagnosisCode, Host};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// The certificate a server presented, as an admin wants to see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -30,10 +30,10 @@ pub struct CertificateInfo {
     pub verified: bool,
 }
 
-/// Builds the client configuration for one connection: the built-in WebPKI roots, plus `custom_ca`.
+/// Builds the client configuration for one connection: the [`machine_roots`], plus `custom_ca`.
 pub(crate) fn client_config(custom_ca: &[CertificateDer<'static>]) -> Result<(Arc<ClientConfig>, ChainRecord), String> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut roots = RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+    let mut roots = machine_roots().clone();
     for cert in custom_ca {
         roots.add(cert.clone()).map_err(|error| format!("custom CA: {error}"))?;
     }
@@ -50,6 +50,23 @@ pub(crate) fn client_config(custom_ca: &[CertificateDer<'static>]) -> Result<(Ar
         .with_custom_certificate_verifier(verifier)
         .with_no_client_auth();
     Ok((Arc::new(config), record))
+}
+
+/// The roots every connection trusts, read once: the built-in WebPKI roots and this machine's trust store (its CA
+/// bundle, where `update-ca-certificates` puts an internal CA; or `SSL_CERT_FILE` / `SSL_CERT_DIR`). A store that
+/// cannot be read leaves the built-in roots, and says so in the log.
+fn machine_roots() -> &'static RootCertStore {
+    static ROOTS: OnceLock<RootCertStore> = OnceLock::new();
+    ROOTS.get_or_init(|| {
+        let mut roots = RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+        let found = rustls_native_certs::load_native_certs();
+        for error in &found.errors {
+            tracing::warn!(%error, "cannot read this machine's trust store");
+        }
+        let (added, ignored) = roots.add_parsable_certificates(found.certs);
+        tracing::debug!(added, ignored, "this machine's trust store");
+        roots
+    })
 }
 
 /// The name the certificate must be valid for.
