@@ -282,6 +282,12 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
     assert_eq!(page.attr("#probe-diagnosis", "data-code").await?.as_deref(), Some("connect.refused"), "{diagnosis}");
     page.wait_text("#probe-steps li[data-step='connect'][data-status='failed']").await?;
     page.wait_gone("#probe-outdated").await?;
+    // A failing test email shows as much: the step that failed and the diagnosis.
+    page.type_into("#test-recipient", "ops@example.org").await?;
+    page.click("#send-test").await?;
+    page.wait_text("#test-failed").await?;
+    assert_eq!(page.attr("#test-diagnosis", "data-code").await?.as_deref(), Some("connect.refused"));
+    page.wait_text("#test-steps li[data-step='connect'][data-status='failed']").await?;
 
     // German: the page's words and the core crate's messages.
     page.browser.find(Locator::Css("#language")).await?.select_by_value("de").await?;
@@ -609,42 +615,40 @@ async fn a_running_check_or_test_email_can_be_cancelled() -> Result<()> {
     page.type_into("#default_from_address", FROM).await?;
     page.click("#verify").await?;
     let (mut connection, _) = tokio::time::timeout(PATIENCE, silent.accept()).await??;
-    let accepted = std::time::Instant::now();
+    // Closed by the cancel, not by the probe's own greeting limit (10 s after the connection): checked before
+    // anything else, so that nothing but the cancel's own way counts against that limit.
+    let closing = tokio::time::Instant::now() + Duration::from_secs(9);
     page.wait_contains("#probe-status", "Checking the connection").await?;
-    page.screenshot("probe-running.png").await?;
     page.click("#probe-cancel").await?;
+    let mut buffer = [0; 64];
+    let read = tokio::time::timeout_at(closing, connection.read(&mut buffer)).await;
+    assert!(matches!(read, Ok(Ok(0))), "the server's probe is over within 9 s of connecting: {read:?}");
 
     let said = page.wait_contains("#probe-status", "cancelled").await?;
     assert!(!said.contains("Checking"), "{said}");
     assert_eq!(page.attr("#verify", "disabled").await?, None, "a new check can start");
     page.wait_focus("verify").await?;
-    // Well within the greeting limit the probe would otherwise wait out, the server closes the connection.
-    let mut buffer = [0; 64];
-    let read = tokio::time::timeout(Duration::from_secs(5), connection.read(&mut buffer)).await;
-    assert!(matches!(read, Ok(Ok(0))), "the server's probe is over: {read:?}");
-    // Not the probe's own greeting limit (10 s after the connection) that ended it.
-    assert!(accepted.elapsed() < Duration::from_secs(9), "closed {:?} after connecting", accepted.elapsed());
 
     // The same for a test email, whose words say that a message the server had accepted may still arrive.
     page.type_into("#test-recipient", "ops@example.com").await?;
     page.click("#send-test").await?;
     let (mut connection, _) = tokio::time::timeout(PATIENCE, silent.accept()).await??;
-    let accepted = std::time::Instant::now();
+    let closing = tokio::time::Instant::now() + Duration::from_secs(9);
     page.wait_contains("#test-status", "Sending").await?;
     page.click("#test-cancel").await?;
+    let read = tokio::time::timeout_at(closing, connection.read(&mut buffer)).await;
+    assert!(matches!(read, Ok(Ok(0))), "the server's sending is over within 9 s of connecting: {read:?}");
     let said = page.wait_contains("#test-status", "it may still arrive").await?;
     assert!(!said.contains("Sending"), "{said}");
     assert_eq!(page.attr("#send-test", "disabled").await?, None, "a new test email can start");
     page.wait_focus("send-test").await?;
-    let read = tokio::time::timeout(Duration::from_secs(5), connection.read(&mut buffer)).await;
-    assert!(matches!(read, Ok(Ok(0))), "the server's sending is over: {read:?}");
-    assert!(accepted.elapsed() < Duration::from_secs(9), "closed {:?} after connecting", accepted.elapsed());
 
     // A recipient made unusable while it ran keeps "Send test email" disabled after the cancel: the keyboard goes
     // to the recipient, not to the page's start.
     page.click("#send-test").await?;
     let (_connection, _) = tokio::time::timeout(PATIENCE, silent.accept()).await??;
     page.wait_contains("#test-status", "Sending").await?;
+    page.screenshot("test-email-running.png").await?;
     page.type_into("#test-recipient", "ops@").await?;
     page.click("#test-cancel").await?;
     page.wait_focus("test-recipient").await?;

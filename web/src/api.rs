@@ -199,7 +199,8 @@ pub struct TestEmailResult {
     pub message_id: Option<String>,
     pub reply: Option<String>,
     pub duration_ms: Option<u64>,
-    pub diagnosis: Option<Diagnosis>,
+    /// What a failed attempt did, as a check's result: steps, diagnosis, certificate, transcript.
+    pub failed: Option<ProbeResult>,
 }
 
 /// One change of the endpoint: who, when, which fields, from what to what.
@@ -342,12 +343,13 @@ impl Decode for ProbeResult {
 
 impl Decode for TestEmailResult {
     fn decode(o: &Obj) -> Option<TestEmailResult> {
+        let ok = o.required_bool("ok")?;
         Some(TestEmailResult {
-            ok: o.required_bool("ok")?,
+            ok,
             message_id: o.str("message_id"),
             reply: o.str("reply"),
             duration_ms: o.u64("duration_ms"),
-            diagnosis: o.obj("diagnosis").and_then(|d| Diagnosis::decode(&d)),
+            failed: if ok { None } else { Some(ProbeResult::decode(o)?) },
         })
     }
 }
@@ -604,9 +606,15 @@ mod tests {
         assert_eq!(certificate.names, ["localhost"]);
 
         let sent: TestEmailResult = decode(example!("test-email-sent")).unwrap();
-        assert!(sent.ok && sent.diagnosis.is_none());
+        assert!(sent.ok && sent.failed.is_none());
         assert!(sent.message_id.is_some_and(|id| id.starts_with('<')));
         assert!(sent.reply.is_some_and(|r| r.starts_with("250")));
+        let failed: TestEmailResult = decode(example!("test-email-failed")).unwrap();
+        assert!(!failed.ok && failed.message_id.is_none());
+        let report = failed.failed.expect("what the failed attempt did");
+        assert_eq!(report.diagnosis.map(|d| d.code).as_deref(), Some("tls.certificate_untrusted"));
+        assert!(report.certificate.is_some_and(|c| !c.verified));
+        assert!(report.steps.iter().any(|s| s.step == "tls" && s.status == StepStatus::Failed));
 
         let Error::Api(ApiError { body: ApiBody::Report(refused), .. }) = error_from(422, example!("refused").into())
         else {

@@ -345,19 +345,21 @@ pub fn Probe() -> impl IntoView {
                 }}
             </div>
             {move || outdated.get().then(|| view! { <p class="notice" id="probe-outdated">{tr(|t| t.result_outdated)}</p> })}
-            {move || result.get().map(|r| view! { <ProbeReport result=r /> })}
+            {move || result.get().map(|r| view! { <ProbeReport result=r id="probe" /> })}
         </section>
     }
 }
 
+/// A check's result, or a failed test email's: the steps, the diagnosis, the certificate, the transcript (their
+/// ids start with `id`).
 #[component]
-fn ProbeReport(result: ProbeResult) -> impl IntoView {
+pub fn ProbeReport(result: ProbeResult, id: &'static str) -> impl IntoView {
     let i18n = use_i18n();
     let t = move || i18n.text();
     let steps = result.steps.clone();
     let ProbeResult { diagnosis, certificate, transcript, .. } = result;
     view! {
-        <ol class="timeline" id="probe-steps">
+        <ol class="timeline" id=format!("{id}-steps")>
             {steps
                 .into_iter()
                 .map(|step| {
@@ -399,12 +401,12 @@ fn ProbeReport(result: ProbeResult) -> impl IntoView {
                 })
                 .collect_view()}
         </ol>
-        {diagnosis.map(|d| view! { <DiagnosisView diagnosis=d id="probe-diagnosis" /> })}
-        {certificate.map(|c| view! { <CertificateView certificate=c /> })}
+        {diagnosis.map(|d| view! { <DiagnosisView diagnosis=d id=format!("{id}-diagnosis") /> })}
+        {certificate.map(|c| view! { <CertificateView certificate=c id=format!("{id}-certificate") /> })}
         {(!transcript.is_empty())
             .then(|| {
                 view! {
-                    <details class="transcript" id="probe-transcript">
+                    <details class="transcript" id=format!("{id}-transcript")>
                         <summary>{tr(|t| t.transcript)}</summary>
                         <pre>{transcript.join("\n")}</pre>
                     </details>
@@ -414,7 +416,7 @@ fn ProbeReport(result: ProbeResult) -> impl IntoView {
 }
 
 #[component]
-pub fn DiagnosisView(diagnosis: Diagnosis, id: &'static str) -> impl IntoView {
+pub fn DiagnosisView(diagnosis: Diagnosis, #[prop(into)] id: String) -> impl IntoView {
     let i18n = use_i18n();
     let judged = use_judged();
     let Diagnosis { code, step, message, remedy, reply, detail, suggestion } = diagnosis;
@@ -473,12 +475,12 @@ pub fn DiagnosisView(diagnosis: Diagnosis, id: &'static str) -> impl IntoView {
 }
 
 #[component]
-fn CertificateView(certificate: Certificate) -> impl IntoView {
+fn CertificateView(certificate: Certificate, id: String) -> impl IntoView {
     let Certificate { subject, issuer, not_after, sha256, names, verified } = certificate;
     let i18n = use_i18n();
     let not_after = move || crate::local_time(&not_after, i18n.get());
     view! {
-        <details class="certificate" id="probe-certificate" open>
+        <details class="certificate" id=id open>
             <summary>{tr(|t| t.certificate)}</summary>
             <dl>
                 <dt>{tr(|t| t.subject)}</dt>
@@ -559,7 +561,7 @@ mod tests {
 
     #[wasm_bindgen_test]
     async fn a_failed_probe_shows_every_step_the_diagnosis_the_certificate_and_folds_the_transcript() {
-        let page = mount(|_, _| (), || view! { <ProbeReport result=untrusted_tls() /> });
+        let page = mount(|_, _| (), || view! { <ProbeReport result=untrusted_tls() id="probe" /> });
         let statuses: Vec<_> =
             page.all("#probe-steps li").iter().map(|li| li.get_attribute("data-status").unwrap()).collect();
         assert_eq!(statuses, ["ok", "ok", "failed", "skipped", "skipped"]);
@@ -610,7 +612,7 @@ mod tests {
     #[wasm_bindgen_test]
     fn the_servers_answer_for_an_untrusted_certificate_is_shown_whole() {
         let result: ProbeResult = api::decode(crate::example!("probe-untrusted")).unwrap();
-        let page = mount(|_, _| (), move || view! { <ProbeReport result=result /> });
+        let page = mount(|_, _| (), move || view! { <ProbeReport result=result id="probe" /> });
         assert_eq!(page.attr("li[data-step=tls]", "data-status").as_deref(), Some("failed"));
         assert_eq!(page.attr("#probe-diagnosis", "data-code").as_deref(), Some("tls.certificate_untrusted"));
         assert_eq!(page.text("#probe-certificate .names"), "localhost");
@@ -628,7 +630,7 @@ mod tests {
         let diagnosis = result.diagnosis.as_mut().unwrap();
         diagnosis.code = "timeout".into();
         diagnosis.detail = Some(no_reply);
-        let page = mount(|_, _| (), move || view! { <ProbeReport result=result /> });
+        let page = mount(|_, _| (), move || view! { <ProbeReport result=result id="probe" /> });
         assert_eq!(page.text("#probe-diagnosis .detail"), "no reply within 10 s");
         assert!(page.all("li[data-step=tls] .step-note").is_empty(), "not twice");
         page.i18n.set(Locale::De);
@@ -642,7 +644,7 @@ mod tests {
         result.diagnosis.as_mut().unwrap().code = "smtp.something_new".into();
         result.certificate = None;
         result.transcript.clear();
-        let page = mount(|_, _| (), move || view! { <ProbeReport result=result /> });
+        let page = mount(|_, _| (), move || view! { <ProbeReport result=result id="probe" /> });
         assert_eq!(page.text("#probe-diagnosis .diagnosis-message"), "server words");
         assert!(page.text("#probe-diagnosis .remedy").ends_with("server remedy"));
         assert!(page.all("#probe-certificate, #probe-transcript").is_empty());

@@ -1,10 +1,11 @@
 //! "Send test email": a real message from the default from address to any recipient, with the form's values
-//! (saved or not); shows the server's reply or the diagnosis.
+//! (saved or not); shows the server's reply, or what the failed attempt did as a check shows it (steps, diagnosis,
+//! certificate, transcript).
 
 use crate::api::{self, TestEmailResult};
 use crate::app::use_state;
 use crate::i18n::{fill, tr, use_i18n};
-use crate::probe::{Blocked, DiagnosisView, Progress, blocker, run_request, trouble_line};
+use crate::probe::{Blocked, ProbeReport, Progress, blocker, run_request, trouble_line};
 use crate::recipient::{Recipient, RecipientField};
 use crate::refocus_or;
 use crate::settings::{draft, use_judged};
@@ -90,16 +91,14 @@ pub fn TestEmail() -> impl IntoView {
                             }
                             .into_any()
                         } else {
-                            view! {
-                                <p class="error" id="test-failed">{t.not_sent}</p>
-                                {r.diagnosis.map(|d| view! { <DiagnosisView diagnosis=d id="test-diagnosis" /> })}
-                            }
-                            .into_any()
+                            view! { <p class="error" id="test-failed">{t.not_sent}</p> }.into_any()
                         }
                     })
                 }}
             </div>
             {move || outdated.get().then(|| view! { <p class="notice" id="test-outdated">{tr(|t| t.result_outdated)}</p> })}
+            // Outside the live region, as the check's: steps and transcript are not read out.
+            {move || result.get().and_then(|r| r.failed).map(|f| view! { <ProbeReport result=f id="test" /> })}
         </section>
     }
 }
