@@ -387,6 +387,23 @@ async fn sender_refused_at_rcpt_to_is_still_sender_rejected() {
     assert_not_delivered(&peer);
 }
 
+/// A server that judges the from address only once the message came: the check (which sends none) passes, and
+/// the test email says that the sender was refused, at DATA.
+#[tokio::test]
+async fn sender_refused_after_the_message_is_sender_rejected() {
+    let pki = Pki::new("Test CA");
+    let password = canary("sender-data");
+    let peer = starttls_peer(&pki, &["--user", USER, "--password", &password, "--reject-sender-at", "data"]);
+    let case = case(peer.port, TlsMode::StarttlsRequired, Some((USER, &password)), Some(&pki.ca_pem));
+    let probe = case.probe().await;
+    assert!(probe.ok, "{probe:#?}");
+    let sent = case.send().await;
+    assert_eq!(code_of(sent.diagnosis.as_ref()), Some((DiagnosisCode::SenderRejected, Step::Data)), "{sent:#?}");
+    let reply = sent.diagnosis.as_ref().and_then(|d| d.reply.as_deref()).unwrap_or_default();
+    assert!(reply.starts_with("550 5.1.8"), "the server's reply: {reply}");
+    assert_not_delivered(&peer);
+}
+
 #[tokio::test]
 async fn recipient_refused() {
     let pki = Pki::new("Test CA");

@@ -459,6 +459,8 @@ pub fn classify_reply(step: Step, reply: ReplyStatus, context: ReplyContext) -> 
     if reply.code == 530 {
         return AuthRequired;
     }
+    // x.1.7 and x.1.8 are about the sender's address, whichever command they answer.
+    let about_sender = reply.enhanced_is(1, Some(7)) || reply.enhanced_is(1, Some(8));
     match step {
         Step::Auth => match reply.code {
             504 | 534 => AuthMechanismUnsupported,
@@ -475,17 +477,16 @@ pub fn classify_reply(step: Step, reply: ReplyStatus, context: ReplyContext) -> 
             _ => SenderRejected,
         },
         Step::RcptTo => {
-            // x.1.7 and x.1.8 are about the sender's address; 553 5.7.1 at RCPT is how some servers (Postfix's
-            // reject_sender_login_mismatch) refuse a sender the login does not own.
-            if reply.enhanced_is(1, Some(7))
-                || reply.enhanced_is(1, Some(8))
-                || (reply.code == 553 && reply.enhanced_is(7, Some(1)))
-            {
+            // 553 5.7.1 at RCPT is how some servers (Postfix's reject_sender_login_mismatch) refuse a sender the
+            // login does not own.
+            if about_sender || (reply.code == 553 && reply.enhanced_is(7, Some(1))) {
                 SenderRejected
             } else {
                 RecipientRejected
             }
         }
+        // Some services judge the from address only once the message came (an identity not verified).
+        Step::Data if about_sender => SenderRejected,
         Step::Data => MessageRejected,
         Step::Starttls => StarttlsUnavailable,
         Step::Resolve | Step::Connect | Step::Tls | Step::Ehlo | Step::Rset | Step::Quit => ServerClosed,
@@ -553,6 +554,8 @@ mod tests {
         check(Step::RcptTo, "450 4.2.0 Greylisted", NO_AUTH, ServerTemporaryFailure);
         check(Step::Data, "554 5.7.1 Message content rejected", LOGGED_IN, MessageRejected);
         check(Step::Data, "552 5.3.4 Message too big", LOGGED_IN, MessageRejected);
+        check(Step::Data, "550 5.1.8 Sender address rejected: not a verified identity", LOGGED_IN, SenderRejected);
+        check(Step::Data, "554 5.1.7 Invalid sender syntax", LOGGED_IN, SenderRejected);
         check(Step::Rset, "500 5.5.2 Error", LOGGED_IN, ServerClosed);
     }
 

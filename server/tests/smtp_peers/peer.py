@@ -37,8 +37,9 @@ parser.add_argument("--only-cram-md5", action="store_true", help="offer only AUT
 parser.add_argument("--echo-auth", action="store_true",
                     help="refuse a login with a reply that echoes the password it got: upper case, hex, and base64 "
                          "at an odd offset (as a careless server could)")
-parser.add_argument("--reject-sender-at", choices=["mail", "rcpt"],
-                    help="refuse the sender with 553 5.7.1 at MAIL FROM or (as Postfix does) at RCPT TO")
+parser.add_argument("--reject-sender-at", choices=["mail", "rcpt", "data"],
+                    help="refuse the sender with 553 5.7.1 at MAIL FROM or (as Postfix does) at RCPT TO; or, as "
+                         "services that judge the from address only once the message came, with 550 5.1.8 after it")
 parser.add_argument("--reject-recipient", help="refuse this recipient with 550 5.1.1")
 parser.add_argument("--no-ehlo", action="store_true",
                     help="answer EHLO with 502 (a server from before ESMTP); HELO still works")
@@ -83,6 +84,8 @@ class Handler:
         return "250 2.1.5 Ok"
 
     async def handle_DATA(self, server, session, envelope):
+        if args.reject_sender_at == "data":
+            return f"550 5.1.8 <{envelope.mail_from}>: Sender address rejected: not a verified identity"
         if args.drop_during_data:
             event("DROP during DATA")
             server.transport.abort()
