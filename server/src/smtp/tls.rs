@@ -33,11 +33,16 @@ pub struct CertificateInfo {
 /// Builds the client configuration for one connection: the [`machine_roots`], plus `custom_ca`.
 pub(crate) fn client_config(custom_ca: &[CertificateDer<'static>]) -> Result<(Arc<ClientConfig>, ChainRecord), String> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut roots = machine_roots().clone();
-    for cert in custom_ca {
-        roots.add(cert.clone()).map_err(|error| format!("custom CA: {error}"))?;
-    }
-    let inner = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+    let roots = if custom_ca.is_empty() {
+        Arc::clone(machine_roots())
+    } else {
+        let mut roots = RootCertStore::clone(machine_roots());
+        for cert in custom_ca {
+            roots.add(cert.clone()).map_err(|error| format!("custom CA: {error}"))?;
+        }
+        Arc::new(roots)
+    };
+    let inner = WebPkiServerVerifier::builder_with_provider(roots, provider.clone())
         .build()
         .map_err(|error| error.to_string())?;
     let record = ChainRecord::default();
@@ -55,8 +60,8 @@ pub(crate) fn client_config(custom_ca: &[CertificateDer<'static>]) -> Result<(Ar
 /// The roots every connection trusts, read once: the built-in WebPKI roots and this machine's trust store (its CA
 /// bundle, where `update-ca-certificates` puts an internal CA; or `SSL_CERT_FILE` / `SSL_CERT_DIR`). A store that
 /// cannot be read leaves the built-in roots, and says so in the log.
-fn machine_roots() -> &'static RootCertStore {
-    static ROOTS: OnceLock<RootCertStore> = OnceLock::new();
+fn machine_roots() -> &'static Arc<RootCertStore> {
+    static ROOTS: OnceLock<Arc<RootCertStore>> = OnceLock::new();
     ROOTS.get_or_init(|| {
         let mut roots = RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
         let found = rustls_native_certs::load_native_certs();
@@ -65,7 +70,7 @@ fn machine_roots() -> &'static RootCertStore {
         }
         let (added, ignored) = roots.add_parsable_certificates(found.certs);
         tracing::debug!(added, ignored, "this machine's trust store");
-        roots
+        Arc::new(roots)
     })
 }
 
