@@ -459,9 +459,10 @@ async fn plain_client_on_implicit_tls_port_ends_within_the_step_timeout() {
     assert_eq!(note_of(sent.diagnosis.as_ref()), Some((StepNote::AnswersTls, Some("2 s".to_owned()))));
     let detail = sent.diagnosis.as_ref().and_then(|d| d.detail.as_deref());
     assert_eq!(detail, Some("no greeting within 2 s; the port answers a TLS handshake"));
-    // The greeting wait is the step timeout; the check that the port speaks TLS takes milliseconds on loopback.
+    // The greeting wait is the step timeout; the check that the port speaks TLS (a second connection and a
+    // handshake) takes milliseconds on loopback.
     let took = took(&sent.steps, Step::Connect);
-    assert!(took >= STEP_TIMEOUT && took < STEP_TIMEOUT + Duration::from_millis(1000), "took {took:?}");
+    assert!(took >= STEP_TIMEOUT && took < STEP_TIMEOUT + Duration::from_millis(1500), "took {took:?}");
     assert!(!peer.events().contains("AUTH"), "no credentials were sent");
     assert_not_delivered(&peer);
 }

@@ -226,7 +226,8 @@ impl Seen {
 struct Failure {
     step: Step,
     code: DiagnosisCode,
-    started: Instant,
+    /// How long the step ran until it failed (not counting the polite end that may follow).
+    took: Duration,
     reply: Option<String>,
     /// What the client saw besides a reply.
     seen: Option<Seen>,
@@ -238,7 +239,8 @@ struct Failure {
 
 impl Failure {
     fn new(step: Step, code: DiagnosisCode, started: Instant) -> Failure {
-        Failure { step, code, started, reply: None, seen: None, suggestion: None, round_trips: 0, alive: false }
+        let took = started.elapsed();
+        Failure { step, code, took, reply: None, seen: None, suggestion: None, round_trips: 0, alive: false }
     }
 
     /// What only a library can say (an OS or TLS error), in its words.
@@ -990,7 +992,8 @@ impl Session<'_> {
         let locale = self.options.locale;
         let mut diagnosis = None;
         if let Err(failure) = result {
-            let index = self.record(failure.step, StepStatus::Failed, Some(failure.started), failure.reply.clone());
+            let index = self.record(failure.step, StepStatus::Failed, None, failure.reply.clone());
+            self.steps[index].duration_ms = failure.took.as_millis() as u64;
             let (note, detail) = Seen::split(failure.seen);
             self.steps[index].note = note.clone();
             self.steps[index].detail = detail.clone();
