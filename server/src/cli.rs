@@ -277,6 +277,7 @@ async fn serve(data_dir: PathBuf, args: ServeArgs) -> Result<ExitCode, CliError>
             );
         }
     }
+    tokio::task::spawn_blocking(crate::smtp::load_trust_store);
     // Said in the log too: a standard output nobody reads is no reason not to serve.
     let _ = say(format!("Listening on http://{addr}"));
     tracing::info!(

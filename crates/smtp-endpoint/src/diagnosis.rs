@@ -201,7 +201,7 @@ fn en_remedy(code: DiagnosisCode) -> &'static str {
             "Use smtp:// for this port (STARTTLS, usually 587 or 25), or smtps:// with the server's TLS port (usually 465)."
         }
         TlsCertificateUntrusted => {
-            "Use the server's public host name if it has a certificate from a public authority, or paste the internal CA's certificate (PEM) into the CA certificates field (or add it to the trust store where the settings server runs). Verification is never switched off."
+            "Use the server's public host name if it has a certificate from a public authority, or paste the internal CA's certificate (PEM) into the CA certificates field (or add it to the trust store where the settings server runs, then restart it). Verification is never switched off."
         }
         TlsCertificateHostnameMismatch => {
             "Use a host name the certificate was issued for (see the certificate's names) in the URI, or ask the mail server's administrator for a certificate that names this host."
@@ -223,7 +223,7 @@ fn en_remedy(code: DiagnosisCode) -> &'static str {
         }
         AuthRequired => "Enter the Username and Password of an account that may send through this server.",
         AuthFailed => {
-            "Retype the password and check the username. Some providers need an app password, separate SMTP credentials, or SMTP login switched on for the account: see the server's reply."
+            "Retype the password and check the username. Some providers need an app password, separate SMTP credentials, or SMTP login switched on for the account (see the server's reply)."
         }
         AuthMechanismUnsupported => {
             "Enable AUTH PLAIN or LOGIN on the server (over TLS). With two-step verification (e.g. Gmail), enter an app password as the password. OAuth 2.0 is not supported."
@@ -321,7 +321,7 @@ fn de_remedy(code: DiagnosisCode) -> &'static str {
             "Verwenden Sie smtp:// für diesen Port (STARTTLS, meist 587 oder 25) oder smtps:// mit dem TLS-Port des Servers (meist 465)."
         }
         TlsCertificateUntrusted => {
-            "Verwenden Sie den öffentlichen Hostnamen des Servers, falls er ein Zertifikat einer öffentlichen Stelle hat, oder fügen Sie das Zertifikat der internen CA (PEM) in das Feld „CA-Zertifikate“ ein (oder in den Zertifikatsspeicher dort, wo der Einstellungsserver läuft). Die Prüfung wird nie abgeschaltet."
+            "Verwenden Sie den öffentlichen Hostnamen des Servers, falls er ein Zertifikat einer öffentlichen Stelle hat, oder fügen Sie das Zertifikat der internen CA (PEM) in das Feld „CA-Zertifikate“ ein (oder nehmen Sie es in den Zertifikatsspeicher des Rechners auf, auf dem der Einstellungsserver läuft, und starten Sie diesen neu). Die Prüfung wird nie abgeschaltet."
         }
         TlsCertificateHostnameMismatch => {
             "Verwenden Sie in der URI einen Hostnamen, für den das Zertifikat ausgestellt ist (siehe die Namen im Zertifikat), oder bitten Sie den Betreiber des Mailservers um ein Zertifikat für diesen Host."
@@ -343,10 +343,10 @@ fn de_remedy(code: DiagnosisCode) -> &'static str {
         }
         AuthRequired => "Geben Sie Benutzername und Passwort eines Kontos ein, das über diesen Server senden darf.",
         AuthFailed => {
-            "Geben Sie das Passwort erneut ein und prüfen Sie den Benutzernamen. Manche Anbieter verlangen ein App-Passwort, eigene SMTP-Zugangsdaten oder eine für das Konto eingeschaltete SMTP-Anmeldung: siehe die Antwort des Servers."
+            "Geben Sie das Passwort erneut ein und prüfen Sie den Benutzernamen. Manche Anbieter verlangen ein App-Passwort, eigene SMTP-Zugangsdaten oder eine für das Konto eingeschaltete SMTP-Anmeldung (siehe Antwort des Servers)."
         }
         AuthMechanismUnsupported => {
-            "Aktivieren Sie AUTH PLAIN oder LOGIN auf dem Server (über TLS). Bei Zwei-Faktor-Anmeldung (z. B. Gmail) geben Sie ein App-Passwort als Passwort ein. OAuth 2.0 wird nicht unterstützt."
+            "Aktivieren Sie AUTH PLAIN oder LOGIN auf dem Server (über TLS). Bei Zwei-Faktor-Authentifizierung (z. B. Gmail) tragen Sie ein App-Passwort als Passwort ein. OAuth 2.0 wird nicht unterstützt."
         }
         AuthPlaintextRefused => {
             "Verwenden Sie smtps:// (TLS ab dem ersten Byte, meist Port 465) oder einen Port mit STARTTLS (meist 587). Ein Passwort wird nie unverschlüsselt an einen anderen Rechner gesendet."

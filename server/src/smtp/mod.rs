@@ -24,4 +24,4 @@ pub use api::{PROBES_PER_MINUTE, ProbeRequest, TEST_EMAILS_PER_MINUTE, TestEmail
 pub use engine::{ProbeOptions, SmtpTarget, Timeouts, probe, send_test};
 pub use message::TestEmail;
 pub use report::{Capabilities, Diagnosis, ProbeReport, SendReport, StepReport, StepStatus};
-pub use tls::CertificateInfo;
+pub use tls::{CertificateInfo, load_trust_store};

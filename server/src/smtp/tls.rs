@@ -57,9 +57,15 @@ pub(crate) fn client_config(custom_ca: &[CertificateDer<'static>]) -> Result<(Ar
     Ok((Arc::new(config), record))
 }
 
-/// The roots every connection trusts, read once: the built-in WebPKI roots and this machine's trust store (its CA
-/// bundle, where `update-ca-certificates` puts an internal CA; or `SSL_CERT_FILE` / `SSL_CERT_DIR`). A store that
-/// cannot be read leaves the built-in roots, and says so in the log.
+/// Reads this machine's trust store now (`serve` does at start, off the runtime's threads), so that the first
+/// check does not wait for it.
+pub fn load_trust_store() {
+    machine_roots();
+}
+
+/// The roots every connection trusts, read once per process: the built-in WebPKI roots and this machine's trust
+/// store (its CA bundle, where `update-ca-certificates` puts an internal CA; or `SSL_CERT_FILE` / `SSL_CERT_DIR`).
+/// A store that cannot be read leaves the built-in roots, and says so in the log.
 fn machine_roots() -> &'static Arc<RootCertStore> {
     static ROOTS: OnceLock<Arc<RootCertStore>> = OnceLock::new();
     ROOTS.get_or_init(|| {
@@ -69,7 +75,7 @@ fn machine_roots() -> &'static Arc<RootCertStore> {
             tracing::warn!(%error, "cannot read this machine's trust store");
         }
         let (added, ignored) = roots.add_parsable_certificates(found.certs);
-        tracing::debug!(added, ignored, "this machine's trust store");
+        tracing::info!(added, ignored, "read this machine's trust store (a CA added to it counts after a restart)");
         Arc::new(roots)
     })
 }
