@@ -282,10 +282,14 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
     assert_eq!(page.attr("#probe-diagnosis", "data-code").await?.as_deref(), Some("connect.refused"), "{diagnosis}");
     page.wait_text("#probe-steps li[data-step='connect'][data-status='failed']").await?;
     page.wait_gone("#probe-outdated").await?;
+    // The live region says why, not only that it failed: the report below it is not read out.
+    let refused = DiagnosisCode::ConnectRefused.message(Locale::En);
+    assert!(page.wait_text("#probe-verdict").await?.ends_with(refused), "the verdict names the diagnosis");
     // A failing test email shows as much: the step that failed and the diagnosis.
     page.type_into("#test-recipient", "ops@example.org").await?;
     page.click("#send-test").await?;
-    page.wait_text("#test-failed").await?;
+    let line = page.wait_text("#test-failed").await?;
+    assert!(line.starts_with("The test email was not sent.") && line.ends_with(refused), "{line}");
     assert_eq!(page.attr("#test-diagnosis", "data-code").await?.as_deref(), Some("connect.refused"));
     page.wait_text("#test-steps li[data-step='connect'][data-status='failed']").await?;
 

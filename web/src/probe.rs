@@ -9,7 +9,7 @@ use crate::settings::{Judged, draft, use_judged};
 use crate::{focus, has_focus, refocus_or};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use smtp_endpoint::{DiagnosisCode, Field, SmtpUri};
+use smtp_endpoint::{DiagnosisCode, Field, Locale, SmtpUri};
 
 /// What a request ended with, other than its own result (a probe, a test email, or loading what is stored).
 #[derive(Debug, Clone, PartialEq)]
@@ -338,7 +338,7 @@ pub fn Probe() -> impl IntoView {
                         let t = i18n.text();
                         view! {
                             <p class=if r.ok { "ok" } else { "error" } id="probe-verdict">
-                                {if r.ok { t.probe_ok } else { t.probe_failed }}
+                                {if r.ok { t.probe_ok.to_owned() } else { failure_line(t.probe_failed, Some(&r), i18n.get()) }}
                             </p>
                         }
                     })
@@ -415,15 +415,29 @@ pub fn ProbeReport(result: ProbeResult, id: &'static str) -> impl IntoView {
     }
 }
 
+/// A failed result's line in its section's live region: the section's words and the diagnosis's, so that a screen
+/// reader hears why (the report below it is not read out).
+pub fn failure_line(words: &str, result: Option<&ProbeResult>, locale: Locale) -> String {
+    match result.and_then(|r| r.diagnosis.as_ref()) {
+        Some(d) => format!("{words} {}", diagnosis_message(d, locale)),
+        None => words.to_owned(),
+    }
+}
+
+/// A known code is put into words by the core crate's catalogue, so it follows the language switch; an unknown one
+/// keeps the server's words.
+fn diagnosis_message(d: &Diagnosis, locale: Locale) -> String {
+    DiagnosisCode::from_code(&d.code).map_or_else(|| d.message.clone(), |c| c.message(locale).to_owned())
+}
+
 #[component]
-pub fn DiagnosisView(diagnosis: Diagnosis, #[prop(into)] id: String) -> impl IntoView {
+fn DiagnosisView(diagnosis: Diagnosis, #[prop(into)] id: String) -> impl IntoView {
     let i18n = use_i18n();
     let judged = use_judged();
-    let Diagnosis { code, step, message, remedy, reply, detail, suggestion } = diagnosis;
-    // A known code is put into words by the core crate's catalogue, so it follows the language switch; an unknown
-    // one keeps the server's words.
+    let shown = diagnosis.clone();
+    let message = move || diagnosis_message(&shown, i18n.get());
+    let Diagnosis { code, step, remedy, reply, detail, suggestion, .. } = diagnosis;
     let known = DiagnosisCode::from_code(&code);
-    let message = move || known.map_or_else(|| message.clone(), |c| c.message(i18n.get()).to_owned());
     let remedy = move || known.map_or_else(|| remedy.clone(), |c| c.remedy(i18n.get()).to_owned());
     let data_code = code.clone();
     view! {
@@ -512,7 +526,7 @@ mod tests {
     use crate::app::Auth;
     use crate::i18n::text;
     use crate::testing::{mount, settle};
-    use smtp_endpoint::{Code, Field, Issue, Locale, Report, StepNote};
+    use smtp_endpoint::{Code, Field, Issue, Report, StepNote};
     use wasm_bindgen_test::wasm_bindgen_test;
 
     fn step(name: &str, status: StepStatus, reply: Option<&str>) -> Step {

@@ -5,7 +5,7 @@
 use crate::api::{self, TestEmailResult};
 use crate::app::use_state;
 use crate::i18n::{fill, tr, use_i18n};
-use crate::probe::{Blocked, ProbeReport, Progress, blocker, run_request, trouble_line};
+use crate::probe::{Blocked, ProbeReport, Progress, blocker, failure_line, run_request, trouble_line};
 use crate::recipient::{Recipient, RecipientField};
 use crate::refocus_or;
 use crate::settings::{draft, use_judged};
@@ -91,7 +91,8 @@ pub fn TestEmail() -> impl IntoView {
                             }
                             .into_any()
                         } else {
-                            view! { <p class="error" id="test-failed">{t.not_sent}</p> }.into_any()
+                            let line = failure_line(t.not_sent, r.failed.as_ref(), i18n.get());
+                            view! { <p class="error" id="test-failed">{line}</p> }.into_any()
                         }
                     })
                 }}
