@@ -292,6 +292,8 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
     assert!(line.starts_with("The test email was not sent.") && line.ends_with(refused), "{line}");
     assert_eq!(page.attr("#test-diagnosis", "data-code").await?.as_deref(), Some("connect.refused"));
     page.wait_text("#test-steps li[data-step='connect'][data-status='failed']").await?;
+    page.browser.execute("document.getElementById('test-failed').scrollIntoView()", vec![]).await?;
+    page.screenshot("test-email-failed.png").await?;
 
     // German: the page's words and the core crate's messages.
     page.browser.find(Locator::Css("#language")).await?.select_by_value("de").await?;
