@@ -554,22 +554,26 @@ impl Page {
         cancelled.as_bool().ok_or_else(|| format!("beforeunload: {cancelled}").into())
     }
 
-    /// POSTs `body` to `path` from the page (its session, its origin) until the server answers 429; returns how
-    /// many requests that took (at most 100; 0 when none was refused).
-    pub async fn post_until_throttled(&self, path: &str, body: Value) -> Result<u64> {
+    /// POSTs `body` to `path` from the page (its session, its origin) until the server answers 429 with a wait of
+    /// at least `least` seconds (`Retry-After`; a shorter wait is waited out, as a client should, and the POSTs go
+    /// on); returns how many requests that took (at most 100; 0 when none was refused so).
+    pub async fn post_until_throttled(&self, path: &str, body: Value, least: u64) -> Result<u64> {
         let count = self
             .browser
             .execute(
-                "const [path, body] = arguments; \
+                "const [path, body, least] = arguments; \
                  return (async () => { \
                    for (let n = 1; n <= 100; n++) { \
                      const r = await fetch(path, { method: 'POST', \
                        headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }); \
-                     if (r.status === 429) return n; \
+                     if (r.status !== 429) continue; \
+                     const wait = Number(r.headers.get('retry-after')); \
+                     if (!(wait < least)) return n; \
+                     await new Promise(done => setTimeout(done, wait * 1000)); \
                    } \
                    return 0; \
                  })();",
-                vec![json!(path), body],
+                vec![json!(path), body, json!(least)],
             )
             .await?;
         count.as_u64().ok_or_else(|| format!("requests until 429: {count}").into())
