@@ -39,15 +39,22 @@ pub async fn require_session(
     mut request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
-    let session = session_from_headers(&state, request.headers()).await?.ok_or(ApiError::Unauthorized)?;
+    let fresh = !request.method().is_safe();
+    let session = session_from_headers(&state, request.headers(), fresh).await?.ok_or(ApiError::Unauthorized)?;
     request.extensions_mut().insert(session);
     Ok(next.run(request).await)
 }
 
-async fn session_from_headers(state: &AppState, headers: &HeaderMap) -> Result<Option<AdminSession>, ApiError> {
+/// The request's session; `fresh`: checked against the store, not the cache (see [`Sessions::lookup`]).
+async fn session_from_headers(
+    state: &AppState,
+    headers: &HeaderMap,
+    fresh: bool,
+) -> Result<Option<AdminSession>, ApiError> {
     let tokens: Vec<&str> = session_tokens(headers).collect();
     for &token in tokens.iter().rev().take(MAX_SESSION_COOKIES) {
-        if let Some(session) = state.sessions().lookup(state.store(), token).await.map_err(ApiError::internal)? {
+        let found = state.sessions().lookup(state.store(), token, fresh).await.map_err(ApiError::internal)?;
+        if let Some(session) = found {
             return Ok(Some(session));
         }
     }
@@ -79,7 +86,7 @@ impl FromRequestParts<AppState> for AdminSession {
         if let Some(session) = parts.extensions.get::<AdminSession>() {
             return Ok(session.clone());
         }
-        session_from_headers(state, &parts.headers).await?.ok_or(ApiError::Unauthorized)
+        session_from_headers(state, &parts.headers, !parts.method.is_safe()).await?.ok_or(ApiError::Unauthorized)
     }
 }
 

@@ -12,7 +12,7 @@ pub const MAX_ADMIN_PASSWORD_LEN: usize = 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdminPasswordError {
-    #[error("the password must have at least {MIN_ADMIN_PASSWORD_LEN} characters")]
+    #[error("the password must have at least {MIN_ADMIN_PASSWORD_LEN} characters besides spaces")]
     TooShort,
     #[error("the password must have at most {MAX_ADMIN_PASSWORD_LEN} characters")]
     TooLong,
@@ -26,9 +26,11 @@ pub enum AdminPasswordError {
 pub fn check_new_password(password: &SecretString) -> Result<(), AdminPasswordError> {
     let text = password.expose_secret();
     let len = text.chars().count();
+    // Twelve spaces are no password; a passphrase's spaces are not what makes it long.
+    let counted = text.chars().filter(|c| !c.is_whitespace()).count();
     if text.chars().any(char::is_control) {
         Err(AdminPasswordError::ControlCharacter)
-    } else if len < MIN_ADMIN_PASSWORD_LEN {
+    } else if counted < MIN_ADMIN_PASSWORD_LEN {
         Err(AdminPasswordError::TooShort)
     } else if len > MAX_ADMIN_PASSWORD_LEN {
         Err(AdminPasswordError::TooLong)
@@ -95,6 +97,10 @@ mod tests {
     fn new_passwords_have_a_minimum_length() {
         assert!(check_new_password(&SecretString::from("short")).is_err());
         assert!(check_new_password(&SecretString::from("long enough password")).is_ok());
+        for spaced in [" ".repeat(12), "\u{3000}".repeat(20), format!("{}a{}", " ".repeat(8), " ".repeat(8))] {
+            assert!(check_new_password(&SecretString::from(spaced.clone())).is_err(), "{spaced:?}: spaces only count");
+        }
+        assert!(check_new_password(&SecretString::from("a b c d e f g h i j k l")).is_ok(), "12 besides spaces");
         assert!(check_new_password(&generate()).is_ok());
     }
 }

@@ -1,6 +1,8 @@
 //! Server-side sessions. The cookie holds a random 256-bit token; the store keeps only its SHA-256, with the
-//! admin's name and an expiry. Lookups are cached in memory for a few seconds, so an authenticated request
-//! costs no query, while a session ended elsewhere (e.g. by `admin reset-password`) stops working soon after.
+//! admin's name and an expiry. Lookups for reading are cached in memory for a few seconds, so an authenticated
+//! read costs no query, while a session ended elsewhere (e.g. by `admin reset-password`) can read for those
+//! seconds at most — and change nothing from the moment it ended: a request that changes something is always
+//! checked against the store.
 
 use super::AdminSession;
 use crate::store::{SessionRecord, Store, StoreError};
@@ -63,12 +65,18 @@ impl Sessions {
         Ok(NewSession { token, expires_at })
     }
 
-    /// The live session for a cookie token, if any.
-    pub async fn lookup(&self, store: &dyn Store, token: &str) -> Result<Option<AdminSession>, StoreError> {
+    /// The live session for a cookie token, if any. `fresh`: asked of the store whatever the cache says — for a
+    /// request that changes something, so that a session ended elsewhere cannot change anything more.
+    pub async fn lookup(
+        &self,
+        store: &dyn Store,
+        token: &str,
+        fresh: bool,
+    ) -> Result<Option<AdminSession>, StoreError> {
         let hash = token_hash(token);
         let now = now_unix();
         let cached = self.lock().get(&hash).cloned();
-        if let Some(cached) = cached.filter(|c| c.checked_at.elapsed() < REVALIDATE_AFTER) {
+        if let Some(cached) = cached.filter(|c| !fresh && c.checked_at.elapsed() < REVALIDATE_AFTER) {
             let live = cached.expires_at > now;
             return Ok(live.then_some(AdminSession {
                 username: cached.username,

@@ -145,6 +145,9 @@ async fn admin_create_and_reset_password() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("at least 12 characters"));
     assert!(!data_dir.exists(), "a refused password leaves no data dir (whose first start would make an admin)");
+    let spaces =
+        run(&["admin", "create", "--username", "ops", "--password-stdin", "--data-dir", data], Some("      a      \n"));
+    assert!(String::from_utf8_lossy(&spaces.stderr).contains("at least 12 characters besides spaces"), "{spaces:?}");
     let output = run(
         &["admin", "create", "--username", "ops", "--password-stdin", "--data-dir", data],
         Some("first ops password\n"),
@@ -166,6 +169,14 @@ async fn admin_create_and_reset_password() {
     let client = login_process(&server, "ops", "first ops password").await;
     let session = client.get(server.url("/api/session")).send().await.expect("session");
     assert_eq!(session.status(), 200);
+    let validate = || {
+        client
+            .post(server.url("/api/endpoints/smtp/validate"))
+            .header("origin", server.url(""))
+            .json(&serde_json::json!({ "uri": "smtp://mail.example.com" }))
+            .send()
+    };
+    assert_eq!(validate().await.expect("validate").status(), 200, "a change (here: judging a draft) is allowed");
 
     // Named in another case than it was created with: still the same admin, whose sessions end.
     let output = run(
@@ -173,7 +184,9 @@ async fn admin_create_and_reset_password() {
         Some("second ops password\n"),
     );
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    // The old session ends (within the server's few seconds of session caching).
+    // From now on the old session changes nothing (checked against the store for every change), and it ends for
+    // reading too within the server's few seconds of session caching.
+    assert_eq!(validate().await.expect("validate").status(), 401, "a session ended elsewhere changes nothing, at once");
     let mut ended = false;
     for _ in 0..40 {
         if client.get(server.url("/api/session")).send().await.expect("session").status() == 401 {
@@ -279,6 +292,19 @@ async fn smtp_commands_say_what_is_missing() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert_eq!(stderr.matches("os error 2").count(), 1, "the cause once: {stderr}");
+
+    // A device is read no further than the limit (it ends), and a binary (DER) certificate is said to be one.
+    let output =
+        run(&["check", "--uri", "smtps://relay.internal", "--from", "a@example.com", "--custom-ca", "/dev/zero"], None);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("custom_ca.invalid"), "{stdout}");
+    let der = dir.path().join("ca.der");
+    std::fs::write(&der, [0x30, 0x82, 0x01, 0x0a, 0xff, 0xfe, 0x00]).expect("write");
+    let output = run(&["check", "--uri", "smtps://relay.internal", "--custom-ca", der.to_str().expect("utf-8")], None);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("is not PEM text") && stderr.contains("openssl x509 -inform DER"), "{stderr}");
 }
 
 /// A `--static-dir` that holds the data dir would serve the database and the key file: the server does not
