@@ -11,7 +11,7 @@ use secrecy::{ExposeSecret, SecretString};
 use smtp_endpoint::{EndpointInput, Locale, Report};
 use std::io::{Read, Write};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
@@ -130,6 +130,11 @@ pub enum CliError {
     Serve(std::io::Error),
     #[error("cannot read {path}: {source}")]
     ReadFile { path: PathBuf, source: std::io::Error },
+    #[error(
+        "{path} is not PEM text (a binary, DER certificate?): convert it with \
+         openssl x509 -inform DER -in {path} -out ca.pem, and give ca.pem"
+    )]
+    CustomCaNotText { path: PathBuf },
     #[error("cannot read the password: {0}")]
     ReadPassword(std::io::Error),
     #[error("cannot ask for the password ({0}): without a terminal, pipe it in with --password-stdin")]
@@ -326,8 +331,8 @@ async fn serve(data_dir: PathBuf, args: ServeArgs) -> Result<ExitCode, CliError>
 /// A `--static-dir` that holds the data dir (`--static-dir .` beside `./data`) would serve the database and
 /// `master.key` to anyone who asks for them. Judged on the paths both as written and with symbolic links
 /// resolved: the file server follows a link inside the static dir to a data dir kept elsewhere.
-fn refuse_serving_data(static_dir: &std::path::Path, data_dir: &std::path::Path) -> Result<(), CliError> {
-    let forms = |path: &std::path::Path| [path.canonicalize().ok(), Some(absolute(path))];
+fn refuse_serving_data(static_dir: &Path, data_dir: &Path) -> Result<(), CliError> {
+    let forms = |path: &Path| [path.canonicalize().ok(), Some(absolute(path))];
     let (pages, datas) = (forms(static_dir), forms(data_dir));
     let inside = datas.iter().flatten().any(|data| pages.iter().flatten().any(|page| data.starts_with(page)));
     if !inside {
@@ -343,7 +348,7 @@ fn refuse_serving_data(static_dir: &std::path::Path, data_dir: &std::path::Path)
 
 /// Shown once on the first start, on stdout only (never in the log). If it cannot be written, the start stops
 /// and says how to set a password instead.
-fn print_first_admin(data_dir: &std::path::Path, password: &SecretString) -> Result<(), CliError> {
+fn print_first_admin(data_dir: &Path, password: &SecretString) -> Result<(), CliError> {
     // The command as this binary was started (`cargo run` starts target/release/smtp-endpoint-server), so the
     // line runs as printed from the same directory.
     let program = std::env::args().next().unwrap_or_else(|| "smtp-endpoint-server".to_owned());
@@ -418,14 +423,25 @@ fn read_password_stdin() -> Result<SecretString, CliError> {
     Ok(SecretString::from(trimmed))
 }
 
+/// A custom CA file as text: read no further than one byte over the limit (the core says it is too long; a
+/// device like `/dev/zero` is not read for ever), and a file that is not text is said to be DER, with the command
+/// that converts it.
+fn read_custom_ca(path: &Path) -> Result<String, CliError> {
+    use std::io::Read;
+    let fail = |source| CliError::ReadFile { path: path.to_owned(), source };
+    let limit = u64::try_from(smtp_endpoint::MAX_CUSTOM_CA_LEN + 1).unwrap_or(u64::MAX);
+    let mut bytes = Vec::new();
+    std::fs::File::open(path).and_then(|file| file.take(limit).read_to_end(&mut bytes)).map_err(fail)?;
+    if bytes.len() > smtp_endpoint::MAX_CUSTOM_CA_LEN {
+        // Too long whatever it holds (the core says so); the cut may split a character.
+        return Ok(String::from_utf8_lossy(&bytes).into_owned());
+    }
+    String::from_utf8(bytes).map_err(|_| CliError::CustomCaNotText { path: path.to_owned() })
+}
+
 fn check(args: CheckArgs) -> Result<ExitCode, CliError> {
     let password = if args.password_stdin { Some(read_password_stdin()?) } else { None };
-    let custom_ca_pem = match &args.custom_ca {
-        Some(path) => {
-            Some(std::fs::read_to_string(path).map_err(|source| CliError::ReadFile { path: path.clone(), source })?)
-        }
-        None => None,
-    };
+    let custom_ca_pem = args.custom_ca.as_deref().map(read_custom_ca).transpose()?;
     let locale = args.locale;
     let mut input = EndpointInput {
         uri: args.uri,
