@@ -175,7 +175,7 @@ fn check_version(if_match: &IfMatch, current: i64) -> Result<(), ApiError> {
 /// The parsed `If-Match` header.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IfMatch {
-    /// No header, `*`, or nothing in it that names a version (`4` without quotes, a weak `W/"4"`): the change
+    /// No header, `*`, or nothing in it that names a version (`4` without quotes, a weak `W/"4"`, `"04"`): the change
     /// is refused as unversioned (428), not as a conflict with someone else's save.
     Missing,
     /// The versions named (unparseable entries beside them are left out, so they never match).
@@ -188,7 +188,11 @@ impl IfMatch {
         let versions: Vec<i64> = value
             .unwrap_or_default()
             .split(',')
-            .filter_map(|tag| tag.trim().strip_prefix('"')?.strip_suffix('"')?.parse().ok())
+            .filter_map(|tag| {
+                let inner = tag.trim().strip_prefix('"')?.strip_suffix('"')?;
+                // Compared as the tags they are (strong comparison): `"03"` or `"+3"` is not the tag `"3"`.
+                inner.parse().ok().filter(|version: &i64| version.to_string() == inner)
+            })
             .collect();
         if versions.is_empty() { IfMatch::Missing } else { IfMatch::Versions(versions) }
     }
@@ -430,7 +434,7 @@ mod tests {
         assert_eq!(IfMatch::parse(Some("*")), IfMatch::Missing);
         assert_eq!(IfMatch::parse(Some("\"3\"")), IfMatch::Versions(vec![3]));
         assert_eq!(IfMatch::parse(Some("\"3\", \"4\"")), IfMatch::Versions(vec![3, 4]));
-        for malformed in ["W/\"3\"", "3", "\"abc\"", ""] {
+        for malformed in ["W/\"3\"", "3", "\"abc\"", "", "\"03\"", "\"+3\"", "\" 3\"", "\"99999999999999999999\""] {
             assert_eq!(IfMatch::parse(Some(malformed)), IfMatch::Missing, "{malformed}");
         }
         assert_eq!(IfMatch::parse(Some("W/\"3\", \"4\"")), IfMatch::Versions(vec![4]));
