@@ -25,6 +25,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         if !super::guard::is_json(request.headers()) {
             return Err(ApiError::JsonRequired);
         }
+        // Said at once, not after waiting for a body that will be refused anyway.
+        let declared = request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        if declared.is_some_and(|length| length > u64::try_from(super::BODY_LIMIT).unwrap_or(u64::MAX)) {
+            return Err(ApiError::BodyTooLarge);
+        }
         let body = Bytes::from_request(request, state);
         let body =
             tokio::time::timeout(crate::listen::BODY_READ_TIMEOUT, body).await.map_err(|_| ApiError::BodyTimeout)?;

@@ -132,6 +132,21 @@ async fn oversized_bodies_are_refused() {
         .await
         .expect("request");
     assert_eq!(response.status(), 413);
+
+    // A declared length over the limit is refused at once, not after waiting out the body's 10 s.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.expect("connect");
+    let request = format!(
+        "POST /api/session HTTP/1.1\r\nHost: {address}\r\nOrigin: http://{address}\r\n\
+         Content-Type: application/json\r\nContent-Length: 999999999\r\n\r\n{{}}"
+    );
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let mut answer = vec![0; 1024];
+    let read = tokio::time::timeout(std::time::Duration::from_secs(5), stream.read(&mut answer)).await;
+    let read = read.expect("an answer well before the body's limit").expect("read");
+    let answer = String::from_utf8_lossy(&answer[..read]);
+    assert!(answer.starts_with("HTTP/1.1 413") && answer.contains("request.too_large"), "{answer}");
 }
 
 #[tokio::test]
