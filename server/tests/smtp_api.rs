@@ -334,6 +334,9 @@ async fn cli_probe_and_send_test_print_the_steps() {
     let german = run(&["probe", "--locale", "de"]);
     let stdout = String::from_utf8_lossy(&german.stdout);
     assert!(stdout.contains("verbunden mit ") && !stdout.contains("connected to "), "in German:\n{stdout}");
+    // The command line's own words too, around the core's.
+    assert!(stdout.starts_with("Prüfung von ") && stdout.contains("übersprungen"), "in German:\n{stdout}");
+    assert!(stdout.contains("es wurde keine Nachricht gesendet") && !stdout.contains("skipped"), "{stdout}");
     let sent = run(&["send-test", "--to", TO, "--json", "--transcript"]);
     let stdout = String::from_utf8_lossy(&sent.stdout);
     assert!(sent.status.success(), "{stdout}");

@@ -39,7 +39,7 @@ pub struct OutputArgs {
     /// Also print the SMTP dialogue (AUTH payloads are redacted).
     #[arg(long)]
     pub transcript: bool,
-    /// Language of the diagnosis: en or de.
+    /// Language of the output (the steps' words, the diagnosis): en or de.
     #[arg(long, default_value = "en", value_parser = crate::cli::parse_locale)]
     pub locale: Locale,
 }
@@ -56,13 +56,14 @@ pub async fn probe(config: Config, args: ProbeArgs) -> Result<ExitCode, CliError
     if args.output.json {
         print_json(&report)?;
     } else {
-        let mut out = format!("Probe of {}:{} ({})\n", target.host, target.port, target.tls.as_str());
-        human(&mut out, &report.steps, report.certificate.as_ref(), report.diagnosis.as_ref());
+        let w = words(locale);
+        let mut out = format!("{} {}:{} ({})\n", w.probe_of, target.host, target.port, target.tls.as_str());
+        human(&mut out, w, &report.steps, report.certificate.as_ref(), report.diagnosis.as_ref());
         if report.ok {
-            let _ = writeln!(out, "ok: every step passed in {} ms; no message was sent.", report.duration_ms);
+            let _ = writeln!(out, "{}", w.probe_ok.replace("{ms}", &report.duration_ms.to_string()));
         }
         if args.output.transcript {
-            transcript(&mut out, &report.transcript);
+            transcript(&mut out, w, &report.transcript);
         }
         say(out.trim_end())?;
     }
@@ -82,20 +83,23 @@ pub async fn send_test(config: Config, args: SendTestArgs) -> Result<ExitCode, C
     if args.output.json {
         print_json(&report)?;
     } else {
+        let w = words(locale);
         let (host, port, tls, to) = (&target.host, target.port, target.tls.as_str(), args.to.trim());
-        let mut out = format!("Test email via {host}:{port} ({tls}) to {to}\n");
-        human(&mut out, &report.steps, report.certificate.as_ref(), report.diagnosis.as_ref());
+        let mut out = format!("{} {host}:{port} ({tls}) → {to}\n", w.test_via);
+        human(&mut out, w, &report.steps, report.certificate.as_ref(), report.diagnosis.as_ref());
         if report.ok {
             let _ = writeln!(
                 out,
-                "ok: accepted in {} ms, Message-ID {}; the server said: {}",
+                "{} {} ms, Message-ID {}; {}: {}",
+                w.sent_ok,
                 report.duration_ms,
                 report.message_id.as_deref().unwrap_or("?"),
+                w.server_said,
                 printable(report.reply.as_deref().unwrap_or(""))
             );
         }
         if args.output.transcript {
-            transcript(&mut out, &report.transcript);
+            transcript(&mut out, w, &report.transcript);
         }
         say(out.trim_end())?;
     }
@@ -141,49 +145,123 @@ fn print_json(report: &impl serde::Serialize) -> Result<(), CliError> {
     say(text)
 }
 
+/// The command line's own words around a report (the report's are the core's, already in its language).
+struct Words {
+    probe_of: &'static str,
+    test_via: &'static str,
+    /// `{ms}` is the time taken.
+    probe_ok: &'static str,
+    sent_ok: &'static str,
+    statuses: [&'static str; 3],
+    certificate: &'static str,
+    issued_by: &'static str,
+    valid_until: &'static str,
+    not_trusted: &'static str,
+    names: &'static str,
+    diagnosis: &'static str,
+    at_step: &'static str,
+    server_said: &'static str,
+    detail: &'static str,
+    what_to_do: &'static str,
+    try_this: &'static str,
+    transcript: &'static str,
+}
+
+const EN: Words = Words {
+    probe_of: "Probe of",
+    test_via: "Test email via",
+    probe_ok: "ok: every step passed in {ms} ms; no message was sent.",
+    sent_ok: "ok: accepted in",
+    statuses: ["ok", "FAILED", "skipped"],
+    certificate: "certificate",
+    issued_by: "issued by",
+    valid_until: "valid until",
+    not_trusted: "NOT trusted",
+    names: "names",
+    diagnosis: "diagnosis",
+    at_step: "at step",
+    server_said: "the server said",
+    detail: "detail",
+    what_to_do: "what to do",
+    try_this: "try",
+    transcript: "transcript",
+};
+
+const DE: Words = Words {
+    probe_of: "Prüfung von",
+    test_via: "Test-E-Mail über",
+    probe_ok: "ok: alle Schritte bestanden in {ms} ms; es wurde keine Nachricht gesendet.",
+    sent_ok: "ok: angenommen in",
+    statuses: ["ok", "FEHLER", "übersprungen"],
+    certificate: "Zertifikat",
+    issued_by: "ausgestellt von",
+    valid_until: "gültig bis",
+    not_trusted: "NICHT vertrauenswürdig",
+    names: "Namen",
+    diagnosis: "Diagnose",
+    at_step: "bei Schritt",
+    server_said: "der Server antwortete",
+    detail: "Detail",
+    what_to_do: "was zu tun ist",
+    try_this: "versuchen Sie",
+    transcript: "Protokoll",
+};
+
+fn words(locale: Locale) -> &'static Words {
+    match locale {
+        Locale::En => &EN,
+        Locale::De => &DE,
+    }
+}
+
 /// One line per step, then the certificate and the diagnosis.
-fn human(out: &mut String, steps: &[StepReport], certificate: Option<&CertificateInfo>, diagnosis: Option<&Diagnosis>) {
+fn human(
+    out: &mut String,
+    w: &Words,
+    steps: &[StepReport],
+    certificate: Option<&CertificateInfo>,
+    diagnosis: Option<&Diagnosis>,
+) {
     for step in steps {
         let status = match step.status {
-            StepStatus::Ok => "ok",
-            StepStatus::Failed => "FAILED",
-            StepStatus::Skipped => "skipped",
+            StepStatus::Ok => w.statuses[0],
+            StepStatus::Failed => w.statuses[1],
+            StepStatus::Skipped => w.statuses[2],
         };
         let reply = step.reply.as_deref().and_then(|r| r.lines().last()).unwrap_or_default();
         let detail = step.detail.as_deref().unwrap_or_default();
         let text = [reply, detail].into_iter().filter(|t| !t.is_empty()).collect::<Vec<_>>().join(" — ");
         let text = printable(&text);
-        let _ = writeln!(out, "  {status:<8} {:<10} {:>6} ms  {text}", step.step.as_str(), step.duration_ms);
+        let _ = writeln!(out, "  {status:<12} {:<10} {:>6} ms  {text}", step.step.as_str(), step.duration_ms);
     }
     if let Some(cert) = certificate {
+        let trust = if cert.verified { String::new() } else { format!(" ({})", w.not_trusted) };
+        let (subject, issuer) = (printable(&cert.subject), printable(&cert.issuer));
         let _ = writeln!(
             out,
-            "certificate: {} issued by {}, valid until {}{}",
-            printable(&cert.subject),
-            printable(&cert.issuer),
-            cert.not_after,
-            if cert.verified { "" } else { " (NOT trusted)" }
+            "{}: {subject} {} {issuer}, {} {}{trust}",
+            w.certificate, w.issued_by, w.valid_until, cert.not_after
         );
-        let _ = writeln!(out, "  names: {}; SHA-256 {}", printable(&cert.names.join(", ")), cert.sha256);
+        let _ = writeln!(out, "  {}: {}; SHA-256 {}", w.names, printable(&cert.names.join(", ")), cert.sha256);
     }
     if let Some(diagnosis) = diagnosis {
-        let _ = writeln!(out, "diagnosis: {} at step {}", diagnosis.code, diagnosis.step);
+        let _ = writeln!(out, "{}: {} {} {}", w.diagnosis, diagnosis.code, w.at_step, diagnosis.step);
         let _ = writeln!(out, "  {}", diagnosis.message);
         if let Some(reply) = &diagnosis.reply {
-            let _ = writeln!(out, "  the server said: {}", printable(&reply.replace('\n', " / ")));
+            let _ = writeln!(out, "  {}: {}", w.server_said, printable(&reply.replace('\n', " / ")));
         }
         if let Some(detail) = &diagnosis.detail {
-            let _ = writeln!(out, "  detail: {}", printable(detail));
+            let _ = writeln!(out, "  {}: {}", w.detail, printable(detail));
         }
-        let _ = writeln!(out, "  what to do: {}", diagnosis.remedy);
+        let _ = writeln!(out, "  {}: {}", w.what_to_do, diagnosis.remedy);
         if let Some(suggestion) = &diagnosis.suggestion {
-            let _ = writeln!(out, "  try: {suggestion}");
+            let _ = writeln!(out, "  {}: {suggestion}", w.try_this);
         }
     }
 }
 
-fn transcript(out: &mut String, transcript: &[String]) {
-    let _ = writeln!(out, "transcript:");
+fn transcript(out: &mut String, w: &Words, transcript: &[String]) {
+    let _ = writeln!(out, "{}:", w.transcript);
     for line in transcript {
         let _ = writeln!(out, "  {}", printable(line));
     }
