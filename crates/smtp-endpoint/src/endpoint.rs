@@ -46,7 +46,8 @@ pub struct ConnectionIdentity {
     pub port: u16,
     pub tls: TlsMode,
     pub username: Option<String>,
-    /// The custom CA's PEM text, trimmed; `None` for the built-in roots only.
+    /// The custom CA's PEM text without its white space (the same certificates with other line endings — pasted
+    /// from Windows — or wrapped otherwise are the same CA); `None` for the built-in roots only.
     pub custom_ca: Option<String>,
 }
 
@@ -62,7 +63,7 @@ impl ConnectionIdentity {
             port: uri.port(),
             tls: uri.tls(),
             username: typed(username),
-            custom_ca: typed(custom_ca),
+            custom_ca: typed(custom_ca).map(|pem| pem.split_ascii_whitespace().collect()),
         })
     }
 }
@@ -114,6 +115,24 @@ mod tests {
             assert!(reentry(&stored, &other), "{other:?}");
         }
         assert!(!reentry(&stored, &stored));
+
+        // The same certificates are the same CA whatever their line endings (from Windows) or wrapping; another
+        // certificate, or one more, is another CA.
+        let ca = with_ca("-----BEGIN CERTIFICATE-----\nMIIB\nAA==\n-----END CERTIFICATE-----\n").expect("parses");
+        let same = [
+            "-----BEGIN CERTIFICATE-----\r\nMIIB\r\nAA==\r\n-----END CERTIFICATE-----\r\n",
+            "-----BEGIN CERTIFICATE-----\nMIIBAA==\n-----END CERTIFICATE-----\n\n",
+        ];
+        for pem in same {
+            assert!(!reentry(&ca, &with_ca(pem).expect("parses")), "{pem:?}");
+        }
+        let others = [
+            "-----BEGIN CERTIFICATE-----\nMIIC\nAA==\n-----END CERTIFICATE-----\n",
+            "-----BEGIN CERTIFICATE-----\nMIIB\nAA==\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----",
+        ];
+        for pem in others {
+            assert!(reentry(&ca, &with_ca(pem).expect("parses")), "{pem:?}");
+        }
     }
 
     #[test]
