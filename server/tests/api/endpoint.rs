@@ -197,6 +197,9 @@ async fn password_keep_remove_replace() {
     let replaced = saved(app.save(&endpoint_body(URI, Some("user"), Some("second secret"))).await).await;
     assert_eq!(replaced["password_set"], true);
     assert_eq!(stored_password().await.as_deref(), Some("second secret"), "replaced");
+    // The stored password sent again changes nothing: no new version, no history entry.
+    let again = saved(app.save(&endpoint_body(URI, Some("user"), Some("second secret"))).await).await;
+    assert_eq!(again["version"], replaced["version"], "{again}");
     // Removing the password while a username is set is refused by the core rules (a login needs both) …
     let response = app.save(&endpoint_body(URI, Some("user"), Some(""))).await;
     assert_eq!(response.status(), 422);
