@@ -85,21 +85,33 @@ fn json_rejection(rejection: &JsonRejection) -> ApiError {
 /// quote the offending value, which could be a secret sent in the wrong place: keep where it happened and what
 /// was expected, drop what it was.
 fn malformed(text: &str) -> ApiError {
-    let rest = text.split_once("target type: ").map_or(text, |(_, rest)| rest);
+    let syntax = text.split_once("as JSON: ");
+    let rest = text.split_once("target type: ").or(syntax).map_or(text, |(_, rest)| rest);
     let (path, detail) = match rest.split_once(": ") {
         Some((path, detail)) if !path.contains(' ') => (Some(path), detail),
         _ => (None, rest),
     };
     let named = |word: &str| detail.strip_prefix(word)?.split('`').next().map(str::to_owned);
-    let field = path.map(str::to_owned).or_else(|| named("unknown field `")).or_else(|| named("missing field `"));
+    let field = path
+        .map(str::to_owned)
+        .or_else(|| named("unknown field `"))
+        .or_else(|| named("missing field `"))
+        .or_else(|| named("duplicate field `"));
     let wrong = detail.contains("invalid type") || detail.contains("invalid value");
     let message = if wrong {
         let expected = detail.split_once(", expected ").map(|(_, expected)| expected.split(" at line ").next());
         let expected = expected.flatten().unwrap_or("another kind of value");
         let expected = if expected.starts_with("struct ") || expected == "a map" { "a JSON object" } else { expected };
         format!("{}: the value has the wrong type; send {expected}.", field.as_deref().unwrap_or("the body"))
+    } else if detail.starts_with("duplicate field") {
+        format!("{}: given twice; send each field once.", field.as_deref().unwrap_or("a field"))
     } else {
-        detail.split(" at line ").next().unwrap_or(detail).to_owned()
+        let detail = detail.split(" at line ").next().unwrap_or(detail);
+        // Where the JSON text itself is wrong (a string's bad escape, say), the field it is in goes in front.
+        match path.filter(|_| syntax.is_some()) {
+            Some(path) => format!("{path}: {detail}"),
+            None => detail.to_owned(),
+        }
     };
     ApiError::MalformedBody { field, message }
 }
@@ -252,7 +264,10 @@ mod tests {
         };
         assert_eq!(message(rows[0].0), "password: the value has the wrong type; send a string.");
         assert_eq!(message(rows[5].0), "draft: the value has the wrong type; send a JSON object.");
-        assert_eq!(message("duplicate field `uri` at line 1 column 23"), "duplicate field `uri`");
+        assert_eq!(message("duplicate field `uri` at line 1 column 23"), "uri: given twice; send each field once.");
+        let syntax = "Failed to parse the request body as JSON: uri: lone leading surrogate in hex escape at line 1";
+        let ApiError::MalformedBody { field, message } = malformed(syntax) else { panic!("{syntax}") };
+        assert_eq!((field.as_deref(), message.as_str()), (Some("uri"), "uri: lone leading surrogate in hex escape"));
     }
 
     #[test]

@@ -91,6 +91,8 @@ async fn malformed_bodies_get_the_apps_error_shape() {
         r#"{"uri": "smtp://x", "unknown_field": true}"#,
         r#"{"password": 12345678}"#,
         "",
+        r#"{"uri": "smtp://a", "uri": "smtp://b"}"#,
+        r#"{"uri": "\ud800"}"#,
     ];
     for body in bodies {
         let response = app
@@ -109,6 +111,9 @@ async fn malformed_bodies_get_the_apps_error_shape() {
         assert!(status == 400 || status == 422, "{body:?} gave {status}");
         assert_eq!(parsed["error"]["code"], "request.malformed", "{body:?}: {text}");
         assert!(!text.contains("12345678"), "the error repeats a value: {text}");
+        if body.contains("smtp://a") || body.contains("ud800") {
+            assert_eq!(parsed["error"]["field"], "uri", "the field it is about: {text}");
+        }
         if body.contains("12345678") {
             assert_eq!(parsed["error"]["field"], "password", "{text}");
             assert!(parsed["error"]["message"].as_str().is_some_and(|m| m.contains("send a string")), "{text}");
