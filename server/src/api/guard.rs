@@ -15,7 +15,7 @@ use std::time::Instant;
 /// Refuses a request whose `Host` is a name the server was not given. A site that points its own DNS name at this
 /// server's address (DNS rebinding) is same-origin with it in the browser; only the name in `Host` gives it away.
 /// IP addresses, `localhost`, the public origin's host and the `--allowed-host` names pass; so does a request
-/// without `Host` (no browser sends one). A proxy that passes its upstream's address as `Host` names the browser's
+/// without `Host`, or with an empty one (no browser sends either). A proxy that passes its upstream's address as `Host` names the browser's
 /// host in `X-Forwarded-Host` (Trunk's does): that name must pass too — it can only refuse, never allow, since a
 /// page can send it.
 pub async fn known_host(State(state): State<AppState>, request: Request, next: Next) -> Result<Response, ApiError> {
@@ -24,7 +24,9 @@ pub async fn known_host(State(state): State<AppState>, request: Request, next: N
     let refused = names.into_iter().flat_map(|name| headers.get_all(name)).find_map(|value| {
         let Ok(text) = value.to_str() else { return Some(String::from("(unreadable)")) };
         // X-Forwarded-Host may list the hosts of several proxies.
-        text.split(',').map(str::trim).find(|host| !host_allowed(state.config(), host)).map(str::to_owned)
+        // An empty one names no host, as if there were none.
+        let mut hosts = text.split(',').map(str::trim).filter(|host| !host.is_empty());
+        hosts.find(|host| !host_allowed(state.config(), host)).map(str::to_owned)
     });
     match refused {
         Some(host) => {

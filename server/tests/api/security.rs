@@ -210,7 +210,7 @@ async fn requests_for_unknown_host_names_are_refused() {
     let response = forwarded("localhost:8081").send().await.expect("request");
     assert_eq!(response.status(), 401, "trunk serve's own name passes");
 
-    for host in [format!("localhost:{port}"), format!("127.0.0.1:{port}"), "LocalHost".to_owned()] {
+    for host in [format!("localhost:{port}"), format!("127.0.0.1:{port}"), "LocalHost".to_owned(), String::new()] {
         let response = app.client.get(app.url("/api/session")).header("host", &host).send().await.expect("request");
         assert_eq!(response.status(), 401, "{host}: reaches the API");
     }
