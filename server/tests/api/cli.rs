@@ -106,6 +106,12 @@ fn check_prints_the_core_report_and_exits_by_validity() {
         assert_eq!(printed, serde_json::to_value(&expected).expect("json"), "{input}");
         assert_eq!(output.status.code(), Some(code), "{input}");
     }
+    // An empty password on stdin removes the stored one, as `"password": ""` does for the API: a login without it.
+    let args = ["check", "--uri", "smtp://mail.example.com", "--username", "u", "--from", "a@b.example"];
+    let output = run(&[&args[..], &["--password-set", "--password-stdin", "--json"]].concat(), Some("\n"));
+    let printed: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(printed["errors"][0]["code"], "password.required", "{printed}");
+    assert_eq!(output.status.code(), Some(1));
     let output = run(&["check", "--uri", "mail.example.com", "--from", "app@example.com"], None);
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(text.contains("uri.missing_scheme") && text.contains("smtp://mail.example.com"), "{text}");
