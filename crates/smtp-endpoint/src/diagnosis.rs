@@ -113,6 +113,7 @@ stable_codes! {
         MessageRejected => "message.rejected",
         ServerTemporaryFailure => "server.temporary_failure",
         ServerClosed => "server.closed",
+        ServerNotSmtp => "server.not_smtp",
         Timeout => "timeout",
     }
 }
@@ -175,6 +176,7 @@ fn en_message(code: DiagnosisCode) -> &'static str {
         MessageRejected => "The server refused the message.",
         ServerTemporaryFailure => "The server reported a temporary failure (4xx).",
         ServerClosed => "The server closed the connection or refused the session.",
+        ServerNotSmtp => "What answers on this port is not an SMTP server.",
         Timeout => "The server stopped answering: no reply within the time limit.",
     }
 }
@@ -245,6 +247,7 @@ fn en_remedy(code: DiagnosisCode) -> &'static str {
         ServerClosed => {
             "Try again. If it persists, the server may limit connections or refuse this machine's address: read the server's reply and its log."
         }
+        ServerNotSmtp => "Check host and port (587, 465 or 25); the detail shows what answered.",
         Timeout => {
             "Try again. If it persists, check whether a firewall or proxy interferes with the connection, or whether the server is overloaded."
         }
@@ -295,6 +298,7 @@ fn de_message(code: DiagnosisCode) -> &'static str {
         MessageRejected => "Der Server hat die Nachricht abgelehnt.",
         ServerTemporaryFailure => "Der Server hat einen vorübergehenden Fehler gemeldet (4xx).",
         ServerClosed => "Der Server hat die Verbindung geschlossen oder die Sitzung abgelehnt.",
+        ServerNotSmtp => "Was an diesem Port antwortet, ist kein SMTP-Server.",
         Timeout => "Der Server antwortet nicht mehr: keine Antwort innerhalb des Zeitlimits.",
     }
 }
@@ -367,6 +371,7 @@ fn de_remedy(code: DiagnosisCode) -> &'static str {
         ServerClosed => {
             "Versuchen Sie es erneut. Bleibt der Fehler, begrenzt der Server womöglich Verbindungen oder lehnt die Adresse dieses Rechners ab: Lesen Sie die Antwort des Servers und sein Protokoll."
         }
+        ServerNotSmtp => "Prüfen Sie Host und Port (587, 465 oder 25); das Detail zeigt, was geantwortet hat.",
         Timeout => {
             "Versuchen Sie es erneut. Bleibt der Fehler, prüfen Sie, ob eine Firewall oder ein Proxy die Verbindung stört oder ob der Server überlastet ist."
         }
@@ -585,7 +590,7 @@ mod tests {
             let json = serde_json::to_string(&code).unwrap_or_default();
             assert_eq!(json, format!("\"{}\"", code.as_str()));
         }
-        assert_eq!(DiagnosisCode::ALL.len(), 24);
+        assert_eq!(DiagnosisCode::ALL.len(), 25);
     }
 
     #[test]

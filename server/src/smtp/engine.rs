@@ -397,7 +397,7 @@ impl<'a> Session<'a> {
                     }
                     None => what,
                 };
-                Failure::new(step, DiagnosisCode::ServerClosed, started)
+                Failure::new(step, DiagnosisCode::ServerNotSmtp, started)
                     .trips(trips)
                     .detail(format!("{what} (waiting for {waiting_for})"))
             }
@@ -1121,6 +1121,32 @@ mod tests {
         for (kinds, code) in rows {
             assert_eq!(connect_failure(&kinds), code, "{kinds:?}");
         }
+    }
+
+    /// A service that speaks first, but not SMTP (here the greeting of an IMAP server, as when its port was typed),
+    /// is said to be one, with what it sent: not as a server that closed the connection.
+    #[tokio::test]
+    async fn a_service_that_does_not_speak_smtp_is_said_to_be_one() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        tokio::spawn(async move {
+            let (mut stream, _) = listener.accept().await.expect("accept");
+            let _ = stream.write_all(b"* OK [CAPABILITY IMAP4rev1] Dovecot ready.\r\n").await;
+            let _ = stream.read_to_end(&mut Vec::new()).await;
+        });
+        let input = smtp_endpoint::EndpointInput {
+            uri: Some(format!("smtp://127.0.0.1:{port}")),
+            default_from_address: Some("app@example.com".to_owned()),
+            ..smtp_endpoint::EndpointInput::default()
+        };
+        let endpoint = Endpoint::parse(&input).expect("endpoint");
+        let target = SmtpTarget::new(&endpoint, None, None).expect("target");
+        let report = probe(&target, &ProbeOptions::default()).await;
+        let diagnosis = report.diagnosis.expect("a diagnosis");
+        assert_eq!((diagnosis.code, diagnosis.step), (DiagnosisCode::ServerNotSmtp, Step::Connect));
+        let detail = diagnosis.detail.unwrap_or_default();
+        assert!(detail.contains("* OK [CAPABILITY IMAP4rev1] Dovecot ready."), "what answered: {detail}");
     }
 
     #[test]
