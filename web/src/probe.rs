@@ -345,21 +345,42 @@ pub fn Probe() -> impl IntoView {
                 }}
             </div>
             {move || outdated.get().then(|| view! { <p class="notice" id="probe-outdated">{tr(|t| t.result_outdated)}</p> })}
-            {move || result.get().map(|r| view! { <ProbeReport result=r id="probe" /> })}
+            {move || result.get().map(|r| view! { <ProbeReport result=r ids=&PROBE_IDS /> })}
         </section>
     }
 }
 
-/// A check's result, or a failed test email's: the steps, the diagnosis, the certificate, the transcript (their
-/// ids start with `id`).
+/// The element ids of a [`ProbeReport`]: the check's, or a failed test email's.
+pub struct ReportIds {
+    steps: &'static str,
+    diagnosis: &'static str,
+    certificate: &'static str,
+    transcript: &'static str,
+}
+
+pub const PROBE_IDS: ReportIds = ReportIds {
+    steps: "probe-steps",
+    diagnosis: "probe-diagnosis",
+    certificate: "probe-certificate",
+    transcript: "probe-transcript",
+};
+
+pub const TEST_IDS: ReportIds = ReportIds {
+    steps: "test-steps",
+    diagnosis: "test-diagnosis",
+    certificate: "test-certificate",
+    transcript: "test-transcript",
+};
+
+/// A check's result, or a failed test email's: the steps, the diagnosis, the certificate, the transcript.
 #[component]
-pub fn ProbeReport(result: ProbeResult, id: &'static str) -> impl IntoView {
+pub fn ProbeReport(result: ProbeResult, ids: &'static ReportIds) -> impl IntoView {
     let i18n = use_i18n();
     let t = move || i18n.text();
     let steps = result.steps.clone();
     let ProbeResult { diagnosis, certificate, transcript, .. } = result;
     view! {
-        <ol class="timeline" id=format!("{id}-steps")>
+        <ol class="timeline" id=ids.steps>
             {steps
                 .into_iter()
                 .map(|step| {
@@ -401,12 +422,12 @@ pub fn ProbeReport(result: ProbeResult, id: &'static str) -> impl IntoView {
                 })
                 .collect_view()}
         </ol>
-        {diagnosis.map(|d| view! { <DiagnosisView diagnosis=d id=format!("{id}-diagnosis") /> })}
-        {certificate.map(|c| view! { <CertificateView certificate=c id=format!("{id}-certificate") /> })}
+        {diagnosis.map(|d| view! { <DiagnosisView diagnosis=d id=ids.diagnosis /> })}
+        {certificate.map(|c| view! { <CertificateView certificate=c id=ids.certificate /> })}
         {(!transcript.is_empty())
             .then(|| {
                 view! {
-                    <details class="transcript" id=format!("{id}-transcript")>
+                    <details class="transcript" id=ids.transcript>
                         <summary>{tr(|t| t.transcript)}</summary>
                         <pre>{transcript.join("\n")}</pre>
                     </details>
@@ -431,7 +452,7 @@ fn diagnosis_message(d: &Diagnosis, locale: Locale) -> String {
 }
 
 #[component]
-fn DiagnosisView(diagnosis: Diagnosis, #[prop(into)] id: String) -> impl IntoView {
+fn DiagnosisView(diagnosis: Diagnosis, id: &'static str) -> impl IntoView {
     let i18n = use_i18n();
     let judged = use_judged();
     let shown = diagnosis.clone();
@@ -489,7 +510,7 @@ fn DiagnosisView(diagnosis: Diagnosis, #[prop(into)] id: String) -> impl IntoVie
 }
 
 #[component]
-fn CertificateView(certificate: Certificate, id: String) -> impl IntoView {
+fn CertificateView(certificate: Certificate, id: &'static str) -> impl IntoView {
     let Certificate { subject, issuer, not_after, sha256, names, verified } = certificate;
     let i18n = use_i18n();
     let not_after = move || crate::local_time(&not_after, i18n.get());
@@ -575,7 +596,7 @@ mod tests {
 
     #[wasm_bindgen_test]
     async fn a_failed_probe_shows_every_step_the_diagnosis_the_certificate_and_folds_the_transcript() {
-        let page = mount(|_, _| (), || view! { <ProbeReport result=untrusted_tls() id="probe" /> });
+        let page = mount(|_, _| (), || view! { <ProbeReport result=untrusted_tls() ids=&PROBE_IDS /> });
         let statuses: Vec<_> =
             page.all("#probe-steps li").iter().map(|li| li.get_attribute("data-status").unwrap()).collect();
         assert_eq!(statuses, ["ok", "ok", "failed", "skipped", "skipped"]);
@@ -626,7 +647,7 @@ mod tests {
     #[wasm_bindgen_test]
     fn the_servers_answer_for_an_untrusted_certificate_is_shown_whole() {
         let result: ProbeResult = api::decode(crate::example!("probe-untrusted")).unwrap();
-        let page = mount(|_, _| (), move || view! { <ProbeReport result=result id="probe" /> });
+        let page = mount(|_, _| (), move || view! { <ProbeReport result=result ids=&PROBE_IDS /> });
         assert_eq!(page.attr("li[data-step=tls]", "data-status").as_deref(), Some("failed"));
         assert_eq!(page.attr("#probe-diagnosis", "data-code").as_deref(), Some("tls.certificate_untrusted"));
         assert_eq!(page.text("#probe-certificate .names"), "localhost");
@@ -644,7 +665,7 @@ mod tests {
         let diagnosis = result.diagnosis.as_mut().unwrap();
         diagnosis.code = "timeout".into();
         diagnosis.detail = Some(no_reply);
-        let page = mount(|_, _| (), move || view! { <ProbeReport result=result id="probe" /> });
+        let page = mount(|_, _| (), move || view! { <ProbeReport result=result ids=&PROBE_IDS /> });
         assert_eq!(page.text("#probe-diagnosis .detail"), "no reply within 10 s");
         assert!(page.all("li[data-step=tls] .step-note").is_empty(), "not twice");
         page.i18n.set(Locale::De);
@@ -658,7 +679,7 @@ mod tests {
         result.diagnosis.as_mut().unwrap().code = "smtp.something_new".into();
         result.certificate = None;
         result.transcript.clear();
-        let page = mount(|_, _| (), move || view! { <ProbeReport result=result id="probe" /> });
+        let page = mount(|_, _| (), move || view! { <ProbeReport result=result ids=&PROBE_IDS /> });
         assert_eq!(page.text("#probe-diagnosis .diagnosis-message"), "server words");
         assert!(page.text("#probe-diagnosis .remedy").ends_with("server remedy"));
         assert!(page.all("#probe-certificate, #probe-transcript").is_empty());

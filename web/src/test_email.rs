@@ -5,7 +5,7 @@
 use crate::api::{self, TestEmailResult};
 use crate::app::use_state;
 use crate::i18n::{fill, tr, use_i18n};
-use crate::probe::{Blocked, ProbeReport, Progress, blocker, failure_line, run_request, trouble_line};
+use crate::probe::{Blocked, ProbeReport, Progress, TEST_IDS, blocker, failure_line, run_request, trouble_line};
 use crate::recipient::{Recipient, RecipientField};
 use crate::refocus_or;
 use crate::settings::{draft, use_judged};
@@ -99,7 +99,7 @@ pub fn TestEmail() -> impl IntoView {
             </div>
             {move || outdated.get().then(|| view! { <p class="notice" id="test-outdated">{tr(|t| t.result_outdated)}</p> })}
             // Outside the live region, as the check's: steps and transcript are not read out.
-            {move || result.get().and_then(|r| r.failed).map(|f| view! { <ProbeReport result=f id="test" /> })}
+            {move || result.get().and_then(|r| r.failed).map(|f| view! { <ProbeReport result=f ids=&TEST_IDS /> })}
         </section>
     }
 }

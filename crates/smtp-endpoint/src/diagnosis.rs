@@ -203,7 +203,7 @@ fn en_remedy(code: DiagnosisCode) -> &'static str {
             "Use smtp:// for this port (STARTTLS, usually 587 or 25), or smtps:// with the server's TLS port (usually 465)."
         }
         TlsCertificateUntrusted => {
-            "Use the server's public host name if it has a certificate from a public authority, or paste the internal CA's certificate (PEM) into the CA certificates field (or add it to the trust store where the settings server runs, then restart it). Verification is never switched off."
+            "Use the server's public host name if it has a certificate from a public authority, or paste the internal CA's certificate (PEM) into the CA certificates field (or add it to this machine's trust store and restart). Verification is never switched off."
         }
         TlsCertificateHostnameMismatch => {
             "Use a host name the certificate was issued for (see the certificate's names) in the URI, or ask the mail server's administrator for a certificate that names this host."
@@ -325,7 +325,7 @@ fn de_remedy(code: DiagnosisCode) -> &'static str {
             "Verwenden Sie smtp:// für diesen Port (STARTTLS, meist 587 oder 25) oder smtps:// mit dem TLS-Port des Servers (meist 465)."
         }
         TlsCertificateUntrusted => {
-            "Verwenden Sie den öffentlichen Hostnamen des Servers, falls er ein Zertifikat einer öffentlichen Stelle hat, oder fügen Sie das Zertifikat der internen CA (PEM) in das Feld „CA-Zertifikate“ ein (oder nehmen Sie es in den Zertifikatsspeicher des Rechners auf, auf dem der Einstellungsserver läuft, und starten Sie diesen neu). Die Prüfung wird nie abgeschaltet."
+            "Verwenden Sie den öffentlichen Hostnamen des Servers, falls er ein Zertifikat einer öffentlichen Stelle hat, oder fügen Sie das Zertifikat der internen CA (PEM) in das Feld „CA-Zertifikate“ ein (oder in den Zertifikatsspeicher dieses Rechners, dann neu starten). Die Prüfung wird nie abgeschaltet."
         }
         TlsCertificateHostnameMismatch => {
             "Verwenden Sie in der URI einen Hostnamen, für den das Zertifikat ausgestellt ist (siehe die Namen im Zertifikat), oder bitten Sie den Betreiber des Mailservers um ein Zertifikat für diesen Host."

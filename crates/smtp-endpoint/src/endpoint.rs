@@ -46,8 +46,10 @@ pub struct ConnectionIdentity {
     pub port: u16,
     pub tls: TlsMode,
     pub username: Option<String>,
-    /// The custom CA's PEM text without its white space (the same certificates with other line endings — pasted
-    /// from Windows — or wrapped otherwise are the same CA); `None` for the built-in roots only.
+    /// The custom CA's PEM text, trimmed, with Windows line endings read as `\n` (the same certificates pasted from
+    /// Windows are the same CA). Nothing else is evened out: removing other white space could turn text that is no
+    /// certificate block (`-----BEGIN CERTIFICATE -----`) into one, a CA the stored one does not trust.
+    /// `None` for the built-in roots only.
     pub custom_ca: Option<String>,
 }
 
@@ -63,9 +65,21 @@ impl ConnectionIdentity {
             port: uri.port(),
             tls: uri.tls(),
             username: typed(username),
-            custom_ca: typed(custom_ca).map(|pem| pem.split_ascii_whitespace().collect()),
+            custom_ca: typed(custom_ca).map(|pem| unix_lines(&pem)),
         })
     }
+}
+
+/// `text` with each `\r\n` as `\n` (and nothing else changed).
+fn unix_lines(text: &str) -> String {
+    let mut lines = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if !(c == '\r' && chars.peek() == Some(&'\n')) {
+            lines.push(c);
+        }
+    }
+    lines
 }
 
 /// Whether a stored password must be typed again before it may be used with the draft (the re-entry rule,
@@ -116,12 +130,12 @@ mod tests {
         }
         assert!(!reentry(&stored, &stored));
 
-        // The same certificates are the same CA whatever their line endings (from Windows) or wrapping; another
-        // certificate, or one more, is another CA.
+        // The same certificates are the same CA whatever their line endings (from Windows); another certificate,
+        // one more, or a block only white space kept from being one, is another CA.
         let ca = with_ca("-----BEGIN CERTIFICATE-----\nMIIB\nAA==\n-----END CERTIFICATE-----\n").expect("parses");
         let same = [
             "-----BEGIN CERTIFICATE-----\r\nMIIB\r\nAA==\r\n-----END CERTIFICATE-----\r\n",
-            "-----BEGIN CERTIFICATE-----\nMIIBAA==\n-----END CERTIFICATE-----\n\n",
+            "-----BEGIN CERTIFICATE-----\nMIIB\nAA==\n-----END CERTIFICATE-----\n\n",
         ];
         for pem in same {
             assert!(!reentry(&ca, &with_ca(pem).expect("parses")), "{pem:?}");
@@ -129,7 +143,12 @@ mod tests {
         let others = [
             "-----BEGIN CERTIFICATE-----\nMIIC\nAA==\n-----END CERTIFICATE-----\n",
             "-----BEGIN CERTIFICATE-----\nMIIB\nAA==\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----",
+            "-----BEGIN CERTIFICATE-----\nMIIBAA==\n-----END CERTIFICATE-----\n",
         ];
+        // A text whose second block a space hides (no PEM reader sees it) trusts one CA; without the space, two.
+        let hidden = "-----BEGIN CERTIFICATE-----\nMIIB\nAA==\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE -----\nAA==\n-----END CERTIFICATE -----\n";
+        let shown = hidden.replace("CERTIFICATE -----", "CERTIFICATE-----");
+        assert!(reentry(&with_ca(hidden).expect("parses"), &with_ca(&shown).expect("parses")));
         for pem in others {
             assert!(reentry(&ca, &with_ca(pem).expect("parses")), "{pem:?}");
         }
