@@ -397,9 +397,14 @@ impl<'a> Session<'a> {
                     }
                     None => what,
                 };
-                Failure::new(step, DiagnosisCode::ServerNotSmtp, started)
-                    .trips(trips)
-                    .detail(format!("{what} (waiting for {waiting_for})"))
+                // What answers first with something else is not an SMTP server (an IMAP or POP3 port typed); a
+                // broken reply later in the dialogue is a server that ended it.
+                let code = if matches!(step, Step::Connect | Step::Tls) {
+                    DiagnosisCode::ServerNotSmtp
+                } else {
+                    DiagnosisCode::ServerClosed
+                };
+                Failure::new(step, code, started).trips(trips).detail(format!("{what} (waiting for {waiting_for})"))
             }
         }
     }
