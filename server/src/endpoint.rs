@@ -191,7 +191,7 @@ impl IfMatch {
             .filter_map(|tag| {
                 let inner = tag.trim().strip_prefix('"')?.strip_suffix('"')?;
                 // Compared as the tags they are (strong comparison): `"03"` or `"+3"` is not the tag `"3"`.
-                inner.parse().ok().filter(|version: &i64| version.to_string() == inner)
+                inner.parse().ok().filter(|version: &i64| *version >= 1 && version.to_string() == inner)
             })
             .collect();
         if versions.is_empty() { IfMatch::Missing } else { IfMatch::Versions(versions) }
@@ -445,7 +445,9 @@ mod tests {
         assert_eq!(IfMatch::parse(Some("*")), IfMatch::Missing);
         assert_eq!(IfMatch::parse(Some("\"3\"")), IfMatch::Versions(vec![3]));
         assert_eq!(IfMatch::parse(Some("\"3\", \"4\"")), IfMatch::Versions(vec![3, 4]));
-        for malformed in ["W/\"3\"", "3", "\"abc\"", "", "\"03\"", "\"+3\"", "\" 3\"", "\"99999999999999999999\""] {
+        for malformed in
+            ["W/\"3\"", "3", "\"abc\"", "", "\"03\"", "\"+3\"", "\" 3\"", "\"99999999999999999999\"", "\"-3\"", "\"0\""]
+        {
             assert_eq!(IfMatch::parse(Some(malformed)), IfMatch::Missing, "{malformed}");
         }
         assert_eq!(IfMatch::parse(Some("W/\"3\", \"4\"")), IfMatch::Versions(vec![4]));
