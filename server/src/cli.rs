@@ -135,6 +135,8 @@ pub enum CliError {
          openssl x509 -inform DER -in {path} -out ca.pem, and give ca.pem"
     )]
     CustomCaNotText { path: PathBuf },
+    #[error("{path} is saved as UTF-16: save it as UTF-8 (or ASCII) text and give it again")]
+    CustomCaUtf16 { path: PathBuf },
     #[error("cannot read the password: {0}")]
     ReadPassword(std::io::Error),
     #[error("cannot ask for the password ({0}): without a terminal, pipe it in with --password-stdin")]
@@ -435,6 +437,10 @@ fn read_custom_ca(path: &Path) -> Result<String, CliError> {
     if bytes.len() > smtp_endpoint::MAX_CUSTOM_CA_LEN {
         // Too long whatever it holds (the core says so); the cut may split a character.
         return Ok(String::from_utf8_lossy(&bytes).into_owned());
+    }
+    // A byte-order mark of UTF-16 (Notepad's "Unicode"): text, but not in a form PEM is read in.
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(CliError::CustomCaUtf16 { path: path.to_owned() });
     }
     String::from_utf8(bytes).map_err(|_| CliError::CustomCaNotText { path: path.to_owned() })
 }

@@ -92,11 +92,13 @@ fn malformed(text: &str) -> ApiError {
         _ => (None, rest),
     };
     let named = |word: &str| detail.strip_prefix(word)?.split('`').next().map(str::to_owned);
-    let field = path
-        .map(str::to_owned)
-        .or_else(|| named("unknown field `"))
-        .or_else(|| named("missing field `"))
-        .or_else(|| named("duplicate field `"));
+    let name = named("unknown field `").or_else(|| named("missing field `")).or_else(|| named("duplicate field `"));
+    // A field inside another (`draft`) is named by both: `draft.uri`.
+    let field = match (path, name) {
+        (Some(path), Some(name)) if path != name => Some(format!("{path}.{name}")),
+        (Some(path), _) => Some(path.to_owned()),
+        (None, name) => name,
+    };
     let wrong = detail.contains("invalid type") || detail.contains("invalid value");
     let message = if wrong {
         let expected = detail.split_once(", expected ").map(|(_, expected)| expected.split(" at line ").next());
@@ -265,6 +267,9 @@ mod tests {
         assert_eq!(message(rows[0].0), "password: the value has the wrong type; send a string.");
         assert_eq!(message(rows[5].0), "draft: the value has the wrong type; send a JSON object.");
         assert_eq!(message("duplicate field `uri` at line 1 column 23"), "uri: given twice; send each field once.");
+        let nested = "Failed to deserialize the JSON body into the target type: draft: duplicate field `uri` at line 1";
+        let ApiError::MalformedBody { field, .. } = malformed(nested) else { panic!("{nested}") };
+        assert_eq!(field.as_deref(), Some("draft.uri"), "a field inside the draft");
         let syntax = "Failed to parse the request body as JSON: uri: lone leading surrogate in hex escape at line 1";
         let ApiError::MalformedBody { field, message } = malformed(syntax) else { panic!("{syntax}") };
         assert_eq!((field.as_deref(), message.as_str()), (Some("uri"), "uri: lone leading surrogate in hex escape"));

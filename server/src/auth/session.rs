@@ -1,8 +1,8 @@
 //! Server-side sessions. The cookie holds a random 256-bit token; the store keeps only its SHA-256, with the
 //! admin's name and an expiry. Lookups for reading are cached in memory for a few seconds, so an authenticated
 //! read costs no query, while a session ended elsewhere (e.g. by `admin reset-password`) can read for those
-//! seconds at most — and change nothing from the moment it ended: a request that changes something is always
-//! checked against the store.
+//! seconds at most — and no request that changes something and starts after it ended gets through: such a
+//! request is always checked against the store.
 
 use super::AdminSession;
 use crate::store::{SessionRecord, Store, StoreError};

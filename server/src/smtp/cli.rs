@@ -90,9 +90,8 @@ pub async fn send_test(config: Config, args: SendTestArgs) -> Result<ExitCode, C
         if report.ok {
             let _ = writeln!(
                 out,
-                "{} {} ms, Message-ID {}; {}: {}",
-                w.sent_ok,
-                report.duration_ms,
+                "{}, Message-ID {}; {}: {}",
+                w.sent_ok.replace("{ms}", &report.duration_ms.to_string()),
                 report.message_id.as_deref().unwrap_or("?"),
                 w.server_said,
                 printable(report.reply.as_deref().unwrap_or(""))
@@ -149,7 +148,7 @@ fn print_json(report: &impl serde::Serialize) -> Result<(), CliError> {
 struct Words {
     probe_of: &'static str,
     test_via: &'static str,
-    /// `{ms}` is the time taken.
+    /// `{ms}` is the time taken (here and in `sent_ok`).
     probe_ok: &'static str,
     sent_ok: &'static str,
     statuses: [&'static str; 3],
@@ -171,7 +170,7 @@ const EN: Words = Words {
     probe_of: "Probe of",
     test_via: "Test email via",
     probe_ok: "ok: every step passed in {ms} ms; no message was sent.",
-    sent_ok: "ok: accepted in",
+    sent_ok: "ok: accepted in {ms} ms",
     statuses: ["ok", "FAILED", "skipped"],
     certificate: "certificate",
     issued_by: "issued by",
@@ -190,9 +189,9 @@ const EN: Words = Words {
 const DE: Words = Words {
     probe_of: "Prüfung von",
     test_via: "Test-E-Mail über",
-    probe_ok: "ok: alle Schritte bestanden in {ms} ms; es wurde keine Nachricht gesendet.",
-    sent_ok: "ok: angenommen in",
-    statuses: ["ok", "FEHLER", "übersprungen"],
+    probe_ok: "ok: alle Schritte in {ms} ms bestanden; es wurde keine Nachricht gesendet.",
+    sent_ok: "ok: in {ms} ms angenommen",
+    statuses: ["ok", "fehlgeschlagen", "übersprungen"],
     certificate: "Zertifikat",
     issued_by: "ausgestellt von",
     valid_until: "gültig bis",
@@ -203,8 +202,8 @@ const DE: Words = Words {
     server_said: "der Server antwortete",
     detail: "Detail",
     what_to_do: "was zu tun ist",
-    try_this: "versuchen Sie",
-    transcript: "Protokoll",
+    try_this: "Vorschlag",
+    transcript: "SMTP-Dialog",
 };
 
 fn words(locale: Locale) -> &'static Words {

@@ -311,6 +311,14 @@ async fn smtp_commands_say_what_is_missing() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("is not PEM text") && stderr.contains("openssl x509 -inform DER"), "{stderr}");
+    let utf16 = dir.path().join("ca-notepad.pem");
+    let text: Vec<u8> =
+        [0xFF, 0xFE].into_iter().chain("-----BEGIN".encode_utf16().flat_map(u16::to_le_bytes)).collect();
+    std::fs::write(&utf16, text).expect("write");
+    let output =
+        run(&["check", "--uri", "smtps://relay.internal", "--custom-ca", utf16.to_str().expect("utf-8")], None);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.code() == Some(2) && stderr.contains("saved as UTF-16: save it as UTF-8"), "{stderr}");
 }
 
 /// A `--static-dir` that holds the data dir would serve the database and the key file: the server does not
