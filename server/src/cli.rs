@@ -449,15 +449,15 @@ fn check(args: CheckArgs) -> Result<ExitCode, CliError> {
     let password = if args.password_stdin { Some(read_password_stdin()?) } else { None };
     let custom_ca_pem = args.custom_ca.as_deref().map(read_custom_ca).transpose()?;
     let locale = args.locale;
-    // An empty one is read as the API reads `"password": ""`: the stored password removed.
-    let removed = password.as_ref().is_some_and(|p| p.expose_secret().is_empty());
+    // As the API reads a draft's password: an empty one removes the stored one.
+    let (typed, password_set) = crate::endpoint::PasswordChange::of(password.as_ref()).input(args.password_set);
     let mut input = EndpointInput {
         uri: args.uri,
         username: args.username,
-        password: password.as_ref().map(|p| p.expose_secret().to_owned()).filter(|p| !p.is_empty()),
+        password: typed,
         default_from_address: args.default_from_address,
         custom_ca_pem,
-        password_set: args.password_set && !removed,
+        password_set,
         locale,
     };
     let mut report = smtp_endpoint::validate(&input);

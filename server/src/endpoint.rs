@@ -77,13 +77,29 @@ pub enum PasswordChange {
     Replace(SecretString),
 }
 
-impl EndpointDraft {
-    pub fn password_change(&self) -> PasswordChange {
-        match &self.password {
+impl PasswordChange {
+    /// What a password as sent does: none keeps the stored one, an empty one removes it, any other replaces it.
+    pub fn of(sent: Option<&SecretString>) -> PasswordChange {
+        match sent {
             None => PasswordChange::Keep,
             Some(password) if password.expose_secret().is_empty() => PasswordChange::Remove,
             Some(password) => PasswordChange::Replace(password.clone()),
         }
+    }
+
+    /// As the core judges it: the password typed, and whether a stored one (if `stored`) stays set.
+    pub fn input(&self, stored: bool) -> (Option<String>, bool) {
+        match self {
+            PasswordChange::Replace(secret) => (Some(secret.expose_secret().to_owned()), false),
+            PasswordChange::Keep => (None, stored),
+            PasswordChange::Remove => (None, false),
+        }
+    }
+}
+
+impl EndpointDraft {
+    pub fn password_change(&self) -> PasswordChange {
+        PasswordChange::of(self.password.as_ref())
     }
 
     fn custom_ca(&self) -> Option<&str> {
@@ -104,14 +120,11 @@ pub struct Judgement {
 /// (`password.reentry_required`).
 pub fn judge(stored: &EndpointRecord, draft: &EndpointDraft, locale: Locale) -> Judgement {
     let password = draft.password_change();
-    let keeps_stored = matches!(password, PasswordChange::Keep) && stored.password_ciphertext.is_some();
+    let (typed, keeps_stored) = password.input(stored.password_ciphertext.is_some());
     let mut input = EndpointInput {
         uri: draft.uri.clone(),
         username: draft.username.clone(),
-        password: match &password {
-            PasswordChange::Replace(secret) => Some(secret.expose_secret().to_owned()),
-            PasswordChange::Keep | PasswordChange::Remove => None,
-        },
+        password: typed,
         default_from_address: draft.default_from_address.clone(),
         custom_ca_pem: draft.custom_ca_pem.clone(),
         password_set: keeps_stored,
