@@ -15,9 +15,9 @@ use std::time::Instant;
 /// Refuses a request whose `Host` is a name the server was not given. A site that points its own DNS name at this
 /// server's address (DNS rebinding) is same-origin with it in the browser; only the name in `Host` gives it away.
 /// IP addresses, `localhost`, the public origin's host and the `--allowed-host` names pass; so does a request
-/// without `Host`, or with an empty one (no browser sends either). A proxy that passes its upstream's address as `Host` names the browser's
-/// host in `X-Forwarded-Host` (Trunk's does): that name must pass too — it can only refuse, never allow, since a
-/// page can send it.
+/// without `Host`, or with an empty one (no browser sends either). A proxy that passes its upstream's address as
+/// `Host` names the browser's host in `X-Forwarded-Host` (Trunk's does): that name must pass too — it can only
+/// refuse, never allow, since a page can send it.
 pub async fn known_host(State(state): State<AppState>, request: Request, next: Next) -> Result<Response, ApiError> {
     let headers = request.headers();
     let names = [header::HOST.as_str(), "x-forwarded-host"];

@@ -15,7 +15,7 @@ use crate::state::AppState;
 use crate::store::{AdminRecord, StoreError};
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use secrecy::SecretString;
@@ -39,18 +39,20 @@ pub async fn require_session(
     mut request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
-    let fresh = !request.method().is_safe();
-    let session = session_from_headers(&state, request.headers(), fresh).await?.ok_or(ApiError::Unauthorized)?;
+    let session =
+        session_from_headers(&state, request.method(), request.headers()).await?.ok_or(ApiError::Unauthorized)?;
     request.extensions_mut().insert(session);
     Ok(next.run(request).await)
 }
 
-/// The request's session; `fresh`: checked against the store, not the cache (see [`Sessions::lookup`]).
+/// The request's session. For a request that changes something it is checked against the store, not the cache
+/// (see [`Sessions::lookup`]).
 async fn session_from_headers(
     state: &AppState,
+    method: &Method,
     headers: &HeaderMap,
-    fresh: bool,
 ) -> Result<Option<AdminSession>, ApiError> {
+    let fresh = !method.is_safe();
     let tokens: Vec<&str> = session_tokens(headers).collect();
     for &token in tokens.iter().rev().take(MAX_SESSION_COOKIES) {
         let found = state.sessions().lookup(state.store(), token, fresh).await.map_err(ApiError::internal)?;
@@ -86,7 +88,7 @@ impl FromRequestParts<AppState> for AdminSession {
         if let Some(session) = parts.extensions.get::<AdminSession>() {
             return Ok(session.clone());
         }
-        session_from_headers(state, &parts.headers, !parts.method.is_safe()).await?.ok_or(ApiError::Unauthorized)
+        session_from_headers(state, &parts.method, &parts.headers).await?.ok_or(ApiError::Unauthorized)
     }
 }
 
