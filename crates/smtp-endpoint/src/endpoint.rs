@@ -70,7 +70,8 @@ impl ConnectionIdentity {
     }
 }
 
-/// `text` with each `\r\n` as `\n` (and nothing else changed).
+/// `text` with each `\r\n` as `\n` (and nothing else changed). A loop, not `str::replace`: the page runs this, and
+/// `replace` cost it 0.1 kB.
 fn unix_lines(text: &str) -> String {
     let mut lines = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
