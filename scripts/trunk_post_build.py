@@ -4,7 +4,8 @@
 1. Moves the inline start-up <script type="module"> Trunk writes into index.html to its own file, so the server's
    Content-Security-Policy can say script-src 'self' 'wasm-unsafe-eval' with no 'unsafe-inline' and no hash to
    keep in step (Trunk issue #288). Trunk's static nonce goes too.
-2. In release builds, minifies the JavaScript modules (wasm-bindgen's glue, the start-up file) with terser
+2. In release builds, shortens the hashed names the wasm module and wasm-bindgen's glue share
+   (scripts/wasm_names.py), then minifies the JavaScript modules (the glue, the start-up file) with terser
    (scripts/setup.sh installs it; Trunk's own minifier cannot read wasm-bindgen's `export default`).
 3. Names every hashed asset by a hash of its final bytes, and gives index.html their subresource-integrity
    hashes. Trunk names the glue and the wasm by cargo's output, before wasm-bindgen, wasm-opt and terser: a new
@@ -22,6 +23,8 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import wasm_names
 
 staging = Path(os.environ["TRUNK_STAGING_DIR"])
 release = os.environ.get("TRUNK_PROFILE") == "release"
@@ -54,8 +57,16 @@ html = html_path.read_text(encoding="utf-8")
 html = re.sub(r'\s+nonce="[^"]*"', "", html)
 
 if release:
-    for module in re.findall(r'<link\b[^>]*\brel="modulepreload"[^>]*\bhref="([^"]+)"', html):
-        minify(staging / module.removeprefix(public))
+    modules = [staging / m.removeprefix(public) for m in re.findall(r'<link\b[^>]*\brel="modulepreload"[^>]*\bhref="([^"]+)"', html)]
+    wasms = sorted(staging.glob("*_bg.wasm"))
+    if len(modules) != 1 or len(wasms) != 1:
+        fail(f"expected one glue module and one wasm module, found {len(modules)} and {len(wasms)}")
+    wasm, glue, count = wasm_names.shorten(wasms[0].read_bytes(), modules[0].read_text(encoding="utf-8"))
+    wasms[0].write_bytes(wasm)
+    modules[0].write_text(glue, encoding="utf-8")
+    print(f"trunk_post_build: {count} import and export names shortened", file=sys.stderr)
+    for module in modules:
+        minify(module)
 
 renames = {}
 for path in sorted(staging.iterdir()):
