@@ -944,7 +944,7 @@ mod tests {
 
         let suggestion = page.text("#uri-messages .apply-suggestion code");
         assert_eq!(suggestion, "smtps://mail.example.com");
-        let problem = Problem::UriPortExpectsImplicitTls { suggestion };
+        let problem = Problem::UriPortExpectsImplicitTls { port: 465, suggestion };
         assert_eq!(page.text("#uri-messages .message"), Issue::new(&problem, Locale::En).message);
         page.i18n.set(Locale::De);
         settle().await;

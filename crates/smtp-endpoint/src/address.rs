@@ -46,7 +46,7 @@ impl FromAddress {
         if input.is_empty() {
             return Err(Problem::FromRequired);
         }
-        parse_mailbox(input).map_err(Problem::FromInvalid)
+        parse_mailbox(input).map_err(|defect| Problem::FromInvalid { defect, suggestion: meant(input) })
     }
 
     /// The bare address, `local@domain`.
@@ -84,6 +84,21 @@ fn is_atext(c: char) -> bool {
     c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c)
 }
 
+/// The address meant, when the one typed reads as a known slip: wrapped in quotes as in a config file
+/// (`"app@example.com"`), or the name after the address in parentheses (`app@example.com (App)`, the old RFC 822
+/// form). Only one that is valid.
+fn meant(input: &str) -> Option<String> {
+    let unquoted = ['"', '\''].into_iter().find_map(|quote| input.strip_prefix(quote)?.strip_suffix(quote));
+    let candidate = match unquoted {
+        Some(inner) => inner.to_owned(),
+        None => {
+            let (address, name) = input.strip_suffix(')')?.split_once('(')?;
+            format!("{} <{}>", name.trim(), address.trim())
+        }
+    };
+    parse_mailbox(&candidate).is_ok().then_some(candidate)
+}
+
 fn parse_mailbox(input: &str) -> Result<FromAddress, AddressDefect> {
     check_text(input, MAX_INPUT_LEN).map_err(AddressDefect::Text)?;
     if input.matches('<').nth(1).is_some() {
@@ -119,6 +134,10 @@ fn parse_mailbox(input: &str) -> Result<FromAddress, AddressDefect> {
         return Err(AddressDefect::InvalidLocalPart);
     }
     let domain = match Host::parse(domain) {
+        // A host may have one (a Docker service, say); a mail domain may not (RFC 5321).
+        Ok(Host::Domain(domain)) if domain.contains('_') => {
+            return Err(AddressDefect::InvalidDomain(HostDefect::InvalidCharacter('_')));
+        }
         Ok(Host::Domain(domain)) => domain,
         Ok(Host::Ipv4(_) | Host::Ipv6(_)) => return Err(AddressDefect::IpAddressDomain),
         // `app@.` has no domain either; the host's words ("the URI has no host") do not fit an address.

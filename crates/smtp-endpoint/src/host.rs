@@ -212,16 +212,18 @@ fn ends_in_a_number(domain: &str) -> bool {
     digits.chars().all(|c| c.is_digit(radix))
 }
 
-/// What `url` reports as an IDNA error: the first character that is no letter, digit, dot or hyphen, if any.
+/// What `url` reports as an IDNA error: the first character that is no letter, digit, dot, hyphen or underscore,
+/// if any.
 fn invalid_name(input: &str) -> HostDefect {
     first_invalid_char(input).map(HostDefect::InvalidCharacter).unwrap_or(HostDefect::InvalidInternationalName)
 }
 
 fn first_invalid_char(input: &str) -> Option<char> {
-    input.chars().find(|c| !(c.is_alphanumeric() || matches!(c, '.' | '-')))
+    input.chars().find(|c| !(c.is_alphanumeric() || matches!(c, '.' | '-' | '_')))
 }
 
-/// Holds the ASCII form of a name to the rules of DNS host names (letters, digits, hyphens; RFC 1123).
+/// Holds the ASCII form of a name to the rules of DNS host names (letters, digits, hyphens; RFC 1123), and
+/// underscores, which DNS allows and some internal names have (Docker Compose services, `mail_relay`).
 fn check_domain(mut domain: String) -> Result<Host, HostDefect> {
     if domain.ends_with('.') {
         domain.pop();
@@ -239,7 +241,7 @@ fn check_domain(mut domain: String) -> Result<Host, HostDefect> {
         if label.len() > MAX_LABEL_LEN {
             return Err(HostDefect::LabelTooLong);
         }
-        if let Some(ch) = label.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-')) {
+        if let Some(ch) = label.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))) {
             return Err(HostDefect::InvalidCharacter(ch));
         }
         if label.starts_with('-') || label.ends_with('-') {

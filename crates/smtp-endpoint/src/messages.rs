@@ -122,6 +122,7 @@ fn en(problem: &Problem) -> String {
         Problem::UriBracketedIpv4 { suggestion: None } => {
             "IPv4 addresses are written without brackets, e.g. smtp://192.0.2.10; only IPv6 addresses take them.".into()
         }
+        Problem::UriUnbracketedIpv6 { suggestion } => format!("An IPv6 address is written in brackets: use {suggestion}"),
         Problem::UriInvalidPort { port } if port.is_empty() => {
             "The port after \":\" is empty: type a number from 1 to 65535 (25, 587 or 465), or leave out the colon.".into()
         }
@@ -133,12 +134,15 @@ fn en(problem: &Problem) -> String {
         }
         Problem::UriUnsupportedComponent(component) => en_component(component),
         Problem::UriPlaintextAuth { suggestion } => format!(
-            "With ?tls=none or ?starttls=never the password would go unencrypted to a remote server. Use {suggestion}, which logs in only over TLS."
+            "With ?tls=none or ?starttls=never the password would go unencrypted to a remote server. Use {suggestion}, which logs in only over TLS, or clear the username and password if the server needs no login."
         ),
         Problem::UriInvalid(defect) => en_text("URI", defect),
         Problem::UriSpace => "The URI contains a space; type one URI without spaces.".into(),
-        Problem::UriPortExpectsImplicitTls { suggestion } => {
-            format!("Port 465 expects TLS from the first byte: use {suggestion}")
+        Problem::UriQuoted { suggestion } => {
+            format!("Type the URI without quotation marks or angle brackets: {suggestion}")
+        }
+        Problem::UriPortExpectsImplicitTls { port, suggestion } => {
+            format!("Port {port} expects TLS from the first byte: use {suggestion}")
         }
         Problem::UriPortExpectsStarttls { port, suggestion } => format!(
             "Port {port} expects a plain start upgraded with STARTTLS, not TLS from the first byte: use {suggestion}, or smtps:// with port 465."
@@ -149,7 +153,7 @@ fn en(problem: &Problem) -> String {
         Problem::PasswordInvalid(defect) => en_text("password", defect),
         Problem::PasswordReentryRequired => "The server (host, port or TLS mode), the username or the internal certificate authority changed: type the password again. A stored password is never sent to a different server.".into(),
         Problem::FromRequired => "Enter the default from address, for example notifications@example.com.".into(),
-        Problem::FromInvalid(defect) => en_address(defect),
+        Problem::FromInvalid { defect, suggestion } => en_address(defect, suggestion.as_deref()),
         Problem::CustomCaInvalid(defect) => en_custom_ca(*defect).into(),
     }
 }
@@ -158,9 +162,7 @@ fn en_host(defect: &HostDefect) -> String {
     match defect {
         HostDefect::Empty => "The URI has no host.".into(),
         HostDefect::InvalidIpv4 => "The host is not a valid IPv4 address.".into(),
-        HostDefect::InvalidIpv6 => {
-            "The host is not a valid IPv6 address; write it in brackets, e.g. [2001:db8::1].".into()
-        }
+        HostDefect::InvalidIpv6 => "The host is not a valid IPv6 address.".into(),
         HostDefect::UnclosedBracket => {
             "The host's IPv6 address has no closing bracket: write it as [2001:db8::1].".into()
         }
@@ -231,8 +233,11 @@ fn en_text(what: &str, defect: &TextDefect) -> String {
     }
 }
 
-fn en_address(defect: &AddressDefect) -> String {
-    let tail = "Type an address such as notifications@example.com or Example App <notifications@example.com>.";
+fn en_address(defect: &AddressDefect, suggestion: Option<&str>) -> String {
+    let tail = match suggestion {
+        Some(s) => format!("Use {s}"),
+        None => "Type an address such as notifications@example.com or Example App <notifications@example.com>.".into(),
+    };
     let what = match defect {
         AddressDefect::Text(TextDefect::ControlCharacter) => "The address contains a line break or another control character.".into(),
         AddressDefect::Text(TextDefect::TooLong { max }) => format!("The address is longer than {max} characters."),
@@ -297,6 +302,9 @@ fn de(problem: &Problem) -> String {
         Problem::UriBracketedIpv4 { suggestion: None } => {
             "IPv4-Adressen werden ohne eckige Klammern geschrieben, z. B. smtp://192.0.2.10; nur IPv6-Adressen stehen in Klammern.".into()
         }
+        Problem::UriUnbracketedIpv6 { suggestion } => {
+            format!("IPv6-Adressen stehen in eckigen Klammern: Verwenden Sie {suggestion}")
+        }
         Problem::UriInvalidPort { port } if port.is_empty() => {
             "Nach dem „:“ fehlt der Port: Geben Sie eine Zahl von 1 bis 65535 ein (25, 587 oder 465) oder lassen Sie den Doppelpunkt weg.".into()
         }
@@ -308,12 +316,15 @@ fn de(problem: &Problem) -> String {
         }
         Problem::UriUnsupportedComponent(component) => de_component(component),
         Problem::UriPlaintextAuth { suggestion } => format!(
-            "Mit ?tls=none oder ?starttls=never ginge das Passwort unverschlüsselt an einen entfernten Server. Verwenden Sie {suggestion}; damit erfolgt die Anmeldung nur über TLS."
+            "Mit ?tls=none oder ?starttls=never ginge das Passwort unverschlüsselt an einen entfernten Server. Verwenden Sie {suggestion}; damit erfolgt die Anmeldung nur über TLS. Oder leeren Sie Benutzername und Passwort, wenn der Server keine Anmeldung braucht."
         ),
         Problem::UriInvalid(defect) => de_text("Die URI", defect),
         Problem::UriSpace => "Die URI enthält ein Leerzeichen; geben Sie eine URI ohne Leerzeichen ein.".into(),
-        Problem::UriPortExpectsImplicitTls { suggestion } => {
-            format!("Port 465 erwartet TLS ab dem ersten Byte: Verwenden Sie {suggestion}")
+        Problem::UriQuoted { suggestion } => {
+            format!("Geben Sie die URI ohne Anführungszeichen oder spitze Klammern ein: {suggestion}")
+        }
+        Problem::UriPortExpectsImplicitTls { port, suggestion } => {
+            format!("Port {port} erwartet TLS ab dem ersten Byte: Verwenden Sie {suggestion}")
         }
         Problem::UriPortExpectsStarttls { port, suggestion } => format!(
             "Port {port} erwartet einen unverschlüsselten Beginn mit STARTTLS, nicht TLS ab dem ersten Byte: Verwenden Sie {suggestion} oder smtps:// mit Port 465."
@@ -324,7 +335,7 @@ fn de(problem: &Problem) -> String {
         Problem::PasswordInvalid(defect) => de_text("Das Passwort", defect),
         Problem::PasswordReentryRequired => "Server (Host, Port oder TLS-Modus), Benutzername oder interne Zertifizierungsstelle hat sich geändert: Geben Sie das Passwort erneut ein. Ein gespeichertes Passwort wird nie an einen anderen Server gesendet.".into(),
         Problem::FromRequired => "Geben Sie die Standard-Absenderadresse ein, zum Beispiel notifications@example.com.".into(),
-        Problem::FromInvalid(defect) => de_address(defect),
+        Problem::FromInvalid { defect, suggestion } => de_address(defect, suggestion.as_deref()),
         Problem::CustomCaInvalid(defect) => de_custom_ca(*defect).into(),
     }
 }
@@ -333,10 +344,7 @@ fn de_host(defect: &HostDefect) -> String {
     match defect {
         HostDefect::Empty => "Die URI enthält keinen Host.".into(),
         HostDefect::InvalidIpv4 => "Der Host ist keine gültige IPv4-Adresse.".into(),
-        HostDefect::InvalidIpv6 => {
-            "Der Host ist keine gültige IPv6-Adresse; schreiben Sie sie in eckigen Klammern, z. B. [2001:db8::1]."
-                .into()
-        }
+        HostDefect::InvalidIpv6 => "Der Host ist keine gültige IPv6-Adresse.".into(),
         HostDefect::UnclosedBracket => {
             "Der IPv6-Adresse des Hosts fehlt die schließende Klammer: Schreiben Sie sie als [2001:db8::1].".into()
         }
@@ -409,8 +417,14 @@ fn de_text(what: &str, defect: &TextDefect) -> String {
     }
 }
 
-fn de_address(defect: &AddressDefect) -> String {
-    let tail = "Geben Sie eine Adresse wie notifications@example.com oder Example App <notifications@example.com> ein.";
+fn de_address(defect: &AddressDefect, suggestion: Option<&str>) -> String {
+    let tail = match suggestion {
+        Some(s) => format!("Verwenden Sie {s}"),
+        None => {
+            "Geben Sie eine Adresse wie notifications@example.com oder Example App <notifications@example.com> ein."
+                .into()
+        }
+    };
     let what = match defect {
         AddressDefect::Text(TextDefect::ControlCharacter) => "Die Adresse enthält einen Zeilenumbruch oder ein anderes Steuerzeichen.".into(),
         AddressDefect::Text(TextDefect::TooLong { max }) => format!("Die Adresse ist länger als {max} Zeichen."),

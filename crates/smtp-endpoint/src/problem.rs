@@ -43,6 +43,10 @@ pub enum Problem {
     UriBracketedIpv4 {
         suggestion: Option<String>,
     },
+    /// `smtp://2001:db8::1`: an IPv6 address takes brackets in a URI.
+    UriUnbracketedIpv6 {
+        suggestion: String,
+    },
     UriInvalidPort {
         port: String,
     },
@@ -54,7 +58,12 @@ pub enum Problem {
     UriInvalid(TextDefect),
     /// White space inside the URI.
     UriSpace,
+    /// Quotation marks or angle brackets around a URI that is valid without them (pasted with it).
+    UriQuoted {
+        suggestion: String,
+    },
     UriPortExpectsImplicitTls {
+        port: u16,
         suggestion: String,
     },
     UriPortExpectsStarttls {
@@ -67,7 +76,11 @@ pub enum Problem {
     PasswordInvalid(TextDefect),
     PasswordReentryRequired,
     FromRequired,
-    FromInvalid(AddressDefect),
+    FromInvalid {
+        defect: AddressDefect,
+        /// The address meant, when the one typed reads as a known slip (quoted, or the name in parentheses).
+        suggestion: Option<String>,
+    },
     CustomCaInvalid(CustomCaDefect),
 }
 
@@ -78,12 +91,14 @@ impl Problem {
             Problem::UriMissingScheme { .. } => Code::UriMissingScheme,
             Problem::UriUnknownScheme { .. } => Code::UriUnknownScheme,
             // `smtp://[192.0.2.1]`: brackets are for IPv6 addresses.
-            Problem::UriInvalidHost(_) | Problem::UriBracketedIpv4 { .. } => Code::UriInvalidHost,
+            Problem::UriInvalidHost(_) | Problem::UriBracketedIpv4 { .. } | Problem::UriUnbracketedIpv6 { .. } => {
+                Code::UriInvalidHost
+            }
             Problem::UriInvalidPort { .. } => Code::UriInvalidPort,
             Problem::UriCredentialsInUri => Code::UriCredentialsInUri,
             Problem::UriUnsupportedComponent(_) => Code::UriUnsupportedComponent,
             Problem::UriPlaintextAuth { .. } => Code::UriPlaintextAuth,
-            Problem::UriInvalid(_) | Problem::UriSpace => Code::UriInvalid,
+            Problem::UriInvalid(_) | Problem::UriSpace | Problem::UriQuoted { .. } => Code::UriInvalid,
             Problem::UriPortExpectsImplicitTls { .. } => Code::UriPortExpectsImplicitTls,
             Problem::UriPortExpectsStarttls { .. } => Code::UriPortExpectsStarttls,
             Problem::UsernameRequired => Code::UsernameRequired,
@@ -92,7 +107,7 @@ impl Problem {
             Problem::PasswordInvalid(_) => Code::PasswordInvalid,
             Problem::PasswordReentryRequired => Code::PasswordReentryRequired,
             Problem::FromRequired => Code::FromRequired,
-            Problem::FromInvalid(_) => Code::FromInvalid,
+            Problem::FromInvalid { .. } => Code::FromInvalid,
             Problem::CustomCaInvalid(_) => Code::CustomCaInvalid,
         }
     }
@@ -120,16 +135,17 @@ impl Problem {
     /// With a login: a suggested URI that would send it in the clear becomes the one `uri.plaintext_auth` would
     /// offer, so applying a suggestion never leads to that error.
     pub(crate) fn suggest_for_login(&mut self) {
-        let (Problem::UriMissingScheme { suggestion }
-        | Problem::UriUnknownScheme { suggestion, .. }
-        | Problem::UriBracketedIpv4 { suggestion }) = self
-        else {
-            return;
+        let suggestion = match self {
+            Problem::UriMissingScheme { suggestion }
+            | Problem::UriUnknownScheme { suggestion, .. }
+            | Problem::UriBracketedIpv4 { suggestion } => suggestion.as_mut(),
+            Problem::UriUnbracketedIpv6 { suggestion } | Problem::UriQuoted { suggestion } => Some(suggestion),
+            _ => None,
         };
-        let unsafe_uri =
-            suggestion.as_deref().and_then(|s| SmtpUri::parse(s).ok()).filter(SmtpUri::sends_login_in_clear);
-        if let Some(uri) = unsafe_uri {
-            *suggestion = Some(uri.plaintext_fix());
+        if let Some(suggestion) = suggestion
+            && let Some(uri) = SmtpUri::parse(suggestion).ok().filter(SmtpUri::sends_login_in_clear)
+        {
+            *suggestion = uri.plaintext_fix();
         }
     }
 
@@ -138,9 +154,12 @@ impl Problem {
         match self {
             Problem::UriMissingScheme { suggestion }
             | Problem::UriUnknownScheme { suggestion, .. }
-            | Problem::UriBracketedIpv4 { suggestion } => suggestion.as_deref(),
-            Problem::UriPlaintextAuth { suggestion }
-            | Problem::UriPortExpectsImplicitTls { suggestion }
+            | Problem::UriBracketedIpv4 { suggestion }
+            | Problem::FromInvalid { suggestion, .. } => suggestion.as_deref(),
+            Problem::UriUnbracketedIpv6 { suggestion }
+            | Problem::UriQuoted { suggestion }
+            | Problem::UriPlaintextAuth { suggestion }
+            | Problem::UriPortExpectsImplicitTls { suggestion, .. }
             | Problem::UriPortExpectsStarttls { suggestion, .. } => Some(suggestion),
             _ => None,
         }

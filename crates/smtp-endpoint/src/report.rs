@@ -1,6 +1,6 @@
 use crate::address::FromAddress;
 use crate::code::{Code, Field};
-use crate::credentials::{MAX_PASSWORD_LEN, MAX_USERNAME_LEN, check_text, trim};
+use crate::credentials::{MAX_PASSWORD_LEN, MAX_USERNAME_LEN, TextDefect, check_text, trim};
 use crate::custom_ca::check_custom_ca;
 use crate::locale::Locale;
 use crate::messages;
@@ -102,7 +102,7 @@ pub struct FromSummary {
 #[derive(Debug, Default)]
 pub(crate) struct Checked {
     pub uri: Option<SmtpUri>,
-    /// The username, when one is set and valid.
+    /// The username, when one is set (valid only when `errors` has none for it).
     pub username: Option<String>,
     pub from: Option<FromAddress>,
     pub errors: Vec<Problem>,
@@ -135,9 +135,15 @@ pub(crate) fn check(input: &EndpointInput) -> Checked {
     }
 
     match check_text(username, MAX_USERNAME_LEN) {
-        Err(defect) => checked.errors.push(Problem::UsernameInvalid(defect)),
+        Err(defect) => {
+            // Passed on unless too long, so the summary does not say "does not log in" beside the username's
+            // error; it shows a control character as its code point, so an injected line never reaches it.
+            if defect == TextDefect::ControlCharacter {
+                checked.username = Some(username.to_owned());
+            }
+            checked.errors.push(Problem::UsernameInvalid(defect));
+        }
         Ok(()) if has_password && !has_username => checked.errors.push(Problem::UsernameRequired),
-        // Only a valid username is passed on, so an injected line never reaches the summary.
         Ok(()) => checked.username = has_username.then(|| username.to_owned()),
     }
     match check_text(password, MAX_PASSWORD_LEN) {

@@ -8,6 +8,9 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 /// Longest URI accepted, in characters (after trimming surrounding white space).
 pub const MAX_URI_LEN: usize = 2048;
 
+/// Quotation marks and angle brackets, which a pasted URI may come wrapped in.
+const QUOTES: [char; 6] = ['"', '\'', '<', '>', '“', '”'];
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Scheme {
@@ -93,6 +96,14 @@ impl SmtpUri {
         if input.contains(char::is_whitespace) {
             return Err(Problem::UriSpace);
         }
+        // Pasted from a config file or a mail: `"smtp://host"`, `<smtp://host>`. No URI of ours has these; without
+        // them, the URI is judged as usual (`"mail.example.com"` needs a scheme, and gets the whole suggestion).
+        if input.contains(QUOTES) {
+            let bare: String = input.chars().filter(|c| !QUOTES.contains(c)).collect();
+            return Err(
+                SmtpUri::parse(&bare).map_or_else(|p| p, |uri| Problem::UriQuoted { suggestion: uri.suggested() })
+            );
+        }
         let Some((scheme, rest)) = input.split_once("://") else {
             return Err(missing_scheme(input));
         };
@@ -106,6 +117,12 @@ impl SmtpUri {
         let (authority, path) = split_off(rest, '/');
         if path.is_some_and(|p| !p.is_empty()) {
             return Err(Problem::UriUnsupportedComponent(Component::Path));
+        }
+        if authority.parse::<Ipv6Addr>().is_ok() {
+            // `smtp://2001:db8::1` cannot be told apart from a host and port. (The scheme has no `::`, so the
+            // first match is the authority.)
+            let bracketed = SmtpUri::parse(&input.replacen(authority, &format!("[{authority}]"), 1));
+            return Err(bracketed.map_or_else(|p| p, |uri| Problem::UriUnbracketedIpv6 { suggestion: uri.suggested() }));
         }
         let (host, port) = split_host_port(authority)?;
         if let Some(ipv4) = bracketed_ipv4(host) {
@@ -143,17 +160,20 @@ impl SmtpUri {
         };
         let suggestion = fixed.to_string();
         match fixed.scheme {
-            Scheme::Smtps => vec![Problem::UriPortExpectsImplicitTls { suggestion }],
+            Scheme::Smtps => vec![Problem::UriPortExpectsImplicitTls { port: self.port, suggestion }],
             Scheme::Smtp => vec![Problem::UriPortExpectsStarttls { port: self.port, suggestion }],
         }
     }
 
-    /// The URI the port asks for when it does not fit the scheme: `smtps://` for port 465, `smtp://` (STARTTLS)
-    /// for 25 and 587. The one place of this rule; the result never has a fix of its own.
+    /// The URI the port asks for when it does not fit the scheme: `smtps://` for port 465 (and 2465, Amazon SES's
+    /// alternative), `smtp://` (STARTTLS) for 25 and 587 (and 2525 and 2587, the alternatives relay services offer
+    /// where port 25 or 587 is blocked). The one place of this rule; the result never has a fix of its own.
     fn port_fix(&self) -> Option<SmtpUri> {
         match (self.scheme, self.port) {
-            (Scheme::Smtp, 465) => Some(SmtpUri { scheme: Scheme::Smtps, tls: TlsMode::Implicit, ..self.clone() }),
-            (Scheme::Smtps, 25 | 587) => {
+            (Scheme::Smtp, 465 | 2465) => {
+                Some(SmtpUri { scheme: Scheme::Smtps, tls: TlsMode::Implicit, ..self.clone() })
+            }
+            (Scheme::Smtps, 25 | 587 | 2525 | 2587) => {
                 Some(SmtpUri { scheme: Scheme::Smtp, tls: TlsMode::StarttlsOpportunistic, ..self.clone() })
             }
             _ => None,
@@ -223,14 +243,26 @@ fn parse_scheme(scheme: &str, rest: &str) -> Result<Scheme, Problem> {
     }
 }
 
-/// Another kind of URI: `smtp://` with the rest is suggested, but not for `mailto:`, whose rest is an address.
-/// (A rest with `@` never gets here: [`SmtpUri::parse`] refuses it first, as a login.)
+/// Another kind of URI: the rest is suggested with the scheme that does what the name says — `smtps://` for TLS
+/// from the first byte (`ssl`, `smtp+tls`, `submissions`: RFC 8314), `smtp://…?tls=required` for `starttls`,
+/// `smtp://…:587` for `submission` (RFC 6409), else `smtp://` — but nothing for `mailto:`, whose rest is an
+/// address. (A rest with `@` never gets here: [`SmtpUri::parse`] refuses it first, as a login.)
 fn unknown_scheme(scheme: &str, rest: &str) -> Problem {
-    let suggestion = if scheme.eq_ignore_ascii_case("mailto") {
-        None
+    let name = scheme.to_ascii_lowercase();
+    let rest = rest.trim_start_matches('/');
+    let candidate = if name.contains("starttls") {
+        format!("smtp://{rest}?tls=required")
+    } else if name.contains("ssl") || name.contains("tls") || name.starts_with("smtps") || name == "submissions" {
+        format!("smtps://{rest}")
     } else {
-        suggest(&format!("smtp://{}", rest.trim_start_matches('/')))
+        format!("smtp://{rest}")
     };
+    let suggestion = (name != "mailto").then(|| SmtpUri::parse(&candidate).ok()).flatten().map(|mut uri| {
+        if name == "submission" && uri.port == 25 {
+            uri.port = 587;
+        }
+        uri.suggested()
+    });
     Problem::UriUnknownScheme { scheme: shorten(scheme), suggestion }
 }
 
@@ -285,10 +317,6 @@ fn split_host_port(authority: &str) -> Result<(&str, Option<&str>), Problem> {
             }
             None => Err(Problem::UriInvalidHost(HostDefect::UnclosedBracket)),
         };
-    }
-    if authority.parse::<Ipv6Addr>().is_ok() {
-        // `smtp://2001:db8::1` cannot be told apart from a host and port; the message says to add brackets.
-        return Err(Problem::UriInvalidHost(HostDefect::InvalidIpv6));
     }
     match authority.split_once(':') {
         Some((host, port)) => Ok((host, Some(port))),

@@ -359,7 +359,39 @@ fn rows() -> Vec<Row> {
             uri: "smtp+starttls://mail.example.com",
             errors: &["uri.unknown_scheme"],
             effective: None,
-            suggests: &["smtp://mail.example.com"],
+            suggests: &["smtp://mail.example.com?tls=required"],
+            ..BASE
+        },
+        Row {
+            name: "a scheme that names TLS from the first byte is offered smtps://",
+            uri: "ssl://smtp.gmail.com",
+            errors: &["uri.unknown_scheme"],
+            effective: None,
+            suggests: &["smtps://smtp.gmail.com"],
+            ..BASE
+        },
+        Row {
+            name: "smtp+ssl:// with its port is offered smtps://",
+            uri: "SMTP+SSL://mail.example.com:465",
+            errors: &["uri.unknown_scheme"],
+            effective: None,
+            suggests: &["smtps://mail.example.com"],
+            ..BASE
+        },
+        Row {
+            name: "submissions:// (RFC 8314) is offered smtps://",
+            uri: "submissions://mail.example.com",
+            errors: &["uri.unknown_scheme"],
+            effective: None,
+            suggests: &["smtps://mail.example.com"],
+            ..BASE
+        },
+        Row {
+            name: "submission:// without a port is offered the submission port",
+            uri: "submission://mail.example.com",
+            errors: &["uri.unknown_scheme"],
+            effective: None,
+            suggests: &["smtp://mail.example.com:587"],
             ..BASE
         },
         Row {
@@ -449,19 +481,49 @@ fn rows() -> Vec<Row> {
             ..BASE
         },
         Row {
-            name: "an underscore is not a host name character",
-            uri: "smtp://mail_server.example.com",
-            errors: &["uri.invalid_host"],
-            effective: None,
-            says: &["\"_\""],
+            name: "an underscore is a host name character (DNS has them: a Docker Compose service, say)",
+            uri: "smtp://mail_relay:1025",
+            effective: starttls("smtp://mail_relay:1025", "mail_relay", 1025),
             ..BASE
         },
         Row {
-            name: "a quote in the host is shown as typed, without a backslash",
-            uri: "smtp://\"mail.example.com\"",
-            errors: &["uri.invalid_host"],
+            name: "a quote after the host: the URI without it is offered",
+            uri: "smtp://mail.example.com\"",
+            errors: &["uri.invalid"],
             effective: None,
-            says: &["The host contains \"\"\","],
+            says: &["without quotation marks"],
+            suggests: &["smtp://mail.example.com"],
+            ..BASE
+        },
+        Row {
+            name: "a URI pasted in quotes: the URI without them is offered",
+            uri: "\"smtps://mail.example.com\"",
+            errors: &["uri.invalid"],
+            effective: None,
+            suggests: &["smtps://mail.example.com"],
+            ..BASE
+        },
+        Row {
+            name: "a URI pasted in angle brackets, on port 465: the one fix for both",
+            uri: "<smtp://mail.example.com:465>",
+            errors: &["uri.invalid"],
+            effective: None,
+            suggests: &["smtps://mail.example.com"],
+            ..BASE
+        },
+        Row {
+            name: "a host in quotes: judged without them (no scheme), one suggestion for both",
+            uri: "'mail.example.com'",
+            errors: &["uri.missing_scheme"],
+            effective: None,
+            suggests: &["smtp://mail.example.com"],
+            ..BASE
+        },
+        Row {
+            name: "a quoted URI with a login in it is refused as a login, and nothing of it is repeated",
+            uri: "\"smtp://app:secret@mail.example.com\"",
+            errors: &["uri.credentials_in_uri"],
+            effective: None,
             ..BASE
         },
         Row {
@@ -588,11 +650,30 @@ fn rows() -> Vec<Row> {
             ..BASE
         },
         Row {
-            name: "an IPv6 address needs brackets",
+            name: "an IPv6 address needs brackets: the bracketed URI is offered",
             uri: "smtp://2001:db8::1",
             errors: &["uri.invalid_host"],
             effective: None,
-            says: &["brackets"],
+            says: &["written in brackets: use smtp://[2001:db8::1]"],
+            suggests: &["smtp://[2001:db8::1]"],
+            ..BASE
+        },
+        Row {
+            name: "an IPv6 address without brackets, on port 465 and in German",
+            uri: "smtp://2001:db8::1?tls=none",
+            locale: Locale::De,
+            errors: &["uri.invalid_host"],
+            effective: None,
+            says: &["eckigen Klammern"],
+            suggests: &["smtp://[2001:db8::1]"],
+            ..BASE
+        },
+        Row {
+            name: "an invalid IPv6 address in brackets is not told to add brackets",
+            uri: "smtp://[2001:db8::zz]",
+            errors: &["uri.invalid_host"],
+            effective: None,
+            says: &["The host is not a valid IPv6 address. Type"],
             ..BASE
         },
         // uri.invalid_port
@@ -728,7 +809,7 @@ fn rows() -> Vec<Row> {
             uri: "smtp://mail.example.com:587?tls=none",
             errors: &["uri.plaintext_auth"],
             effective: effective("smtp://mail.example.com:587?tls=none", "mail.example.com", 587, NoTls),
-            says: &["unencrypted", "Use smtp://mail.example.com:587"],
+            says: &["unencrypted", "Use smtp://mail.example.com:587", "or clear the username and password"],
             suggests: &["smtp://mail.example.com:587"],
             ..BASE
         },
@@ -835,6 +916,41 @@ fn rows() -> Vec<Row> {
             suggests: &["smtp://mail.example.com:587"],
             ..BASE
         },
+        Row {
+            name: "smtp:// on port 2465 (Amazon SES's TLS port besides 465)",
+            uri: "smtp://email-smtp.eu-west-1.amazonaws.com:2465",
+            warnings: &["uri.port_expects_implicit_tls"],
+            effective: starttls(
+                "smtp://email-smtp.eu-west-1.amazonaws.com:2465",
+                "email-smtp.eu-west-1.amazonaws.com",
+                2465,
+            ),
+            says: &["Port 2465 expects TLS from the first byte: use smtps://email-smtp.eu-west-1.amazonaws.com:2465"],
+            suggests: &["smtps://email-smtp.eu-west-1.amazonaws.com:2465"],
+            ..BASE
+        },
+        Row {
+            name: "smtps:// on port 2525 (relay services' STARTTLS port besides 587)",
+            uri: "smtps://smtp.mailgun.org:2525",
+            warnings: &["uri.port_expects_starttls"],
+            effective: effective("smtps://smtp.mailgun.org:2525", "smtp.mailgun.org", 2525, Implicit),
+            says: &["Port 2525"],
+            suggests: &["smtp://smtp.mailgun.org:2525"],
+            ..BASE
+        },
+        Row {
+            name: "smtps:// on port 2587 (Amazon SES's STARTTLS port besides 587)",
+            uri: "smtps://email-smtp.us-east-1.amazonaws.com:2587",
+            warnings: &["uri.port_expects_starttls"],
+            effective: effective(
+                "smtps://email-smtp.us-east-1.amazonaws.com:2587",
+                "email-smtp.us-east-1.amazonaws.com",
+                2587,
+                Implicit,
+            ),
+            suggests: &["smtp://email-smtp.us-east-1.amazonaws.com:2587"],
+            ..BASE
+        },
         // uri.invalid: control characters and length.
         Row {
             name: "CR LF in the URI",
@@ -902,18 +1018,17 @@ fn rows() -> Vec<Row> {
         Row { name: "a password of spaces is a password (never trimmed)", password: "   ", ..BASE },
         // username.invalid, password.invalid
         Row {
-            name: "CR LF in the username",
+            name: "CR LF in the username: the summary names the login, the line break as its code points",
             username: "app\r\nAUTH LOGIN",
             errors: &["username.invalid"],
-            says: &["The username contains a line break"],
-            effective: NO_LOGIN,
+            says: &["The username contains a line break", "logs in as app[U+000D][U+000A]AUTH LOGIN."],
             ..BASE
         },
         Row {
             name: "a Unicode line separator in the username",
             username: "app\u{2028}x",
             errors: &["username.invalid"],
-            effective: NO_LOGIN,
+            says: &["logs in as app[U+2028]x."],
             ..BASE
         },
         Row {
@@ -984,6 +1099,31 @@ fn rows() -> Vec<Row> {
         Row {
             name: "zero-width characters around the from address are ignored",
             from: "\u{feff}app@example.com\u{2060}",
+            ..BASE
+        },
+        Row {
+            name: "an address pasted in quotes: the address without them is offered",
+            from: "\"app@example.com\"",
+            errors: &["from.invalid"],
+            from_parsed: None,
+            says: &["Use app@example.com"],
+            suggests: &["app@example.com"],
+            ..BASE
+        },
+        Row {
+            name: "the name after the address in parentheses (RFC 822): the usual form is offered",
+            from: "app@example.com (Example App)",
+            errors: &["from.invalid"],
+            from_parsed: None,
+            suggests: &["Example App <app@example.com>"],
+            ..BASE
+        },
+        Row {
+            name: "a mail domain takes no underscore, though a host may",
+            from: "App <app@mail_relay.example.com>",
+            errors: &["from.invalid"],
+            from_parsed: None,
+            says: &["\"_\""],
             ..BASE
         },
         Row {
