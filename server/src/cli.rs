@@ -467,25 +467,35 @@ fn check(args: CheckArgs) -> Result<ExitCode, CliError> {
     let text = if args.json {
         serde_json::to_string(&report).map_err(|e| CliError::Output(e.to_string()))?
     } else {
-        human_report(&report)
+        human_report(&report, locale)
     };
     say(text)?;
     Ok(if report.valid { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
-fn human_report(report: &Report) -> String {
-    let mut lines = vec![if report.valid { "valid".to_owned() } else { "invalid".to_owned() }];
-    for (kind, issues) in [("error", &report.errors), ("warning", &report.warnings)] {
+/// The labels of `check`'s report, in the language of its messages: valid, invalid, error, warning, suggestion,
+/// connection. (Fields and codes stay as the API names them.)
+fn report_words(locale: Locale) -> [&'static str; 6] {
+    match locale {
+        Locale::En => ["valid", "invalid", "error", "warning", "suggestion", "connection"],
+        Locale::De => ["gültig", "ungültig", "Fehler", "Warnung", "Vorschlag", "Verbindung"],
+    }
+}
+
+fn human_report(report: &Report, locale: Locale) -> String {
+    let [valid, invalid, error, warning, suggestion_word, connection] = report_words(locale);
+    let mut lines = vec![if report.valid { valid.to_owned() } else { invalid.to_owned() }];
+    for (kind, issues) in [(error, &report.errors), (warning, &report.warnings)] {
         for issue in issues.iter() {
             let mut line = format!("{kind}: {} [{}]: {}", issue.field, issue.code, issue.message);
             if let Some(suggestion) = &issue.suggestion {
-                line.push_str(&format!(" (suggestion: {suggestion})"));
+                line.push_str(&format!(" ({suggestion_word}: {suggestion})"));
             }
             lines.push(line);
         }
     }
     if let Some(effective) = &report.effective {
-        lines.push(format!("connection: {}", effective.summary));
+        lines.push(format!("{connection}: {}", effective.summary));
     }
     lines.join("\n")
 }

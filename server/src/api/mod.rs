@@ -91,7 +91,9 @@ async fn openapi_json(
 pub fn app(state: AppState) -> Router {
     let (api, doc) = routes(&state).split_for_parts();
     let api = api
+        // Every other path under /api is the API's 404, not the page (`/api/` too, which `{*rest}` does not match).
         .route("/api", any(not_found))
+        .route("/api/", any(not_found))
         .route("/api/{*rest}", any(not_found))
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(Extension(Arc::new(doc)))

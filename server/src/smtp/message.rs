@@ -3,7 +3,7 @@
 
 use lettre::Address;
 use lettre::address::Envelope;
-use lettre::message::header::ContentType;
+use lettre::message::header::{ContentType, MIME_VERSION_1_0};
 use lettre::message::{Mailbox, Message};
 use lettre::transport::smtp::extension::ClientId;
 use smtp_endpoint::{FromAddress, Host, Locale, TlsMode};
@@ -91,6 +91,8 @@ pub(crate) fn build(
         .subject(subject.clone())
         .date_now()
         .message_id(Some(message_id.clone()))
+        // `body` sets Content-Transfer-Encoding but not MIME-Version, which RFC 2045 asks for beside it.
+        .header(MIME_VERSION_1_0)
         .header(ContentType::TEXT_PLAIN)
         .body(body)
         .map_err(|error| error.to_string())?;
@@ -118,9 +120,11 @@ pub(crate) fn hello(name: String, local: Option<std::net::IpAddr>) -> ClientId {
     // The core crate's host rules judge the name. Fully qualified: a dot, a top-level label with a letter, and
     // not `localhost.localdomain` (some distributions' default, which names every machine).
     let host = Host::parse(&name);
+    // No underscore, which a host name may have but a greeting may not (Postfix's reject_invalid_helo_hostname).
     let qualified = match &host {
         Ok(Host::Domain(domain)) => {
-            domain.contains('.')
+            !domain.contains('_')
+                && domain.contains('.')
                 && domain.rsplit('.').next().is_some_and(|top| top.bytes().any(|b| b.is_ascii_alphabetic()))
                 && domain.split('.').next() != Some("localhost")
         }
@@ -161,6 +165,7 @@ mod tests {
         assert_eq!(greet("127.0.0.1", v4), "[192.0.2.5]", "lettre's fallback when the name is unknown");
         assert_eq!(greet("host.-bad-.example", v6), "[IPv6:2001:db8::5]");
         assert_eq!(greet("localhost.localdomain", v4), "[192.0.2.5]", "names every machine");
+        assert_eq!(greet("app_1.prod.example.com", v4), "[192.0.2.5]", "no underscore in a greeting");
         assert_eq!(greet("127.0.0.1", None), "[127.0.0.1]", "no address known: an address is still a literal");
         assert_eq!(greet("localhost", None), "localhost", "no address known: the name as it is");
     }
@@ -176,6 +181,8 @@ mod tests {
         for needle in [
             "From: \"Example App\" <app@example.com>",
             "To: ops@example.net",
+            "MIME-Version: 1.0\r\n",
+            "Content-Type: text/plain; charset=utf-8\r\n",
             "Subject: [Test] SMTP endpoint test message",
             "Date: ",
             &format!("Message-ID: {}", built.message_id),

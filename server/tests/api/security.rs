@@ -167,6 +167,16 @@ async fn api_responses_are_not_cached_and_unknown_routes_are_json() {
     }
     let response = app.client.get(app.url("/api/nope")).send().await.expect("request");
     assert_eq!(error_code(response).await, (404, "not_found".to_owned()));
+    // With the page served, it still owns no path under /api.
+    let page = tempfile::tempdir().expect("temp dir");
+    std::fs::write(page.path().join("index.html"), "<!doctype html>").expect("index.html");
+    let with_page = spawn_app_with(|config| config.static_dir = Some(page.path().to_owned())).await;
+    for path in ["/api", "/api/", "/api/nope", "/api/session/", "/api/endpoints/smtp/x"] {
+        let response = with_page.client.get(with_page.url(path)).send().await.expect("request");
+        assert_eq!(error_code(response).await, (404, "not_found".to_owned()), "{path}");
+    }
+    let response = with_page.client.get(with_page.url("/settings")).send().await.expect("request");
+    assert_eq!(response.status(), 200, "the page's own paths still are the page");
     let response = app.client.patch(app.url("/api/endpoints/smtp")).json(&json!({})).send().await.expect("request");
     assert!(matches!(response.status().as_u16(), 401 | 405), "{}", response.status());
     assert_eq!(app.healthz().await.json::<Value>().await.expect("json"), json!({ "status": "ok" }));
