@@ -76,7 +76,49 @@ fn routes(state: &AppState) -> OpenApiRouter<AppState> {
 
 /// The OpenAPI document of every route [`app`] serves.
 pub fn openapi(state: &AppState) -> utoipa::openapi::OpenApi {
-    routes(state).into_openapi()
+    let mut doc = routes(state).into_openapi();
+    add_common_responses(&mut doc);
+    doc
+}
+
+/// The answers any route can give besides its own, added to every operation in one place: the guards' 403, 400 /
+/// 408 / 413 / 415 for a JSON body, 500, and `Retry-After` on a 429.
+fn add_common_responses(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    use utoipa::openapi::{ContentBuilder, HeaderBuilder, Ref, RefOr, ResponseBuilder};
+    let error = |description: &str| {
+        let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build();
+        RefOr::T(ResponseBuilder::new().description(description).content("application/json", content).build())
+    };
+    for item in doc.paths.paths.values_mut() {
+        let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
+        for operation in operations.into_iter().flatten() {
+            let body = operation.request_body.is_some();
+            let responses = &mut operation.responses.responses;
+            let mut add = |status: &str, description: &str| {
+                responses.entry(status.to_owned()).or_insert_with(|| error(description));
+            };
+            add(
+                "403",
+                "A host name this server does not answer to (`request.unknown_host`), or a change sent from another site (`request.cross_origin`)",
+            );
+            if body {
+                add(
+                    "400",
+                    "A body that is not the JSON this route reads (`request.malformed`; `field` names the part)",
+                );
+                add("408", "The body did not arrive in time (`request.timeout`)");
+                add("413", "The body is larger than the server reads (`request.too_large`)");
+                add("415", "The body is not `application/json` (`request.json_required`)");
+            }
+            add("500", "Something failed on the server (`internal`; the log has the cause)");
+            if let Some(RefOr::T(too_many)) = responses.get_mut("429") {
+                let seconds = ObjectBuilder::new().schema_type(Type::Integer).build();
+                let header = HeaderBuilder::new().schema(seconds).description(Some("Seconds to wait")).build();
+                too_many.headers.insert("Retry-After".to_owned(), header);
+            }
+        }
+    }
 }
 
 /// This document.
@@ -89,7 +131,8 @@ async fn openapi_json(
 
 /// The whole application: the API, `/healthz`, and the page from `--static-dir` for every other path.
 pub fn app(state: AppState) -> Router {
-    let (api, doc) = routes(&state).split_for_parts();
+    let (api, mut doc) = routes(&state).split_for_parts();
+    add_common_responses(&mut doc);
     let api = api
         // Every other path under /api is the API's 404, not the page (`/api/` too, which `{*rest}` does not match).
         .route("/api", any(not_found))

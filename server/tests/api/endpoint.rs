@@ -386,3 +386,20 @@ async fn the_openapi_document_names_every_field_of_a_draft() {
         assert!(property.to_string().contains("EndpointDraft"), "{name}.{schema}: {property}");
     }
 }
+
+/// Every operation lists the answers the guards and the JSON reader give too, and a 429 says how long to wait.
+#[tokio::test]
+async fn the_openapi_document_lists_the_answers_every_route_can_give() {
+    let app = spawn_app().await;
+    let doc = app.openapi().await;
+    let save = &doc["paths"]["/api/endpoints/smtp"]["put"]["responses"];
+    for status in ["400", "401", "403", "408", "412", "413", "415", "422", "428", "500"] {
+        assert!(save.get(status).is_some(), "PUT /api/endpoints/smtp has no {status}: {save}");
+    }
+    let read = &doc["paths"]["/api/endpoints/smtp"]["get"]["responses"];
+    assert!(read.get("403").is_some() && read.get("415").is_none(), "a route without a body: {read}");
+    let login = &doc["paths"]["/api/session"]["post"]["responses"]["429"];
+    assert_eq!(login["headers"]["Retry-After"]["schema"]["type"], "integer", "{login}");
+    let probe = &doc["paths"]["/api/endpoints/smtp/probe"]["post"]["responses"]["429"];
+    assert!(probe["headers"].get("Retry-After").is_some(), "{probe}");
+}
