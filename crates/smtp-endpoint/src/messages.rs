@@ -53,7 +53,9 @@ pub fn summary(uri: &SmtpUri, username: Option<&str>, locale: Locale) -> String 
                     "{how}; logs in as {user} only once the connection is encrypted, so the password never crosses \
                      the network unencrypted."
                 ),
-                Some(user) if in_clear_here => format!("{how}; logs in as {user} (on this machine also unencrypted)."),
+                Some(user) if in_clear_here => format!(
+                    "{how}; logs in as {user}, unencrypted if the server offers no STARTTLS (allowed only to this machine)."
+                ),
                 Some(user) => format!("{how}; logs in as {user}."),
                 None => format!("{how}; does not log in."),
             }
@@ -76,7 +78,9 @@ pub fn summary(uri: &SmtpUri, username: Option<&str>, locale: Locale) -> String 
                      Klartext über das Netz."
                 ),
                 Some(user) if in_clear_here => {
-                    format!("{how}; meldet sich als {user} an (auf diesem Rechner auch unverschlüsselt).")
+                    format!(
+                        "{how}; meldet sich als {user} an, unverschlüsselt, falls der Server kein STARTTLS anbietet (nur bei diesem Rechner erlaubt)."
+                    )
                 }
                 Some(user) => format!("{how}; meldet sich als {user} an."),
                 None => format!("{how}; ohne Anmeldung."),

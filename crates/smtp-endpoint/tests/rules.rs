@@ -867,6 +867,20 @@ fn rows() -> Vec<Row> {
             ..BASE
         },
         Row {
+            name: "loopback with STARTTLS when offered: the summary says the login may go unencrypted, and why",
+            uri: "smtp://localhost:1025",
+            effective: starttls("smtp://localhost:1025", "localhost", 1025),
+            says: &["logs in as app, unencrypted if the server offers no STARTTLS (allowed only to this machine)."],
+            ..BASE
+        },
+        Row {
+            name: "a remote host with STARTTLS when offered: the login waits for it",
+            uri: "smtp://mail.example.com:587",
+            effective: starttls("smtp://mail.example.com:587", "mail.example.com", 587),
+            says: &["logs in as app only once the connection is encrypted"],
+            ..BASE
+        },
+        Row {
             name: "loopback exemption: localhost",
             uri: "smtp://LocalHost:1025?tls=none",
             effective: effective("smtp://localhost:1025?tls=none", "localhost", 1025, NoTls),
