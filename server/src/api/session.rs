@@ -5,7 +5,7 @@ use crate::auth::{self, AdminSession};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
@@ -63,19 +63,17 @@ pub async fn current(session: AdminSession) -> axum::Json<SessionView> {
     axum::Json(view(&session.username, session.expires_at))
 }
 
-/// Log out: ends the session on the server and clears the cookie.
+/// Log out: ends the session on the server, if it has not ended already, and clears the cookie. Idempotent: a
+/// session that expired or was ended elsewhere is answered 204 too.
 #[utoipa::path(delete, path = "/api/session", tag = "session", security(("session" = [])),
     responses(
-        (status = 204, description = "Logged out"),
-        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 204, description = "Logged out (or was already)"),
     ))]
-pub async fn logout(
-    State(state): State<AppState>,
-    session: AdminSession,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    state.sessions().revoke(state.store(), &session).await.map_err(ApiError::internal)?;
-    tracing::info!(username = %session.username, "admin logged out");
+pub async fn logout(State(state): State<AppState>, method: Method, headers: HeaderMap) -> Result<Response, ApiError> {
+    if let Some(session) = auth::session_from_headers(&state, &method, &headers).await? {
+        state.sessions().revoke(state.store(), &session).await.map_err(ApiError::internal)?;
+        tracing::info!(username = %session.username, "admin logged out");
+    }
     let cookie = auth::clear_session_cookie(auth::request_is_tls(&state, &headers));
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
 }

@@ -47,7 +47,7 @@ pub async fn require_session(
 
 /// The request's session. For a request that changes something it is checked against the store, not the cache
 /// (see [`Sessions::lookup`]).
-async fn session_from_headers(
+pub(crate) async fn session_from_headers(
     state: &AppState,
     method: &Method,
     headers: &HeaderMap,

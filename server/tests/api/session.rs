@@ -32,8 +32,21 @@ async fn login_sets_a_strict_http_only_cookie_and_logout_ends_the_session() {
     assert_eq!(planted.status(), 200, "the browser's own session counts");
 
     // Replaying the cookie after logout must not work: the session ended on the server.
-    assert_eq!(app.logout().await.status(), 204);
+    let logout = app.logout().await;
+    assert_eq!(logout.status(), 204);
+    assert!(logout.headers()["set-cookie"].to_str().expect("cookie").contains("Max-Age=0"), "the cookie is cleared");
     assert_eq!(app.get_session().await.status(), 401);
+    // Signing out again, with the ended session's cookie or none, is signed out all the same.
+    for cookie in [token.as_str(), ""] {
+        let again = reqwest::Client::new()
+            .delete(app.url("/api/session"))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(again.status(), 204, "{cookie:?}");
+        assert!(again.headers()["set-cookie"].to_str().expect("cookie").contains("Max-Age=0"));
+    }
     let replay = reqwest::Client::new()
         .get(app.url("/api/endpoints/smtp"))
         .header("cookie", token)
@@ -114,7 +127,9 @@ async fn guesses_sent_at_once_are_throttled_too() {
 async fn every_route_needs_a_session() {
     let app = spawn_app().await;
     let doc = app.openapi().await;
-    let public = [("post", "/api/session"), ("get", "/api/openapi.json"), ("get", "/healthz")];
+    // Signing out is public too: without a session it is a no-op (204), which changes nothing.
+    let public =
+        [("post", "/api/session"), ("delete", "/api/session"), ("get", "/api/openapi.json"), ("get", "/healthz")];
     let anonymous = cookie_client();
     let mut checked = Vec::new();
     for (path, item) in doc["paths"].as_object().expect("paths") {
@@ -136,7 +151,6 @@ async fn every_route_needs_a_session() {
     }
     for route in [
         "get /api/session",
-        "delete /api/session",
         "get /api/endpoints/smtp",
         "put /api/endpoints/smtp",
         "post /api/endpoints/smtp/validate",
