@@ -13,6 +13,9 @@ step "the page, release build (trunk build --release → dist/, served by the en
 trunk build --release
 python3 scripts/page_budget.py dist
 
+step "the page's build scripts (Python unittest)"
+python3 -m unittest discover -s scripts -p 'test_*.py'
+
 step "native tests (core crate, server, end-to-end in headless Chromium)"
 cargo test --no-fail-fast --workspace --exclude smtp-endpoint-web --exclude leptos-counter-baseline --exclude leptos-floor-baseline
 
