@@ -50,7 +50,7 @@ JS = (
 
 def read_names(wasm: bytes) -> list[str]:
     seen = []
-    wasm_names._rewrite(wasm, lambda n: seen.append(n) or n)
+    wasm_names._rewrite(wasm, lambda n, _module: seen.append(n) or n)
     return seen
 
 
@@ -66,7 +66,22 @@ class Shorten(unittest.TestCase):
         self.assertIn("const i={_0:function(n){return n.length},_1:function(){}", js)
         self.assertIn("E._5(n)", js)
         self.assertIn(f"'{HASH_A}x'", js, "a longer word that starts with a name is another word")
-        self.assertNotIn("b03a0fabb109b1e9';", js)
+        self.assertEqual(js.count(HASH_A), 1)
+        self.assertNotIn(HASH_B, js)
+        self.assertNotIn(SHIM, js)
+
+    def test_short_names_already_in_use_and_imports_of_snippets_are_left_alone(self) -> None:
+        snippet = ("./snippets/x/inline0.js", "__wbg_x_0123456789abcdef")
+        wasm = b"\0asm\x01\0\0\0" + section(
+            2,
+            uleb(2)
+            + name("./glue_bg.js") + name(HASH_A) + b"\x00" + uleb(0)
+            + name(snippet[0]) + name(snippet[1]) + b"\x00" + uleb(0),
+        )
+        wasm, js, count = wasm_names.shorten(wasm, f"const _0=1;{{{HASH_A}:f,{snippet[1]}:g}}")
+        self.assertEqual(count, 1)
+        self.assertEqual(read_names(wasm), ["_1", snippet[1]])
+        self.assertEqual(js, f"const _0=1;{{_1:f,{snippet[1]}:g}}")
 
     def test_a_module_without_such_names_comes_back_unchanged(self) -> None:
         wasm = module([("__wbindgen_throw", b"\x00" + uleb(0))], [("memory", b"\x02\x00")])

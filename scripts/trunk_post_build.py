@@ -45,8 +45,9 @@ def content_name(stem: str, ext: str, data: bytes) -> str:
 
 
 terser = shutil.which("terser")
-if release and terser is None:
-    fail("terser is missing; run scripts/setup.sh (and source scripts/env.sh)")
+node = shutil.which("node")
+if release and (terser is None or node is None):
+    fail("terser or node is missing; run scripts/setup.sh (and source scripts/env.sh)")
 
 
 def minify(path: Path) -> None:
@@ -64,6 +65,9 @@ if release:
     wasm, glue, count = wasm_names.shorten(wasms[0].read_bytes(), modules[0].read_text(encoding="utf-8"))
     wasms[0].write_bytes(wasm)
     modules[0].write_text(glue, encoding="utf-8")
+    # The rewritten module must still compile (imports are checked later, when the page instantiates it).
+    compiles = "new WebAssembly.Module(require('fs').readFileSync(process.argv[1]))"
+    subprocess.run([node, "-e", compiles, str(wasms[0])], check=True)
     print(f"trunk_post_build: {count} import and export names shortened", file=sys.stderr)
     for module in modules:
         minify(module)

@@ -6,10 +6,11 @@ twice, in the wasm's import and export sections and in the glue, and the hashes 
 them. For the settings page they were 3.3 kB of its 150 kB (docs/benchmarks.md). `shorten` renames every such
 name to `_0`, `_1`, … in both files; nothing else in either changes.
 
-Only names that hold a 16-hex-digit run and occur in the glue as whole words are renamed, so each is unique and
-every use of it is found. The wasm is rewritten section by section; a rewrite with the names unchanged must give
-the input back byte for byte (checked on every call), and the end-to-end tests load the result in Chromium, where a
-name that did not match would fail the module's instantiation.
+Only names that hold a 16-hex-digit run and occur in the glue as whole words are renamed (imports only from the
+glue's own module, `…_bg.js`, not from a snippet file), so each is unique and every use of it is found; a short
+name already used anywhere is skipped. The wasm is rewritten section by section and every section's entries must
+end where the section does; the post-build hook then compiles the result (`WebAssembly.Module` in Node), and the
+end-to-end tests load it in Chromium, where a name that did not match would fail the module's instantiation.
 """
 
 import re
@@ -76,8 +77,10 @@ def _import_desc(data: bytes, pos: int) -> int:
 
 
 def _rewrite(wasm: bytes, rename) -> bytes:
-    if wasm[:4] != b"\0asm":
-        raise ValueError("not a wasm module")
+    """`wasm` with each import's and export's name replaced by `rename(name, module)` (`module` is `None` for an
+    export)."""
+    if wasm[:8] != b"\0asm\x01\0\0\0":
+        raise ValueError("not a wasm module of version 1")
     out = bytearray(wasm[:8])
     pos = 8
     while pos < len(wasm):
@@ -89,11 +92,12 @@ def _rewrite(wasm: bytes, rename) -> bytes:
             count, p = _uleb(payload, 0)
             new = bytearray(_encode_uleb(count))
             for _ in range(count):
+                module = None
                 if section == IMPORT_SECTION:
                     module, p = _name(payload, p)
                     new += _encode_name(module)
                 field, p = _name(payload, p)
-                new += _encode_name(rename(field))
+                new += _encode_name(rename(field, module))
                 start = p
                 p = _import_desc(payload, p) if section == IMPORT_SECTION else _uleb(payload, p + 1)[1]
                 new += payload[start:p]
@@ -113,16 +117,25 @@ def _whole_word(name: str) -> re.Pattern:
 
 def shorten(wasm: bytes, js: str) -> tuple[bytes, str, int]:
     """The module and its glue with the hashed names shortened, and how many were."""
-    if _rewrite(wasm, lambda name: name) != wasm:
+    names: set[str] = set()
+    if _rewrite(wasm, lambda name, _module: names.add(name) or name) != wasm:
         raise ValueError("the module did not read back unchanged")
     short: dict[str, str] = {}
+    taken = iter(range(1 << 20))
 
-    def rename(name: str) -> str:
+    def fresh() -> str:
+        while True:
+            candidate = f"_{next(taken):x}"
+            if candidate not in names and not _whole_word(candidate).search(js):
+                return candidate
+
+    def rename(name: str, module: str | None) -> str:
         if name in short:
             return short[name]
-        if not HASHED.search(name) or not _whole_word(name).search(js):
+        from_glue = module is None or module.endswith("_bg.js")
+        if not from_glue or not HASHED.search(name) or not _whole_word(name).search(js):
             return name
-        short[name] = f"_{len(short):x}"
+        short[name] = fresh()
         return short[name]
 
     wasm = _rewrite(wasm, rename)

@@ -1,4 +1,4 @@
-use crate::credentials::{TextDefect, check_text, is_invisible, trim};
+use crate::credentials::{QUOTES, TextDefect, check_text, is_invisible, trim};
 use crate::host::{Host, HostDefect};
 use crate::problem::Problem;
 use email_address::EmailAddress;
@@ -88,12 +88,14 @@ fn is_atext(c: char) -> bool {
 /// (`"app@example.com"`), or the name after the address in parentheses (`app@example.com (App)`, the old RFC 822
 /// form). Only one that is valid.
 fn meant(input: &str) -> Option<String> {
-    let unquoted = ['"', '\''].into_iter().find_map(|quote| input.strip_prefix(quote)?.strip_suffix(quote));
-    let candidate = match unquoted {
-        Some(inner) => inner.to_owned(),
-        None => {
-            let (address, name) = input.strip_suffix(')')?.split_once('(')?;
-            format!("{} <{}>", name.trim(), address.trim())
+    let unquoted = input.trim_matches(QUOTES);
+    let candidate = if unquoted.len() < input.len() {
+        unquoted.to_owned()
+    } else {
+        let (address, name) = input.strip_suffix(')')?.split_once('(')?;
+        match name.trim() {
+            "" => address.trim().to_owned(),
+            name => format!("{name} <{}>", address.trim()),
         }
     };
     parse_mailbox(&candidate).is_ok().then_some(candidate)

@@ -24,6 +24,10 @@ pub fn trim(value: &str) -> &str {
     value.trim_ascii().trim_matches(|c: char| c.is_whitespace() || ZERO_WIDTH.contains(&c))
 }
 
+/// Quotation marks (straight, typographic, German, French) and angle brackets, which a value pasted from a config
+/// file, a mail or a document may come wrapped in.
+pub(crate) const QUOTES: [char; 11] = ['"', '\'', '<', '>', '“', '”', '„', '‘', '’', '«', '»'];
+
 /// Whether a character cannot be seen where it stands: a control character, white space other than the space,
 /// or an invisible format character (zero-width characters, joiners, direction marks, the soft hyphen, the byte
 /// order mark).

@@ -126,7 +126,10 @@ fn en(problem: &Problem) -> String {
         Problem::UriBracketedIpv4 { suggestion: None } => {
             "IPv4 addresses are written without brackets, e.g. smtp://192.0.2.10; only IPv6 addresses take them.".into()
         }
-        Problem::UriUnbracketedIpv6 { suggestion } => format!("An IPv6 address is written in brackets: use {suggestion}"),
+        Problem::UriUnbracketedIpv6 { suggestion: Some(s) } => format!("An IPv6 address is written in brackets: use {s}"),
+        Problem::UriUnbracketedIpv6 { suggestion: None } => {
+            "An IPv6 address is written in brackets, with the port after them: smtp://[2001:db8::1]:587.".into()
+        }
         Problem::UriInvalidPort { port } if port.is_empty() => {
             "The port after \":\" is empty: type a number from 1 to 65535 (25, 587 or 465), or leave out the colon.".into()
         }
@@ -306,8 +309,11 @@ fn de(problem: &Problem) -> String {
         Problem::UriBracketedIpv4 { suggestion: None } => {
             "IPv4-Adressen werden ohne eckige Klammern geschrieben, z. B. smtp://192.0.2.10; nur IPv6-Adressen stehen in Klammern.".into()
         }
-        Problem::UriUnbracketedIpv6 { suggestion } => {
-            format!("IPv6-Adressen stehen in eckigen Klammern: Verwenden Sie {suggestion}")
+        Problem::UriUnbracketedIpv6 { suggestion: Some(s) } => {
+            format!("IPv6-Adressen stehen in eckigen Klammern: Verwenden Sie {s}")
+        }
+        Problem::UriUnbracketedIpv6 { suggestion: None } => {
+            "IPv6-Adressen stehen in eckigen Klammern, der Port danach: smtp://[2001:db8::1]:587.".into()
         }
         Problem::UriInvalidPort { port } if port.is_empty() => {
             "Nach dem „:“ fehlt der Port: Geben Sie eine Zahl von 1 bis 65535 ein (25, 587 oder 465) oder lassen Sie den Doppelpunkt weg.".into()

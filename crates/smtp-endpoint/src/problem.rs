@@ -43,9 +43,10 @@ pub enum Problem {
     UriBracketedIpv4 {
         suggestion: Option<String>,
     },
-    /// `smtp://2001:db8::1`: an IPv6 address takes brackets in a URI.
+    /// `smtp://2001:db8::1`: an IPv6 address takes brackets in a URI (no suggestion when its last group could be
+    /// a port).
     UriUnbracketedIpv6 {
-        suggestion: String,
+        suggestion: Option<String>,
     },
     UriInvalidPort {
         port: String,
@@ -138,8 +139,9 @@ impl Problem {
         let suggestion = match self {
             Problem::UriMissingScheme { suggestion }
             | Problem::UriUnknownScheme { suggestion, .. }
-            | Problem::UriBracketedIpv4 { suggestion } => suggestion.as_mut(),
-            Problem::UriUnbracketedIpv6 { suggestion } | Problem::UriQuoted { suggestion } => Some(suggestion),
+            | Problem::UriBracketedIpv4 { suggestion }
+            | Problem::UriUnbracketedIpv6 { suggestion } => suggestion.as_mut(),
+            Problem::UriQuoted { suggestion } => Some(suggestion),
             _ => None,
         };
         if let Some(suggestion) = suggestion
@@ -155,9 +157,9 @@ impl Problem {
             Problem::UriMissingScheme { suggestion }
             | Problem::UriUnknownScheme { suggestion, .. }
             | Problem::UriBracketedIpv4 { suggestion }
+            | Problem::UriUnbracketedIpv6 { suggestion }
             | Problem::FromInvalid { suggestion, .. } => suggestion.as_deref(),
-            Problem::UriUnbracketedIpv6 { suggestion }
-            | Problem::UriQuoted { suggestion }
+            Problem::UriQuoted { suggestion }
             | Problem::UriPlaintextAuth { suggestion }
             | Problem::UriPortExpectsImplicitTls { suggestion, .. }
             | Problem::UriPortExpectsStarttls { suggestion, .. } => Some(suggestion),

@@ -86,7 +86,8 @@ pub struct Effective {
     pub host: String,
     pub port: u16,
     pub tls: TlsMode,
-    /// Whether the client logs in (a valid username is set).
+    /// Whether the client logs in: a username is set (valid, or refused only for a control character, which the
+    /// summary then shows as its code point).
     pub auth: bool,
     /// One sentence that says what the connection will do.
     pub summary: String,

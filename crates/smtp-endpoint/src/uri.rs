@@ -1,4 +1,4 @@
-use crate::credentials::{check_text, trim};
+use crate::credentials::{QUOTES, check_text, trim};
 use crate::host::{Host, HostDefect};
 use crate::problem::{Component, Problem};
 use serde::{Deserialize, Serialize};
@@ -7,9 +7,6 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// Longest URI accepted, in characters (after trimming surrounding white space).
 pub const MAX_URI_LEN: usize = 2048;
-
-/// Quotation marks and angle brackets, which a pasted URI may come wrapped in.
-const QUOTES: [char; 6] = ['"', '\'', '<', '>', '“', '”'];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -119,10 +116,7 @@ impl SmtpUri {
             return Err(Problem::UriUnsupportedComponent(Component::Path));
         }
         if authority.parse::<Ipv6Addr>().is_ok() {
-            // `smtp://2001:db8::1` cannot be told apart from a host and port. (The scheme has no `::`, so the
-            // first match is the authority.)
-            let bracketed = SmtpUri::parse(&input.replacen(authority, &format!("[{authority}]"), 1));
-            return Err(bracketed.map_or_else(|p| p, |uri| Problem::UriUnbracketedIpv6 { suggestion: uri.suggested() }));
+            return Err(unbracketed_ipv6(input, authority));
         }
         let (host, port) = split_host_port(authority)?;
         if let Some(ipv4) = bracketed_ipv4(host) {
@@ -257,8 +251,11 @@ fn unknown_scheme(scheme: &str, rest: &str) -> Problem {
     } else {
         format!("smtp://{rest}")
     };
+    // The port typed, if any, stays: only `submission://host` gets the submission port.
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let port_typed = authority.rsplit_once(']').map_or(authority, |(_, after)| after).contains(':');
     let suggestion = (name != "mailto").then(|| SmtpUri::parse(&candidate).ok()).flatten().map(|mut uri| {
-        if name == "submission" && uri.port == 25 {
+        if name == "submission" && !port_typed {
             uri.port = 587;
         }
         uri.suggested()
@@ -270,6 +267,23 @@ fn unknown_scheme(scheme: &str, rest: &str) -> Problem {
 fn mailto(input: &str) -> Option<Problem> {
     let (prefix, rest) = input.split_once(':')?;
     (prefix.eq_ignore_ascii_case("mailto") && !rest.starts_with("//")).then(|| unknown_scheme(prefix, rest))
+}
+
+/// `smtp://2001:db8::1`: an IPv6 address without brackets, which cannot be told apart from a host and port. The
+/// bracketed URI is suggested, unless the last group could as well be a port (`2001:db8::1:587`, `::1:25`): then
+/// which one is meant is not known, and the message only shows the form.
+fn unbracketed_ipv6(input: &str, authority: &str) -> Problem {
+    let ambiguous = authority
+        .rsplit_once(':')
+        .is_some_and(|(address, port)| address.parse::<Ipv6Addr>().is_ok() && parse_port(port).is_ok());
+    if ambiguous {
+        return Problem::UriUnbracketedIpv6 { suggestion: None };
+    }
+    // The scheme has no `::`, so the first match is the authority.
+    match SmtpUri::parse(&input.replacen(authority, &format!("[{authority}]"), 1)) {
+        Ok(uri) => Problem::UriUnbracketedIpv6 { suggestion: Some(uri.suggested()) },
+        Err(problem) => problem,
+    }
 }
 
 /// Input without `://`: either a bare `host[:port]`, or a URI of another kind such as `mailto:…`.

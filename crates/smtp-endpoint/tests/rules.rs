@@ -395,6 +395,14 @@ fn rows() -> Vec<Row> {
             ..BASE
         },
         Row {
+            name: "submission:// with a port keeps the port typed",
+            uri: "submission://mail.example.com:25",
+            errors: &["uri.unknown_scheme"],
+            effective: None,
+            suggests: &["smtp://mail.example.com"],
+            ..BASE
+        },
+        Row {
             name: "another scheme on port 465 is offered smtps://",
             uri: "ftp:mail.example.com:465",
             errors: &["uri.unknown_scheme"],
@@ -512,6 +520,14 @@ fn rows() -> Vec<Row> {
             ..BASE
         },
         Row {
+            name: "a URI in German quotation marks",
+            uri: "„smtp://mail.example.com“",
+            errors: &["uri.invalid"],
+            effective: None,
+            suggests: &["smtp://mail.example.com"],
+            ..BASE
+        },
+        Row {
             name: "a host in quotes: judged without them (no scheme), one suggestion for both",
             uri: "'mail.example.com'",
             errors: &["uri.missing_scheme"],
@@ -522,6 +538,7 @@ fn rows() -> Vec<Row> {
         Row {
             name: "a quoted URI with a login in it is refused as a login, and nothing of it is repeated",
             uri: "\"smtp://app:secret@mail.example.com\"",
+            password: "secret",
             errors: &["uri.credentials_in_uri"],
             effective: None,
             ..BASE
@@ -659,13 +676,29 @@ fn rows() -> Vec<Row> {
             ..BASE
         },
         Row {
-            name: "an IPv6 address without brackets, on port 465 and in German",
+            name: "an IPv6 address without brackets, with ?tls=none and a login, in German: the URI that logs in safely",
             uri: "smtp://2001:db8::1?tls=none",
             locale: Locale::De,
             errors: &["uri.invalid_host"],
             effective: None,
             says: &["eckigen Klammern"],
             suggests: &["smtp://[2001:db8::1]"],
+            ..BASE
+        },
+        Row {
+            name: "an IPv6 address without brackets whose last group could be a port: no guess, the form is shown",
+            uri: "smtp://2001:db8::1:587",
+            errors: &["uri.invalid_host"],
+            effective: None,
+            says: &["with the port after them: smtp://[2001:db8::1]:587"],
+            ..BASE
+        },
+        Row {
+            name: "::1:25 is no loopback address with a port: no guess either",
+            uri: "smtp://::1:25",
+            errors: &["uri.invalid_host"],
+            effective: None,
+            says: &["in brackets"],
             ..BASE
         },
         Row {
@@ -1130,6 +1163,23 @@ fn rows() -> Vec<Row> {
             errors: &["from.invalid"],
             from_parsed: None,
             suggests: &["Example App <app@example.com>"],
+            ..BASE
+        },
+        Row {
+            name: "empty parentheses after the address: the address alone is offered",
+            from: "app@example.com ()",
+            errors: &["from.invalid"],
+            from_parsed: None,
+            says: &["Use app@example.com"],
+            suggests: &["app@example.com"],
+            ..BASE
+        },
+        Row {
+            name: "an address in typographic quotes or doubled angle brackets: the address without them is offered",
+            from: "<<app@example.com>>",
+            errors: &["from.invalid"],
+            from_parsed: None,
+            suggests: &["app@example.com"],
             ..BASE
         },
         Row {
