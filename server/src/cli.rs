@@ -474,11 +474,11 @@ fn check(args: CheckArgs) -> Result<ExitCode, CliError> {
 }
 
 /// The labels of `check`'s report, in the language of its messages: valid, invalid, error, warning, suggestion,
-/// connection. (Fields and codes stay as the API names them.)
+/// and the page's label of the effective connection. (Fields and codes stay as the API names them.)
 fn report_words(locale: Locale) -> [&'static str; 6] {
     match locale {
-        Locale::En => ["valid", "invalid", "error", "warning", "suggestion", "connection"],
-        Locale::De => ["gültig", "ungültig", "Fehler", "Warnung", "Vorschlag", "Verbindung"],
+        Locale::En => ["valid", "invalid", "error", "warning", "suggestion", "effective connection"],
+        Locale::De => ["gültig", "ungültig", "Fehler", "Warnung", "Vorschlag", "So wird verbunden"],
     }
 }
 

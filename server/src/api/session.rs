@@ -65,7 +65,7 @@ pub async fn current(session: AdminSession) -> axum::Json<SessionView> {
 
 /// Log out: ends the session on the server, if it has not ended already, and clears the cookie. Idempotent: a
 /// session that expired or was ended elsewhere is answered 204 too.
-#[utoipa::path(delete, path = "/api/session", tag = "session", security(("session" = [])),
+#[utoipa::path(delete, path = "/api/session", tag = "session", security((), ("session" = [])),
     responses(
         (status = 204, description = "Logged out (or was already)"),
     ))]

@@ -1,6 +1,6 @@
 //! Who may do what: admin passwords, sessions, the session guard and login throttling.
 //!
-//! Every `/api` route except `POST /api/session` and `GET /api/openapi.json` sits behind [`require_session`],
+//! Every `/api` route except `POST` and `DELETE /api/session` and `GET /api/openapi.json` sits behind [`require_session`],
 //! which puts the [`AdminSession`] into the request; handlers take it as an extractor to know who acts.
 
 pub mod password;

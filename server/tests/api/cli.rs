@@ -115,6 +115,10 @@ fn check_prints_the_core_report_and_exits_by_validity() {
     let output = run(&["check", "--uri", "mail.example.com", "--from", "app@example.com"], None);
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(text.contains("uri.missing_scheme") && text.contains("smtp://mail.example.com"), "{text}");
+    let text =
+        String::from_utf8_lossy(&run(&["check", "--uri", "smtp://h.example", "--from", "a@h.example"], None).stdout)
+            .into_owned();
+    assert!(text.starts_with("valid\neffective connection: Plain connection to h.example"), "{text}");
     // In German, the report's own words too, not only the messages.
     let args = ["check", "--uri", "mail.example.com:465", "--from", "app@example.com", "--locale", "de"];
     let text = String::from_utf8_lossy(&run(&args, None).stdout).into_owned();
@@ -122,7 +126,7 @@ fn check_prints_the_core_report_and_exits_by_validity() {
     assert!(text.contains("(Vorschlag: smtps://mail.example.com)"), "{text}");
     let args = ["check", "--uri", "smtp://mail.example.com", "--from", "app@example.com", "--locale", "de"];
     let text = String::from_utf8_lossy(&run(&args, None).stdout).into_owned();
-    assert!(text.starts_with("gültig\nVerbindung: Verbindung zu mail.example.com"), "{text}");
+    assert!(text.starts_with("gültig\nSo wird verbunden: Verbindung zu mail.example.com"), "{text}");
 }
 
 /// The first start prints how to set another password later; that line runs as printed in a shell (from the
