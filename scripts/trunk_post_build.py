@@ -3,7 +3,8 @@
 
 1. Moves the inline start-up <script type="module"> Trunk writes into index.html to its own file, so the server's
    Content-Security-Policy can say script-src 'self' 'wasm-unsafe-eval' with no 'unsafe-inline' and no hash to
-   keep in step (Trunk issue #288). Trunk's static nonce goes too.
+   keep in step (Trunk issue #288). Trunk's static nonce goes too. The file gets an integrity hash, and fetches
+   the wasm with the wasm's (Chromium checks none on the wasm's preload link).
 2. In release builds, shortens the hashed names the wasm module and wasm-bindgen's glue share
    (scripts/wasm_names.py), then minifies the JavaScript modules (the glue, the start-up file) with terser
    (scripts/setup.sh installs it; Trunk's own minifier cannot read wasm-bindgen's `export default`).
@@ -82,16 +83,30 @@ for path in sorted(staging.iterdir()):
 for old, new in renames.items():
     html = html.replace(old, new)
 
+def sri(path: Path) -> str:
+    return "sha384-" + base64.b64encode(hashlib.sha384(path.read_bytes()).digest()).decode()
+
+
+def fetch_with_integrity(found: re.Match) -> str:
+    """The wasm fetched with its integrity hash, as the preload link asks for it: a fetch without one would not use
+    the preloaded response (Chromium: "not used due to an integrity mismatch") and would not be checked."""
+    url = found.group("url")
+    return f'module_or_path: new Request("{url}", {{ integrity: "{sri(staging / url.removeprefix(public))}" }})'
+
+
 inline = re.compile(r"<script type=\"?module\"?>(?P<body>.*?)</script>", re.S)
 match = inline.search(html)
 if match:
+    body = re.sub(r"module_or_path:\s*(['\"])(?P<url>[^'\"]+_bg\.wasm)\1", fetch_with_integrity, match.group("body"))
     start = staging / "init.js"
-    start.write_text(match.group("body").strip() + "\n", encoding="utf-8")
+    start.write_text(body.strip() + "\n", encoding="utf-8")
     if release:
         minify(start)
     name = content_name("init", ".js", start.read_bytes())
     start.rename(staging / name)
-    html = html[: match.start()] + f'<script type="module" src="{public}{name}"></script>' + html[match.end() :]
+    # `integrity` is filled in below, with the others.
+    tag = f'<script type="module" src="{public}{name}" integrity="sha384-"></script>'
+    html = html[: match.start()] + tag + html[match.end() :]
 
 inline_script = re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)
 inline_style = re.search(r"<style[\s>]|\sstyle\s*=", html, re.I)
@@ -106,8 +121,7 @@ def integrity(tag: re.Match) -> str:
     path = staging / url.group(1).removeprefix(public) if url else None
     if path is None or not path.is_file():
         fail(f"no file for the integrity hash of {tag.group(0)}")
-    digest = base64.b64encode(hashlib.sha384(path.read_bytes()).digest()).decode()
-    return re.sub(r'integrity="sha\d+-[^"]*"', f'integrity="sha384-{digest}"', tag.group(0))
+    return re.sub(r'integrity="sha\d+-[^"]*"', f'integrity="{sri(path)}"', tag.group(0))
 
 
 html = re.sub(r"<(?:link|script)\b[^>]*\bintegrity=[^>]*>", integrity, html)

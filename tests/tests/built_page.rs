@@ -36,18 +36,27 @@ fn hashed_assets_are_named_by_their_bytes_and_integrity_hashes_match() {
     }
     assert!(named.iter().any(|n| n.starts_with("init-")), "the start-up script: {named:?}");
 
+    let sri = |file: &str| {
+        let bytes = fs::read(dist.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        format!("sha384-{}", base64::engine::general_purpose::STANDARD.encode(Sha384::digest(&bytes)))
+    };
     let html = fs::read_to_string(dist.join("index.html")).expect("index.html");
     let mut checked = Vec::new();
     for tag in html.split('<').filter(|tag| tag.contains(" integrity=")) {
         let url = attribute(tag, "href").or_else(|| attribute(tag, "src")).expect(tag);
         let file = url.strip_prefix('/').expect(url);
-        let bytes = fs::read(dist.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
-        let expected = format!("sha384-{}", base64::engine::general_purpose::STANDARD.encode(Sha384::digest(&bytes)));
-        assert_eq!(attribute(tag, "integrity"), Some(expected.as_str()), "{file}");
+        assert_eq!(attribute(tag, "integrity"), Some(sri(file).as_str()), "{file}");
         checked.push(file);
     }
-    assert!(
-        checked.iter().any(|f| f.ends_with(".js")) && checked.iter().any(|f| f.ends_with("_bg.wasm")),
-        "{checked:?}"
-    );
+    for kind in ["init-", "smtp-endpoint-web-"] {
+        assert!(checked.iter().any(|f| f.starts_with(kind) && f.ends_with(".js")), "{kind}*.js: {checked:?}");
+    }
+    let wasm = *checked.iter().find(|f| f.ends_with("_bg.wasm")).unwrap_or_else(|| panic!("{checked:?}"));
+
+    // The start-up script fetches the wasm with the preload's integrity hash: so the preloaded response is used
+    // (a fetch without it is another request) and the bytes that run are the ones named.
+    let init = checked.iter().find(|f| f.starts_with("init-")).expect("init");
+    let init = fs::read_to_string(dist.join(init)).expect("init.js");
+    let fetch = format!("new Request(\"/{wasm}\",{{integrity:\"{}\"}})", sri(wasm));
+    assert!(init.contains(&fetch), "{fetch} in {init}");
 }
