@@ -625,6 +625,8 @@ async fn a_running_check_or_test_email_can_be_cancelled() -> Result<()> {
     // anything else, so that nothing but the cancel's own way counts against that limit.
     let closing = tokio::time::Instant::now() + Duration::from_secs(9);
     page.wait_contains("#probe-status", "Checking the connection").await?;
+    // The keyboard was on Verify, which is disabled while the check runs: it is on Cancel meanwhile.
+    page.wait_focus("probe-cancel").await?;
     page.click("#probe-cancel").await?;
     let mut buffer = [0; 64];
     let read = tokio::time::timeout_at(closing, connection.read(&mut buffer)).await;
@@ -641,6 +643,7 @@ async fn a_running_check_or_test_email_can_be_cancelled() -> Result<()> {
     let (mut connection, _) = tokio::time::timeout(PATIENCE, silent.accept()).await??;
     let closing = tokio::time::Instant::now() + Duration::from_secs(9);
     page.wait_contains("#test-status", "Sending").await?;
+    page.wait_focus("test-cancel").await?;
     page.click("#test-cancel").await?;
     let read = tokio::time::timeout_at(closing, connection.read(&mut buffer)).await;
     assert!(matches!(read, Ok(Ok(0))), "the server's sending is over within 9 s of connecting: {read:?}");

@@ -6,7 +6,7 @@ use crate::app::{Form, State, use_state};
 use crate::i18n::{Text, fill, step_name, tr, use_i18n, wait};
 use crate::recipient::{Recipient, RecipientField};
 use crate::settings::{Judged, draft, use_judged};
-use crate::{focus, has_focus, refocus_or};
+use crate::{focus, focus_soon, has_focus, refocus_or};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use smtp_endpoint::{DiagnosisCode, Field, Locale, SmtpUri};
@@ -196,15 +196,16 @@ impl<T: Send + Sync + 'static> Progress<T> {
     }
 }
 
-/// Runs a probe or test-email request and shows its outcome in the section's signals; `button` (which started
-/// it, and is disabled while it runs) gets the keyboard back if it had it and nothing else took it — or, when the
-/// answer keeps the button disabled, what keeps it so ([`blocker`]).
+/// Runs a probe or test-email request and shows its outcome in the section's signals. `button` started it and is
+/// disabled while it runs: if it had the keyboard, the keyboard goes to `cancel` meanwhile, and back to `button`
+/// when the answer comes (unless something else took it) — or, when the answer keeps the button disabled, to what
+/// keeps it so ([`blocker`]).
 pub fn run_request<T: Send + Sync + 'static>(
     progress: Progress<T>,
     state: State,
     judged: Judged,
     request: impl Future<Output = Result<T, api::Error>> + 'static,
-    [button, field]: [&'static str; 2],
+    [button, field, cancel]: [&'static str; 3],
 ) {
     let Progress { running, result, trouble, runs, ran_with, .. } = progress;
     let had_keyboard = has_focus(button);
@@ -215,6 +216,10 @@ pub fn run_request<T: Send + Sync + 'static>(
     trouble.set(None);
     runs.update_value(|n| *n += 1);
     let run = runs.get_value();
+    if had_keyboard {
+        // Nobody moves the keyboard within the frame in which the button it was on is disabled.
+        focus_soon(cancel);
+    }
     spawn_local(async move {
         let answer = request.await;
         // Cancelled, or the section is gone (signed out meanwhile): nobody waits for this answer any more.
@@ -296,7 +301,7 @@ pub fn Probe() -> impl IntoView {
             let to = (!to.is_empty()).then_some(to.as_str());
             api::probe(&draft, to, locale, signal.as_ref()).await
         };
-        run_request(progress, state, judged, request, ["verify", "probe-recipient"]);
+        run_request(progress, state, judged, request, ["verify", "probe-recipient", "probe-cancel"]);
     };
     let cancel = move |_| {
         progress.cancel();
@@ -712,7 +717,7 @@ mod tests {
             page.state,
             judged,
             late(Err(api::Error::Fetch("AbortError".into()))),
-            ["verify", "probe-recipient"],
+            ["verify", "probe-recipient", "probe-cancel"],
         );
         assert!(progress.running.get_untracked());
         progress.cancel();
@@ -722,7 +727,7 @@ mod tests {
         assert_eq!(progress.trouble.get_untracked(), Some(Trouble::Cancelled), "not 'unreachable'");
         assert_eq!(text(Locale::De).cancelled, Trouble::Cancelled.words(text(Locale::De)));
 
-        run_request(progress, page.state, judged, late(Ok(7)), ["verify", "probe-recipient"]);
+        run_request(progress, page.state, judged, late(Ok(7)), ["verify", "probe-recipient", "probe-cancel"]);
         assert_eq!(progress.trouble.get_untracked(), None);
         settle().await;
         settle().await;

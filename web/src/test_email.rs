@@ -36,7 +36,7 @@ pub fn TestEmail() -> impl IntoView {
         let draft = draft(state.form, locale);
         let signal = progress.abort_signal();
         let request = async move { api::test_email(&draft, &recipient, locale, signal.as_ref()).await };
-        run_request(progress, state, judged, request, ["send-test", "test-recipient"]);
+        run_request(progress, state, judged, request, ["send-test", "test-recipient", "test-cancel"]);
     };
     let cancel = move |_| {
         progress.cancel();
