@@ -672,6 +672,9 @@ fn PasswordField(edit: impl Fn(RwSignal<String>, String) + Copy + Send + Sync + 
     });
     let stored_set = move || state.stored.with(|s| s.as_ref().is_some_and(|s| s.password_set));
     let kept = move || stored_set() && !form.remove_password.get();
+    // Once the server, the username or the CA changed, the stored password is not kept by an empty field: its
+    // error says to type it again, and nothing here says otherwise.
+    let keeps_if_empty = move || kept() && !judged.reentry.get();
     let issues: Signal<Vec<Shown>> = Memo::new(move |_| judged.for_field(Field::Password, i18n.get())).into();
     let invalid = move || if issues.with(|i| i.iter().any(|m| m.error)) { "true" } else { "false" };
     let set_removal = move |remove: bool| {
@@ -694,12 +697,17 @@ fn PasswordField(edit: impl Fn(RwSignal<String>, String) + Copy + Send + Sync + 
                     autocomplete="new-password"
                     spellcheck="false"
                     autocapitalize="off"
-                    placeholder=move || if kept() { i18n.text().password_stored } else { "" }
-                    disabled=move || form.remove_password.get()
+                    placeholder=move || if keeps_if_empty() { i18n.text().password_stored } else { "" }
                     aria-invalid=invalid
                     aria-describedby="password-hint password-messages"
                     prop:value=move || form.password.get()
-                    on:input=move |ev| edit(form.password, event_target_value(&ev))
+                    on:input=move |ev| {
+                        // A new password replaces the stored one: a pending removal is over.
+                        if form.remove_password.get_untracked() {
+                            form.remove_password.set(false);
+                        }
+                        edit(form.password, event_target_value(&ev))
+                    }
                 />
                 <button
                     type="button"
@@ -713,7 +721,7 @@ fn PasswordField(edit: impl Fn(RwSignal<String>, String) + Copy + Send + Sync + 
             </div>
             <div class="hint" id="password-hint">
                 // While a removal is pending, its notice below says what becomes of the stored password.
-                {move || (!form.remove_password.get()).then(|| view! {
+                {move || (!form.remove_password.get() && (!kept() || keeps_if_empty())).then(|| view! {
                     <p id="password-state">
                         {move || if stored_set() { i18n.text().password_stored_hint } else { i18n.text().password_none }}
                     </p>
@@ -775,6 +783,7 @@ fn CustomCaField(edit: impl Fn(RwSignal<String>, String) + Copy + Send + Sync + 
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::i18n::text;
     use crate::testing::{Mounted, mount, settle};
     use smtp_endpoint::Code;
     use wasm_bindgen_test::wasm_bindgen_test;
@@ -840,6 +849,51 @@ mod tests {
         form.username.set("someone-else".into());
         form.remove_password.set(true);
         assert!(!judged.reentry.get_untracked());
+    }
+
+    /// The password field's words never contradict its error: no "leave empty to keep" once the stored password
+    /// would have to be typed again, and a pending removal ends when a new password is typed (the field stays open
+    /// to it, as "Enter the password" asks).
+    #[wasm_bindgen_test]
+    async fn the_password_fields_hints_follow_the_re_entry_rule_and_a_removal() {
+        let page = mount(
+            |_, _| (),
+            || {
+                let edit = |value: RwSignal<String>, typed| value.set(typed);
+                view! { <PasswordField edit=edit /> }
+            },
+        );
+        let stored = Stored {
+            uri: Some("smtps://mail.example.com".into()),
+            username: Some("mailer".into()),
+            password_set: true,
+            configured: true,
+            version: 3,
+            ..Stored::default()
+        };
+        let form = page.state.form;
+        form.load(&stored);
+        page.state.stored.set(Some(stored));
+        settle().await;
+        assert_eq!(page.attr("#password", "placeholder").as_deref(), Some(text(Locale::En).password_stored));
+        assert_eq!(page.text("#password-state"), text(Locale::En).password_stored_hint);
+
+        form.uri.set("smtps://other.example.com".into());
+        settle().await;
+        assert_eq!(page.attr("#password", "placeholder").as_deref(), Some(""));
+        assert!(page.all("#password-state").is_empty(), "{page:?}");
+        assert_eq!(page.attr("#password-messages li", "data-code").as_deref(), Some("password.reentry_required"));
+
+        form.uri.set("smtps://mail.example.com".into());
+        page.click("#password-remove");
+        settle().await;
+        assert!(form.remove_password.get_untracked());
+        assert_eq!(page.attr("#password", "disabled"), None, "a new password can still be typed");
+        page.type_into("#password", "n3w");
+        settle().await;
+        assert!(!form.remove_password.get_untracked(), "the new password replaces the stored one");
+        assert!(page.all("#password-removal").is_empty());
+        assert_eq!(form.password.get_untracked(), "n3w");
     }
 
     /// Where a refusal takes the keyboard: the first field with an error, in the form's order; nowhere once the
