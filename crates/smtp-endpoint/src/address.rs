@@ -46,7 +46,10 @@ impl FromAddress {
         if input.is_empty() {
             return Err(Problem::FromRequired);
         }
-        parse_mailbox(input).map_err(|defect| Problem::FromInvalid { defect, suggestion: meant(input) })
+        parse_mailbox(input).map_err(|defect| match meant(input) {
+            Some((slip, suggestion)) => Problem::FromSlip { slip, suggestion },
+            None => Problem::FromInvalid(defect),
+        })
     }
 
     /// The bare address, `local@domain`.
@@ -84,21 +87,29 @@ fn is_atext(c: char) -> bool {
     c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c)
 }
 
-/// The address meant, when the one typed reads as a known slip: wrapped in quotes as in a config file
-/// (`"app@example.com"`), or the name after the address in parentheses (`app@example.com (App)`, the old RFC 822
-/// form). Only one that is valid.
-fn meant(input: &str) -> Option<String> {
+/// A from address that is not valid as typed, but reads as a known slip with a valid address meant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddressSlip {
+    /// Wrapped in quotation marks or angle brackets, as in a config file: `"app@example.com"`.
+    Quoted,
+    /// The name after the address in parentheses, the old RFC 822 form: `app@example.com (App)`.
+    NameInParentheses,
+}
+
+/// The slip and the address meant, when there is one and it is valid.
+fn meant(input: &str) -> Option<(AddressSlip, String)> {
     let unquoted = input.trim_matches(QUOTES);
-    let candidate = if unquoted.len() < input.len() {
-        unquoted.to_owned()
+    let (slip, candidate) = if unquoted.len() < input.len() {
+        (AddressSlip::Quoted, unquoted.to_owned())
     } else {
         let (address, name) = input.strip_suffix(')')?.split_once('(')?;
-        match name.trim() {
+        let candidate = match name.trim() {
             "" => address.trim().to_owned(),
             name => format!("{name} <{}>", address.trim()),
-        }
+        };
+        (AddressSlip::NameInParentheses, candidate)
     };
-    parse_mailbox(&candidate).is_ok().then_some(candidate)
+    parse_mailbox(&candidate).is_ok().then_some((slip, candidate))
 }
 
 fn parse_mailbox(input: &str) -> Result<FromAddress, AddressDefect> {

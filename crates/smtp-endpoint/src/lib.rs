@@ -28,7 +28,7 @@ mod uri;
 #[cfg(all(feature = "wasm", target_arch = "wasm32"))]
 mod wasm;
 
-pub use address::{AddressDefect, FromAddress, MAX_ADDRESS_LEN};
+pub use address::{AddressDefect, AddressSlip, FromAddress, MAX_ADDRESS_LEN};
 pub use code::{Code, Field};
 pub use credentials::{MAX_PASSWORD_LEN, MAX_USERNAME_LEN, TextDefect, trim};
 pub use custom_ca::{CustomCaDefect, MAX_CUSTOM_CA_LEN, check_custom_ca};

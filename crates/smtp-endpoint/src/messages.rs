@@ -2,7 +2,7 @@
 //!
 //! Each language is one exhaustive `match`, so a new problem cannot be added without its words in both.
 
-use crate::address::{AddressDefect, MAX_ADDRESS_LEN, MAX_LOCAL_PART_LEN};
+use crate::address::{AddressDefect, AddressSlip, MAX_ADDRESS_LEN, MAX_LOCAL_PART_LEN};
 use crate::credentials::{TextDefect, is_invisible};
 use crate::custom_ca::CustomCaDefect;
 use crate::host::{HostDefect, MAX_DOMAIN_LEN, MAX_LABEL_LEN};
@@ -160,7 +160,13 @@ fn en(problem: &Problem) -> String {
         Problem::PasswordInvalid(defect) => en_text("password", defect),
         Problem::PasswordReentryRequired => "The server (host, port or TLS mode), the username or the internal certificate authority changed: type the password again. A stored password is never sent to a different server.".into(),
         Problem::FromRequired => "Enter the default from address, for example notifications@example.com.".into(),
-        Problem::FromInvalid { defect, suggestion } => en_address(defect, suggestion.as_deref()),
+        Problem::FromInvalid(defect) => en_address(defect),
+        Problem::FromSlip { slip: AddressSlip::Quoted, suggestion } => {
+            format!("Type the address without quotation marks or angle brackets around it: {suggestion}")
+        }
+        Problem::FromSlip { slip: AddressSlip::NameInParentheses, suggestion } => {
+            format!("A name in parentheses after the address is an old form; the name goes first: {suggestion}")
+        }
         Problem::CustomCaInvalid(defect) => en_custom_ca(*defect).into(),
     }
 }
@@ -240,11 +246,8 @@ fn en_text(what: &str, defect: &TextDefect) -> String {
     }
 }
 
-fn en_address(defect: &AddressDefect, suggestion: Option<&str>) -> String {
-    let tail = match suggestion {
-        Some(s) => format!("Use {s}"),
-        None => "Type an address such as notifications@example.com or Example App <notifications@example.com>.".into(),
-    };
+fn en_address(defect: &AddressDefect) -> String {
+    let tail = "Type an address such as notifications@example.com or Example App <notifications@example.com>.";
     let what = match defect {
         AddressDefect::Text(TextDefect::ControlCharacter) => "The address contains a line break or another control character.".into(),
         AddressDefect::Text(TextDefect::TooLong { max }) => format!("The address is longer than {max} characters."),
@@ -345,7 +348,13 @@ fn de(problem: &Problem) -> String {
         Problem::PasswordInvalid(defect) => de_text("Das Passwort", defect),
         Problem::PasswordReentryRequired => "Server (Host, Port oder TLS-Modus), Benutzername oder interne Zertifizierungsstelle hat sich geändert: Geben Sie das Passwort erneut ein. Ein gespeichertes Passwort wird nie an einen anderen Server gesendet.".into(),
         Problem::FromRequired => "Geben Sie die Standard-Absenderadresse ein, zum Beispiel notifications@example.com.".into(),
-        Problem::FromInvalid { defect, suggestion } => de_address(defect, suggestion.as_deref()),
+        Problem::FromInvalid(defect) => de_address(defect),
+        Problem::FromSlip { slip: AddressSlip::Quoted, suggestion } => {
+            format!("Geben Sie die Adresse ohne Anführungszeichen oder spitze Klammern darum ein: {suggestion}")
+        }
+        Problem::FromSlip { slip: AddressSlip::NameInParentheses, suggestion } => format!(
+            "Ein Name in Klammern nach der Adresse ist eine veraltete Form; der Name steht vorn: {suggestion}"
+        ),
         Problem::CustomCaInvalid(defect) => de_custom_ca(*defect).into(),
     }
 }
@@ -427,14 +436,8 @@ fn de_text(what: &str, defect: &TextDefect) -> String {
     }
 }
 
-fn de_address(defect: &AddressDefect, suggestion: Option<&str>) -> String {
-    let tail = match suggestion {
-        Some(s) => format!("Verwenden Sie {s}"),
-        None => {
-            "Geben Sie eine Adresse wie notifications@example.com oder Example App <notifications@example.com> ein."
-                .into()
-        }
-    };
+fn de_address(defect: &AddressDefect) -> String {
+    let tail = "Geben Sie eine Adresse wie notifications@example.com oder Example App <notifications@example.com> ein.";
     let what = match defect {
         AddressDefect::Text(TextDefect::ControlCharacter) => "Die Adresse enthält einen Zeilenumbruch oder ein anderes Steuerzeichen.".into(),
         AddressDefect::Text(TextDefect::TooLong { max }) => format!("Die Adresse ist länger als {max} Zeichen."),

@@ -1,4 +1,4 @@
-use crate::address::AddressDefect;
+use crate::address::{AddressDefect, AddressSlip};
 use crate::code::{Code, Field};
 use crate::credentials::TextDefect;
 use crate::custom_ca::CustomCaDefect;
@@ -77,10 +77,11 @@ pub enum Problem {
     PasswordInvalid(TextDefect),
     PasswordReentryRequired,
     FromRequired,
-    FromInvalid {
-        defect: AddressDefect,
-        /// The address meant, when the one typed reads as a known slip (quoted, or the name in parentheses).
-        suggestion: Option<String>,
+    FromInvalid(AddressDefect),
+    /// Not valid as typed, but a known slip: the address meant is suggested.
+    FromSlip {
+        slip: AddressSlip,
+        suggestion: String,
     },
     CustomCaInvalid(CustomCaDefect),
 }
@@ -108,7 +109,7 @@ impl Problem {
             Problem::PasswordInvalid(_) => Code::PasswordInvalid,
             Problem::PasswordReentryRequired => Code::PasswordReentryRequired,
             Problem::FromRequired => Code::FromRequired,
-            Problem::FromInvalid { .. } => Code::FromInvalid,
+            Problem::FromInvalid(_) | Problem::FromSlip { .. } => Code::FromInvalid,
             Problem::CustomCaInvalid(_) => Code::CustomCaInvalid,
         }
     }
@@ -157,9 +158,9 @@ impl Problem {
             Problem::UriMissingScheme { suggestion }
             | Problem::UriUnknownScheme { suggestion, .. }
             | Problem::UriBracketedIpv4 { suggestion }
-            | Problem::UriUnbracketedIpv6 { suggestion }
-            | Problem::FromInvalid { suggestion, .. } => suggestion.as_deref(),
+            | Problem::UriUnbracketedIpv6 { suggestion } => suggestion.as_deref(),
             Problem::UriQuoted { suggestion }
+            | Problem::FromSlip { suggestion, .. }
             | Problem::UriPlaintextAuth { suggestion }
             | Problem::UriPortExpectsImplicitTls { suggestion, .. }
             | Problem::UriPortExpectsStarttls { suggestion, .. } => Some(suggestion),

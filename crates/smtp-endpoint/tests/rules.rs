@@ -1153,7 +1153,7 @@ fn rows() -> Vec<Row> {
             from: "\"app@example.com\"",
             errors: &["from.invalid"],
             from_parsed: None,
-            says: &["Use app@example.com"],
+            says: &["without quotation marks or angle brackets around it: app@example.com"],
             suggests: &["app@example.com"],
             ..BASE
         },
@@ -1162,6 +1162,8 @@ fn rows() -> Vec<Row> {
             from: "app@example.com (Example App)",
             errors: &["from.invalid"],
             from_parsed: None,
+            locale: Locale::De,
+            says: &["veraltete Form; der Name steht vorn: Example App <app@example.com>"],
             suggests: &["Example App <app@example.com>"],
             ..BASE
         },
@@ -1170,7 +1172,7 @@ fn rows() -> Vec<Row> {
             from: "app@example.com ()",
             errors: &["from.invalid"],
             from_parsed: None,
-            says: &["Use app@example.com"],
+            says: &["in parentheses after the address"],
             suggests: &["app@example.com"],
             ..BASE
         },
