@@ -460,6 +460,19 @@ async fn the_page_works_by_keyboard_on_a_phone_and_a_desktop() -> Result<()> {
     page.wait_text("#history tbody tr:nth-child(3)").await?;
     let latest = page.wait_text("#history tbody tr:first-child").await?;
     assert!(latest.contains("Default From Address") && !latest.contains("Password"), "{latest}");
+    // The history fits a phone in German too: nothing to scroll sideways inside its card.
+    page.browser.set_window_size(360, 900).await?;
+    page.browser.find(Locator::Css("#language")).await?.select_by_value("de").await?;
+    page.wait_contains("#history thead", "Änderungen").await?;
+    let script =
+        "const w = document.querySelector('#history').closest('.table-wrap'); return w.scrollWidth - w.clientWidth;";
+    let overflow = page.browser.execute(script, vec![]).await?;
+    assert!(overflow.as_i64().is_some_and(|o| o <= 0), "the history scrolls sideways by {overflow} px at 360 px");
+    page.browser.execute("document.querySelector('#history').scrollIntoView(); return true;", vec![]).await?;
+    page.screenshot("history-360px-de.png").await?;
+    page.browser.find(Locator::Css("#language")).await?.select_by_value("en").await?;
+    page.wait_contains("#save", "Save").await?;
+    page.browser.set_window_size(1280, 1000).await?;
 
     // A long history comes a page at a time: after 20 more saves (versions 2 to 24 in all), the newest 20, and
     // "Show older changes" pressed by the keyboard adds the rest; then the keyboard is on the list.
