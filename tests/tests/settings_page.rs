@@ -142,12 +142,20 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
     page.wait_text("#overwrite").await?;
     page.wait_contains("#save-status", "in the meantime").await?;
     // A reload that fails says why, keeps what was typed and can be tried again.
+    // Loading theirs discards what was typed: asked first, and declined, nothing happens.
+    page.click("#reload").await?;
+    let question = page.browser.get_alert_text().await?;
+    assert!(question.contains("discard the changes you have not saved"), "{question}");
+    page.browser.dismiss_alert().await?;
+    assert_eq!(page.value("#default_from_address").await?, "Mine <mine@example.com>");
     page.refuse_fetch(&["/api/endpoints/smtp"]).await?;
     page.click("#reload").await?;
+    page.browser.accept_alert().await?;
     page.wait_contains("#save-status", "could not be reached").await?;
     assert_eq!(page.value("#default_from_address").await?, "Mine <mine@example.com>");
     page.refuse_fetch(&[]).await?;
     page.click("#reload").await?;
+    page.browser.accept_alert().await?;
     page.wait_gone("#reload").await?;
     eventually("their version in the form", || async {
         Ok((page.value("#default_from_address").await? == "Other Admin <other@example.com>").then_some(()))

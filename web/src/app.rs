@@ -227,11 +227,8 @@ fn SignOut() -> impl IntoView {
     };
     let sign_out = move |_| {
         // Signing out forgets what was typed: unsaved changes are not thrown away without asking.
-        if state.form.dirty.get_untracked() {
-            let confirmed = web_sys::window().and_then(|w| w.confirm_with_message(i18n.text().sign_out_unsaved).ok());
-            if confirmed != Some(true) {
-                return;
-            }
+        if !crate::discard_agreed(&state.form, i18n.text().sign_out_unsaved) {
+            return;
         }
         let locale = i18n.locale.get_untracked();
         spawn_local(async move {

@@ -71,6 +71,12 @@ fn focus_soon(id: &'static str) {
     leptos::prelude::request_animation_frame(move || focus(id));
 }
 
+/// Whether the admin agrees to lose the form's unsaved changes: asked only when there are any.
+fn discard_agreed(form: &app::Form, question: &str) -> bool {
+    use leptos::prelude::GetUntracked;
+    !form.dirty.get_untracked() || web_sys::window().and_then(|w| w.confirm_with_message(question).ok()) == Some(true)
+}
+
 /// Whether the element `id` has the keyboard focus.
 fn has_focus(id: &str) -> bool {
     let active = web_sys::window().and_then(|w| w.document()).and_then(|d| d.active_element());

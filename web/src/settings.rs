@@ -389,7 +389,11 @@ pub fn Settings() -> impl IntoView {
         judged.edited();
     };
 
-    let reload = move |_| start_load(Load::Reload);
+    let reload = move |_| {
+        if crate::discard_agreed(&form, i18n.text().reload_unsaved) {
+            start_load(Load::Reload);
+        }
+    };
     let overwrite = move |_| start_load(Load::KeepMine);
     let retry = move || {
         // Started while "Try again" still has the keyboard (it goes with the failure).
