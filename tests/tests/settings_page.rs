@@ -227,6 +227,10 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
     page.type_into("#probe-recipient", "").await?;
     page.browser.set_window_size(1280, 1000).await?;
 
+    // While the recipient is empty, a hint under it says why "Send test email" is off.
+    let hint = page.wait_text("#test-recipient-messages li.hint[data-code='recipient.required']").await?;
+    assert!(hint.starts_with("Enter the recipient's address"), "{hint}");
+    assert_eq!(page.attr("#send-test", "disabled").await?.as_deref(), Some("true"));
     // A recipient that is no address is refused as it is typed, by the rules the server applies, and cannot be sent.
     let requests_before = page.api_requests().await?;
     page.type_into("#test-recipient", "someone at example.org").await?;

@@ -86,6 +86,12 @@ pub fn RecipientField(
                         <span class="message">{message}</span>
                     </li>
                 })}
+                // Why the button is off while a required recipient is empty: said as a hint, not as an error.
+                {move || (!optional && text.with(|to| to.trim().is_empty())).then(|| view! {
+                    <li class="hint" data-code="recipient.required">
+                        <span class="message">{move || smtp_endpoint::messages::recipient_required(i18n.get())}</span>
+                    </li>
+                })}
             </ul>
         </div>
     }
