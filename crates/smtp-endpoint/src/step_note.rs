@@ -76,7 +76,7 @@ fn en(note: StepNote) -> &'static str {
         AuthMissing => "the server's EHLO reply has no AUTH line",
         MechanismsOffered => "the server offers {}",
         ChallengeNotUnderstood => "the server's login challenge was not understood",
-        Smtputf8Missing => "an address is not ASCII and the server does not offer SMTPUTF8",
+        Smtputf8Missing => "{} is not ASCII, and the server does not offer SMTPUTF8",
         PasswordNotSent => {
             "the connection is not encrypted and the server is not on this machine: the password was not sent"
         }
@@ -109,7 +109,7 @@ fn de(note: StepNote) -> &'static str {
         AuthMissing => "die EHLO-Antwort des Servers enthält keine AUTH-Zeile",
         MechanismsOffered => "der Server bietet {} an",
         ChallengeNotUnderstood => "die Anmelde-Rückfrage des Servers wurde nicht verstanden",
-        Smtputf8Missing => "eine Adresse ist nicht ASCII, und der Server bietet kein SMTPUTF8 an",
+        Smtputf8Missing => "{} ist nicht ASCII, und der Server bietet kein SMTPUTF8 an",
         PasswordNotSent => {
             "die Verbindung ist nicht verschlüsselt, und der Server ist nicht auf diesem Rechner: Das Passwort wurde nicht gesendet"
         }

@@ -885,16 +885,18 @@ impl Session<'_> {
         })?;
         let caps = self.capabilities.clone().unwrap_or_default();
         let mut parameters = Vec::new();
-        let non_ascii = !from.to_string().is_ascii()
-            || match job {
-                Job::Probe { recipient } => recipient.is_some_and(|to| !to.to_string().is_ascii()),
-                Job::Send { built } => built.envelope.to().iter().any(|to| !to.to_string().is_ascii()),
-            };
-        if non_ascii {
+        // The first address that is not ASCII, sender or recipient: SMTPUTF8 is asked for at MAIL FROM for
+        // either, so the note names which one it is.
+        let recipients: Vec<String> = match job {
+            Job::Probe { recipient } => recipient.iter().map(|to| to.to_string()).collect(),
+            Job::Send { built } => built.envelope.to().iter().map(|to| to.to_string()).collect(),
+        };
+        let non_ascii = std::iter::once(from.to_string()).chain(recipients).find(|address| !address.is_ascii());
+        if let Some(address) = non_ascii {
             if !caps.smtputf8 {
                 return Err(Failure::new(Step::MailFrom, DiagnosisCode::AddressNotAscii, started)
                     .alive()
-                    .note(Note::new(StepNote::Smtputf8Missing)));
+                    .note(Note::with(StepNote::Smtputf8Missing, address)));
             }
             parameters.push(MailParameter::SmtpUtfEight);
         }
