@@ -247,7 +247,7 @@ fn en_remedy(code: DiagnosisCode) -> &'static str {
         ServerClosed => {
             "Try again. If it persists, the server may limit connections or refuse this machine's address: read the server's reply and its log."
         }
-        ServerNotSmtp => "Check host and port (587, 465 or 25); the detail shows what answered.",
+        ServerNotSmtp => "Check host and port (587, 465 or 25); its reply shows what answered.",
         Timeout => {
             "Try again. If it persists, check whether a firewall or proxy interferes with the connection, or whether the server is overloaded."
         }
@@ -371,7 +371,7 @@ fn de_remedy(code: DiagnosisCode) -> &'static str {
         ServerClosed => {
             "Versuchen Sie es erneut. Bleibt der Fehler, begrenzt der Server womöglich Verbindungen oder lehnt die Adresse dieses Rechners ab: Lesen Sie die Antwort des Servers und sein Protokoll."
         }
-        ServerNotSmtp => "Prüfen Sie Host und Port (587, 465 oder 25); das Detail zeigt, was geantwortet hat.",
+        ServerNotSmtp => "Prüfen Sie Host und Port (587, 465 oder 25); die Antwort zeigt, was dort läuft.",
         Timeout => {
             "Versuchen Sie es erneut. Bleibt der Fehler, prüfen Sie, ob eine Firewall oder ein Proxy die Verbindung stört oder ob der Server überlastet ist."
         }

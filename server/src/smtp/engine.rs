@@ -389,14 +389,10 @@ impl<'a> Session<'a> {
             IoFailure::Closed(what) => Failure::new(step, DiagnosisCode::ServerClosed, started)
                 .trips(trips)
                 .detail(format!("{what} (waiting for {waiting_for})")),
-            IoFailure::Malformed(what, line) => {
-                let what = match line {
-                    Some(mut line) => {
-                        self.redactor.clean(&mut line);
-                        format!("{what}: {}", shorten(&line))
-                    }
-                    None => what,
-                };
+            IoFailure::Malformed(what, mut line) => {
+                if let Some(line) = &mut line {
+                    self.redactor.clean(line);
+                }
                 // What answers first with something else is not an SMTP server (an IMAP or POP3 port typed); a
                 // broken reply later in the dialogue is a server that ended it.
                 let code = if matches!(step, Step::Connect | Step::Tls) {
@@ -404,7 +400,20 @@ impl<'a> Session<'a> {
                 } else {
                     DiagnosisCode::ServerClosed
                 };
-                Failure::new(step, code, started).trips(trips).detail(format!("{what} (waiting for {waiting_for})"))
+                let failure = Failure::new(step, code, started).trips(trips);
+                match (self.peer, line) {
+                    // A greeting that is not SMTP: what it said is the reply, and the step says that the
+                    // connection itself worked (a failed connect is otherwise read as nothing answering).
+                    (Some(peer), Some(line)) if step == Step::Connect => {
+                        let mut failure = failure.note(Note::with(StepNote::Connected, peer.to_string()));
+                        failure.reply = Some(shorten(&line));
+                        failure
+                    }
+                    (_, Some(line)) => {
+                        failure.detail(format!("{what}: {} (waiting for {waiting_for})", shorten(&line)))
+                    }
+                    (_, None) => failure.detail(format!("{what} (waiting for {waiting_for})")),
+                }
             }
         }
     }
@@ -1152,8 +1161,11 @@ mod tests {
         let report = probe(&target, &ProbeOptions::default()).await;
         let diagnosis = report.diagnosis.expect("a diagnosis");
         assert_eq!((diagnosis.code, diagnosis.step), (DiagnosisCode::ServerNotSmtp, Step::Connect));
-        let detail = diagnosis.detail.unwrap_or_default();
-        assert!(detail.contains("* OK [CAPABILITY IMAP4rev1] Dovecot ready."), "what answered: {detail}");
+        let reply = diagnosis.reply.unwrap_or_default();
+        assert!(reply.contains("* OK [CAPABILITY IMAP4rev1] Dovecot ready."), "what answered: {reply}");
+        let connect = report.steps.iter().find(|s| s.step == Step::Connect).expect("the connect step");
+        let note = connect.note.as_ref().map(|n| (n.code, n.value.clone()));
+        assert_eq!(note, Some((StepNote::Connected, Some(format!("127.0.0.1:{port}")))), "the connection worked");
     }
 
     #[test]
