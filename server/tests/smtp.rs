@@ -369,9 +369,7 @@ async fn a_non_ascii_address_without_smtputf8() {
     assert_eq!(code_of(probe.diagnosis.as_ref()), Some((DiagnosisCode::AddressNotAscii, Step::MailFrom)), "{probe:#?}");
     assert!(!peer.events().contains("MAIL"), "nothing reached MAIL FROM: {}", peer.events());
     // The note names the address, so a recipient's is not taken for the sender's (the step is MAIL FROM for both).
-    let named = |probe: &smtp_endpoint_server::smtp::ProbeReport| {
-        note_of(probe.diagnosis.as_ref()).and_then(|(_, value)| value)
-    };
+    let named = |probe: &ProbeReport| note_of(probe.diagnosis.as_ref()).and_then(|(_, value)| value);
     assert_eq!(named(&probe).as_deref(), Some("bøb@example.com"), "{probe:#?}");
     case.target.from = FromAddress::parse("Bø <bø@example.com>").expect("from");
     case.options.recipient = None;
