@@ -358,6 +358,21 @@ async fn sender_refused_at_mail_from() {
     assert_not_delivered(&peer);
 }
 
+/// The port of another service over TLS (`smtps://` to IMAPS, 993): the handshake works, the greeting is not SMTP.
+/// Said as what it is, with its greeting as the reply (not as a server that closed the connection).
+#[tokio::test]
+async fn a_tls_service_that_does_not_speak_smtp_is_said_to_be_one() {
+    let pki = Pki::new("Test CA");
+    let greeting = "* OK [CAPABILITY IMAP4rev1] Dovecot ready.";
+    let peer = Peer::start("implicit", Some(&pki.server_cert(&[HOST], false)), &["--not-smtp-greeting", greeting]);
+    let case = case(peer.port, TlsMode::Implicit, None, Some(&pki.ca_pem));
+    let probe = case.probe().await;
+    assert_eq!(code_of(probe.diagnosis.as_ref()), Some((DiagnosisCode::ServerNotSmtp, Step::Tls)), "{probe:#?}");
+    let reply = probe.diagnosis.as_ref().and_then(|d| d.reply.clone()).unwrap_or_default();
+    assert!(reply.contains(greeting), "what answered is the reply: {probe:#?}");
+    assert_eq!(status(&probe.steps, Step::Connect), StepStatus::Ok);
+}
+
 /// A non-ASCII address to a server without SMTPUTF8 (aiosmtpd's default) stops before MAIL FROM, said as what
 /// it is: not a sender the server refused.
 #[tokio::test]

@@ -227,7 +227,7 @@ fn SignOut() -> impl IntoView {
     };
     let sign_out = move |_| {
         // Signing out forgets what was typed: unsaved changes are not thrown away without asking.
-        if !crate::discard_agreed(&state.form, i18n.text().sign_out_unsaved) {
+        if !crate::discard_agreed(state.form, i18n.text().sign_out_unsaved) {
             return;
         }
         let locale = i18n.locale.get_untracked();

@@ -72,7 +72,7 @@ fn focus_soon(id: &'static str) {
 }
 
 /// Whether the admin agrees to lose the form's unsaved changes: asked only when there are any.
-fn discard_agreed(form: &app::Form, question: &str) -> bool {
+fn discard_agreed(form: app::Form, question: &str) -> bool {
     use leptos::prelude::GetUntracked;
     !form.dirty.get_untracked() || web_sys::window().and_then(|w| w.confirm_with_message(question).ok()) == Some(true)
 }

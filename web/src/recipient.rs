@@ -54,6 +54,8 @@ pub fn RecipientField(
     let i18n = use_i18n();
     let Recipient { text, problem, trouble } = recipient;
     let messages = format!("{id}-messages");
+    // A memo, so that the hint below is not drawn anew (and read out again) for each space typed into it.
+    let empty = Memo::new(move |_| text.with(|to| to.trim().is_empty()));
     view! {
         <div class="field">
             <label for=id>
@@ -87,8 +89,8 @@ pub fn RecipientField(
                     </li>
                 })}
                 // Why the button is off while a required recipient is empty: said as a hint, not as an error.
-                {move || (!optional && text.with(|to| to.trim().is_empty())).then(|| view! {
-                    <li class="hint" data-code="recipient.required">
+                {move || (!optional && empty.get()).then(|| view! {
+                    <li class="hint">
                         <span class="message">{move || smtp_endpoint::messages::recipient_required(i18n.get())}</span>
                     </li>
                 })}

@@ -40,8 +40,10 @@ impl Shown {
 pub struct Judged {
     /// The core crate's verdict, recomputed on every keystroke.
     pub report: Memo<Report>,
-    /// The stored password may not be reused with these values (host, port, TLS mode, username or custom CA
-    /// changed).
+    /// The values name another connection than the stored password was saved for (host, port, TLS mode, username
+    /// or custom CA changed): typed or not, the stored password does not go with them.
+    pub moved: Memo<bool>,
+    /// `moved`, and no new password typed: the re-entry rule's error stands.
     pub reentry: Memo<bool>,
     /// Messages from the server's last refusal, per field, until the next edit.
     pub server: RwSignal<Vec<(Field, Shown)>>,
@@ -66,12 +68,11 @@ impl Judged {
                 locale: i18n.get(),
             })
         });
-        let reentry = Memo::new(move |_| {
+        let moved = Memo::new(move |_| {
             state.stored.with(|stored| {
-                if !keeps_stored_password(form, stored) {
+                let Some(stored) = stored.as_ref().filter(|s| s.password_set && !form.remove_password.get()) else {
                     return false;
-                }
-                let Some(stored) = stored else { return false };
+                };
                 let before = ConnectionIdentity::of(
                     stored.uri.as_deref().unwrap_or_default(),
                     stored.username.as_deref(),
@@ -84,7 +85,8 @@ impl Judged {
                 requires_password_reentry(before.as_ref(), now.as_ref())
             })
         });
-        Judged { report, reentry, server: RwSignal::new(Vec::new()), edits: RwSignal::new(0), form }
+        let reentry = Memo::new(move |_| moved.get() && form.password.with(String::is_empty));
+        Judged { report, moved, reentry, server: RwSignal::new(Vec::new()), edits: RwSignal::new(0), form }
     }
 
     /// Whether an error stands under any field (every error is under one): `has_error` for all fields at once.
@@ -184,12 +186,6 @@ impl Judged {
 }
 
 /// Whether a stored password is kept for what is being saved (not removed, nor replaced).
-fn keeps_stored_password(form: Form, stored: &Option<Stored>) -> bool {
-    stored.as_ref().is_some_and(|s| s.password_set)
-        && !form.remove_password.get()
-        && form.password.with(String::is_empty)
-}
-
 /// The values to save, probe or test, as the API wants them.
 pub fn draft(form: Form, locale: Locale) -> Draft {
     let password = form.password.get_untracked();
@@ -390,7 +386,7 @@ pub fn Settings() -> impl IntoView {
     };
 
     let reload = move |_| {
-        if crate::discard_agreed(&form, i18n.text().reload_unsaved) {
+        if crate::discard_agreed(form, i18n.text().reload_unsaved) {
             start_load(Load::Reload);
         }
     };
@@ -678,7 +674,7 @@ fn PasswordField(edit: impl Fn(RwSignal<String>, String) + Copy + Send + Sync + 
     let kept = move || stored_set() && !form.remove_password.get();
     // Once the server, the username or the CA changed, the stored password is not kept by an empty field: its
     // error says to type it again, and nothing here says otherwise.
-    let keeps_if_empty = move || kept() && !judged.reentry.get();
+    let keeps_if_empty = move || kept() && !judged.moved.get();
     let issues: Signal<Vec<Shown>> = Memo::new(move |_| judged.for_field(Field::Password, i18n.get())).into();
     let invalid = move || if issues.with(|i| i.iter().any(|m| m.error)) { "true" } else { "false" };
     let set_removal = move |remove: bool| {
@@ -703,7 +699,14 @@ fn PasswordField(edit: impl Fn(RwSignal<String>, String) + Copy + Send + Sync + 
                     autocapitalize="off"
                     placeholder=move || if keeps_if_empty() { i18n.text().password_stored } else { "" }
                     aria-invalid=invalid
-                    aria-describedby="password-hint password-messages"
+                    // While a removal is pending, its notice is what the field is described by.
+                    aria-describedby=move || {
+                        if form.remove_password.get() {
+                            "password-removal password-messages"
+                        } else {
+                            "password-hint password-messages"
+                        }
+                    }
                     prop:value=move || form.password.get()
                     on:input=move |ev| {
                         // A new password replaces the stored one: a pending removal is over.
@@ -887,12 +890,20 @@ mod tests {
         assert_eq!(page.attr("#password", "placeholder").as_deref(), Some(""));
         assert!(page.all("#password-state").is_empty(), "{page:?}");
         assert_eq!(page.attr("#password-messages li", "data-code").as_deref(), Some("password.reentry_required"));
+        // Typing the new password ends the error, not the rule: emptying the field would not keep the stored one.
+        page.type_into("#password", "a");
+        settle().await;
+        assert!(page.all("#password-messages li").is_empty(), "{page:?}");
+        assert!(page.all("#password-state").is_empty(), "{page:?}");
+        page.type_into("#password", "");
 
         form.uri.set("smtps://mail.example.com".into());
         page.click("#password-remove");
         settle().await;
         assert!(form.remove_password.get_untracked());
         assert_eq!(page.attr("#password", "disabled"), None, "a new password can still be typed");
+        let described = page.attr("#password", "aria-describedby").unwrap_or_default();
+        assert!(described.starts_with("password-removal "), "the pending removal describes the field: {described}");
         page.type_into("#password", "n3w");
         settle().await;
         assert!(!form.remove_password.get_untracked(), "the new password replaces the stored one");

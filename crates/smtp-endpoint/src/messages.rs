@@ -165,7 +165,7 @@ fn en(problem: &Problem) -> String {
             format!("Type the address without quotation marks or angle brackets around it: {suggestion}")
         }
         Problem::FromSlip { slip: AddressSlip::NameInParentheses, suggestion } => {
-            format!("A name in parentheses after the address is an old form; the name goes first: {suggestion}")
+            format!("A name in parentheses after the address is an old form: {suggestion}")
         }
         Problem::CustomCaInvalid(defect) => en_custom_ca(*defect).into(),
     }
@@ -353,7 +353,7 @@ fn de(problem: &Problem) -> String {
             format!("Geben Sie die Adresse ohne Anführungszeichen oder spitze Klammern darum ein: {suggestion}")
         }
         Problem::FromSlip { slip: AddressSlip::NameInParentheses, suggestion } => format!(
-            "Ein Name in Klammern nach der Adresse ist eine veraltete Form; der Name steht vorn: {suggestion}"
+            "Ein Name in Klammern nach der Adresse ist eine veraltete Form: {suggestion}"
         ),
         Problem::CustomCaInvalid(defect) => de_custom_ca(*defect).into(),
     }

@@ -1163,7 +1163,7 @@ fn rows() -> Vec<Row> {
             errors: &["from.invalid"],
             from_parsed: None,
             locale: Locale::De,
-            says: &["veraltete Form; der Name steht vorn: Example App <app@example.com>"],
+            says: &["veraltete Form: Example App <app@example.com>"],
             suggests: &["Example App <app@example.com>"],
             ..BASE
         },

@@ -402,10 +402,16 @@ impl<'a> Session<'a> {
                 };
                 let failure = Failure::new(step, code, started).trips(trips);
                 match (self.peer, line) {
-                    // A greeting that is not SMTP: what it said is the reply, and the step says that the
-                    // connection itself worked (a failed connect is otherwise read as nothing answering).
-                    (Some(peer), Some(line)) if step == Step::Connect => {
-                        let mut failure = failure.note(Note::with(StepNote::Connected, peer.to_string()));
+                    // A greeting that is not SMTP, after a plain connection or a TLS handshake: what it said is
+                    // the reply, and a plain connection's step says that the connection itself worked (a failed
+                    // connect is otherwise read as nothing answering).
+                    (peer, Some(line)) if code == DiagnosisCode::ServerNotSmtp => {
+                        let mut failure = match peer {
+                            Some(peer) if step == Step::Connect => {
+                                failure.note(Note::with(StepNote::Connected, peer.to_string()))
+                            }
+                            _ => failure.detail(format!("{what} (waiting for {waiting_for})")),
+                        };
                         failure.reply = Some(shorten(&line));
                         failure
                     }

@@ -46,6 +46,9 @@ parser.add_argument("--no-ehlo", action="store_true",
 parser.add_argument("--stall-at", choices=["ehlo", "mail", "rcpt"], help="stop answering at this command")
 parser.add_argument("--drop-during-data", action="store_true",
                     help="close the connection after the message instead of answering")
+parser.add_argument("--not-smtp-greeting",
+                    help="be no SMTP server: send this line (an IMAP server's greeting, say) and wait, as the port "
+                         "of another service does (with --mode implicit, over TLS)")
 parser.add_argument("--spool", required=True, help="directory for received messages and events.log")
 args = parser.parse_args()
 
@@ -178,7 +181,12 @@ async def main():
             auth_exclude_mechanism=["PLAIN", "LOGIN"] if args.only_cram_md5 else ["PLAIN"] if args.only_login else None,
         )
 
-    server = await loop.create_server(factory, "127.0.0.1", 0, ssl=context if args.mode == "implicit" else None)
+    class NotSmtp(asyncio.Protocol):
+        def connection_made(self, transport):
+            transport.write(args.not_smtp_greeting.encode() + b"\r\n")
+
+    protocol = NotSmtp if args.not_smtp_greeting else factory
+    server = await loop.create_server(protocol, "127.0.0.1", 0, ssl=context if args.mode == "implicit" else None)
     print(f"PORT {server.sockets[0].getsockname()[1]}", flush=True)
     async with server:
         await server.serve_forever()
