@@ -521,16 +521,19 @@ async fn history_versions(page: &Page) -> Result<Vec<u64>> {
     Ok(versions)
 }
 
-/// The seconds in a "… Try again in N s." or "… in N min." message.
+/// The seconds in a "… Try again in N s (until HH:MM:SS)." or "… in N min (until …)." message: the clock time
+/// must be there too, so the words stay true while they are shown.
 fn seconds_to_wait(message: &str) -> Result<u64> {
-    let mut words = message.trim_end_matches('.').rsplit(' ');
-    let (unit, number) = (words.next(), words.next().and_then(|n| n.parse::<u64>().ok()));
-    let seconds = match (number, unit) {
-        (Some(n), Some("s")) => Some(n),
-        (Some(n), Some("min")) => Some(n * 60),
+    let mut words = message.rsplit_once(" in ").map(|(_, after)| after).unwrap_or_default().split(' ');
+    let (number, unit) = (words.next().and_then(|n| n.parse::<u64>().ok()), words.next());
+    let clock = words.next().filter(|w| *w == "(until").and(words.next());
+    let clock_ok = clock.is_some_and(|c| c.trim_end_matches(").").split(':').count() == 3);
+    let seconds = match (number, unit, clock_ok) {
+        (Some(n), Some("s"), true) => Some(n),
+        (Some(n), Some("min"), true) => Some(n * 60),
         _ => None,
     };
-    seconds.ok_or_else(|| format!("no time to wait in {message:?}").into())
+    seconds.ok_or_else(|| format!("no time to wait, and until when, in {message:?}").into())
 }
 
 /// A port on which nothing listens, kept so while the socket lives: bound but not listening, so a connection is

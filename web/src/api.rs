@@ -32,8 +32,25 @@ pub enum Error {
 pub struct ApiError {
     pub status: u16,
     pub body: ApiBody,
-    /// Seconds to wait before asking again (`Retry-After` of a 429).
-    pub retry_after: Option<u64>,
+    /// How long to wait before asking again (`Retry-After` of a 429).
+    pub retry_after: Option<Wait>,
+}
+
+/// A wait the server asked for, and when it is over by this browser's clock: taken when the answer came, so the
+/// words "until 14:05:30" stay true however long they are shown (a "7 s" alone would not).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Wait {
+    pub seconds: u32,
+    /// Seconds since the epoch (32 bits, as `seconds`: the error that carries it stays small).
+    pub over_at: u32,
+}
+
+impl Wait {
+    pub fn from_now(seconds: u64) -> Wait {
+        let seconds = u32::try_from(seconds).unwrap_or(u32::MAX);
+        let now = (js_sys::Date::now() / 1000.0).ceil() as u32;
+        Wait { seconds, over_at: now.saturating_add(seconds) }
+    }
 }
 
 /// The body of an error answer, in the shapes the backend uses.
@@ -436,7 +453,8 @@ async fn error_of(response: Response) -> Error {
 fn error_answered(response: &Response, text: String) -> Error {
     let mut error = error_from(response.status(), text);
     if let Error::Api(e) = &mut error {
-        e.retry_after = response.headers().get("retry-after").and_then(|seconds| seconds.trim().parse().ok());
+        e.retry_after =
+            response.headers().get("retry-after").and_then(|seconds| seconds.trim().parse().ok()).map(Wait::from_now);
     }
     error
 }

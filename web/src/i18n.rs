@@ -28,6 +28,7 @@ pub struct Text {
     pub sign_in_again_in: &'static str,
     /// `{}`: a number of seconds.
     pub seconds: &'static str,
+    pub until: &'static str,
     /// `{}`: a number of minutes.
     pub minutes: &'static str,
     pub session_expired: &'static str,
@@ -144,6 +145,7 @@ pub static EN: Text = Text {
     too_many_attempts: "Too many failed sign-ins. Wait a few minutes, then try again.",
     sign_in_again_in: "Too many failed sign-ins. Try again in {}.",
     seconds: "{} s",
+    until: "until",
     minutes: "{} min",
     session_expired: "Your session has ended. Sign in again — what you typed is kept.",
     sign_out: "Sign out",
@@ -257,6 +259,7 @@ pub static DE: Text = Text {
     too_many_attempts: "Zu viele fehlgeschlagene Anmeldungen. Warten Sie einige Minuten und versuchen Sie es dann erneut.",
     sign_in_again_in: "Zu viele fehlgeschlagene Anmeldungen. Versuchen Sie es in {} erneut.",
     seconds: "{} s",
+    until: "bis",
     minutes: "{} min",
     session_expired: "Ihre Sitzung ist abgelaufen. Melden Sie sich erneut an – Ihre Eingaben bleiben erhalten.",
     sign_out: "Abmelden",
@@ -435,9 +438,14 @@ pub fn fill(template: &str, value: impl std::fmt::Display) -> String {
     template.replacen("{}", &value.to_string(), 1)
 }
 
-/// How long to wait, as the server said it in seconds: minutes (rounded up) from two minutes on.
-pub fn wait(t: &Text, seconds: u64) -> String {
-    if seconds >= 120 { fill(t.minutes, seconds.div_ceil(60)) } else { fill(t.seconds, seconds) }
+/// How long to wait, as the server said it in seconds (minutes, rounded up, from two minutes on), and until when by
+/// this browser's clock: "42 s (until 14:05:30)" — "until" in the page's language.
+pub fn wait(t: &Text, wait: crate::api::Wait) -> String {
+    let seconds = u64::from(wait.seconds);
+    let how_long = if seconds >= 120 { fill(t.minutes, seconds.div_ceil(60)) } else { fill(t.seconds, seconds) };
+    let over_at = wasm_bindgen::JsValue::from_f64(f64::from(wait.over_at) * 1000.0);
+    let clock = js_sys::Date::new(&over_at).to_locale_time_string("en-GB");
+    format!("{how_long} ({} {})", t.until, String::from(clock))
 }
 
 pub fn use_i18n() -> I18n {

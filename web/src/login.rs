@@ -14,8 +14,8 @@ use leptos::task::spawn_local;
 enum Failure {
     /// A field was left empty: nothing was sent (an empty try would count as a failed sign-in).
     Missing,
-    /// Too many failed attempts; the seconds to wait, when the server said.
-    Throttled(Option<u64>),
+    /// Too many failed attempts; how long to wait, when the server said.
+    Throttled(Option<api::Wait>),
     WrongCredentials,
     /// The server could not be reached, or answered unexpectedly.
     Request(Trouble),
@@ -25,7 +25,7 @@ impl Failure {
     fn words(&self, t: &Text) -> String {
         match self {
             Failure::Missing => t.enter_credentials.to_owned(),
-            Failure::Throttled(Some(seconds)) => fill(t.sign_in_again_in, wait(t, *seconds)),
+            Failure::Throttled(Some(w)) => fill(t.sign_in_again_in, wait(t, *w)),
             Failure::Throttled(None) => t.too_many_attempts.to_owned(),
             Failure::WrongCredentials => t.wrong_credentials.to_owned(),
             Failure::Request(trouble) => trouble.words(t),
@@ -80,13 +80,13 @@ pub fn Login() -> impl IntoView {
                 }
                 Err(api::Error::Api(e)) if e.status == 429 => {
                     // Its "try again in …" goes once that time is over, unless another try was made since.
-                    if let Some(seconds) = e.retry_after {
+                    if let Some(api::Wait { seconds, .. }) = e.retry_after {
                         let over = move || {
                             if tries.try_get_value() == Some(this_try) {
                                 failure.try_set(None);
                             }
                         };
-                        set_timeout(over, std::time::Duration::from_secs(seconds));
+                        set_timeout(over, std::time::Duration::from_secs(seconds.into()));
                     }
                     failure.try_set(Some(Failure::Throttled(e.retry_after)));
                 }

@@ -16,8 +16,8 @@ use smtp_endpoint::{DiagnosisCode, Field, Locale, SmtpUri};
 pub enum Trouble {
     /// The form's values were refused; the messages are under the fields.
     Refused,
-    /// Too many requests; the seconds to wait, when the server said.
-    RateLimited(Option<u64>),
+    /// Too many requests; how long to wait, when the server said.
+    RateLimited(Option<api::Wait>),
     Unreachable,
     /// A proxy in front of the server answered (502, 503, 504 with its own page): the server is not there.
     Gateway(u16),
@@ -52,7 +52,7 @@ impl Trouble {
         match self {
             Trouble::Refused => t.fix_first.to_owned(),
             Trouble::RateLimited(None) => t.too_many_checks.to_owned(),
-            Trouble::RateLimited(Some(seconds)) => fill(t.try_again_in, wait(t, *seconds)),
+            Trouble::RateLimited(Some(w)) => fill(t.try_again_in, wait(t, *w)),
             Trouble::Unreachable => t.unreachable.to_owned(),
             Trouble::Gateway(status) => fill(t.gateway, status),
             Trouble::Cancelled => t.cancelled.to_owned(),
@@ -235,13 +235,13 @@ pub fn run_request<T: Send + Sync + 'static>(
                 let Some(t) = trouble_of(e, state, judged, sent) else { return };
                 // "Try again in 7 s" would be wrong once the 7 s are over: it goes then, unless another request
                 // came meanwhile.
-                if let Trouble::RateLimited(Some(seconds)) = t {
+                if let Trouble::RateLimited(Some(api::Wait { seconds, .. })) = t {
                     let over = move || {
                         if runs.try_get_value() == Some(run) {
                             trouble.try_set(None);
                         }
                     };
-                    set_timeout(over, std::time::Duration::from_secs(seconds));
+                    set_timeout(over, std::time::Duration::from_secs(seconds.into()));
                 }
                 trouble.try_set(Some(t));
             }
@@ -832,11 +832,19 @@ mod tests {
             sort(api_error(429, error_body("rate_limited.test_email", "slow down"))),
             Some(Trouble::RateLimited(None))
         );
+        // The time it is over is said by the clock too, so the words stay true while they are shown.
+        let at = |clock: &str| {
+            let over_at = (js_sys::Date::parse(&format!("2026-11-29T{clock}")) / 1000.0) as u32;
+            api::Wait { seconds: 0, over_at }
+        };
+        let short = api::Wait { seconds: 42, ..at("14:05:30") };
         let waited =
-            ApiError { status: 429, body: error_body("smtp.rate_limited", "slow down"), retry_after: Some(42) };
-        assert_eq!(sort(api::Error::Api(waited)), Some(Trouble::RateLimited(Some(42))));
-        let long = ApiError { status: 429, body: error_body("smtp.rate_limited", "slow down"), retry_after: Some(601) };
-        assert_eq!(sort(api::Error::Api(long)), Some(Trouble::RateLimited(Some(601))));
+            ApiError { status: 429, body: error_body("smtp.rate_limited", "slow down"), retry_after: Some(short) };
+        assert_eq!(sort(api::Error::Api(waited)), Some(Trouble::RateLimited(Some(short))));
+        let long = api::Wait { seconds: 601, ..at("14:15:49") };
+        let long_error =
+            ApiError { status: 429, body: error_body("smtp.rate_limited", "slow down"), retry_after: Some(long) };
+        assert_eq!(sort(api::Error::Api(long_error)), Some(Trouble::RateLimited(Some(long))));
         assert_eq!(
             sort(api_error(422, error_body("recipient.invalid", "Type one address"))),
             Some(Trouble::Recipient("Type one address".into()))
@@ -890,8 +898,14 @@ mod tests {
             [
                 Some(t.unreachable.to_owned()),
                 Some(t.too_many_checks.to_owned()),
-                Some("Only a few checks and test emails are allowed per minute. Try again in 42 s.".to_owned()),
-                Some("Only a few checks and test emails are allowed per minute. Try again in 11 min.".to_owned()),
+                Some(
+                    "Only a few checks and test emails are allowed per minute. Try again in 42 s (until 14:05:30)."
+                        .to_owned()
+                ),
+                Some(
+                    "Only a few checks and test emails are allowed per minute. Try again in 11 min (until 14:15:49)."
+                        .to_owned()
+                ),
                 Some("Type one address".to_owned()),
                 Some(format!("{}: 500 internal: boom", t.unexpected)),
                 Some(fill(t.gateway, 502)),
