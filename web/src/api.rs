@@ -51,6 +51,12 @@ impl Wait {
         let now = (js_sys::Date::now() / 1000.0).ceil() as u32;
         Wait { seconds, over_at: now.saturating_add(seconds) }
     }
+
+    /// When to clear the wait's words: at most 24 days on, the longest a browser timer takes (Leptos's
+    /// `set_timeout` panics beyond it, and a proxy may send any `Retry-After`).
+    pub fn timer(self) -> std::time::Duration {
+        std::time::Duration::from_secs(u64::from(self.seconds).min(24 * 86_400))
+    }
 }
 
 /// The body of an error answer, in the shapes the backend uses.

@@ -80,13 +80,13 @@ pub fn Login() -> impl IntoView {
                 }
                 Err(api::Error::Api(e)) if e.status == 429 => {
                     // Its "try again in …" goes once that time is over, unless another try was made since.
-                    if let Some(api::Wait { seconds, .. }) = e.retry_after {
+                    if let Some(wait) = e.retry_after {
                         let over = move || {
                             if tries.try_get_value() == Some(this_try) {
                                 failure.try_set(None);
                             }
                         };
-                        set_timeout(over, std::time::Duration::from_secs(seconds.into()));
+                        set_timeout(over, wait.timer());
                     }
                     failure.try_set(Some(Failure::Throttled(e.retry_after)));
                 }

@@ -235,13 +235,13 @@ pub fn run_request<T: Send + Sync + 'static>(
                 let Some(t) = trouble_of(e, state, judged, sent) else { return };
                 // "Try again in 7 s" would be wrong once the 7 s are over: it goes then, unless another request
                 // came meanwhile.
-                if let Trouble::RateLimited(Some(api::Wait { seconds, .. })) = t {
+                if let Trouble::RateLimited(Some(wait)) = t {
                     let over = move || {
                         if runs.try_get_value() == Some(run) {
                             trouble.try_set(None);
                         }
                     };
-                    set_timeout(over, std::time::Duration::from_secs(seconds.into()));
+                    set_timeout(over, wait.timer());
                 }
                 trouble.try_set(Some(t));
             }
@@ -842,6 +842,9 @@ mod tests {
             ApiError { status: 429, body: error_body("smtp.rate_limited", "slow down"), retry_after: Some(short) };
         assert_eq!(sort(api::Error::Api(waited)), Some(Trouble::RateLimited(Some(short))));
         let long = api::Wait { seconds: 601, ..at("14:15:49") };
+        assert_eq!(long.timer(), std::time::Duration::from_secs(601));
+        let endless = api::Wait::from_now(u64::MAX);
+        assert_eq!(endless.timer(), std::time::Duration::from_secs(24 * 86_400), "a browser timer's longest");
         let long_error =
             ApiError { status: 429, body: error_body("smtp.rate_limited", "slow down"), retry_after: Some(long) };
         assert_eq!(sort(api::Error::Api(long_error)), Some(Trouble::RateLimited(Some(long))));
