@@ -97,9 +97,7 @@ impl SmtpUri {
         // them, the URI is judged as usual (`"mail.example.com"` needs a scheme, and gets the whole suggestion).
         if input.contains(QUOTES) {
             let bare: String = input.chars().filter(|c| !QUOTES.contains(c)).collect();
-            return Err(
-                SmtpUri::parse(&bare).map_or_else(|p| p, |uri| Problem::UriQuoted { suggestion: uri.suggested() })
-            );
+            return Err(corrected(&bare, |suggestion| Problem::UriQuoted { suggestion }));
         }
         let Some((scheme, rest)) = input.split_once("://") else {
             return Err(missing_scheme(input));
@@ -254,7 +252,8 @@ fn unknown_scheme(scheme: &str, rest: &str) -> Problem {
     // The port typed, if any, stays: only `submission://host` gets the submission port.
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
     let port_typed = authority.rsplit_once(']').map_or(authority, |(_, after)| after).contains(':');
-    let suggestion = (name != "mailto").then(|| SmtpUri::parse(&candidate).ok()).flatten().map(|mut uri| {
+    let parsed = if name == "mailto" { None } else { SmtpUri::parse(&candidate).ok() };
+    let suggestion = parsed.map(|mut uri| {
         if name == "submission" && !port_typed {
             uri.port = 587;
         }
@@ -280,10 +279,14 @@ fn unbracketed_ipv6(input: &str, authority: &str) -> Problem {
         return Problem::UriUnbracketedIpv6 { suggestion: None };
     }
     // The scheme has no `::`, so the first match is the authority.
-    match SmtpUri::parse(&input.replacen(authority, &format!("[{authority}]"), 1)) {
-        Ok(uri) => Problem::UriUnbracketedIpv6 { suggestion: Some(uri.suggested()) },
-        Err(problem) => problem,
-    }
+    let bracketed = input.replacen(authority, &format!("[{authority}]"), 1);
+    corrected(&bracketed, |suggestion| Problem::UriUnbracketedIpv6 { suggestion: Some(suggestion) })
+}
+
+/// A slip found and `candidate` the URI without it: `found` with the candidate as the suggestion, or, when the
+/// candidate is wrong in another way too, the candidate's own problem (whose suggestion then fixes both).
+fn corrected(candidate: &str, found: impl FnOnce(String) -> Problem) -> Problem {
+    SmtpUri::parse(candidate).map_or_else(|problem| problem, |uri| found(uri.suggested()))
 }
 
 /// Input without `://`: either a bare `host[:port]`, or a URI of another kind such as `mailto:…`.
