@@ -395,18 +395,15 @@ impl<'a> Session<'a> {
                 }
                 // What answers first with something else is not an SMTP server (an IMAP or POP3 port typed); a
                 // broken reply later in the dialogue is a server that ended it.
-                let code = if matches!(step, Step::Connect | Step::Tls) {
-                    DiagnosisCode::ServerNotSmtp
-                } else {
-                    DiagnosisCode::ServerClosed
-                };
+                let greeting = matches!(step, Step::Connect | Step::Tls);
+                let code = if greeting { DiagnosisCode::ServerNotSmtp } else { DiagnosisCode::ServerClosed };
                 let failure = Failure::new(step, code, started).trips(trips);
-                match (self.peer, line) {
+                match line {
                     // A greeting that is not SMTP, after a plain connection or a TLS handshake: what it said is
                     // the reply, and a plain connection's step says that the connection itself worked (a failed
                     // connect is otherwise read as nothing answering).
-                    (peer, Some(line)) if code == DiagnosisCode::ServerNotSmtp => {
-                        let mut failure = match peer {
+                    Some(line) if greeting => {
+                        let mut failure = match self.peer {
                             Some(peer) if step == Step::Connect => {
                                 failure.note(Note::with(StepNote::Connected, peer.to_string()))
                             }
@@ -415,10 +412,8 @@ impl<'a> Session<'a> {
                         failure.reply = Some(shorten(&line));
                         failure
                     }
-                    (_, Some(line)) => {
-                        failure.detail(format!("{what}: {} (waiting for {waiting_for})", shorten(&line)))
-                    }
-                    (_, None) => failure.detail(format!("{what} (waiting for {waiting_for})")),
+                    Some(line) => failure.detail(format!("{what}: {} (waiting for {waiting_for})", shorten(&line))),
+                    None => failure.detail(format!("{what} (waiting for {waiting_for})")),
                 }
             }
         }
