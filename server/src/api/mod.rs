@@ -75,18 +75,6 @@ fn routes(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(protected)
 }
 
-/// The API's routes and their OpenAPI document, with the answers every route can give added.
-fn api_and_doc(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    let (api, mut doc) = routes(state).split_for_parts();
-    add_common_responses(&mut doc);
-    (api, doc)
-}
-
-/// The OpenAPI document of every route [`app`] serves.
-pub fn openapi(state: &AppState) -> utoipa::openapi::OpenApi {
-    api_and_doc(state).1
-}
-
 /// The answers any route can give besides its own, added to every operation in one place: the guards' 403, 400 /
 /// 408 / 413 / 415 for a JSON body, 500, and `Retry-After` on a 429.
 fn add_common_responses(doc: &mut utoipa::openapi::OpenApi) {
@@ -137,7 +125,8 @@ async fn openapi_json(
 
 /// The whole application: the API, `/healthz`, and the page from `--static-dir` for every other path.
 pub fn app(state: AppState) -> Router {
-    let (api, doc) = api_and_doc(&state);
+    let (api, mut doc) = routes(&state).split_for_parts();
+    add_common_responses(&mut doc);
     let api = api
         // Every other path under /api is the API's 404, not the page (`/api/` too, which `{*rest}` does not match).
         .route("/api", any(not_found))
