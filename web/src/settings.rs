@@ -728,7 +728,7 @@ fn PasswordField(edit: impl Fn(RwSignal<String>, String) + Copy + Send + Sync + 
             </div>
             <div class="hint" id="password-hint">
                 // While a removal is pending, its notice below says what becomes of the stored password.
-                {move || (!form.remove_password.get() && (!kept() || keeps_if_empty())).then(|| view! {
+                {move || (!form.remove_password.get() && !judged.moved.get()).then(|| view! {
                     <p id="password-state">
                         {move || if stored_set() { i18n.text().password_stored_hint } else { i18n.text().password_none }}
                     </p>
