@@ -909,6 +909,14 @@ mod tests {
         assert!(!form.remove_password.get_untracked(), "the new password replaces the stored one");
         assert!(page.all("#password-removal").is_empty());
         assert_eq!(form.password.get_untracked(), "n3w");
+
+        // A pasted non-breaking space is warned of under the field, without a word of the password.
+        page.type_into("#password", "n3w\u{a0}");
+        settle().await;
+        assert_eq!(page.attr("#password-messages li", "data-code").as_deref(), Some("password.invisible_character"));
+        assert_eq!(page.attr("#password-messages li", "class").as_deref(), Some("warning"));
+        assert!(!page.text("#password-messages").contains("n3w"));
+        assert_eq!(page.attr("#password", "aria-invalid").as_deref(), Some("false"), "a warning does not refuse");
     }
 
     /// Where a refusal takes the keyboard: the first field with an error, in the form's order; nowhere once the

@@ -156,8 +156,13 @@ fn en(problem: &Problem) -> String {
         ),
         Problem::UsernameRequired => "Enter the username that goes with the password, or remove the password to send without logging in.".into(),
         Problem::UsernameInvalid(defect) => en_text("username", defect),
+        Problem::UsernameInvisibleCharacter { username } => format!(
+            "The username contains an invisible character: {}. If it came with a paste, type the username without it.",
+            shown(username)
+        ),
         Problem::PasswordRequired => "Enter the password for this username, or clear the username if the server needs no login.".into(),
         Problem::PasswordInvalid(defect) => en_text("password", defect),
+        Problem::PasswordInvisibleCharacter => "The password contains an invisible character, such as a zero-width or non-breaking space. If it came with a paste, type the password instead.".into(),
         Problem::PasswordReentryRequired => "The server (host, port or TLS mode), the username or the internal certificate authority changed: type the password again. A stored password is never sent to a different server.".into(),
         Problem::FromRequired => "Enter the default from address, for example notifications@example.com.".into(),
         Problem::FromInvalid(defect) => en_address(defect),
@@ -344,8 +349,13 @@ fn de(problem: &Problem) -> String {
         ),
         Problem::UsernameRequired => "Geben Sie den Benutzernamen zum Passwort ein, oder entfernen Sie das Passwort, um ohne Anmeldung zu senden.".into(),
         Problem::UsernameInvalid(defect) => de_text("Der Benutzername", defect),
+        Problem::UsernameInvisibleCharacter { username } => format!(
+            "Der Benutzername enthält ein unsichtbares Zeichen: {}. Stammt es aus eingefügtem Text, geben Sie den Namen ohne dieses Zeichen ein.",
+            shown(username)
+        ),
         Problem::PasswordRequired => "Geben Sie das Passwort zu diesem Benutzernamen ein, oder löschen Sie den Benutzernamen, wenn der Server keine Anmeldung braucht.".into(),
         Problem::PasswordInvalid(defect) => de_text("Das Passwort", defect),
+        Problem::PasswordInvisibleCharacter => "Das Passwort enthält ein unsichtbares Zeichen, etwa ein Leerzeichen ohne Breite oder ein geschütztes Leerzeichen. Stammt es aus eingefügtem Text, tippen Sie das Passwort von Hand.".into(),
         Problem::PasswordReentryRequired => "Server (Host, Port oder TLS-Modus), Benutzername oder interne Zertifizierungsstelle hat sich geändert: Geben Sie das Passwort erneut ein. Ein gespeichertes Passwort wird nie an einen anderen Server gesendet.".into(),
         Problem::FromRequired => "Geben Sie die Standard-Absenderadresse ein, zum Beispiel notifications@example.com.".into(),
         Problem::FromInvalid(defect) => de_address(defect),

@@ -73,8 +73,15 @@ pub enum Problem {
     },
     UsernameRequired,
     UsernameInvalid(TextDefect),
+    /// A zero-width character, direction mark or white space other than the space inside a username (warning):
+    /// pasted text brings these along, and the server would not know the name with it.
+    UsernameInvisibleCharacter {
+        username: String,
+    },
     PasswordRequired,
     PasswordInvalid(TextDefect),
+    /// The same inside a password (warning); the message names neither the character nor where it is.
+    PasswordInvisibleCharacter,
     PasswordReentryRequired,
     FromRequired,
     FromInvalid(AddressDefect),
@@ -105,8 +112,10 @@ impl Problem {
             Problem::UriPortExpectsStarttls { .. } => Code::UriPortExpectsStarttls,
             Problem::UsernameRequired => Code::UsernameRequired,
             Problem::UsernameInvalid(_) => Code::UsernameInvalid,
+            Problem::UsernameInvisibleCharacter { .. } => Code::UsernameInvisibleCharacter,
             Problem::PasswordRequired => Code::PasswordRequired,
             Problem::PasswordInvalid(_) => Code::PasswordInvalid,
+            Problem::PasswordInvisibleCharacter => Code::PasswordInvisibleCharacter,
             Problem::PasswordReentryRequired => Code::PasswordReentryRequired,
             Problem::FromRequired => Code::FromRequired,
             Problem::FromInvalid(_) | Problem::FromSlip { .. } => Code::FromInvalid,
@@ -127,8 +136,11 @@ impl Problem {
             | Code::UriInvalid
             | Code::UriPortExpectsImplicitTls
             | Code::UriPortExpectsStarttls => Field::Uri,
-            Code::UsernameRequired | Code::UsernameInvalid => Field::Username,
-            Code::PasswordRequired | Code::PasswordInvalid | Code::PasswordReentryRequired => Field::Password,
+            Code::UsernameRequired | Code::UsernameInvalid | Code::UsernameInvisibleCharacter => Field::Username,
+            Code::PasswordRequired
+            | Code::PasswordInvalid
+            | Code::PasswordInvisibleCharacter
+            | Code::PasswordReentryRequired => Field::Password,
             Code::FromRequired | Code::FromInvalid => Field::DefaultFromAddress,
             Code::CustomCaInvalid => Field::CustomCaPem,
         }

@@ -1,6 +1,6 @@
 use crate::address::FromAddress;
 use crate::code::{Code, Field};
-use crate::credentials::{MAX_PASSWORD_LEN, MAX_USERNAME_LEN, TextDefect, check_text, trim};
+use crate::credentials::{MAX_PASSWORD_LEN, MAX_USERNAME_LEN, TextDefect, check_text, is_invisible, trim};
 use crate::custom_ca::check_custom_ca;
 use crate::locale::Locale;
 use crate::messages;
@@ -145,11 +145,18 @@ pub(crate) fn check(input: &EndpointInput) -> Checked {
             checked.errors.push(Problem::UsernameInvalid(defect));
         }
         Ok(()) if has_password && !has_username => checked.errors.push(Problem::UsernameRequired),
-        Ok(()) => checked.username = has_username.then(|| username.to_owned()),
+        Ok(()) => {
+            // Warned, not refused: a joiner can belong to a name (in Persian, say).
+            if username.chars().any(is_invisible) {
+                checked.warnings.push(Problem::UsernameInvisibleCharacter { username: username.to_owned() });
+            }
+            checked.username = has_username.then(|| username.to_owned());
+        }
     }
     match check_text(password, MAX_PASSWORD_LEN) {
         Err(defect) => checked.errors.push(Problem::PasswordInvalid(defect)),
         Ok(()) if has_username && !has_password => checked.errors.push(Problem::PasswordRequired),
+        Ok(()) if password.chars().any(is_invisible) => checked.warnings.push(Problem::PasswordInvisibleCharacter),
         Ok(()) => {}
     }
 

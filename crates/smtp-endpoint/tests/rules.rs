@@ -1057,9 +1057,32 @@ fn rows() -> Vec<Row> {
             ..BASE
         },
         Row {
-            name: "zero-width characters around a username are trimmed; one inside is shown escaped",
+            name: "zero-width characters around a username are trimmed; one inside is shown escaped and warned of",
             username: "\u{200b}app\u{200b}x\u{feff}",
-            says: &["logs in as app[U+200B]x."],
+            warnings: &["username.invisible_character"],
+            says: &["logs in as app[U+200B]x.", "invisible character: app[U+200B]x. If it came with a paste"],
+            ..BASE
+        },
+        Row {
+            name: "a non-breaking space inside a username, in German",
+            username: "app\u{a0}user",
+            locale: Locale::De,
+            warnings: &["username.invisible_character"],
+            says: &["unsichtbares Zeichen: app[U+00A0]user."],
+            ..BASE
+        },
+        Row { name: "a space inside a username is seen", username: "app user", ..BASE },
+        Row {
+            name: "an invisible character in a password is warned of, without naming it or where it is",
+            password: "correct\u{200b}horse",
+            warnings: &["password.invisible_character"],
+            says: &["The password contains an invisible character"],
+            ..BASE
+        },
+        Row {
+            name: "a non-breaking space at the end of a password (Option-Space on a Mac)",
+            password: "correct horse\u{a0}",
+            warnings: &["password.invisible_character"],
             ..BASE
         },
         Row { name: "a password of spaces is a password (never trimmed)", password: "   ", ..BASE },
