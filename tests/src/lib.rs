@@ -449,6 +449,11 @@ impl Page {
         Ok(self.browser.find(Locator::Css(css)).await?.attr(name).await?)
     }
 
+    /// An element's text whether it is shown or not (WebDriver's text is what is visible).
+    pub async fn text_content(&self, css: &str) -> Result<String> {
+        Ok(self.browser.find(Locator::Css(css)).await?.prop("textContent").await?.unwrap_or_default())
+    }
+
     /// How many requests to `/api/` the page has started so far, counted as `fetch` is called (the hook every
     /// page of a [`Stack`] gets before its own scripts run), so a request still on its way counts too.
     pub async fn api_requests(&self) -> Result<u64> {

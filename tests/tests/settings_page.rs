@@ -47,7 +47,14 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
     assert_eq!(page.attr("#uri", "aria-invalid").await?.as_deref(), Some("true"));
     let described_by = page.attr("#uri", "aria-describedby").await?.unwrap_or_default();
     assert!(described_by.contains("uri-messages"), "{described_by}");
-    assert_eq!(page.attr("#uri-messages", "aria-live").await?.as_deref(), Some("polite"));
+    // Shown at once; read out by a polite live region beside the list once typing pauses.
+    assert_eq!(page.attr("#uri-messages", "aria-live").await?, None);
+    assert_eq!(page.attr("#said", "aria-live").await?.as_deref(), Some("polite"));
+    eventually("the message to be read out", || async {
+        let said = page.text_content("#said").await?;
+        Ok((!said.is_empty() && message.starts_with(&said)).then_some(()))
+    })
+    .await?;
     assert_eq!(page.api_requests().await?, requests_before, "validation must not call the server");
     assert_eq!(
         page.attr("#save", "disabled").await?.as_deref(),

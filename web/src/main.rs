@@ -3,6 +3,7 @@
 //! Every keystroke is judged in the browser by the same crate the server uses (`smtp_endpoint::validate`);
 //! the server is only asked to log in, load, save, probe, send a test email and show the history.
 
+mod announce;
 mod api;
 mod app;
 mod history;

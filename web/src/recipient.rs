@@ -1,10 +1,12 @@
 //! A recipient typed for a check or a test email: judged as it is typed by the address rules the server applies
 //! to it (those of the from address), with the server's own refusal (`recipient.invalid`) in the same place.
 
+use crate::announce::read_out_when_paused;
 use crate::i18n::{Text, use_i18n};
 use crate::probe::Trouble;
 use leptos::prelude::*;
 use smtp_endpoint::FromAddress;
+use smtp_endpoint::messages::recipient_required as required;
 
 /// The typed recipient and what stands against it.
 #[derive(Debug, Clone, Copy)]
@@ -56,6 +58,8 @@ pub fn RecipientField(
     let messages = format!("{id}-messages");
     // A memo, so that the hint below is not drawn anew (and read out again) for each space typed into it.
     let empty = Memo::new(move |_| text.with(|to| to.trim().is_empty()));
+    let hint = move || (!optional && empty.get()).then(|| required(i18n.get()).to_owned());
+    read_out_when_paused(id, Box::new(move || problem.get().or_else(hint).unwrap_or_default()));
     view! {
         <div class="field">
             <label for=id>
@@ -82,7 +86,7 @@ pub fn RecipientField(
                     }
                 }
             />
-            <ul class="messages" id=messages aria-live="polite">
+            <ul class="messages" id=messages>
                 {move || problem.get().map(|message| view! {
                     <li class="error" data-code="recipient.invalid">
                         <span class="message">{message}</span>
@@ -91,7 +95,7 @@ pub fn RecipientField(
                 // Why the button is off while a required recipient is empty: said as a hint, not as an error.
                 {move || (!optional && empty.get()).then(|| view! {
                     <li class="hint">
-                        <span class="message">{move || smtp_endpoint::messages::recipient_required(i18n.get())}</span>
+                        <span class="message">{move || required(i18n.get())}</span>
                     </li>
                 })}
             </ul>

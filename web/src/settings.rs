@@ -1,6 +1,7 @@
 //! The settings form: the endpoint's fields judged by the core crate on every keystroke, the effective connection,
 //! the write-only password, and saving with the server's answers in the same places as the page's own.
 
+use crate::announce::read_out_when_paused;
 use crate::api::{self, ApiBody, Draft, Stored};
 use crate::app::{Form, LoadFailed, State, use_state};
 use crate::history::{History, Log};
@@ -612,14 +613,18 @@ fn TextField(
     }
 }
 
-/// The messages under a field, in a polite live region; a suggestion is one click away.
+/// The messages under a field, read out once typing pauses; a suggestion is one click away.
 #[component]
 fn Messages(id: &'static str, issues: Signal<Vec<Shown>>, apply: Callback<String>) -> impl IntoView {
     let i18n = use_i18n();
+    read_out_when_paused(
+        id,
+        Box::new(move || issues.with(|i| i.iter().fold(String::new(), |said, m| said + &m.message + " "))),
+    );
     // Rebuilt without keys when the field's messages change: an item holds no reactive parts of its own, so the
-    // text of a message that stays is not replaced (and the live region does not announce it again).
+    // text of a message that stays is not replaced.
     view! {
-        <ul class="messages" id=format!("{id}-messages") aria-live="polite">
+        <ul class="messages" id=format!("{id}-messages")>
             {move || {
                 let use_suggestion = i18n.text().use_suggestion;
                 issues
@@ -791,7 +796,7 @@ fn CustomCaField(edit: impl Fn(RwSignal<String>, String) + Copy + Send + Sync + 
 mod tests {
     use super::*;
     use crate::i18n::text;
-    use crate::testing::{Mounted, mount, settle};
+    use crate::testing::{Mounted, mount, read_out, settle, until};
     use smtp_endpoint::Code;
     use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -999,10 +1004,20 @@ mod tests {
             },
         );
         assert_eq!(page.attr("#uri", "aria-describedby").as_deref(), Some("uri-hint uri-messages"));
-        assert_eq!(page.attr("#uri-messages", "aria-live").as_deref(), Some("polite"));
+        assert_eq!(page.attr("#uri-messages", "aria-live"), None, "shown at once, read out once typing pauses");
 
+        // Each keystroke changes the suggestion in the message; only what stands when typing pauses is read out,
+        // and only while the field has the keyboard.
+        page.focus("#uri");
+        page.type_into("#uri", "mail.example.co");
+        settle().await;
+        let first = page.text("#uri-messages .message");
+        assert!(first.ends_with("smtp://mail.example.co"), "{first}");
         page.type_into("#uri", "mail.example.com");
         settle().await;
+        assert_eq!(read_out(), "", "read out only after a pause");
+        let message = page.text("#uri-messages .message");
+        until(&page, "the message read out", || read_out() == format!("{message} ")).await;
         assert_eq!(page.state.form.uri.get_untracked(), "mail.example.com");
         assert_eq!(page.attr("#uri", "aria-invalid").as_deref(), Some("true"));
         assert_eq!(page.attr("#uri-messages li", "data-code").as_deref(), Some(Code::UriMissingScheme.as_str()));
@@ -1013,6 +1028,7 @@ mod tests {
         assert_eq!(page.state.form.uri.get_untracked(), "smtp://mail.example.com");
         assert_eq!(page.attr("#uri", "aria-invalid").as_deref(), Some("false"));
         assert!(page.all("#uri-messages li").is_empty());
+        until(&page, "silence once the message is gone", || read_out().is_empty()).await;
 
         page.type_into("#uri", "smtp://mail.example.com:465");
         settle().await;

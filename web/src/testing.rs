@@ -40,6 +40,12 @@ pub fn mount<V: IntoView + 'static>(
     view: impl FnOnce() -> V + 'static,
 ) -> Mounted {
     let document = web_sys::window().unwrap().document().unwrap();
+    // index.html's live region.
+    if document.get_element_by_id(crate::announce::REGION).is_none() {
+        let region = document.create_element("p").unwrap();
+        region.set_id(crate::announce::REGION);
+        document.body().unwrap().append_child(&region).unwrap();
+    }
     let root: HtmlElement = document.create_element("div").unwrap().unchecked_into();
     document.body().unwrap().append_child(&root).unwrap();
     let i18n = I18n::new();
@@ -78,6 +84,10 @@ impl Mounted {
         self.one(selector).unchecked_into::<HtmlElement>().click();
     }
 
+    pub fn focus(&self, selector: &str) {
+        self.one(selector).unchecked_into::<HtmlElement>().focus().unwrap();
+    }
+
     /// Types `value` into an input as a user would: the value changes, then an `input` event fires.
     pub fn type_into(&self, selector: &str, value: &str) {
         let input: web_sys::HtmlInputElement = self.one(selector).unchecked_into();
@@ -98,4 +108,25 @@ macro_rules! example {
 /// Lets the reactive system run what a change scheduled (effects run on the next tick, as in the page).
 pub async fn settle() {
     leptos::task::tick().await;
+}
+
+/// What the page's polite live region says (it is shared by every mounted component).
+pub fn read_out() -> String {
+    let document = web_sys::window().unwrap().document().unwrap();
+    document.get_element_by_id(crate::announce::REGION).and_then(|region| region.text_content()).unwrap_or_default()
+}
+
+/// Waits until `done` holds, for what a timer brings about: it looks again every 20 ms, for at most 5 s, then
+/// fails with `what` and the DOM.
+pub async fn until(page: &Mounted, what: &str, done: impl Fn() -> bool) {
+    for _ in 0..250 {
+        if done() {
+            return;
+        }
+        let later = js_sys::Promise::new(&mut |resolve, _| {
+            web_sys::window().unwrap().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 20).unwrap();
+        });
+        wasm_bindgen_futures::JsFuture::from(later).await.unwrap();
+    }
+    panic!("{what} never came: {page:?}");
 }
