@@ -264,10 +264,8 @@ pub async fn save(
             }
             None
         }
-        // The stored password sent again (a client that always sends it) changes nothing.
-        PasswordChange::Replace(password) if is_stored(state, stored.password_ciphertext.as_deref(), password) => {
-            stored.password_ciphertext.clone()
-        }
+        // Always a new version, even when it is the stored password again: an answer that told the two apart
+        // would let a signed-in admin test guesses of the stored password.
         PasswordChange::Replace(password) => {
             let kind = if stored.password_ciphertext.is_some() { ChangeKind::Changed } else { ChangeKind::Set };
             changes.push(secret_change(kind));
@@ -297,13 +295,6 @@ pub async fn save(
         Err(StoreError::VersionConflict) => Err(ApiError::VersionConflict),
         Err(error) => Err(ApiError::internal(error)),
     }
-}
-
-/// Whether `password` is the one stored (as `ciphertext`).
-fn is_stored(state: &AppState, ciphertext: Option<&[u8]>, password: &SecretString) -> bool {
-    ciphertext
-        .and_then(|blob| state.master_key().decrypt_password(blob).ok())
-        .is_some_and(|stored| stored.expose_secret() == password.expose_secret())
 }
 
 fn secret_change(change: ChangeKind) -> FieldChange {
