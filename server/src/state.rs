@@ -115,10 +115,18 @@ impl AppState {
         {
             return Err(StartupError::KeyWithoutData { database: absolute(&database) });
         }
-        let key = MasterKey::load_or_create(&config.data_dir, config.master_key.as_ref(), check.is_none())?;
+        // A stored password is encrypted data too, should the check be gone (a partial restore): no new key then.
+        let secret = store.endpoint().await?.password_ciphertext.clone();
+        let key = MasterKey::load_or_create(
+            &config.data_dir,
+            config.master_key.as_ref(),
+            check.is_none() && secret.is_none(),
+        )?;
+        let mismatch = || KeyError::Mismatch { data_dir: config.data_dir.clone() };
         match check {
             Some(check) if key.verify_key_check(&check) => {}
-            Some(_) => return Err(KeyError::Mismatch { data_dir: config.data_dir.clone() }.into()),
+            Some(_) => return Err(mismatch().into()),
+            None if secret.is_some_and(|blob| key.decrypt_password(&blob).is_err()) => return Err(mismatch().into()),
             None => store.set_meta(KEY_CHECK, key.key_check()).await?,
         }
         Ok(AppState::with_parts(config, Arc::new(store), key))

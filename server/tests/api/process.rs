@@ -103,6 +103,36 @@ async fn a_wrong_master_key_is_a_clear_start_up_error() {
     drop(server);
 }
 
+/// A database whose key check was lost (a partial restore, a damaged file) still holds the encrypted password:
+/// without its key the server does not start with a new one, and with another key neither.
+#[tokio::test]
+async fn a_stored_password_needs_its_key_even_without_the_key_check() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data_dir = dir.path().join("data");
+    let mut server = ServerProcess::start(&data_dir, &[]).expect("server");
+    let password = server.first_admin_password.clone().expect("first admin password");
+    let client = login_process(&server, "admin", &password).await;
+    let body = endpoint_body("smtps://mail.example.com", Some("user"), Some("secret"));
+    let response = client.put(server.url("/api/endpoints/smtp")).header("if-match", "\"1\"").json(&body).send().await;
+    assert_eq!(response.expect("put").status(), 200);
+    server.stop();
+    let database = rusqlite::Connection::open(data_dir.join("smtp-endpoint.sqlite3")).expect("open");
+    assert_eq!(database.execute("DELETE FROM meta WHERE key = 'master_key_check'", []).expect("delete"), 1);
+    drop(database);
+    let key = std::fs::read_to_string(data_dir.join("master.key")).expect("key");
+
+    std::fs::remove_file(data_dir.join("master.key")).expect("remove the key");
+    let error = ServerProcess::start(&data_dir, &[]).err().expect("must not start");
+    assert!(error.contains("is encrypted, but neither SMTP_ENDPOINT_MASTER_KEY is set"), "{error}");
+    assert!(!data_dir.join("master.key").exists(), "no new key was made");
+    let error = ServerProcess::start(&data_dir, &[("SMTP_ENDPOINT_MASTER_KEY", KEY_B)]).err().expect("no start");
+    assert!(error.contains("master key does not match"), "{error}");
+
+    std::fs::write(data_dir.join("master.key"), key).expect("restore the key");
+    let server = ServerProcess::start(&data_dir, &[]).expect("its own key opens it");
+    drop(server);
+}
+
 #[tokio::test]
 async fn a_replaced_key_file_is_detected() {
     let dir = tempfile::tempdir().expect("temp dir");
