@@ -146,6 +146,12 @@ pub fn app(state: AppState) -> Router {
     api.merge(page)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn_with_state(state, guard::known_host))
+        // For answers that come from no route (the host guard's refusal): the page's files say their own.
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
         .layer(middleware::from_fn(guard::log_requests))
 }
 

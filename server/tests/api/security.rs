@@ -191,6 +191,9 @@ async fn requests_for_unknown_host_names_are_refused() {
         let response =
             app.client.get(app.url(path)).header("host", format!("evil.example:{port}")).send().await.expect("request");
         let status = response.status().as_u16();
+        let header = |name| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        assert_eq!(header("cache-control").as_deref(), Some("no-store"), "{path}");
+        assert_eq!(header("x-content-type-options").as_deref(), Some("nosniff"), "{path}");
         let body: Value = response.json().await.expect("the app's JSON error shape");
         assert_eq!((status, body["error"]["code"].as_str()), (403, Some("request.unknown_host")), "{path}");
         let message = body["error"]["message"].as_str().expect("message");
