@@ -40,10 +40,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 ApiError::MalformedBody { field: None, message: rejection.body_text() }
             }
         })?;
-        if let Some(message) = not_an_object(&bytes) {
+        // A byte order mark, which some editors and Windows tools write: JSON may be read without it (RFC 8259).
+        let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
+        if let Some(message) = not_an_object(bytes) {
             return Err(ApiError::MalformedBody { field: None, message: message.to_owned() });
         }
-        match axum::Json::<T>::from_bytes(&bytes) {
+        match axum::Json::<T>::from_bytes(bytes) {
             Ok(axum::Json(value)) => Ok(ApiJson(value)),
             Err(rejection) => Err(json_rejection(&rejection)),
         }

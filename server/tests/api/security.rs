@@ -119,6 +119,18 @@ async fn malformed_bodies_get_the_apps_error_shape() {
             assert!(parsed["error"]["message"].as_str().is_some_and(|m| m.contains("send a string")), "{text}");
         }
     }
+    // A body that starts with a byte order mark is read without it.
+    let body = json!({ "uri": "smtps://mail.example.com", "default_from_address": "a@example.com" });
+    let response = app
+        .client
+        .put(app.url("/api/endpoints/smtp"))
+        .header("if-match", &etag)
+        .header("content-type", "application/json")
+        .body(format!("\u{feff}{body}"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 200, "{:?}", response.text().await);
 }
 
 #[tokio::test]
