@@ -259,10 +259,11 @@ fn master_key_from_env() -> Option<SecretString> {
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
 async fn serve(data_dir: PathBuf, args: ServeArgs) -> Result<ExitCode, CliError> {
-    let _lock = crate::state::lock_data_dir(&data_dir)?;
+    // Before the lock, which would make the data dir of a start that is refused.
     if let Some(static_dir) = &args.static_dir {
         refuse_serving_data(static_dir, &data_dir)?;
     }
+    let _lock = crate::state::lock_data_dir(&data_dir)?;
     // Listening first: a port in use stops the start before a first admin is made whose password nobody sees.
     let listener =
         tokio::net::TcpListener::bind(args.bind).await.map_err(|source| CliError::Bind { addr: args.bind, source })?;
@@ -332,12 +333,18 @@ async fn serve(data_dir: PathBuf, args: ServeArgs) -> Result<ExitCode, CliError>
 
 /// A `--static-dir` that holds the data dir (`--static-dir .` beside `./data`) would serve the database and
 /// `master.key` to anyone who asks for them. Judged on the paths both as written and with symbolic links
-/// resolved: the file server follows a link inside the static dir to a data dir kept elsewhere.
+/// resolved, and on every link inside the static dir: the file server follows one to a data dir kept elsewhere,
+/// to a folder above it, or to a file in it.
 fn refuse_serving_data(static_dir: &Path, data_dir: &Path) -> Result<(), CliError> {
     let forms = |path: &Path| [path.canonicalize().ok(), Some(absolute(path))];
     let (pages, datas) = (forms(static_dir), forms(data_dir));
     let inside = datas.iter().flatten().any(|data| pages.iter().flatten().any(|page| data.starts_with(page)));
-    if !inside {
+    let linked = || {
+        linked_targets(static_dir)
+            .iter()
+            .any(|target| datas.iter().flatten().any(|data| data.starts_with(target) || target.starts_with(data)))
+    };
+    if !inside && !linked() {
         return Ok(());
     }
     Err(CliError::Refused(format!(
@@ -346,6 +353,26 @@ fn refuse_serving_data(static_dir: &Path, data_dir: &Path) -> Result<(), CliErro
         static_dir.display(),
         data_dir.display()
     )))
+}
+
+/// Where the symbolic links under `dir` lead, resolved (links to folders are not followed further; at most
+/// 10 000 entries are looked at, which a built page is far below).
+fn linked_targets(dir: &Path) -> Vec<PathBuf> {
+    let (mut targets, mut folders, mut seen) = (Vec::new(), vec![dir.to_path_buf()], 0);
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(folder).into_iter().flatten().flatten() {
+            seen += 1;
+            if seen > 10_000 {
+                return targets;
+            }
+            match entry.file_type() {
+                Ok(kind) if kind.is_symlink() => targets.extend(entry.path().canonicalize().ok()),
+                Ok(kind) if kind.is_dir() => folders.push(entry.path()),
+                _ => {}
+            }
+        }
+    }
+    targets
 }
 
 /// Shown once on the first start, on stdout only (never in the log). If it cannot be written, the start stops

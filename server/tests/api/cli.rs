@@ -347,11 +347,25 @@ async fn a_static_dir_that_holds_the_data_dir_is_refused() {
     std::os::unix::fs::symlink(&elsewhere, site.join("linked")).expect("symlink");
     let linked_arg = site.join("linked").to_string_lossy().into_owned();
     let site_arg = site.to_string_lossy().into_owned();
-    for (static_dir, data_arg) in
-        [(site_arg.clone(), &data_arg), (format!("{}/./", site.display()), &data_arg), (site_arg, &linked_arg)]
-    {
+    // The data dir named by its own path, but linked into the static dir (deeper down too), or a folder above it.
+    let elsewhere_arg = elsewhere.to_string_lossy().into_owned();
+    let deep = dir.path().join("deep");
+    std::fs::create_dir_all(deep.join("assets")).expect("deep");
+    std::os::unix::fs::symlink(&elsewhere, deep.join("assets").join("d")).expect("symlink");
+    let above = dir.path().join("above");
+    std::fs::create_dir(&above).expect("above");
+    std::os::unix::fs::symlink(dir.path(), above.join("up")).expect("symlink");
+    let cases = [
+        (site_arg.clone(), data_arg.clone()),
+        (format!("{}/./", site.display()), data_arg.clone()),
+        (site_arg.clone(), linked_arg),
+        (site_arg, elsewhere_arg.clone()),
+        (deep.to_string_lossy().into_owned(), elsewhere_arg.clone()),
+        (above.to_string_lossy().into_owned(), elsewhere_arg),
+    ];
+    for (static_dir, data_arg) in &cases {
         let serve = tokio::process::Command::new(binary())
-            .args(["serve", "--bind", "127.0.0.1:0", "--static-dir", &static_dir, "--data-dir", data_arg])
+            .args(["serve", "--bind", "127.0.0.1:0", "--static-dir", static_dir, "--data-dir", data_arg])
             .env_remove("SMTP_ENDPOINT_MASTER_KEY")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -368,6 +382,7 @@ async fn a_static_dir_that_holds_the_data_dir_is_refused() {
         assert!(stderr.contains("holds the data dir") && stderr.contains("master.key"), "{stderr}");
         assert!(String::from_utf8_lossy(&output.stdout).is_empty(), "no first admin made");
     }
+    assert!(!site.join("data").exists(), "a refused start makes no data dir");
 }
 
 /// The command line's own ways of going wrong: `--data-dir` before the command, a bad `serve` setting in the
