@@ -1,6 +1,8 @@
 //! Removes the password from anything a report shows. AUTH payloads never reach the transcript in the first place;
 //! this is the second line of defence, against a server that echoes what it got — in clear or base64 (at any byte
-//! offset, split across a reply's lines), in any letter case, in hex or percent-encoded.
+//! offset, split across a reply's lines), in any letter case, in hex or percent-encoded, whole or in pieces of
+//! [`PIECE`] characters or more (a prefix, a suffix, an AUTH payload cut short). Not every transformation a server
+//! could apply is undone (a password reversed, or in another Unicode normal form, stays as it came).
 
 use base64::Engine;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
@@ -11,6 +13,9 @@ const REDACTED: &str = "<redacted>";
 /// A password shorter than this many bytes is redacted, in every form, only where it stands alone (between
 /// non-alphanumeric characters), and not looked for inside base64: anywhere else it would blank out ordinary text.
 const SHORT: usize = 4;
+
+/// The shortest piece of the password, or of one of its encodings as written, that is redacted on its own.
+const PIECE: usize = 8;
 
 pub(crate) struct Redactor {
     /// The password, ASCII-lowercased; empty when there is none.
@@ -57,19 +62,17 @@ impl Redactor {
         if self.password.is_empty() {
             return;
         }
-        let mut lines: Vec<String> = text.split('\n').map(|line| self.clean_line(line)).collect();
+        // The reply as a whole first: a line's own cleaning could leave a piece too short to be seen alone.
+        let mut lines: Vec<String> = text.split('\n').map(str::to_owned).collect();
         self.clean_reply(&mut lines, "");
+        let lines: Vec<String> = lines.iter_mut().map(|line| self.clean_line(line)).collect();
         replace_wiped(text, lines.join("\n"));
     }
 
-    /// A transcript: each line, then each server reply as a whole (`S: 535-…` continued by `S: 535 …`).
+    /// A transcript: each server reply as a whole (`S: 535-…` continued by `S: 535 …`), then each line.
     pub(crate) fn clean_transcript(&self, transcript: &mut [String]) {
         if self.password.is_empty() {
             return;
-        }
-        for line in transcript.iter_mut() {
-            let cleaned = self.clean_line(line);
-            replace_wiped(line, cleaned);
         }
         let mut start = 0;
         while start < transcript.len() {
@@ -84,6 +87,10 @@ impl Redactor {
                 self.clean_reply(&mut transcript[start..end], "S: ");
             }
             start = end;
+        }
+        for line in transcript.iter_mut() {
+            let cleaned = self.clean_line(line);
+            replace_wiped(line, cleaned);
         }
     }
 
@@ -113,7 +120,41 @@ impl Redactor {
         for needle in &self.needles {
             text = replace_ignoring_case(&text, needle, self.short);
         }
-        if self.short { text } else { self.clean_base64_tokens(&text) }
+        if self.short { text } else { self.clean_pieces(&self.clean_base64_tokens(&text)) }
+    }
+
+    /// Runs of text made of pieces of the password or of its encodings, each [`PIECE`] characters long or more
+    /// (ASCII case ignored), widened to whole characters.
+    fn clean_pieces(&self, text: &str) -> String {
+        let lower = Zeroizing::new(text.to_ascii_lowercase());
+        let bytes = lower.as_bytes();
+        if bytes.len() < PIECE {
+            return text.to_owned();
+        }
+        let pieces: std::collections::HashSet<&[u8]> =
+            self.needles.iter().chain(&self.login).flat_map(|needle| needle.as_bytes().windows(PIECE)).collect();
+        let mut covered = vec![false; bytes.len()];
+        for (start, window) in bytes.windows(PIECE).enumerate() {
+            if pieces.contains(window) {
+                covered[start..start + PIECE].fill(true);
+            }
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut at = 0;
+        while at < bytes.len() {
+            if !covered[at] {
+                let end = covered[at..].iter().position(|&c| c).map_or(bytes.len(), |n| at + n);
+                let end = (end..=bytes.len()).find(|&i| text.is_char_boundary(i)).unwrap_or(bytes.len());
+                out.push_str(&text[at..end]);
+                at = end;
+                continue;
+            }
+            let end = covered[at..].iter().position(|&c| !c).map_or(bytes.len(), |n| at + n);
+            let end = (end..=bytes.len()).find(|&i| text.is_char_boundary(i)).unwrap_or(bytes.len());
+            out.push_str(REDACTED);
+            at = end;
+        }
+        out
     }
 
     /// Tokens in which base64 (standard or URL-safe, padded or not, at any length, glued to other text) decodes
@@ -274,6 +315,31 @@ mod tests {
         }
     }
 
+    /// A server that echoes only part of what it got: a prefix or a suffix of the password, or an AUTH PLAIN
+    /// payload cut short.
+    #[test]
+    fn pieces_of_the_password_are_redacted() {
+        let password = "S3cr3t-Canary-Zq9";
+        let redactor = Redactor::new(Some("mailer"), Some(password));
+        let plain = base64::engine::general_purpose::STANDARD.encode(format!("\0mailer\0{password}"));
+        let rows = [
+            ("535 5.7.8 bad password S3cr3t-Canar, try again", "535 5.7.8 bad password <redacted>, try again"),
+            ("535 5.7.8 ...r3t-Canary-Zq9", "535 5.7.8 ...<redacted>"),
+            ("535 5.7.8 CANARY-ZQ9", "535 5.7.8 <redacted>"),
+        ];
+        for (row, expected) in rows {
+            assert_eq!(cleaned(&redactor, row), expected, "{row}");
+        }
+        let cut = format!("535 5.7.8 got {}", &plain[..24]);
+        assert_eq!(cleaned(&redactor, &cut), "535 5.7.8 got <redacted>", "{cut}");
+        // A non-ASCII password's piece ends on a whole character.
+        let redactor = Redactor::new(Some("u"), Some("Pässwört-geheim"));
+        assert_eq!(cleaned(&redactor, "535 Pässwört-ge!"), "535 <redacted>!");
+        // Seven characters in common with ordinary words are not a piece.
+        let redactor = Redactor::new(Some("u"), Some("Authent-9xyz"));
+        assert_eq!(cleaned(&redactor, "535 5.7.8 Authentication failed"), "535 5.7.8 Authentication failed");
+    }
+
     #[test]
     fn a_password_split_across_a_replys_lines_takes_their_text() {
         let redactor = Redactor::new(Some("mailuser"), Some(PASSWORD));
@@ -290,11 +356,11 @@ mod tests {
             "S: 221 2.0.0 Bye".to_owned(),
         ];
         redactor.clean_transcript(&mut transcript);
-        // The tail alone still decodes to the password (base64 read from inside a quantum); the head is only
-        // "\0mailus".
+        // The reply put back together holds the payload: each of its lines keeps only its codes (the head alone is
+        // only "\0mailus").
         let expected = [
             "C: AUTH PLAIN <redacted>".to_owned(),
-            format!("S: 535-5.7.8 rejected {head}"),
+            "S: 535-5.7.8 <redacted>".to_owned(),
             "S: 535 5.7.8 <redacted>".to_owned(),
             "C: QUIT".to_owned(),
             "S: 221 2.0.0 Bye".to_owned(),
