@@ -150,15 +150,21 @@ impl<T: Send + Sync + 'static> Clone for Progress<T> {
 impl<T: Send + Sync + 'static> Copy for Progress<T> {}
 
 impl<T: Send + Sync + 'static> Default for Progress<T> {
+    /// A section's progress, whose request ends with the view that shows it (signing out, an expired session):
+    /// the server then stops its SMTP work, as after Cancel.
     fn default() -> Self {
-        Progress {
+        let progress = Progress {
             running: RwSignal::new(false),
             result: RwSignal::new(None),
             trouble: RwSignal::new(None),
             runs: StoredValue::new(0),
             ran_with: StoredValue::new(RanWith::default()),
             abort: StoredValue::new_local(None),
-        }
+        };
+        on_cleanup(move || {
+            progress.abort.try_with_value(|controller| controller.as_ref().map(web_sys::AbortController::abort));
+        });
+        progress
     }
 }
 
@@ -734,6 +740,18 @@ mod tests {
         assert_eq!((progress.running.get_untracked(), progress.result.get_untracked()), (false, Some(7)));
         progress.cancel();
         assert_eq!(progress.trouble.get_untracked(), None, "nothing runs: nothing to cancel");
+    }
+
+    /// Signing out takes the view away: its running request is aborted, so the server stops the SMTP work.
+    #[wasm_bindgen_test]
+    fn a_request_ends_with_its_view() {
+        let started = std::rc::Rc::new(std::cell::RefCell::new(None));
+        let signal = started.clone();
+        let page = mount(|_, _| (), move || *signal.borrow_mut() = Progress::<u32>::default().abort_signal());
+        let signal = started.borrow_mut().take().expect("a signal");
+        assert!(!signal.aborted());
+        drop(page);
+        assert!(signal.aborted(), "the request outlived its view");
     }
 
     #[wasm_bindgen_test]
