@@ -80,7 +80,8 @@ pub enum Problem {
     },
     PasswordRequired,
     PasswordInvalid(TextDefect),
-    /// The same inside a password (warning); the message names neither the character nor where it is.
+    /// The same in a password, or a space at its start or end (warning); the message names neither the character
+    /// nor where it is.
     PasswordInvisibleCharacter,
     PasswordReentryRequired,
     FromRequired,

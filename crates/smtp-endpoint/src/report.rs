@@ -156,7 +156,10 @@ pub(crate) fn check(input: &EndpointInput) -> Checked {
     match check_text(password, MAX_PASSWORD_LEN) {
         Err(defect) => checked.errors.push(Problem::PasswordInvalid(defect)),
         Ok(()) if has_username && !has_password => checked.errors.push(Problem::PasswordRequired),
-        Ok(()) if password.chars().any(is_invisible) => checked.warnings.push(Problem::PasswordInvisibleCharacter),
+        // Never trimmed (a space can belong to it), but a space at its ends is more often a paste's.
+        Ok(()) if password.chars().any(is_invisible) || password.starts_with(' ') || password.ends_with(' ') => {
+            checked.warnings.push(Problem::PasswordInvisibleCharacter)
+        }
         Ok(()) => {}
     }
 

@@ -1076,16 +1076,29 @@ fn rows() -> Vec<Row> {
             name: "an invisible character in a password is warned of, without naming it or where it is",
             password: "correct\u{200b}horse",
             warnings: &["password.invisible_character"],
-            says: &["The password contains an invisible character"],
+            says: &["or holds an invisible one"],
             ..BASE
         },
+        Row {
+            name: "a space at the end of a password, as a paste from a console brings it",
+            password: "correct horse ",
+            warnings: &["password.invisible_character"],
+            says: &["starts or ends with a space"],
+            ..BASE
+        },
+        Row { name: "spaces inside a password (an app password) are seen", password: "abcd efgh ijkl mnop", ..BASE },
         Row {
             name: "a non-breaking space at the end of a password (Option-Space on a Mac)",
             password: "correct horse\u{a0}",
             warnings: &["password.invisible_character"],
             ..BASE
         },
-        Row { name: "a password of spaces is a password (never trimmed)", password: "   ", ..BASE },
+        Row {
+            name: "a password of spaces is a password (never trimmed)",
+            password: "   ",
+            warnings: &["password.invisible_character"],
+            ..BASE
+        },
         // username.invalid, password.invalid
         Row {
             name: "CR LF in the username: the summary names the login, the line break as its code points",
