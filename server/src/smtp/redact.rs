@@ -1,8 +1,8 @@
 //! Removes the password from anything a report shows. AUTH payloads never reach the transcript in the first place;
 //! this is the second line of defence, against a server that echoes what it got — in clear or base64 (at any byte
-//! offset, split across a reply's lines), in any letter case, in hex or percent-encoded, whole or in pieces of
-//! [`PIECE`] characters or more (a prefix, a suffix, an AUTH payload cut short). Not every transformation a server
-//! could apply is undone (a password reversed, or in another Unicode normal form, stays as it came).
+//! offset, split across a reply's lines), in any letter case, in hex or percent-encoded; in an answer to AUTH, in
+//! pieces of [`PIECE`] characters or more too (a prefix, a suffix, a payload cut short). Not every transformation a
+//! server could apply is undone (a password reversed, or in another Unicode normal form, stays as it came).
 
 use base64::Engine;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
@@ -120,41 +120,29 @@ impl Redactor {
         for needle in &self.needles {
             text = replace_ignoring_case(&text, needle, self.short);
         }
-        if self.short { text } else { self.clean_pieces(&self.clean_base64_tokens(&text)) }
+        if self.short {
+            return text;
+        }
+        let text = self.clean_base64_tokens(&text);
+        self.clean_pieces(&text).unwrap_or(text)
     }
 
-    /// Runs of text made of pieces of the password or of its encodings, each [`PIECE`] characters long or more
-    /// (ASCII case ignored), widened to whole characters.
-    fn clean_pieces(&self, text: &str) -> String {
-        let lower = Zeroizing::new(text.to_ascii_lowercase());
-        let bytes = lower.as_bytes();
-        if bytes.len() < PIECE {
-            return text.to_owned();
+    /// An answer to the AUTH exchange (`334`, `235`, `454`, `530`, `534`, `535`, `538`, alone or after `S: `), where a
+    /// server that echoes what it got would put it, that holds a piece of the password or of its encodings as
+    /// written, [`PIECE`] characters or more (ASCII case ignored): it keeps only its codes. Not looked for in other
+    /// replies, where a word the password shares (`STARTTLS` in `Starttls-2024!`) would be blanked and so give that
+    /// piece away.
+    fn clean_pieces(&self, line: &str) -> Option<String> {
+        let (prefix, reply) = line.strip_prefix("S: ").map_or(("", line), |reply| ("S: ", reply));
+        let (codes, text) = reply_text(reply)?;
+        if !matches!(&codes[..3], "334" | "235" | "454" | "530" | "534" | "535" | "538") {
+            return None;
         }
+        let lower = Zeroizing::new(text.to_ascii_lowercase());
         let pieces: std::collections::HashSet<&[u8]> =
             self.needles.iter().chain(&self.login).flat_map(|needle| needle.as_bytes().windows(PIECE)).collect();
-        let mut covered = vec![false; bytes.len()];
-        for (start, window) in bytes.windows(PIECE).enumerate() {
-            if pieces.contains(window) {
-                covered[start..start + PIECE].fill(true);
-            }
-        }
-        let mut out = String::with_capacity(text.len());
-        let mut at = 0;
-        while at < bytes.len() {
-            if !covered[at] {
-                let end = covered[at..].iter().position(|&c| c).map_or(bytes.len(), |n| at + n);
-                let end = (end..=bytes.len()).find(|&i| text.is_char_boundary(i)).unwrap_or(bytes.len());
-                out.push_str(&text[at..end]);
-                at = end;
-                continue;
-            }
-            let end = covered[at..].iter().position(|&c| !c).map_or(bytes.len(), |n| at + n);
-            let end = (end..=bytes.len()).find(|&i| text.is_char_boundary(i)).unwrap_or(bytes.len());
-            out.push_str(REDACTED);
-            at = end;
-        }
-        out
+        let found = lower.as_bytes().windows(PIECE).any(|window| pieces.contains(window));
+        found.then(|| format!("{prefix}{codes}{REDACTED}"))
     }
 
     /// Tokens in which base64 (standard or URL-safe, padded or not, at any length, glued to other text) decodes
@@ -323,21 +311,28 @@ mod tests {
         let redactor = Redactor::new(Some("mailer"), Some(password));
         let plain = base64::engine::general_purpose::STANDARD.encode(format!("\0mailer\0{password}"));
         let rows = [
-            ("535 5.7.8 bad password S3cr3t-Canar, try again", "535 5.7.8 bad password <redacted>, try again"),
-            ("535 5.7.8 ...r3t-Canary-Zq9", "535 5.7.8 ...<redacted>"),
-            ("535 5.7.8 CANARY-ZQ9", "535 5.7.8 <redacted>"),
+            "535 5.7.8 bad password S3cr3t-Canar, try again".to_owned(),
+            "535 5.7.8 ...r3t-Canary-Zq9".to_owned(),
+            "535 5.7.8 CANARY-ZQ9".to_owned(),
+            format!("535 5.7.8 got {}", &plain[..24]),
+            format!("334 {}", &plain[4..20]),
         ];
-        for (row, expected) in rows {
-            assert_eq!(cleaned(&redactor, row), expected, "{row}");
+        for row in rows {
+            let expected = format!("{}<redacted>", reply_text(&row).expect("a reply").0);
+            assert_eq!(cleaned(&redactor, &row), expected, "{row}");
         }
-        let cut = format!("535 5.7.8 got {}", &plain[..24]);
-        assert_eq!(cleaned(&redactor, &cut), "535 5.7.8 got <redacted>", "{cut}");
-        // A non-ASCII password's piece ends on a whole character.
+        let mut transcript = vec!["C: AUTH PLAIN <redacted>".to_owned(), "S: 535 5.7.8 no: s3cr3t-can".to_owned()];
+        redactor.clean_transcript(&mut transcript);
+        assert_eq!(transcript[1], "S: 535 5.7.8 <redacted>");
         let redactor = Redactor::new(Some("u"), Some("Pässwört-geheim"));
-        assert_eq!(cleaned(&redactor, "535 Pässwört-ge!"), "535 <redacted>!");
-        // Seven characters in common with ordinary words are not a piece.
+        assert_eq!(cleaned(&redactor, "535 Pässwört-ge!"), "535 <redacted>");
+        // Seven characters in common with ordinary words are not a piece; and outside the answers to AUTH, a
+        // word the password shares stays, or blanking it would give that piece away.
         let redactor = Redactor::new(Some("u"), Some("Authent-9xyz"));
         assert_eq!(cleaned(&redactor, "535 5.7.8 Authentication failed"), "535 5.7.8 Authentication failed");
+        let redactor = Redactor::new(Some("u"), Some("Starttls-2024!"));
+        let ehlo = "250-mail.example.com\n250-STARTTLS\n250 AUTH PLAIN";
+        assert_eq!(cleaned(&redactor, ehlo), ehlo);
     }
 
     #[test]
