@@ -191,6 +191,24 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
     assert!(first.contains(&format!("URI: {uri}")) && first.contains("Password: set"), "{first}");
     let mine = page.wait_text("#history tbody tr:first-child").await?;
     assert!(mine.contains(&format!("Default From Address: Third Admin <third@example.com> → {FROM}")), "{mine}");
+    // Saving mine over theirs takes only what was typed here: a password rotated here keeps the from address
+    // they saved meanwhile, which the form still had as before.
+    other_admin_saves(&page, "Fourth Admin <fourth@example.com>").await?;
+    page.type_into("#password", SMTP_PASSWORD).await?;
+    page.click("#save").await?;
+    page.wait_contains("#save-status", "in the meantime").await?;
+    page.click("#overwrite").await?;
+    page.wait_contains("#save-status", "Saved").await?;
+    assert_eq!(page.value("#default_from_address").await?, "Fourth Admin <fourth@example.com>");
+    let rotated = eventually("the rotation in the history", || async {
+        let row = page.wait_text("#history tbody tr:first-child").await?;
+        Ok(row.contains("Password: changed").then_some(row))
+    })
+    .await?;
+    assert!(!rotated.contains("Default From Address"), "{rotated}");
+    page.type_into("#default_from_address", FROM).await?;
+    page.click("#save").await?;
+    page.wait_contains("#save-status", "Saved").await?;
 
     // Verify the connection: every step that applies succeeds.
     page.click("#verify").await?;
@@ -276,7 +294,7 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
     assert_eq!(page.text("#history tbody tr:last-child .restore").await?, None);
     page.wait_text("#restore-hint").await?;
     page.click("#history tbody tr:first-child .restore").await?;
-    assert_eq!(page.value("#default_from_address").await?, "Third Admin <third@example.com>");
+    assert_eq!(page.value("#default_from_address").await?, "Fourth Admin <fourth@example.com>");
     page.wait_contains("#save-status", "Not saved yet.").await?;
     assert_eq!(page.browser.active_element().await?.attr("id").await?.as_deref(), Some("default_from_address"));
     // The check and the test email above were for the values before this: both say so.

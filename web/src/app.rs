@@ -77,6 +77,23 @@ impl Form {
     pub fn clear(self) {
         self.load(&Stored::default());
     }
+
+    /// Before saving mine over theirs after a conflict: a field left as it was in `base` takes their value, so only
+    /// what was typed here replaces theirs. With a password typed, the connection it was typed for (URI,
+    /// username, custom CA) stays as the form has it: it never goes to a server other than the one it was typed for.
+    pub fn rebase(self, base: &Stored, theirs: &Stored) {
+        let take = |text: RwSignal<String>, before: &Option<String>, now: &Option<String>| {
+            if text.with_untracked(|typed| typed == before.as_deref().unwrap_or_default()) {
+                text.set(now.clone().unwrap_or_default());
+            }
+        };
+        take(self.from, &base.default_from_address, &theirs.default_from_address);
+        if self.password.with_untracked(String::is_empty) {
+            take(self.uri, &base.uri, &theirs.uri);
+            take(self.username, &base.username, &theirs.username);
+            take(self.custom_ca, &base.custom_ca_pem, &theirs.custom_ca_pem);
+        }
+    }
 }
 
 /// Shared by the views through the context.

@@ -217,7 +217,8 @@ enum Load {
     Show,
     /// After a conflict: their version replaces what was typed.
     Reload,
-    /// After a conflict: what was typed is saved over their version (which stays in the history).
+    /// After a conflict: what was typed here is saved over their version (which stays in the history); the fields
+    /// left alone here take their values (`Form::rebase`).
     KeepMine,
     /// As `Show`, after a failed first load.
     Retry,
@@ -347,6 +348,7 @@ pub fn Settings() -> impl IntoView {
     state.signed_in_here.set_value(false);
     let start_load = move |purpose: Load| {
         let replace = (purpose == Load::Reload).then(|| (judged, judged.edits.get_untracked()));
+        let base = state.stored.get_untracked();
         let had_keyboard = has_focus("reload") || has_focus("load-retry");
         let loading = load(state, loaded, load_failure, replace, i18n.locale.get_untracked());
         spawn_local(async move {
@@ -371,7 +373,12 @@ pub fn Settings() -> impl IntoView {
                         refocus("save");
                     }
                 }
-                Load::KeepMine => save(),
+                Load::KeepMine => {
+                    if let (Some(base), Some(theirs)) = (base, state.stored.get_untracked()) {
+                        form.rebase(&base, &theirs);
+                    }
+                    save()
+                }
             }
         });
     };
