@@ -503,7 +503,7 @@ async fn the_page_works_by_keyboard_on_a_phone_and_a_desktop() -> Result<()> {
     // The history fits a phone in German too: nothing to scroll sideways inside its card.
     page.browser.set_window_size(360, 900).await?;
     page.browser.find(Locator::Css("#language")).await?.select_by_value("de").await?;
-    page.wait_contains("#history thead", "Änderungen").await?;
+    page.wait_contains("#history tbody tr:first-child", "Standard-Absenderadresse").await?;
     let script =
         "const w = document.querySelector('#history').closest('.table-wrap'); return w.scrollWidth - w.clientWidth;";
     let overflow = page.browser.execute(script, vec![]).await?;
