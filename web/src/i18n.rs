@@ -278,7 +278,7 @@ pub static DE: Text = Text {
     username_hint: "Leer lassen, wenn der Server E-Mails ohne Anmeldung annimmt.",
     from: "Standard-Absenderadresse",
     from_hint: "E-Mails werden mit dieser Absenderadresse versendet; der Server muss sie als Absender zulassen.",
-    password_stored: "gespeichert – leer lassen, um es zu behalten",
+    password_stored: "gespeichert – leer behält es",
     password_stored_hint: "Ein Passwort ist gespeichert: Lassen Sie das Feld leer, um es zu behalten, oder geben Sie ein neues ein, um es zu ersetzen.",
     password_none: "Es ist kein Passwort gespeichert.",
     remove_password: "Gespeichertes Passwort entfernen",
