@@ -220,7 +220,9 @@ pub fn History(log: Log) -> impl IntoView {
                                         for (field, value) in &old {
                                             judged.put(*field, value.clone());
                                         }
-                                        focus(first.as_str());
+                                        // Where the old values need something typed (the password again, for
+                                        // an old server), the keyboard goes there.
+                                        focus(judged.first_invalid().unwrap_or(first).as_str());
                                     };
                                     view! {
                                         <button
@@ -383,6 +385,55 @@ mod tests {
         assert_eq!(old_values(&entry), [(Field::Uri, "smtp://a:587".into()), (Field::Username, String::new())]);
         let first = Change { changes: entry.changes[1..].to_vec(), ..entry };
         assert_eq!(old_values(&first), [], "nothing before the first configuration");
+    }
+
+    /// The old values of a change of server, with a password stored: the password has to be typed again for the
+    /// old server, so the keyboard goes to it, not to the URI.
+    #[wasm_bindgen_test]
+    async fn the_old_values_take_the_keyboard_where_they_need_something_typed() {
+        use crate::testing::{mount, settle};
+        let entry = Change {
+            version: 4,
+            changed_at: "2026-11-29T03:00:00Z".into(),
+            changed_by: "admin".into(),
+            changes: vec![change(Field::Uri, ChangeKind::Changed, Some("smtp://old.example.com"), Some("smtps://a"))],
+        };
+        let page = mount(
+            |_, _| (),
+            move || {
+                let state = crate::app::use_state();
+                let log = Log {
+                    changes: RwSignal::new(Some(vec![entry])),
+                    older: RwSignal::new(false),
+                    failure: RwSignal::new(None),
+                    latest: StoredValue::new(0),
+                    state,
+                    i18n: use_i18n(),
+                };
+                view! {
+                    <input id="uri" />
+                    <input id="password" />
+                    <History log=log />
+                }
+            },
+        );
+        let stored = api::Stored {
+            uri: Some("smtps://a".into()),
+            username: Some("mailer".into()),
+            password_set: true,
+            default_from_address: Some("app@example.com".into()),
+            configured: true,
+            version: 4,
+            ..api::Stored::default()
+        };
+        page.state.form.load(&stored);
+        page.state.stored.set(Some(stored));
+        settle().await;
+        page.click("#history .restore");
+        settle().await;
+        assert_eq!(page.state.form.uri.get_untracked(), "smtp://old.example.com");
+        let active = web_sys::window().and_then(|w| w.document()).and_then(|d| d.active_element());
+        assert_eq!(active.map(|e| e.id()).as_deref(), Some("password"));
     }
 
     #[wasm_bindgen_test]
