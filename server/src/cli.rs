@@ -25,6 +25,17 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+impl Cli {
+    /// The log's level when the environment names none: the commands that print a report of their own log only
+    /// warnings, so their stderr does not repeat it.
+    pub fn default_log_level(&self) -> &'static str {
+        match self.command {
+            Some(Command::Check(_) | Command::Probe(_) | Command::SendTest(_)) => "warn",
+            _ => "info",
+        }
+    }
+}
+
 /// `serve` with no flags: its settings from the environment and the defaults.
 #[derive(Debug, Parser)]
 #[command(name = "smtp-endpoint-server")]

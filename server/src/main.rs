@@ -11,7 +11,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    telemetry::init();
+    telemetry::init(cli.default_log_level());
     let result = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -1,4 +1,5 @@
-//! Logging: `tracing` to stderr, filtered by `SMTP_ENDPOINT_LOG` or `RUST_LOG` (default `info`).
+//! Logging: `tracing` to stderr, filtered by `SMTP_ENDPOINT_LOG` or `RUST_LOG` (default `info`; `warn` for the
+//! commands that print their own report: `check`, `probe`, `send-test`).
 //!
 //! No secret reaches a log line at any level: passwords are `SecretString`s (their `Debug` says `[REDACTED]`),
 //! the core crate's input redacts its password, requests are logged by method, path and status only, and lettre's
@@ -6,9 +7,10 @@
 
 use tracing_subscriber::EnvFilter;
 
-/// Installs the global subscriber; a second call does nothing. A filter that cannot be meant as written is said
-/// on stderr (the log itself might be the thing it silences) and `info` is used instead.
-pub fn init() {
+/// Installs the global subscriber, at `default` unless the environment names a filter; a second call does
+/// nothing. A filter that cannot be meant as written is said on stderr (the log itself might be the thing it
+/// silences) and `default` is used instead.
+pub fn init(default: &str) {
     let given = ["SMTP_ENDPOINT_LOG", "RUST_LOG"]
         .into_iter()
         .find_map(|name| std::env::var(name).ok().filter(|value| !value.trim().is_empty()).map(|value| (name, value)));
@@ -16,11 +18,11 @@ pub fn init() {
         Some((name, value)) => match judge_filter(value) {
             Ok(filter) => filter,
             Err(why) => {
-                eprintln!("{name}={value:?} {why}; logging at info instead (e.g. {name}=debug)");
-                EnvFilter::new("info")
+                eprintln!("{name}={value:?} {why}; logging at {default} instead (e.g. {name}=debug)");
+                EnvFilter::new(default)
             }
         },
-        None => EnvFilter::new("info"),
+        None => EnvFilter::new(default),
     };
     // axum logs extractor rejections at trace level with serde's text, which can quote a value sent in the wrong
     // place; our own error shape reports them without values, so these lines stay off whatever the filter says.

@@ -48,7 +48,7 @@ pub struct OutputArgs {
 pub async fn probe(config: Config, args: ProbeArgs) -> Result<ExitCode, CliError> {
     let locale = args.output.locale;
     let state = open_existing(config).await?;
-    let target = target(&state, locale).await?;
+    let (target, summary) = target(&state, locale).await?;
     let recipient = args.to.as_deref().map(|to| super::api::recipient_address(to.trim(), "--to", locale)).transpose();
     let recipient = recipient.map_err(|e| api_error(e, locale))?;
     let options = ProbeOptions { recipient, locale, ..ProbeOptions::default() };
@@ -57,8 +57,8 @@ pub async fn probe(config: Config, args: ProbeArgs) -> Result<ExitCode, CliError
         print_json(&report)?;
     } else {
         let w = words(locale);
-        let mut out = format!("{} {}:{} ({})\n", w.probe_of, target.host, target.port, target.tls.as_str());
-        human(&mut out, w, &report.steps, report.certificate.as_ref(), report.diagnosis.as_ref());
+        let mut out = format!("{} {summary}\n", w.probe_of);
+        human(&mut out, locale, &report.steps, report.certificate.as_ref(), report.diagnosis.as_ref());
         if report.ok {
             let _ = writeln!(out, "{}", w.probe_ok.replace("{ms}", &report.duration_ms.to_string()));
         }
@@ -74,7 +74,7 @@ pub async fn probe(config: Config, args: ProbeArgs) -> Result<ExitCode, CliError
 pub async fn send_test(config: Config, args: SendTestArgs) -> Result<ExitCode, CliError> {
     let locale = args.output.locale;
     let state = open_existing(config).await?;
-    let target = target(&state, locale).await?;
+    let (target, summary) = target(&state, locale).await?;
     let to = super::api::recipient_address(args.to.trim(), "--to", locale).map_err(|e| api_error(e, locale))?;
     // No admin asked: the body names the server it was sent from, in the message's language.
     let email = TestEmail { to, requested_by: None };
@@ -84,9 +84,8 @@ pub async fn send_test(config: Config, args: SendTestArgs) -> Result<ExitCode, C
         print_json(&report)?;
     } else {
         let w = words(locale);
-        let (host, port, tls, to) = (&target.host, target.port, target.tls.as_str(), args.to.trim());
-        let mut out = format!("{} {host}:{port} ({tls}) → {to}\n", w.test_via);
-        human(&mut out, w, &report.steps, report.certificate.as_ref(), report.diagnosis.as_ref());
+        let mut out = format!("{} {}: {summary}\n", w.test_to, args.to.trim());
+        human(&mut out, locale, &report.steps, report.certificate.as_ref(), report.diagnosis.as_ref());
         if report.ok {
             let _ = writeln!(
                 out,
@@ -117,10 +116,15 @@ async fn open_existing(config: Config) -> Result<AppState, CliError> {
     Ok(AppState::open(config).await?)
 }
 
-async fn target(state: &AppState, locale: Locale) -> Result<super::SmtpTarget, CliError> {
+/// The stored endpoint to connect to, and the sentence that says what the connection will do (as the page's
+/// "Effective connection").
+async fn target(state: &AppState, locale: Locale) -> Result<(super::SmtpTarget, String), CliError> {
     let settings = super::api::settings(state, None, locale).await.map_err(|e| api_error(e, locale))?;
-    super::SmtpTarget::new(&settings.endpoint, settings.password.clone(), settings.custom_ca_pem.as_deref())
-        .map_err(|defect| CliError::Refused(smtp_endpoint::Problem::CustomCaInvalid(defect).message(locale)))
+    let endpoint = &settings.endpoint;
+    let summary = smtp_endpoint::messages::summary(endpoint.uri(), endpoint.username(), locale);
+    let target = super::SmtpTarget::new(endpoint, settings.password.clone(), settings.custom_ca_pem.as_deref())
+        .map_err(|defect| CliError::Refused(smtp_endpoint::Problem::CustomCaInvalid(defect).message(locale)))?;
+    Ok((target, summary))
 }
 
 fn api_error(error: ApiError, locale: Locale) -> CliError {
@@ -147,7 +151,7 @@ fn print_json(report: &impl serde::Serialize) -> Result<(), CliError> {
 /// The command line's own words around a report (the report's are the core's, already in its language).
 struct Words {
     probe_of: &'static str,
-    test_via: &'static str,
+    test_to: &'static str,
     /// `{ms}` is the time taken (here and in `sent_ok`).
     probe_ok: &'static str,
     sent_ok: &'static str,
@@ -167,8 +171,8 @@ struct Words {
 }
 
 const EN: Words = Words {
-    probe_of: "Probe of",
-    test_via: "Test email via",
+    probe_of: "Check of the stored endpoint:",
+    test_to: "Test email to",
     probe_ok: "ok: every step passed in {ms} ms; no message was sent.",
     sent_ok: "ok: accepted in {ms} ms",
     statuses: ["ok", "FAILED", "skipped"],
@@ -187,8 +191,8 @@ const EN: Words = Words {
 };
 
 const DE: Words = Words {
-    probe_of: "Prüfung von",
-    test_via: "Test-E-Mail über",
+    probe_of: "Prüfung des gespeicherten Endpunkts:",
+    test_to: "Test-E-Mail an",
     probe_ok: "ok: alle Schritte in {ms} ms bestanden; es wurde keine Nachricht gesendet.",
     sent_ok: "ok: in {ms} ms angenommen",
     statuses: ["ok", "fehlgeschlagen", "übersprungen"],
@@ -213,25 +217,31 @@ fn words(locale: Locale) -> &'static Words {
     }
 }
 
-/// One line per step, then the certificate and the diagnosis.
+/// One line per step (its status, name, time, the reply's first line and what it did), in columns, then the
+/// certificate and the diagnosis.
 fn human(
     out: &mut String,
-    w: &Words,
+    locale: Locale,
     steps: &[StepReport],
     certificate: Option<&CertificateInfo>,
     diagnosis: Option<&Diagnosis>,
 ) {
+    let w = words(locale);
+    let width = |words: &mut dyn Iterator<Item = &str>| words.map(|w| w.chars().count()).max().unwrap_or(0);
+    let status_width = width(&mut w.statuses.iter().copied());
+    let name_width = width(&mut steps.iter().map(|s| s.step.name(locale)));
     for step in steps {
         let status = match step.status {
             StepStatus::Ok => w.statuses[0],
             StepStatus::Failed => w.statuses[1],
             StepStatus::Skipped => w.statuses[2],
         };
-        let reply = step.reply.as_deref().and_then(|r| r.lines().last()).unwrap_or_default();
+        let reply = step.reply.as_deref().and_then(|r| r.lines().next()).unwrap_or_default();
         let detail = step.detail.as_deref().unwrap_or_default();
         let text = [reply, detail].into_iter().filter(|t| !t.is_empty()).collect::<Vec<_>>().join(" — ");
         let text = printable(&text);
-        let _ = writeln!(out, "  {status:<12} {:<10} {:>6} ms  {text}", step.step.as_str(), step.duration_ms);
+        let name = step.step.name(locale);
+        let _ = writeln!(out, "  {status:<status_width$}  {name:<name_width$} {:>6} ms  {text}", step.duration_ms);
     }
     if let Some(cert) = certificate {
         let trust = if cert.verified { String::new() } else { format!(" ({})", w.not_trusted) };
@@ -244,7 +254,8 @@ fn human(
         let _ = writeln!(out, "  {}: {}; SHA-256 {}", w.names, printable(&cert.names.join(", ")), cert.sha256);
     }
     if let Some(diagnosis) = diagnosis {
-        let _ = writeln!(out, "{}: {} {} {}", w.diagnosis, diagnosis.code, w.at_step, diagnosis.step);
+        let step = diagnosis.step.name(locale);
+        let _ = writeln!(out, "{}: {} ({} {step})", w.diagnosis, diagnosis.code, w.at_step);
         let _ = writeln!(out, "  {}", diagnosis.message);
         if let Some(reply) = &diagnosis.reply {
             let _ = writeln!(out, "  {}: {}", w.server_said, printable(&reply.replace('\n', " / ")));
