@@ -58,7 +58,7 @@ pub(crate) fn build(
     let body = match locale {
         Locale::En => format!(
             "This is a test message from the SMTP endpoint settings. No action is needed.\n\n\
-             Sent through: {host}, port {port} ({tls})\n\
+             Sent through: {host}, port {port} (set up for {tls})\n\
              Logged in as: {user}\n\
              From address: {from}\n\
              Sent at: {sent_at}\n\
@@ -67,12 +67,11 @@ pub(crate) fn build(
             host = origin.host,
             port = origin.port,
             user = origin.username.unwrap_or("(no login)"),
-            from = from.address(),
             by = email.requested_by.as_deref().map(|a| format!(", at the request of {a}")).unwrap_or_default(),
         ),
         Locale::De => format!(
             "Dies ist eine Testnachricht aus den SMTP-Endpunkt-Einstellungen. Es ist nichts zu tun.\n\n\
-             Gesendet über: {host}, Port {port} ({tls})\n\
+             Gesendet über: {host}, Port {port} (eingestellt: {tls})\n\
              Angemeldet als: {user}\n\
              Absenderadresse: {from}\n\
              Gesendet am: {sent_at}\n\
@@ -81,7 +80,6 @@ pub(crate) fn build(
             host = origin.host,
             port = origin.port,
             user = origin.username.unwrap_or("(ohne Anmeldung)"),
-            from = from.address(),
             by = email.requested_by.as_deref().map(|a| format!(", auf Wunsch von {a}")).unwrap_or_default(),
         ),
     };
@@ -186,7 +184,8 @@ mod tests {
             "Subject: [Test] SMTP endpoint test message",
             "Date: ",
             &format!("Message-ID: {}", built.message_id),
-            "mail.example.com, port 465 (TLS from the first byte)",
+            "mail.example.com, port 465 (set up for TLS from the first",
+            "From address: Example App <app@example.com>",
             "at the request of admin",
         ] {
             assert!(text.contains(needle), "{needle:?} missing in\n{text}");
