@@ -201,7 +201,11 @@ async fn starttls_with_auth_probes_and_delivers() {
     let ehlo = detail(&probe.steps, Step::Ehlo);
     assert!(ehlo.contains("8BITMIME") && ehlo.contains("STARTTLS"), "every extension announced: {ehlo}");
     assert!(detail(&probe.steps, Step::Ehlo).contains("STARTTLS"), "{probe:#?}");
-    assert!(detail(&probe.steps, Step::Starttls).starts_with("TLSv1."), "{probe:#?}");
+    let starttls = detail(&probe.steps, Step::Starttls);
+    assert!(starttls.starts_with("TLSv1."), "{probe:#?}");
+    // The EHLO after STARTTLS offers the login, which the EHLO step (before it) could not show.
+    assert!(starttls.contains("; EHLO: ") && starttls.contains("AUTH LOGIN PLAIN"), "what it offers now: {starttls}");
+    assert!(!ehlo.contains("AUTH"), "no login before STARTTLS: {ehlo}");
     assert_eq!(detail(&probe.steps, Step::Auth), "logged in with PLAIN");
     let certificate = probe.certificate.as_ref().expect("certificate");
     assert!(certificate.verified && certificate.subject.contains(HOST) && certificate.issuer.contains("Test CA"));
@@ -520,8 +524,22 @@ async fn untrusted_ca_then_trusted_through_the_custom_ca() {
     );
     let certificate = sent.certificate.as_ref().expect("the refused certificate is shown");
     assert!(!certificate.verified && certificate.issuer.contains("Internal Relay CA"));
+    assert_eq!(note_of(sent.diagnosis.as_ref()), None, "no CA pasted: the TLS library's words");
     assert!(!peer.events().contains("AUTH"));
     assert_not_delivered(&peer);
+
+    // A pasted CA that is not the certificate's issuer: said so, with the issuer the certificate names.
+    let other = Pki::new("Some Other CA");
+    let wrong_ca = case(peer.port, TlsMode::Implicit, Some((USER, &password)), Some(&other.ca_pem));
+    let probe = wrong_ca.probe().await;
+    let found = code_of(probe.diagnosis.as_ref());
+    assert_eq!(found, Some((DiagnosisCode::TlsCertificateUntrusted, Step::Tls)), "{probe:#?}");
+    let (note, issuer) = note_of(probe.diagnosis.as_ref()).expect("a note");
+    assert_eq!(note, StepNote::CustomCaNotIssuer, "{probe:#?}");
+    assert!(issuer.is_some_and(|issuer| issuer.contains("Internal Relay CA")), "{probe:#?}");
+    let words = probe.diagnosis.as_ref().and_then(|d| d.detail.clone()).unwrap_or_default();
+    assert!(words.starts_with("the pasted CA certificates did not sign it; its issuer: "), "{words}");
+    assert!(!peer.events().contains("AUTH"));
 
     let trusted = case(peer.port, TlsMode::Implicit, Some((USER, &password)), Some(&internal.ca_pem));
     let sent = trusted.send().await;
@@ -584,6 +602,9 @@ async fn no_starttls_with_a_password_never_sends_credentials() {
     let sent = case.send().await;
     assert_eq!(code_of(sent.diagnosis.as_ref()), Some((DiagnosisCode::AuthPlaintextRefused, Step::Auth)), "{sent:#?}");
     assert_eq!(note_of(sent.diagnosis.as_ref()), Some((StepNote::PasswordNotSent, None)));
+    // The host is a name for 127.0.0.1: the rule is about how the URI writes the host, not where the server is.
+    let words = sent.diagnosis.as_ref().and_then(|d| d.detail.clone()).unwrap_or_default();
+    assert!(words.contains("localhost or a loopback address") && !words.contains("this machine"), "{words}");
     assert_eq!(status(&sent.steps, Step::Starttls), StepStatus::Skipped);
     assert_eq!(peer.events(), "", "the server saw no AUTH");
     assert_not_delivered(&peer);
@@ -646,9 +667,27 @@ async fn a_server_that_drops_the_connection_during_data() {
     let case = case(peer.port, TlsMode::StarttlsRequired, Some((USER, &password)), Some(&pki.ca_pem));
     let sent = case.send().await;
     assert!(!sent.ok && sent.message_id.is_none(), "{sent:#?}");
-    assert_eq!(code_of(sent.diagnosis.as_ref()), Some((DiagnosisCode::ServerClosed, Step::Data)), "{sent:#?}");
+    // The whole message went out: the server may have taken it, so the admin checks before sending it again.
+    let found = code_of(sent.diagnosis.as_ref());
+    assert_eq!(found, Some((DiagnosisCode::MessageUnconfirmed, Step::Data)), "{sent:#?}");
     assert!(peer.events().contains("DROP during DATA"), "the message reached DATA: {}", peer.events());
     assert_not_delivered(&peer);
+}
+
+/// A verdict that never comes after the final dot is not "try again": the message may have arrived.
+#[tokio::test]
+async fn a_server_silent_after_the_message_may_have_taken_it() {
+    let pki = Pki::new("Test CA");
+    let password = canary("silent-data");
+    let peer = starttls_peer(&pki, &["--user", USER, "--password", &password, "--stall-at", "data"]);
+    let case = case(peer.port, TlsMode::StarttlsRequired, Some((USER, &password)), Some(&pki.ca_pem));
+    let sent = case.send().await;
+    let found = code_of(sent.diagnosis.as_ref());
+    assert_eq!(found, Some((DiagnosisCode::MessageUnconfirmed, Step::Data)), "{sent:#?}");
+    assert_eq!(note_of(sent.diagnosis.as_ref()), Some((StepNote::NoReply, Some("2 s".to_owned()))));
+    assert!(peer.events().contains("STALL after DATA"), "the message reached the server: {}", peer.events());
+    let remedy = sent.diagnosis.as_ref().map(|d| d.remedy.clone()).unwrap_or_default();
+    assert!(remedy.contains("mailbox") && remedy.contains("twice"), "{remedy}");
 }
 
 #[tokio::test]
@@ -667,4 +706,112 @@ async fn diagnosis_comes_in_german_too() {
     let auth = probe.steps.iter().find(|s| s.step == Step::Auth).expect("the AUTH step");
     assert_eq!((auth.status, auth.detail.as_deref()), (StepStatus::Skipped, Some("nicht erreicht")));
     assert_eq!(auth.note.as_ref().map(|n| (n.code, n.value.as_deref())), Some((StepNote::NotReached, None)));
+}
+
+/// `?tls=none` to a server that wants STARTTLS first (aiosmtpd's require_starttls, Postfix's
+/// smtpd_tls_security_level=encrypt): "530 Must issue a STARTTLS command first" is not a missing login.
+#[tokio::test]
+async fn tls_none_to_a_server_that_wants_starttls_first() {
+    let pki = Pki::new("Test CA");
+    let peer = starttls_peer(&pki, &["--require-starttls"]);
+    let case = case(peer.port, TlsMode::None, None, Some(&pki.ca_pem));
+    let probe = case.probe().await;
+    let found = code_of(probe.diagnosis.as_ref());
+    assert_eq!(found, Some((DiagnosisCode::StarttlsDisabled, Step::MailFrom)), "{probe:#?}");
+    let reply = probe.diagnosis.as_ref().and_then(|d| d.reply.clone()).unwrap_or_default();
+    assert!(reply.starts_with("530"), "{reply}");
+    let suggestion = probe.diagnosis.as_ref().and_then(|d| d.suggestion.clone());
+    assert_eq!(suggestion, Some(format!("smtp://{HOST}:{}", peer.port)), "the URI without ?tls=none");
+    assert_not_delivered(&peer);
+}
+
+/// `?tls=none` (with a loopback host, where a login may go unencrypted) to a server that offers AUTH only after
+/// STARTTLS: the EHLO offered STARTTLS, so the missing login is said to be ?tls=none's doing, not the port's.
+#[tokio::test]
+async fn tls_none_to_a_server_that_offers_the_login_only_after_starttls() {
+    let pki = Pki::new("Test CA");
+    let password = canary("auth-after-starttls");
+    let peer = starttls_peer(&pki, &["--user", USER, "--password", &password]);
+    let mut case = case(peer.port, TlsMode::None, Some((USER, &password)), Some(&pki.ca_pem));
+    case.target.host = Host::parse("localhost").expect("host");
+    let probe = case.probe().await;
+    assert_eq!(code_of(probe.diagnosis.as_ref()), Some((DiagnosisCode::StarttlsDisabled, Step::Auth)), "{probe:#?}");
+    assert_eq!(note_of(probe.diagnosis.as_ref()), Some((StepNote::AuthMissing, None)));
+    let suggestion = probe.diagnosis.as_ref().and_then(|d| d.suggestion.clone());
+    assert_eq!(suggestion, Some(format!("smtp://localhost:{}", peer.port)));
+    assert!(!peer.events().contains("AUTH"), "no login was tried: {}", peer.events());
+
+    // Without STARTTLS on offer, the port is the question, as before.
+    let plain = Peer::start("plain", None, &[]);
+    let mut case = self::case(plain.port, TlsMode::None, Some((USER, &password)), None);
+    case.target.host = Host::parse("localhost").expect("host");
+    let probe = case.probe().await;
+    assert_eq!(code_of(probe.diagnosis.as_ref()), Some((DiagnosisCode::AuthNotOffered, Step::Auth)), "{probe:#?}");
+}
+
+/// Providers that refuse a password login by policy: Gmail's app password (534 5.7.9) and Microsoft 365's
+/// SMTP AUTH switched off (535 5.7.139). Neither is a wrong password, nor a login method missing here.
+#[tokio::test]
+async fn a_provider_refusing_password_logins_by_policy() {
+    let pki = Pki::new("Test CA");
+    let password = canary("policy");
+    let refusals = [
+        "534 5.7.9 Application-specific password required. Learn more at https://support.google.com/mail/?p=InvalidSecondFactor",
+        "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.",
+    ];
+    for refusal in refusals {
+        let peer = starttls_peer(&pki, &["--user", USER, "--password", &password, "--auth-reply", refusal]);
+        let case = case(peer.port, TlsMode::StarttlsRequired, Some((USER, &password)), Some(&pki.ca_pem));
+        let probe = case.probe().await;
+        let found = code_of(probe.diagnosis.as_ref());
+        assert_eq!(found, Some((DiagnosisCode::AuthAccountPolicy, Step::Auth)), "{refusal}: {probe:#?}");
+        let remedy = probe.diagnosis.as_ref().map(|d| d.remedy.clone()).unwrap_or_default();
+        assert!(remedy.contains("app password") && remedy.contains("SMTP AUTH"), "{remedy}");
+        assert!(peer.events().contains("AUTH PLAIN"), "PLAIN was offered and used: {}", peer.events());
+    }
+}
+
+/// A port that takes the connection and says nothing: connected, but no greeting — said as such, with the
+/// address, not as a firewall between here and there.
+#[tokio::test]
+async fn a_port_that_connects_but_never_greets() {
+    let peer = Peer::start("plain", None, &["--no-greeting"]);
+    let case = case(peer.port, TlsMode::StarttlsOpportunistic, None, None);
+    let probe = case.probe().await;
+    assert_eq!(code_of(probe.diagnosis.as_ref()), Some((DiagnosisCode::Timeout, Step::Connect)), "{probe:#?}");
+    let address = format!("127.0.0.1:{}", peer.port);
+    assert_eq!(note_of(probe.diagnosis.as_ref()), Some((StepNote::NoGreeting, Some(address.clone()))));
+    let words = probe.diagnosis.as_ref().and_then(|d| d.detail.clone()).unwrap_or_default();
+    assert_eq!(
+        words,
+        format!("connected to {address}, but no SMTP greeting came: a wrong port, or a hung mail server")
+    );
+}
+
+/// A certificate that a trusted CA signed for TLS clients only (extendedKeyUsage=clientAuth) is not "untrusted".
+#[tokio::test]
+async fn a_certificate_not_made_for_servers() {
+    let pki = Pki::new("Test CA");
+    let peer = Peer::start("implicit", Some(&pki.client_only_cert(&[HOST])), &[]);
+    let probe = case(peer.port, TlsMode::Implicit, None, Some(&pki.ca_pem)).probe().await;
+    let found = code_of(probe.diagnosis.as_ref());
+    assert_eq!(found, Some((DiagnosisCode::TlsCertificateInvalid, Step::Tls)), "{probe:#?}");
+    let detail = probe.diagnosis.as_ref().and_then(|d| d.detail.clone()).unwrap_or_default();
+    assert!(detail.starts_with("TLS: "), "what rustls found: {detail}");
+}
+
+/// Refusals at RCPT TO that are not about the recipient: the sender's domain (a x.1.8 status, even temporary),
+/// and this machine (Postfix's "Client host rejected", naming the client, not an address).
+#[tokio::test]
+async fn refusals_at_rcpt_that_are_not_about_the_recipient() {
+    let rows = [
+        ("450 4.1.8 <app@example.test>: Sender address rejected: Domain not found", DiagnosisCode::SenderRejected),
+        ("554 5.7.1 <localhost[127.0.0.1]>: Client host rejected: Access denied", DiagnosisCode::ServerClosed),
+    ];
+    for (reply, code) in rows {
+        let peer = Peer::start("plain", None, &["--rcpt-reply", reply]);
+        let probe = case(peer.port, TlsMode::StarttlsOpportunistic, None, None).probe().await;
+        assert_eq!(code_of(probe.diagnosis.as_ref()), Some((code, Step::RcptTo)), "{reply}: {probe:#?}");
+        assert_eq!(probe.diagnosis.as_ref().and_then(|d| d.reply.as_deref()), Some(reply));
+    }
 }

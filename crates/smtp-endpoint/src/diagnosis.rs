@@ -91,6 +91,7 @@ stable_codes! {
     /// key on it.
     DiagnosisCode {
         DnsNotFound => "dns.not_found",
+        DnsUnavailable => "dns.unavailable",
         ConnectRefused => "connect.refused",
         ConnectTimeout => "connect.timeout",
         ConnectUnreachable => "connect.unreachable",
@@ -100,17 +101,21 @@ stable_codes! {
         TlsCertificateHostnameMismatch => "tls.certificate_hostname_mismatch",
         TlsCertificateExpired => "tls.certificate_expired",
         TlsCertificateIsCa => "tls.certificate_is_ca",
+        TlsCertificateInvalid => "tls.certificate_invalid",
         TlsHandshakeFailed => "tls.handshake_failed",
         StarttlsUnavailable => "starttls.unavailable",
+        StarttlsDisabled => "starttls.disabled",
         AuthNotOffered => "auth.not_offered",
         AuthRequired => "auth.required",
         AuthFailed => "auth.failed",
+        AuthAccountPolicy => "auth.account_policy",
         AuthMechanismUnsupported => "auth.mechanism_unsupported",
         AuthPlaintextRefused => "auth.plaintext_refused",
         SenderRejected => "sender.rejected",
         AddressNotAscii => "address.not_ascii",
         RecipientRejected => "recipient.rejected",
         MessageRejected => "message.rejected",
+        MessageUnconfirmed => "message.unconfirmed",
         ServerTemporaryFailure => "server.temporary_failure",
         ServerClosed => "server.closed",
         ServerNotSmtp => "server.not_smtp",
@@ -140,18 +145,19 @@ fn en_message(code: DiagnosisCode) -> &'static str {
     use DiagnosisCode::*;
     match code {
         DnsNotFound => "The server's host name could not be found (DNS).",
+        DnsUnavailable => "The DNS lookup failed: the DNS server did not answer (in time).",
         ConnectRefused => {
             "The server refused the connection: nothing accepts connections on this port, or a firewall rejects them."
         }
         ConnectTimeout => "No connection could be made: the server did not answer in time.",
         ConnectUnreachable => {
-            "The server's address could not be reached: no route to it, the host is down, or a firewall rejects the connection."
+            "The server's address could not be reached: no route, the host is down, or a firewall rejects it."
         }
         TlsExpectedImplicit => {
             "The connection was made but the server sent no greeting: this port expects TLS from the first byte."
         }
         TlsUnexpectedPlaintext => {
-            "TLS from the first byte was expected, but the server answered in plain text: this port expects a plain start (STARTTLS)."
+            "The server answered in plain text, not TLS: this port starts unencrypted (STARTTLS)."
         }
         TlsCertificateUntrusted => {
             "The server's certificate is not signed by a trusted authority (self-signed, or from an internal CA)."
@@ -159,23 +165,31 @@ fn en_message(code: DiagnosisCode) -> &'static str {
         TlsCertificateHostnameMismatch => "The server's certificate is not valid for the host name in the URI.",
         TlsCertificateExpired => "The server's certificate has expired or is not valid yet.",
         TlsCertificateIsCa => {
-            "The server's certificate is marked as a CA (CA:TRUE, as a plain `openssl req -x509` makes it); TLS clients refuse it as a server's own, even when trusted."
+            "The server's certificate is a CA certificate (CA:TRUE, as plain `openssl req -x509` makes it): refused as a server's own, even when trusted."
+        }
+        TlsCertificateInvalid => {
+            "The server's certificate is unusable: revoked, not for servers (extended key usage), or with an unknown critical extension."
         }
         TlsHandshakeFailed => "The TLS handshake with the server failed.",
         StarttlsUnavailable => "The settings require STARTTLS, but the server does not offer it (or refused it).",
+        StarttlsDisabled => {
+            "The server offers STARTTLS and wants it before mail or a login, but ?tls=none switches it off."
+        }
         AuthNotOffered => {
             "A username and password are configured, but the server offers no login (AUTH) on this connection."
         }
         AuthRequired => "Login required: the server accepts mail only after a login.",
         AuthFailed => "The server rejected the username or password.",
+        AuthAccountPolicy => "By policy, the server refuses this account a login with its password.",
         AuthMechanismUnsupported => "The server does not accept a login method supported here (PLAIN or LOGIN).",
         AuthPlaintextRefused => "The login needs an encrypted connection, but this one is not encrypted.",
         SenderRejected => "The server refused the default from address as sender.",
         AddressNotAscii => "An address is not ASCII and the server does not offer SMTPUTF8; nothing was sent.",
         RecipientRejected => "The server refused the recipient.",
         MessageRejected => "The server refused the message.",
+        MessageUnconfirmed => "The message was sent, but the server's verdict never came: it may have accepted it.",
         ServerTemporaryFailure => "The server reported a temporary failure (4xx).",
-        ServerClosed => "The server closed the connection or refused the session.",
+        ServerClosed => "The server closed the connection or refused this machine.",
         ServerNotSmtp => "What answers on this port is not an SMTP server.",
         Timeout => "The server stopped answering: no reply within the time limit.",
     }
@@ -187,8 +201,9 @@ fn en_remedy(code: DiagnosisCode) -> &'static str {
         DnsNotFound => {
             "Check the host name in the URI for typing errors. An internal name must resolve where the settings server runs."
         }
+        DnsUnavailable => "Check this machine's DNS settings and network, then try again.",
         ConnectRefused => {
-            "Check the port: 587 for STARTTLS (smtp://host:587), 465 for TLS from the first byte (smtps://host), 25 between mail servers. Make sure the mail server runs and accepts connections from this machine."
+            "Check the port (587: smtp://host:587, 465: smtps://host, 25 between mail servers), and that the mail server runs and accepts this machine."
         }
         ConnectTimeout => {
             "Check host and port, and whether a firewall silently drops outgoing connections to this port (many networks block port 25)."
@@ -203,54 +218,56 @@ fn en_remedy(code: DiagnosisCode) -> &'static str {
             "Use smtp:// for this port (STARTTLS, usually 587 or 25), or smtps:// with the server's TLS port (usually 465)."
         }
         TlsCertificateUntrusted => {
-            "Use the server's public host name if it has a certificate from a public authority, or paste the internal CA's certificate (PEM) into the CA certificates field (or add it to this machine's trust store and restart). Verification is never switched off."
+            "Paste the internal CA (PEM) into the CA certificates field or this machine's trust store (then restart), or use a host name with a public certificate. Verification is never switched off."
         }
         TlsCertificateHostnameMismatch => {
-            "Use a host name the certificate was issued for (see the certificate's names) in the URI, or ask the mail server's administrator for a certificate that names this host."
+            "Use a host name the certificate names (see below), or ask the mail server's administrator for a certificate for this host."
         }
         TlsCertificateExpired => {
             "Ask the mail server's administrator to renew the certificate, and check that this machine's clock is right."
         }
         TlsCertificateIsCa => {
-            "Give the mail server a certificate made for a server: self-signed with `-addext basicConstraints=critical,CA:FALSE` (then paste it into the CA certificates field), or signed by an internal CA (then paste that CA)."
+            "Give the server a server certificate: self-signed with `-addext basicConstraints=critical,CA:FALSE` (paste it as the CA), or signed by an internal CA (paste that CA)."
+        }
+        TlsCertificateInvalid => {
+            "Ask the mail server's administrator for a valid server certificate; the detail says what is wrong with this one."
         }
         TlsHandshakeFailed => {
-            "Check that host and port are right and that the server supports TLS 1.2 or newer; the detail shows what the TLS library reported."
+            "Check host and port, and that the server supports TLS 1.2 or newer; the detail has the TLS library's words."
         }
         StarttlsUnavailable => {
             "Use the server's port that offers STARTTLS (usually 587), or smtps:// with its TLS port (usually 465)."
         }
+        StarttlsDisabled => "Remove ?tls=none from the URI (for an internal certificate, paste its CA).",
         AuthNotOffered => {
             "Check the port: 587 and 465 usually offer login, port 25 often does not. If the server needs no login, clear Username and Password."
         }
         AuthRequired => "Enter the Username and Password of an account that may send through this server.",
-        AuthFailed => {
-            "Retype the password and check the username. Some providers need an app password, separate SMTP credentials, or SMTP login switched on for the account (see the server's reply)."
+        AuthFailed => "Retype the password and check the username; some providers want separate SMTP credentials.",
+        AuthAccountPolicy => {
+            "Gmail (x.7.9): enter an app password as the Password. Microsoft 365 (5.7.139): switch on SMTP AUTH for the mailbox or tenant."
         }
-        AuthMechanismUnsupported => {
-            "Enable AUTH PLAIN or LOGIN on the server (over TLS). With two-step verification (e.g. Gmail), enter an app password as the password. OAuth 2.0 is not supported."
-        }
+        AuthMechanismUnsupported => "Enable AUTH PLAIN or LOGIN on the server (over TLS). OAuth 2.0 is not supported.",
         AuthPlaintextRefused => {
-            "Use smtps:// (TLS from the first byte, usually port 465) or a port that offers STARTTLS (usually 587). A password is never sent unencrypted to another machine."
+            "Use smtps:// (usually port 465) or a port with STARTTLS (usually 587): a password goes unencrypted only to localhost."
         }
         SenderRejected => {
-            "Use a default from address that this login may send as: usually the account's own address or an address at one of its verified domains."
+            "Use a default from address this login may send as (its own, or one at its verified domains), at a domain that exists in DNS."
         }
         AddressNotAscii => "Use ASCII addresses (a domain in its xn-- form), or a server that offers SMTPUTF8.",
         RecipientRejected => {
             "Check the recipient address. If the server relays to other domains only after a login, configure Username and Password."
         }
         MessageRejected => "Read the server's reply: a content, size or sender policy refused the message.",
+        MessageUnconfirmed => "Check the recipient's mailbox before you try again: a retry may deliver it twice.",
         ServerTemporaryFailure => {
             "Try again later. If it persists, read the server's reply (rate limit, greylisting or a problem on the server)."
         }
         ServerClosed => {
-            "Try again. If it persists, the server may limit connections or refuse this machine's address: read the server's reply and its log."
+            "Try again. If it persists, the server may limit connections or refuse this machine (its address or name): read its reply and log."
         }
         ServerNotSmtp => "Check host and port (587, 465 or 25); its reply shows what answered.",
-        Timeout => {
-            "Try again. If it persists, check whether a firewall or proxy interferes with the connection, or whether the server is overloaded."
-        }
+        Timeout => "Try again. If it persists, check the port, a firewall or proxy in between, and the server's load.",
     }
 }
 
@@ -258,18 +275,19 @@ fn de_message(code: DiagnosisCode) -> &'static str {
     use DiagnosisCode::*;
     match code {
         DnsNotFound => "Der Hostname des Servers wurde nicht gefunden (DNS).",
+        DnsUnavailable => "Die DNS-Abfrage ist gescheitert: Der DNS-Server hat nicht (rechtzeitig) geantwortet.",
         ConnectRefused => {
             "Der Server hat die Verbindung abgelehnt: An diesem Port nimmt nichts Verbindungen an, oder eine Firewall weist sie ab."
         }
         ConnectTimeout => "Es kam keine Verbindung zustande: Der Server hat nicht rechtzeitig geantwortet.",
         ConnectUnreachable => {
-            "Die Adresse des Servers war nicht erreichbar: keine Route dorthin, der Host ist ausgeschaltet, oder eine Firewall lehnt die Verbindung ab."
+            "Die Adresse des Servers war nicht erreichbar: keine Route, der Host ist aus, oder eine Firewall lehnt ab."
         }
         TlsExpectedImplicit => {
             "Die Verbindung steht, aber der Server sendet keine Begrüßung: Dieser Port erwartet TLS ab dem ersten Byte."
         }
         TlsUnexpectedPlaintext => {
-            "TLS ab dem ersten Byte wurde erwartet, aber der Server hat unverschlüsselt geantwortet: Dieser Port erwartet einen unverschlüsselten Beginn (STARTTLS)."
+            "Der Server hat unverschlüsselt geantwortet, nicht mit TLS: Dieser Port beginnt unverschlüsselt (STARTTLS)."
         }
         TlsCertificateUntrusted => {
             "Das Zertifikat des Servers ist nicht von einer vertrauenswürdigen Stelle signiert (selbst signiert oder von einer internen CA)."
@@ -277,17 +295,24 @@ fn de_message(code: DiagnosisCode) -> &'static str {
         TlsCertificateHostnameMismatch => "Das Zertifikat des Servers gilt nicht für den Hostnamen in der URI.",
         TlsCertificateExpired => "Das Zertifikat des Servers ist abgelaufen oder noch nicht gültig.",
         TlsCertificateIsCa => {
-            "Das Zertifikat des Servers ist als CA markiert (CA:TRUE, wie es ein einfaches `openssl req -x509` erstellt); TLS-Clients lehnen es als Serverzertifikat ab, auch wenn ihm vertraut wird."
+            "Das Zertifikat des Servers ist ein CA-Zertifikat (CA:TRUE, wie es ein einfaches `openssl req -x509` erstellt): als Serverzertifikat abgelehnt, auch wenn ihm vertraut wird."
+        }
+        TlsCertificateInvalid => {
+            "Das Zertifikat des Servers ist unbrauchbar: widerrufen, nicht für Server (Extended Key Usage) oder mit unbekannter kritischer Erweiterung."
         }
         TlsHandshakeFailed => "Der TLS-Handshake mit dem Server ist fehlgeschlagen.",
         StarttlsUnavailable => {
             "Die Einstellungen verlangen STARTTLS, aber der Server bietet es nicht an (oder hat es abgelehnt)."
+        }
+        StarttlsDisabled => {
+            "Der Server bietet STARTTLS an und verlangt es vor E-Mail oder Anmeldung, aber ?tls=none schaltet es aus."
         }
         AuthNotOffered => {
             "Benutzername und Passwort sind eingetragen, aber der Server bietet auf dieser Verbindung keine Anmeldung (AUTH) an."
         }
         AuthRequired => "Anmeldung erforderlich: Der Server nimmt E-Mails erst nach einer Anmeldung an.",
         AuthFailed => "Der Server hat Benutzername oder Passwort abgelehnt.",
+        AuthAccountPolicy => "Der Server verweigert diesem Konto per Richtlinie die Anmeldung mit seinem Passwort.",
         AuthMechanismUnsupported => "Der Server nimmt kein hier unterstütztes Anmeldeverfahren an (PLAIN oder LOGIN).",
         AuthPlaintextRefused => "Die Anmeldung braucht eine verschlüsselte Verbindung; diese ist unverschlüsselt.",
         SenderRejected => "Der Server hat die Standard-Absenderadresse abgelehnt.",
@@ -296,8 +321,11 @@ fn de_message(code: DiagnosisCode) -> &'static str {
         }
         RecipientRejected => "Der Server hat den Empfänger abgelehnt.",
         MessageRejected => "Der Server hat die Nachricht abgelehnt.",
+        MessageUnconfirmed => {
+            "Die Nachricht wurde gesendet, aber das Urteil des Servers kam nie: Er hat sie womöglich angenommen."
+        }
         ServerTemporaryFailure => "Der Server hat einen vorübergehenden Fehler gemeldet (4xx).",
-        ServerClosed => "Der Server hat die Verbindung geschlossen oder die Sitzung abgelehnt.",
+        ServerClosed => "Der Server hat die Verbindung geschlossen oder diesen Rechner abgelehnt.",
         ServerNotSmtp => "Was an diesem Port antwortet, ist kein SMTP-Server.",
         Timeout => "Der Server antwortet nicht mehr: keine Antwort innerhalb des Zeitlimits.",
     }
@@ -309,8 +337,9 @@ fn de_remedy(code: DiagnosisCode) -> &'static str {
         DnsNotFound => {
             "Prüfen Sie den Hostnamen in der URI auf Tippfehler. Ein interner Name muss dort auflösbar sein, wo der Einstellungsserver läuft."
         }
+        DnsUnavailable => "Prüfen Sie DNS-Einstellungen und Netz dieses Rechners und versuchen Sie es erneut.",
         ConnectRefused => {
-            "Prüfen Sie den Port: 587 für STARTTLS (smtp://host:587), 465 für TLS ab dem ersten Byte (smtps://host), 25 zwischen Mailservern. Stellen Sie sicher, dass der Mailserver läuft und Verbindungen von diesem Rechner annimmt."
+            "Prüfen Sie den Port (587: smtp://host:587, 465: smtps://host, 25 zwischen Mailservern) und ob der Mailserver läuft und diesen Rechner annimmt."
         }
         ConnectTimeout => {
             "Prüfen Sie Host und Port und ob eine Firewall ausgehende Verbindungen zu diesem Port stillschweigend verwirft (viele Netze sperren Port 25)."
@@ -325,38 +354,47 @@ fn de_remedy(code: DiagnosisCode) -> &'static str {
             "Verwenden Sie smtp:// für diesen Port (STARTTLS, meist 587 oder 25) oder smtps:// mit dem TLS-Port des Servers (meist 465)."
         }
         TlsCertificateUntrusted => {
-            "Verwenden Sie den öffentlichen Hostnamen des Servers, falls er ein Zertifikat einer öffentlichen Stelle hat, oder fügen Sie das Zertifikat der internen CA (PEM) in das Feld „CA-Zertifikate“ ein (oder in den Zertifikatsspeicher dieses Rechners, dann neu starten). Die Prüfung wird nie abgeschaltet."
+            "Fügen Sie die interne CA (PEM) in das Feld „CA-Zertifikate“ oder den Zertifikatsspeicher dieses Rechners ein (dann neu starten), oder verwenden Sie einen Hostnamen mit öffentlichem Zertifikat. Die Prüfung wird nie abgeschaltet."
         }
         TlsCertificateHostnameMismatch => {
-            "Verwenden Sie in der URI einen Hostnamen, für den das Zertifikat ausgestellt ist (siehe die Namen im Zertifikat), oder bitten Sie den Betreiber des Mailservers um ein Zertifikat für diesen Host."
+            "Verwenden Sie einen Hostnamen, den das Zertifikat nennt (siehe unten), oder bitten Sie den Betreiber des Mailservers um ein Zertifikat für diesen Host."
         }
         TlsCertificateExpired => {
             "Bitten Sie den Betreiber des Mailservers, das Zertifikat zu erneuern, und prüfen Sie, ob die Uhr dieses Rechners stimmt."
         }
         TlsCertificateIsCa => {
-            "Geben Sie dem Mailserver ein Zertifikat für einen Server: selbst signiert mit `-addext basicConstraints=critical,CA:FALSE` (dann fügen Sie es in das Feld „CA-Zertifikate“ ein) oder von einer internen CA signiert (dann fügen Sie diese CA ein)."
+            "Geben Sie dem Server ein Serverzertifikat: selbst signiert mit `-addext basicConstraints=critical,CA:FALSE` (als CA einfügen) oder von einer internen CA signiert (diese CA einfügen)."
+        }
+        TlsCertificateInvalid => {
+            "Bitten Sie den Betreiber des Mailservers um ein gültiges Serverzertifikat; das Detail sagt, was an diesem falsch ist."
         }
         TlsHandshakeFailed => {
-            "Prüfen Sie Host und Port und ob der Server TLS 1.2 oder neuer unterstützt; das Detail zeigt, was die TLS-Bibliothek gemeldet hat."
+            "Prüfen Sie Host und Port und ob der Server TLS 1.2 oder neuer kann; das Detail zeigt die Worte der TLS-Bibliothek."
         }
         StarttlsUnavailable => {
             "Verwenden Sie den Port des Servers, der STARTTLS anbietet (meist 587), oder smtps:// mit seinem TLS-Port (meist 465)."
+        }
+        StarttlsDisabled => {
+            "Entfernen Sie ?tls=none aus der URI (bei einem internen Zertifikat fügen Sie dessen CA ein)."
         }
         AuthNotOffered => {
             "Prüfen Sie den Port: 587 und 465 bieten meist eine Anmeldung an, Port 25 oft nicht. Braucht der Server keine Anmeldung, löschen Sie Benutzername und Passwort."
         }
         AuthRequired => "Geben Sie Benutzername und Passwort eines Kontos ein, das über diesen Server senden darf.",
         AuthFailed => {
-            "Geben Sie das Passwort erneut ein und prüfen Sie den Benutzernamen. Manche Anbieter verlangen ein App-Passwort, eigene SMTP-Zugangsdaten oder eine für das Konto eingeschaltete SMTP-Anmeldung (siehe Antwort des Servers)."
+            "Geben Sie das Passwort erneut ein und prüfen Sie den Benutzernamen; manche Anbieter verlangen eigene SMTP-Zugangsdaten."
+        }
+        AuthAccountPolicy => {
+            "Gmail (x.7.9): Tragen Sie ein App-Passwort als Passwort ein. Microsoft 365 (5.7.139): Schalten Sie SMTP AUTH für Postfach oder Mandanten ein."
         }
         AuthMechanismUnsupported => {
-            "Aktivieren Sie AUTH PLAIN oder LOGIN auf dem Server (über TLS). Bei Zwei-Faktor-Authentifizierung (z. B. Gmail) tragen Sie ein App-Passwort als Passwort ein. OAuth 2.0 wird nicht unterstützt."
+            "Aktivieren Sie AUTH PLAIN oder LOGIN auf dem Server (über TLS). OAuth 2.0 wird nicht unterstützt."
         }
         AuthPlaintextRefused => {
-            "Verwenden Sie smtps:// (TLS ab dem ersten Byte, meist Port 465) oder einen Port mit STARTTLS (meist 587). Ein Passwort wird nie unverschlüsselt an einen anderen Rechner gesendet."
+            "Verwenden Sie smtps:// (meist Port 465) oder einen Port mit STARTTLS (meist 587): Ein Passwort geht nur an localhost unverschlüsselt."
         }
         SenderRejected => {
-            "Verwenden Sie eine Standard-Absenderadresse, mit der dieses Konto senden darf: meist die eigene Adresse des Kontos oder eine Adresse unter einer seiner bestätigten Domains."
+            "Verwenden Sie eine Standard-Absenderadresse, mit der dieses Konto senden darf (seine eigene oder eine unter seinen bestätigten Domains), mit einer Domain, die im DNS existiert."
         }
         AddressNotAscii => "Verwenden Sie ASCII-Adressen (Domains als xn--…) oder einen Server, der SMTPUTF8 anbietet.",
         RecipientRejected => {
@@ -365,15 +403,18 @@ fn de_remedy(code: DiagnosisCode) -> &'static str {
         MessageRejected => {
             "Lesen Sie die Antwort des Servers: Eine Regel zu Inhalt, Größe oder Absender hat die Nachricht abgelehnt."
         }
+        MessageUnconfirmed => {
+            "Prüfen Sie das Postfach des Empfängers, bevor Sie es erneut versuchen: Sonst kommt sie womöglich doppelt an."
+        }
         ServerTemporaryFailure => {
             "Versuchen Sie es später erneut. Bleibt der Fehler, lesen Sie die Antwort des Servers (Ratenbegrenzung, Greylisting oder ein Problem des Servers)."
         }
         ServerClosed => {
-            "Versuchen Sie es erneut. Bleibt der Fehler, begrenzt der Server womöglich Verbindungen oder lehnt die Adresse dieses Rechners ab: Lesen Sie die Antwort des Servers und sein Protokoll."
+            "Versuchen Sie es erneut. Bleibt der Fehler, begrenzt der Server womöglich Verbindungen oder lehnt diesen Rechner ab (Adresse oder Name): Lesen Sie seine Antwort und sein Protokoll."
         }
         ServerNotSmtp => "Prüfen Sie Host und Port (587, 465 oder 25); die Antwort zeigt, was dort läuft.",
         Timeout => {
-            "Versuchen Sie es erneut. Bleibt der Fehler, prüfen Sie, ob eine Firewall oder ein Proxy die Verbindung stört oder ob der Server überlastet ist."
+            "Versuchen Sie es erneut. Bleibt der Fehler, prüfen Sie den Port, Firewalls oder Proxys dazwischen und die Last des Servers."
         }
     }
 }
@@ -419,6 +460,9 @@ impl fmt::Display for EnhancedStatus {
 pub struct ReplyStatus {
     pub code: u16,
     pub enhanced: Option<EnhancedStatus>,
+    /// The text starts by naming a host, not an address, as Postfix names what it refuses: `<name[address]>:`
+    /// (this client, "Client host rejected") or `<name>:` (its EHLO name), where an address has an `@`.
+    pub about_host: bool,
 }
 
 impl ReplyStatus {
@@ -433,12 +477,17 @@ impl ReplyStatus {
             return None;
         }
         let rest = first_line.get(3..).unwrap_or_default();
-        let enhanced = rest
-            .get(1..)
-            .and_then(|text| text.split_whitespace().next())
-            .and_then(EnhancedStatus::parse)
-            .filter(|e| u16::from(e.class) == code / 100);
-        Some(ReplyStatus { code, enhanced })
+        let mut words = rest.get(1..).unwrap_or_default().split_whitespace().peekable();
+        let parsed = words.peek().and_then(|word| EnhancedStatus::parse(word));
+        if parsed.is_some() {
+            words.next();
+        }
+        let enhanced = parsed.filter(|e| u16::from(e.class) == code / 100);
+        let about_host = words
+            .next()
+            .and_then(|word| word.strip_prefix('<')?.strip_suffix(">:"))
+            .is_some_and(|name| !name.is_empty() && !name.contains('@'));
+        Some(ReplyStatus { code, enhanced, about_host })
     }
 
     fn enhanced_is(&self, subject: u16, detail: Option<u16>) -> bool {
@@ -446,37 +495,52 @@ impl ReplyStatus {
     }
 }
 
-/// What the client knew when the server refused: whether the server offered a login, and whether the endpoint
-/// has credentials.
+/// What the client knew when the server refused: whether the server offered a login, whether the endpoint
+/// has credentials, and whether the server offered STARTTLS on a connection that does not use it (`?tls=none`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ReplyContext {
     pub auth_offered: bool,
     pub credentials: bool,
+    pub starttls_unused: bool,
 }
 
 /// The diagnosis for a negative reply (4xx or 5xx) to the given step.
 pub fn classify_reply(step: Step, reply: ReplyStatus, context: ReplyContext) -> DiagnosisCode {
     use DiagnosisCode::*;
+    // x.1.7 and x.1.8 are about the sender's address (e.g. its domain not found), whichever command they answer,
+    // temporary or not; some services judge it only once the message came (an identity not verified).
+    let about_sender = reply.enhanced_is(1, Some(7)) || reply.enhanced_is(1, Some(8));
+    if about_sender && matches!(step, Step::MailFrom | Step::RcptTo | Step::Data) {
+        return SenderRejected;
+    }
     if (400..500).contains(&reply.code) {
         return ServerTemporaryFailure;
+    }
+    // 530 ("must issue STARTTLS first") and 538 ("encryption required") from a server that offered STARTTLS to a
+    // connection that does not use it: ?tls=none is the cause.
+    if context.starttls_unused && matches!(reply.code, 530 | 538) {
+        return StarttlsDisabled;
     }
     // 530 is "authentication required" at any step (RFC 4954).
     if reply.code == 530 {
         return AuthRequired;
     }
-    // x.1.7 and x.1.8 are about the sender's address, whichever command they answer.
-    let about_sender = reply.enhanced_is(1, Some(7)) || reply.enhanced_is(1, Some(8));
     match step {
         Step::Auth => match reply.code {
-            504 | 534 => AuthMechanismUnsupported,
+            504 => AuthMechanismUnsupported,
             538 => AuthPlaintextRefused,
-            _ if reply.enhanced_is(7, Some(9)) => AuthMechanismUnsupported,
+            // 534 5.7.9 is "too weak for this user" (RFC 4954; Gmail: "Application-specific password required"),
+            // 5.7.139 Microsoft 365's "SmtpClientAuthentication is disabled": the mechanism was one it offered.
+            534 => AuthAccountPolicy,
+            _ if reply.enhanced_is(7, Some(9)) || reply.enhanced_is(7, Some(139)) => AuthAccountPolicy,
             _ => AuthFailed,
         },
         Step::MailFrom | Step::RcptTo if reply.enhanced_is(7, None) && context.auth_offered && !context.credentials => {
             // A policy refusal (x.7.x) from a server that offered a login we did not use: the login is missing.
             AuthRequired
         }
+        // Postfix's "<localhost[127.0.0.1]>: Client host rejected": this machine is refused, not an address.
+        Step::MailFrom | Step::RcptTo if reply.about_host => ServerClosed,
         Step::MailFrom => match reply.code {
             552 => MessageRejected,
             _ => SenderRejected,
@@ -484,14 +548,8 @@ pub fn classify_reply(step: Step, reply: ReplyStatus, context: ReplyContext) -> 
         Step::RcptTo => {
             // 553 5.7.1 at RCPT is how some servers (Postfix's reject_sender_login_mismatch) refuse a sender the
             // login does not own.
-            if about_sender || (reply.code == 553 && reply.enhanced_is(7, Some(1))) {
-                SenderRejected
-            } else {
-                RecipientRejected
-            }
+            if reply.code == 553 && reply.enhanced_is(7, Some(1)) { SenderRejected } else { RecipientRejected }
         }
-        // Some services judge the from address only once the message came (an identity not verified).
-        Step::Data if about_sender => SenderRejected,
         Step::Data => MessageRejected,
         Step::Starttls => StarttlsUnavailable,
         Step::Resolve | Step::Connect | Step::Tls | Step::Ehlo | Step::Rset | Step::Quit => ServerClosed,
@@ -503,9 +561,11 @@ mod tests {
     use super::*;
     use DiagnosisCode::*;
 
-    const NO_AUTH: ReplyContext = ReplyContext { auth_offered: false, credentials: false };
-    const AUTH_OFFERED_NO_CREDENTIALS: ReplyContext = ReplyContext { auth_offered: true, credentials: false };
-    const LOGGED_IN: ReplyContext = ReplyContext { auth_offered: true, credentials: true };
+    const NO_AUTH: ReplyContext = ReplyContext { auth_offered: false, credentials: false, starttls_unused: false };
+    const AUTH_OFFERED_NO_CREDENTIALS: ReplyContext =
+        ReplyContext { auth_offered: true, credentials: false, starttls_unused: false };
+    const LOGGED_IN: ReplyContext = ReplyContext { auth_offered: true, credentials: true, starttls_unused: false };
+    const TLS_OFF: ReplyContext = ReplyContext { auth_offered: false, credentials: false, starttls_unused: true };
 
     fn check(step: Step, line: &str, context: ReplyContext, expected: DiagnosisCode) {
         let reply = ReplyStatus::parse(line).unwrap_or_else(|| panic!("not a reply: {line}"));
@@ -523,9 +583,16 @@ mod tests {
         check(Step::Auth, "535 5.7.8 Authentication credentials invalid", LOGGED_IN, AuthFailed);
         check(Step::Auth, "535 x", LOGGED_IN, AuthFailed);
         check(Step::Auth, "504 5.5.4 Unrecognized authentication type", LOGGED_IN, AuthMechanismUnsupported);
-        check(Step::Auth, "534 5.7.9 Authentication mechanism is too weak", LOGGED_IN, AuthMechanismUnsupported);
-        check(Step::Auth, "550 5.7.9 Mechanism too weak", LOGGED_IN, AuthMechanismUnsupported);
+        check(Step::Auth, "534 5.7.9 Authentication mechanism is too weak", LOGGED_IN, AuthAccountPolicy);
+        check(Step::Auth, "534-5.7.9 Application-specific password required.", LOGGED_IN, AuthAccountPolicy);
+        check(Step::Auth, "550 5.7.9 Mechanism too weak", LOGGED_IN, AuthAccountPolicy);
+        check(Step::Auth, "535 5.7.139 Authentication unsuccessful, ...", LOGGED_IN, AuthAccountPolicy);
+        check(Step::Auth, "535 5.7.3 Authentication unsuccessful", LOGGED_IN, AuthFailed);
         check(Step::Auth, "538 5.7.11 Encryption required", LOGGED_IN, AuthPlaintextRefused);
+        check(Step::Auth, "538 5.7.11 Encryption required", TLS_OFF, StarttlsDisabled);
+        check(Step::MailFrom, "530 5.7.0 Must issue a STARTTLS command first", TLS_OFF, StarttlsDisabled);
+        check(Step::RcptTo, "530 Must issue a STARTTLS command first", TLS_OFF, StarttlsDisabled);
+        check(Step::MailFrom, "550 5.7.1 Not allowed", TLS_OFF, SenderRejected);
         check(Step::Auth, "454 4.7.0 Temporary authentication failure", LOGGED_IN, ServerTemporaryFailure);
         check(Step::MailFrom, "530 5.7.0 Authentication required", AUTH_OFFERED_NO_CREDENTIALS, AuthRequired);
         check(Step::MailFrom, "530 Authentication required", NO_AUTH, AuthRequired);
@@ -542,6 +609,32 @@ mod tests {
             SenderRejected,
         );
         check(Step::RcptTo, "550 5.1.8 Bad sender's system address", LOGGED_IN, SenderRejected);
+        check(
+            Step::RcptTo,
+            "450 4.1.8 <a@example.com>: Sender address rejected: Domain not found",
+            NO_AUTH,
+            SenderRejected,
+        );
+        check(Step::MailFrom, "451 4.1.7 Bad sender address syntax", NO_AUTH, SenderRejected);
+        check(
+            Step::RcptTo,
+            "554 5.7.1 <localhost[127.0.0.1]>: Client host rejected: Access denied",
+            NO_AUTH,
+            ServerClosed,
+        );
+        check(Step::RcptTo, "554 5.7.1 <localhost[127.0.0.1]>: Client host rejected", LOGGED_IN, ServerClosed);
+        check(
+            Step::MailFrom,
+            "504 5.5.2 <client>: Helo command rejected: need fully-qualified hostname",
+            NO_AUTH,
+            ServerClosed,
+        );
+        check(
+            Step::RcptTo,
+            "554 5.7.1 <localhost[127.0.0.1]>: Client host rejected: Access denied",
+            AUTH_OFFERED_NO_CREDENTIALS,
+            AuthRequired,
+        );
         check(
             Step::RcptTo,
             "550 5.1.1 <b@example.net>: Recipient address rejected: User unknown",
@@ -570,7 +663,13 @@ mod tests {
         assert_eq!(status, Some(None));
         let status = ReplyStatus::parse("250 2.1.0 Ok").and_then(|r| r.enhanced);
         assert_eq!(status, Some(EnhancedStatus { class: 2, subject: 1, detail: 0 }));
-        assert_eq!(ReplyStatus::parse("250"), Some(ReplyStatus { code: 250, enhanced: None }));
+        assert_eq!(ReplyStatus::parse("250"), Some(ReplyStatus { code: 250, enhanced: None, about_host: false }));
+        let about_host = |line: &str| ReplyStatus::parse(line).is_some_and(|r| r.about_host);
+        assert!(about_host("554 5.7.1 <localhost[127.0.0.1]>: Client host rejected: Access denied"));
+        assert!(about_host("554 <mail.example.com>: Helo command rejected"), "without an enhanced code");
+        assert!(!about_host("554 5.7.1 <b@example.net>: Relay access denied"), "an address");
+        assert!(!about_host("550 5.1.7 <>: Sender address rejected"), "the null sender");
+        assert!(!about_host("554 5.7.1 Service unavailable <mail.example.com>:"), "only at the start");
         assert_eq!(ReplyStatus::parse("25"), None);
         assert_eq!(ReplyStatus::parse("abc def"), None);
         assert_eq!(EnhancedStatus::parse("5.7"), None);
@@ -590,7 +689,7 @@ mod tests {
             let json = serde_json::to_string(&code).unwrap_or_default();
             assert_eq!(json, format!("\"{}\"", code.as_str()));
         }
-        assert_eq!(DiagnosisCode::ALL.len(), 25);
+        assert_eq!(DiagnosisCode::ALL.len(), 30);
     }
 
     #[test]

@@ -28,8 +28,10 @@ stable_codes! {
         NotReached => "not_reached",
         NoAddress => "no_address",
         NoReply => "no_reply",
+        NoGreeting => "no_greeting",
         TotalTimeUp => "total_time_up",
         AnswersTls => "answers_tls",
+        CustomCaNotIssuer => "custom_ca_not_issuer",
         StarttlsMissing => "starttls_missing",
         AuthMissing => "auth_missing",
         MechanismsOffered => "mechanisms_offered",
@@ -70,15 +72,17 @@ fn en(note: StepNote) -> &'static str {
         NotReached => "not reached",
         NoAddress => "{} has no address",
         NoReply => "no reply within {}",
+        NoGreeting => "connected to {}, but no SMTP greeting came: a wrong port, or a hung mail server",
         TotalTimeUp => "the total time limit of {} ran out",
         AnswersTls => "no greeting within {}; the port answers a TLS handshake",
+        CustomCaNotIssuer => "the pasted CA certificates did not sign it; its issuer: {}",
         StarttlsMissing => "the server's EHLO reply does not offer STARTTLS",
         AuthMissing => "the server's EHLO reply has no AUTH line",
         MechanismsOffered => "the server offers {}",
         ChallengeNotUnderstood => "the server's login challenge was not understood",
         Smtputf8Missing => "{} is not ASCII, and the server does not offer SMTPUTF8",
         PasswordNotSent => {
-            "the connection is not encrypted and the server is not on this machine: the password was not sent"
+            "not encrypted, and the URI's host is not localhost or a loopback address: the password was not sent"
         }
     }
 }
@@ -103,15 +107,17 @@ fn de(note: StepNote) -> &'static str {
         NotReached => "nicht erreicht",
         NoAddress => "{} hat keine Adresse",
         NoReply => "keine Antwort innerhalb von {}",
+        NoGreeting => "verbunden mit {}, aber es kam keine SMTP-Begrüßung: falscher Port oder hängender Mailserver",
         TotalTimeUp => "das Zeitlimit von insgesamt {} ist abgelaufen",
         AnswersTls => "keine Begrüßung innerhalb von {}; der Port antwortet auf einen TLS-Handshake",
+        CustomCaNotIssuer => "die eingefügten CA-Zertifikate haben es nicht signiert; Aussteller: {}",
         StarttlsMissing => "die EHLO-Antwort des Servers bietet kein STARTTLS an",
         AuthMissing => "die EHLO-Antwort des Servers enthält keine AUTH-Zeile",
         MechanismsOffered => "der Server bietet {} an",
         ChallengeNotUnderstood => "die Anmelde-Rückfrage des Servers wurde nicht verstanden",
         Smtputf8Missing => "{} ist nicht ASCII, und der Server bietet kein SMTPUTF8 an",
         PasswordNotSent => {
-            "die Verbindung ist nicht verschlüsselt, und der Server ist nicht auf diesem Rechner: Das Passwort wurde nicht gesendet"
+            "unverschlüsselt, und der Host der URI ist nicht localhost oder eine Loopback-Adresse: Das Passwort wurde nicht gesendet"
         }
     }
 }

@@ -39,8 +39,11 @@ impl Reply {
 
     pub fn status(&self) -> smtp_endpoint::ReplyStatus {
         let first = self.lines.first().map(String::as_str).unwrap_or_default();
-        smtp_endpoint::ReplyStatus::parse(first)
-            .unwrap_or(smtp_endpoint::ReplyStatus { code: self.code, enhanced: None })
+        smtp_endpoint::ReplyStatus::parse(first).unwrap_or(smtp_endpoint::ReplyStatus {
+            code: self.code,
+            enhanced: None,
+            about_host: false,
+        })
     }
 
     /// The text of each line without its code, as EHLO keywords are read.
@@ -199,17 +202,21 @@ impl Conn {
         }
     }
 
-    /// Sends a message body (already dot-stuffed and terminated) and reads the server's verdict within `limit`.
-    pub async fn data(&mut self, payload: &[u8], shown: &str, limit: Duration) -> Result<Reply, IoFailure> {
+    /// Sends a message body (already dot-stuffed and terminated) and reads the server's verdict, both within
+    /// `limit`. A failure says whether the whole message, final dot included, had been sent: then the server may
+    /// have accepted it without its verdict arriving.
+    pub async fn data(&mut self, payload: &[u8], shown: &str, limit: Duration) -> Result<Reply, (IoFailure, bool)> {
         self.transcript.push(format!("C: {shown}"));
         self.transcript.push("C: .".to_owned());
-        let exchange = async {
-            self.write(payload).await?;
-            self.read_reply_unbounded().await
-        };
-        match tokio::time::timeout(limit, exchange).await {
-            Ok(result) => result,
-            Err(_) => Err(IoFailure::Timeout(limit)),
+        let deadline = tokio::time::Instant::now() + limit;
+        match tokio::time::timeout_at(deadline, self.write(payload)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => return Err((error, false)),
+            Err(_) => return Err((IoFailure::Timeout(limit), false)),
+        }
+        match tokio::time::timeout_at(deadline, self.read_reply_unbounded()).await {
+            Ok(result) => result.map_err(|error| (error, true)),
+            Err(_) => Err((IoFailure::Timeout(limit), true)),
         }
     }
 

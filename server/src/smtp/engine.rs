@@ -369,12 +369,21 @@ impl<'a> Session<'a> {
         ReplyContext {
             auth_offered: self.capabilities.as_ref().is_some_and(|c| !c.auth.is_empty()),
             credentials: self.target.username.is_some() && self.target.password.is_some(),
+            starttls_unused: self.starttls_unused(),
         }
+    }
+
+    /// The server offered STARTTLS, and `?tls=none` keeps this connection from using it.
+    fn starttls_unused(&self) -> bool {
+        self.target.tls == TlsMode::None && self.capabilities.as_ref().is_some_and(|c| c.starttls)
     }
 
     fn reply_failure(&self, step: Step, started: Instant, reply: &Reply, round_trips: u32) -> Failure {
         let code = classify_reply(step, reply.status(), self.context());
         let mut failure = Failure::new(step, code, started).trips(round_trips);
+        if code == DiagnosisCode::StarttlsDisabled {
+            failure.suggestion = Some(self.uri_with("smtp", 25));
+        }
         failure.reply = Some(reply.text());
         // 421 means the server is closing the channel.
         failure.alive = reply.code != 421;
@@ -482,19 +491,20 @@ impl<'a> Session<'a> {
             Host::Domain(name) => name.clone(),
         };
         let limit = self.limit(self.timeouts().connect);
-        let failure = || Failure::new(Step::Resolve, DiagnosisCode::DnsNotFound, started).trips(1);
+        let failure = |code| Failure::new(Step::Resolve, code, started).trips(1);
         match tokio::time::timeout(limit, tokio::net::lookup_host((name.as_str(), port))).await {
             Ok(Ok(addrs)) => {
                 let addrs: Vec<SocketAddr> = addrs.collect();
                 if addrs.is_empty() {
-                    return Err(failure().note(Note::with(StepNote::NoAddress, name.as_str())));
+                    let note = Note::with(StepNote::NoAddress, name.as_str());
+                    return Err(failure(DiagnosisCode::DnsNotFound).note(note));
                 }
                 let note = Note::with(StepNote::Resolved, format!("{name} → {}", join(&addrs)));
                 self.ok(Step::Resolve, started, None, Some(note), 1);
                 Ok(addrs)
             }
-            Ok(Err(error)) => Err(failure().detail(format!("{name}: {error}"))),
-            Err(_) => Err(failure().note(self.timeout_note(limit))),
+            Ok(Err(error)) => Err(failure(lookup_failure(Some(&error))).detail(format!("{name}: {error}"))),
+            Err(_) => Err(failure(lookup_failure(None)).note(self.timeout_note(limit))),
         }
     }
 
@@ -539,6 +549,23 @@ impl<'a> Session<'a> {
         }
         let code = connect_failure(&kinds);
         Err(Failure::new(Step::Connect, code, started).trips(1).detail(errors.join("; ")))
+    }
+}
+
+/// What a failed lookup means (`None`: no answer within the limit): the name does not exist (or has no address),
+/// or the lookup itself failed — no DNS server answered, or it failed (SERVFAIL) — which is not the name's fault.
+/// The resolver (the C library's getaddrinfo, through std) tells them apart only in its words: glibc's "Name or
+/// service not known" and "No address associated with hostname", musl's "Name does not resolve", macOS's
+/// "nodename nor servname provided, or not known" against "Temporary failure in name resolution",
+/// "Non-recoverable failure", "Try again" or an OS error.
+fn lookup_failure(error: Option<&std::io::Error>) -> DiagnosisCode {
+    let Some(error) = error else { return DiagnosisCode::DnsUnavailable };
+    let words = error.to_string().to_ascii_lowercase();
+    let not_found = ["not known", "no address associated", "does not resolve"];
+    if not_found.iter().any(|phrase| words.contains(phrase)) {
+        DiagnosisCode::DnsNotFound
+    } else {
+        DiagnosisCode::DnsUnavailable
     }
 }
 
@@ -599,6 +626,11 @@ impl Session<'_> {
                     self.certificate = Some(tls::certificate_info(&leaf, false));
                 }
                 let mut failure = Failure::new(step, code, started).trips(1).detail(format!("TLS: {error}"));
+                // A custom CA is set, and it is not the certificate's issuer: said, with the issuer it names.
+                if !self.target.custom_ca.is_empty() && tls::unknown_issuer(&error) {
+                    let issuer = self.certificate.as_ref().map(|c| c.issuer.clone()).unwrap_or_default();
+                    failure = failure.note(Note::with(StepNote::CustomCaNotIssuer, issuer));
+                }
                 self.notes.push(format!("* TLS handshake failed: {error}"));
                 if code == DiagnosisCode::TlsUnexpectedPlaintext {
                     failure.reply = Some(tls::first_line(first));
@@ -680,6 +712,12 @@ impl Session<'_> {
                     failure.suggestion = Some(self.uri_with("smtps", 465));
                     Err(failure)
                 } else {
+                    // Connected, and silence: not a firewall on the way (the connection was made), but a port of
+                    // something that waits for the client to speak, or a mail server that hangs.
+                    let timeout = match timeout.code {
+                        StepNote::NoReply => Note::with(StepNote::NoGreeting, addr.to_string()),
+                        _ => timeout,
+                    };
                     Err(Failure::new(Step::Connect, DiagnosisCode::Timeout, started).trips(1).note(timeout))
                 }
             }
@@ -808,10 +846,16 @@ impl Session<'_> {
             f.trips(trips)
         })?;
         self.conn = Some(conn);
-        let note = self.encryption_note();
+        let mut note = self.encryption_note();
         let (ehlo, trips) = self.send_ehlo(Step::Starttls, started, 1 + hs_trips).await?;
         if !ehlo.is_positive() {
             return Err(self.reply_failure(Step::Starttls, started, &ehlo, trips));
+        }
+        // What the server offers now (AUTH often only here), beside the TLS version: the EHLO step showed the
+        // extensions before STARTTLS.
+        if let (Some(note), Some(caps)) = (note.as_mut(), self.capabilities.as_ref()) {
+            let after = summarise(caps).value.unwrap_or_default();
+            note.value = note.value.take().map(|tls| format!("{tls}; EHLO: {after}"));
         }
         self.ok(Step::Starttls, started, Some(&reply), note, trips);
         Ok(())
@@ -831,9 +875,14 @@ impl Session<'_> {
         }
         let offered = self.capabilities.clone().unwrap_or_default().auth;
         if offered.is_empty() {
-            return Err(Failure::new(Step::Auth, DiagnosisCode::AuthNotOffered, started)
-                .alive()
-                .note(Note::new(StepNote::AuthMissing)));
+            // A server that offers STARTTLS usually offers the login only after it, which ?tls=none switches off.
+            let code =
+                if self.starttls_unused() { DiagnosisCode::StarttlsDisabled } else { DiagnosisCode::AuthNotOffered };
+            let mut failure = Failure::new(Step::Auth, code, started).alive().note(Note::new(StepNote::AuthMissing));
+            if code == DiagnosisCode::StarttlsDisabled {
+                failure.suggestion = Some(self.uri_with("smtp", 25));
+            }
+            return Err(failure);
         }
         let login = sasl::choose(&offered)
             .and_then(|mechanism| Some((mechanism, sasl::start(mechanism, &username, &password)?)));
@@ -952,7 +1001,7 @@ impl Session<'_> {
         let limit = self.limit(self.timeouts().data);
         let result = match self.conn.as_mut() {
             Some(conn) => conn.data(&payload, &shown, limit).await,
-            None => Err(IoFailure::Closed("no connection".to_owned())),
+            None => Err((IoFailure::Closed("no connection".to_owned()), false)),
         };
         match result {
             Ok(reply) if reply.is_positive() => {
@@ -962,7 +1011,14 @@ impl Session<'_> {
                 Ok(())
             }
             Ok(reply) => Err(self.reply_failure(Step::Data, started, &reply, 2)),
-            Err(error) => Err(self.io_failure(Step::Data, started, error, "the server's verdict on the message", 2)),
+            Err((error, sent)) => {
+                let mut failure = self.io_failure(Step::Data, started, error, "the server's verdict on the message", 2);
+                // The whole message went out, the final dot too: the server may have taken it without saying so.
+                if sent {
+                    failure.code = DiagnosisCode::MessageUnconfirmed;
+                }
+                Err(failure)
+            }
         }
     }
 
@@ -1167,6 +1223,35 @@ mod tests {
         let connect = report.steps.iter().find(|s| s.step == Step::Connect).expect("the connect step");
         let note = connect.note.as_ref().map(|n| (n.code, n.value.clone()));
         assert_eq!(note, Some((StepNote::Connected, Some(format!("127.0.0.1:{port}")))), "the connection worked");
+    }
+
+    /// The resolver's words tell a name that does not exist from a lookup that failed (glibc, musl, macOS); a
+    /// lookup without an answer in time is not blamed on the name either.
+    #[test]
+    fn a_failed_lookup_is_told_by_what_the_resolver_said() {
+        let rows = [
+            ("failed to lookup address information: Name or service not known", DiagnosisCode::DnsNotFound),
+            ("failed to lookup address information: No address associated with hostname", DiagnosisCode::DnsNotFound),
+            ("failed to lookup address information: Name does not resolve", DiagnosisCode::DnsNotFound),
+            (
+                "failed to lookup address information: nodename nor servname provided, or not known",
+                DiagnosisCode::DnsNotFound,
+            ),
+            (
+                "failed to lookup address information: Temporary failure in name resolution",
+                DiagnosisCode::DnsUnavailable,
+            ),
+            (
+                "failed to lookup address information: Non-recoverable failure in name resolution",
+                DiagnosisCode::DnsUnavailable,
+            ),
+            ("failed to lookup address information: Try again", DiagnosisCode::DnsUnavailable),
+            ("Network is unreachable (os error 101)", DiagnosisCode::DnsUnavailable),
+        ];
+        for (words, code) in rows {
+            assert_eq!(lookup_failure(Some(&std::io::Error::other(words))), code, "{words}");
+        }
+        assert_eq!(lookup_failure(None), DiagnosisCode::DnsUnavailable, "no answer within the limit");
     }
 
     #[test]

@@ -199,12 +199,13 @@ pub(crate) fn classify_handshake_error(error: &std::io::Error, first_bytes: &[u8
             | CertificateError::ExpiredContext { .. }
             | CertificateError::NotValidYet
             | CertificateError::NotValidYetContext { .. } => DiagnosisCode::TlsCertificateExpired,
-            CertificateError::UnknownIssuer
-            | CertificateError::BadSignature
-            | CertificateError::Revoked
+            CertificateError::UnknownIssuer | CertificateError::BadSignature => DiagnosisCode::TlsCertificateUntrusted,
+            // Signed by a trusted authority, but unusable: not for servers (e.g. extendedKeyUsage=clientAuth only),
+            // an extension this client must understand and does not, or revoked.
+            CertificateError::Revoked
             | CertificateError::InvalidPurpose
             | CertificateError::InvalidPurposeContext { .. }
-            | CertificateError::UnhandledCriticalExtension => DiagnosisCode::TlsCertificateUntrusted,
+            | CertificateError::UnhandledCriticalExtension => DiagnosisCode::TlsCertificateInvalid,
             CertificateError::Other(other)
                 if other.0.downcast_ref::<webpki::Error>() == Some(&webpki::Error::CaUsedAsEndEntity) =>
             {
@@ -214,6 +215,14 @@ pub(crate) fn classify_handshake_error(error: &std::io::Error, first_bytes: &[u8
         },
         _ => DiagnosisCode::TlsHandshakeFailed,
     }
+}
+
+/// Whether the handshake failed because no trusted certificate signed the server's.
+pub(crate) fn unknown_issuer(error: &std::io::Error) -> bool {
+    matches!(
+        error.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()),
+        Some(rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer))
+    )
 }
 
 /// `220 …`, `554-…`: a plaintext SMTP reply where a TLS record was expected.
@@ -239,5 +248,46 @@ pub(crate) fn handshake_round_trips(connection: &rustls::ClientConnection) -> u3
     match connection.protocol_version() {
         Some(rustls::ProtocolVersion::TLSv1_3) => 1,
         _ => 2,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One row per certificate error: what rustls reported becomes the code whose words are true of it.
+    #[test]
+    fn a_refused_certificate_is_told_by_what_was_wrong_with_it() {
+        use rustls::{ExtendedKeyPurpose, OtherError};
+        let rows = [
+            (CertificateError::UnknownIssuer, DiagnosisCode::TlsCertificateUntrusted),
+            (CertificateError::BadSignature, DiagnosisCode::TlsCertificateUntrusted),
+            (CertificateError::Expired, DiagnosisCode::TlsCertificateExpired),
+            (CertificateError::NotValidForName, DiagnosisCode::TlsCertificateHostnameMismatch),
+            (CertificateError::Revoked, DiagnosisCode::TlsCertificateInvalid),
+            (CertificateError::InvalidPurpose, DiagnosisCode::TlsCertificateInvalid),
+            (
+                CertificateError::InvalidPurposeContext {
+                    required: ExtendedKeyPurpose::ServerAuth,
+                    presented: vec![ExtendedKeyPurpose::ClientAuth],
+                },
+                DiagnosisCode::TlsCertificateInvalid,
+            ),
+            (CertificateError::UnhandledCriticalExtension, DiagnosisCode::TlsCertificateInvalid),
+            (
+                CertificateError::Other(OtherError(Arc::new(webpki::Error::CaUsedAsEndEntity))),
+                DiagnosisCode::TlsCertificateIsCa,
+            ),
+        ];
+        for (certificate, code) in rows {
+            let shown = format!("{certificate:?}");
+            let error =
+                std::io::Error::new(std::io::ErrorKind::InvalidData, rustls::Error::InvalidCertificate(certificate));
+            assert_eq!(classify_handshake_error(&error, &[]), code, "{shown}");
+            assert_eq!(
+                unknown_issuer(&error),
+                code == DiagnosisCode::TlsCertificateUntrusted && shown == "UnknownIssuer"
+            );
+        }
     }
 }

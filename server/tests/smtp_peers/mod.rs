@@ -1,7 +1,9 @@
 //! Real SMTP servers for the tests: `peer.py` (aiosmtpd) started per test, and a fresh test PKI per run.
 #![allow(dead_code)]
 
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose,
+};
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -32,6 +34,18 @@ impl Pki {
             vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
         let cert = params.self_signed(&key).expect("CA certificate");
         Pki { ca_pem: cert.pem(), issuer: Issuer::new(params, key) }
+    }
+
+    /// A certificate for `names` made for TLS clients only (extendedKeyUsage=clientAuth), as a server would
+    /// present by mistake.
+    pub fn client_only_cert(&self, names: &[&str]) -> ServerCert {
+        let key = KeyPair::generate().expect("key");
+        let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+        let mut params = CertificateParams::new(names.clone()).expect("params");
+        params.distinguished_name.push(DnType::CommonName, names.first().cloned().unwrap_or_default());
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+        let cert = params.signed_by(&key, &self.issuer).expect("certificate");
+        ServerCert { chain_pem: cert.pem(), key_pem: key.serialize_pem() }
     }
 
     /// A server certificate for `names`, valid now (or expired yesterday).

@@ -41,11 +41,19 @@ parser.add_argument("--reject-sender-at", choices=["mail", "rcpt", "data"],
                     help="refuse the sender with 553 5.7.1 at MAIL FROM or (as Postfix does) at RCPT TO; or, as "
                          "services that judge the from address only once the message came, with 550 5.1.8 after it")
 parser.add_argument("--reject-recipient", help="refuse this recipient with 550 5.1.1")
+parser.add_argument("--rcpt-reply", help="answer every RCPT TO with this reply (e.g. Postfix's \"554 5.7.1 "
+                                         "<localhost[127.0.0.1]>: Client host rejected: Access denied\")")
+parser.add_argument("--auth-reply", help="refuse every login with this reply (e.g. Gmail's \"534 5.7.9 "
+                                         "Application-specific password required\")")
 parser.add_argument("--no-ehlo", action="store_true",
                     help="answer EHLO with 502 (a server from before ESMTP); HELO still works")
-parser.add_argument("--stall-at", choices=["ehlo", "mail", "rcpt"], help="stop answering at this command")
+parser.add_argument("--stall-at", choices=["ehlo", "mail", "rcpt", "data"],
+                    help="stop answering at this command (data: after the message's final dot)")
 parser.add_argument("--drop-during-data", action="store_true",
                     help="close the connection after the message instead of answering")
+parser.add_argument("--no-greeting", action="store_true",
+                    help="accept connections and say nothing (a port of something that waits for the client, or a "
+                         "hung mail server)")
 parser.add_argument("--not-smtp-greeting",
                     help="be no SMTP server: send this line (an IMAP server's greeting, say) and wait, as the port "
                          "of another service does (with --mode implicit, over TLS)")
@@ -79,6 +87,8 @@ class Handler:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if args.stall_at == "rcpt":
             await asyncio.sleep(3600)
+        if args.rcpt_reply:
+            return args.rcpt_reply
         if args.reject_sender_at == "rcpt":
             return f"553 5.7.1 <{envelope.mail_from}>: Sender address rejected: not owned by user"
         if args.reject_recipient and address.lower() == args.reject_recipient.lower():
@@ -89,6 +99,9 @@ class Handler:
     async def handle_DATA(self, server, session, envelope):
         if args.reject_sender_at == "data":
             return f"550 5.1.8 <{envelope.mail_from}>: Sender address rejected: not a verified identity"
+        if args.stall_at == "data":
+            event("STALL after DATA")
+            await asyncio.sleep(3600)
         if args.drop_during_data:
             event("DROP during DATA")
             server.transport.abort()
@@ -147,6 +160,8 @@ def authenticator(server, session, envelope, mechanism, auth_data):
         and auth_data.password.decode() == args.password
     )
     event(f"AUTH-RESULT {'ok' if ok else 'fail'}")
+    if args.auth_reply:
+        return AuthResult(success=False, handled=False, message=args.auth_reply)
     if not ok and args.echo_auth and isinstance(auth_data, LoginPassword):
         password = auth_data.password
         said = base64.b64encode(b"You sent: " + password).decode()
@@ -185,7 +200,10 @@ async def main():
         def connection_made(self, transport):
             transport.write(args.not_smtp_greeting.encode() + b"\r\n")
 
-    protocol = NotSmtp if args.not_smtp_greeting else factory
+    class Silent(asyncio.Protocol):
+        pass
+
+    protocol = NotSmtp if args.not_smtp_greeting else Silent if args.no_greeting else factory
     server = await loop.create_server(protocol, "127.0.0.1", 0, ssl=context if args.mode == "implicit" else None)
     print(f"PORT {server.sockets[0].getsockname()[1]}", flush=True)
     async with server:
