@@ -243,7 +243,9 @@ fn en_remedy(code: DiagnosisCode) -> &'static str {
             "Check the port: 587 and 465 usually offer login, port 25 often does not. If the server needs no login, clear Username and Password."
         }
         AuthRequired => "Enter the Username and Password of an account that may send through this server.",
-        AuthFailed => "Retype the password and check the username; some providers want separate SMTP credentials.",
+        AuthFailed => {
+            "Retype the password and check the username; some providers want an app password or separate SMTP credentials."
+        }
         AuthAccountPolicy => {
             "Gmail (x.7.9): enter an app password as the Password. Microsoft 365 (5.7.139): switch on SMTP AUTH for the mailbox or tenant."
         }
@@ -382,7 +384,7 @@ fn de_remedy(code: DiagnosisCode) -> &'static str {
         }
         AuthRequired => "Geben Sie Benutzername und Passwort eines Kontos ein, das über diesen Server senden darf.",
         AuthFailed => {
-            "Geben Sie das Passwort erneut ein und prüfen Sie den Benutzernamen; manche Anbieter verlangen eigene SMTP-Zugangsdaten."
+            "Geben Sie das Passwort erneut ein und prüfen Sie den Benutzernamen; manche Anbieter verlangen ein App-Passwort oder eigene SMTP-Zugangsdaten."
         }
         AuthAccountPolicy => {
             "Gmail (x.7.9): Tragen Sie ein App-Passwort als Passwort ein. Microsoft 365 (5.7.139): Schalten Sie SMTP AUTH für Postfach oder Mandanten ein."
