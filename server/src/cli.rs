@@ -347,7 +347,7 @@ async fn serve(data_dir: PathBuf, args: ServeArgs) -> Result<ExitCode, CliError>
 /// resolved, and on every link inside the static dir: the file server follows one to a data dir kept elsewhere,
 /// to a folder above it, or to a file in it.
 fn refuse_serving_data(static_dir: &Path, data_dir: &Path) -> Result<(), CliError> {
-    let forms = |path: &Path| [path.canonicalize().ok(), Some(absolute(path))];
+    let forms = |path: &Path| [resolved(path), Some(absolute(path))];
     let (pages, datas) = (forms(static_dir), forms(data_dir));
     let inside = datas.iter().flatten().any(|data| pages.iter().flatten().any(|page| data.starts_with(page)));
     let linked = || {
@@ -364,6 +364,16 @@ fn refuse_serving_data(static_dir: &Path, data_dir: &Path) -> Result<(), CliErro
         static_dir.display(),
         data_dir.display()
     )))
+}
+
+/// `path` with its links resolved, also when it does not exist yet (a data dir made on the first start): its
+/// nearest existing folder resolved, the rest as written. `None` when nothing of it resolves.
+fn resolved(path: &Path) -> Option<PathBuf> {
+    let path = absolute(path);
+    path.ancestors().find_map(|existing| {
+        let rest = path.strip_prefix(existing).ok()?;
+        Some(existing.canonicalize().ok()?.join(rest))
+    })
 }
 
 /// Where the symbolic links under `dir` lead, resolved (links to folders are not followed further; at most

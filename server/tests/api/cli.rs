@@ -355,6 +355,11 @@ async fn a_static_dir_that_holds_the_data_dir_is_refused() {
     let above = dir.path().join("above");
     std::fs::create_dir(&above).expect("above");
     std::os::unix::fs::symlink(dir.path(), above.join("up")).expect("symlink");
+    // A data dir not made yet, named through a link to the static dir (`current` → a release's folder).
+    let release = dir.path().join("release-42");
+    std::fs::create_dir(&release).expect("release");
+    std::os::unix::fs::symlink(&release, dir.path().join("current")).expect("symlink");
+    let through_link = dir.path().join("current").join("data").to_string_lossy().into_owned();
     let cases = [
         (site_arg.clone(), data_arg.clone()),
         (format!("{}/./", site.display()), data_arg.clone()),
@@ -362,6 +367,7 @@ async fn a_static_dir_that_holds_the_data_dir_is_refused() {
         (site_arg, elsewhere_arg.clone()),
         (deep.to_string_lossy().into_owned(), elsewhere_arg.clone()),
         (above.to_string_lossy().into_owned(), elsewhere_arg),
+        (release.to_string_lossy().into_owned(), through_link),
     ];
     for (static_dir, data_arg) in &cases {
         let serve = tokio::process::Command::new(binary())
@@ -382,7 +388,7 @@ async fn a_static_dir_that_holds_the_data_dir_is_refused() {
         assert!(stderr.contains("holds the data dir") && stderr.contains("master.key"), "{stderr}");
         assert!(String::from_utf8_lossy(&output.stdout).is_empty(), "no first admin made");
     }
-    assert!(!site.join("data").exists(), "a refused start makes no data dir");
+    assert!(!site.join("data").exists() && !release.join("data").exists(), "a refused start makes no data dir");
 }
 
 /// The command line's own ways of going wrong: `--data-dir` before the command, a bad `serve` setting in the
