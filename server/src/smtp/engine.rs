@@ -1100,13 +1100,18 @@ impl Session<'_> {
         }
         let redactor = &self.redactor;
         redactor.clean_transcript(&mut transcript);
+        // The server's answer to AUTH is where an echo of the password would be: pieces of it count there.
+        let clean_reply = |step: Step, text: &mut String| match step {
+            Step::Auth => redactor.clean_auth_answer(text),
+            _ => redactor.clean(text),
+        };
         for step in &mut steps {
             put_into_words(redactor, &mut step.note, &mut step.detail, locale);
-            step.reply.iter_mut().for_each(|text| redactor.clean(text));
+            step.reply.iter_mut().for_each(|text| clean_reply(step.step, text));
         }
         if let Some(found) = diagnosis.as_mut() {
             put_into_words(redactor, &mut found.note, &mut found.detail, locale);
-            found.reply.iter_mut().for_each(|text| redactor.clean(text));
+            found.reply.iter_mut().for_each(|text| clean_reply(found.step, text));
         }
         let mut message_reply = self.message_reply;
         message_reply.iter_mut().for_each(|text| redactor.clean(text));

@@ -1,8 +1,9 @@
 //! Removes the password from anything a report shows. AUTH payloads never reach the transcript in the first place;
 //! this is the second line of defence, against a server that echoes what it got — in clear or base64 (at any byte
-//! offset, split across a reply's lines), in any letter case, in hex or percent-encoded; in an answer to AUTH, in
-//! pieces of [`PIECE`] characters or more too (a prefix, a suffix, a payload cut short). Not every transformation a
-//! server could apply is undone (a password reversed, or in another Unicode normal form, stays as it came).
+//! offset, split across a reply's lines), in any letter case, in hex or percent-encoded; in an answer to AUTH also
+//! in pieces of [`PIECE`] characters or more that are not letters alone (a prefix, a suffix, a payload cut short).
+//! Not every transformation a server could apply is undone (a password reversed, or in another Unicode normal form,
+//! stays as it came).
 
 use base64::Engine;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
@@ -59,21 +60,47 @@ impl Redactor {
     /// One line, or a multi-line reply as one text (lines joined by `\n`): every trace of the password replaced.
     /// A password split across a reply's lines takes the text of all its lines.
     pub(crate) fn clean(&self, text: &mut String) {
+        self.clean_text(text, false);
+    }
+
+    /// [`Redactor::clean`] for the server's answer to AUTH, where a server that echoes what it got would put it:
+    /// pieces of the password count too.
+    pub(crate) fn clean_auth_answer(&self, text: &mut String) {
+        self.clean_text(text, true);
+    }
+
+    fn clean_text(&self, text: &mut String, answers_auth: bool) {
         if self.password.is_empty() {
             return;
         }
         // The reply as a whole first: a line's own cleaning could leave a piece too short to be seen alone.
         let mut lines: Vec<String> = text.split('\n').map(str::to_owned).collect();
-        self.clean_reply(&mut lines, "");
-        let lines: Vec<String> = lines.iter_mut().map(|line| self.clean_line(line)).collect();
+        self.clean_reply(&mut lines, "", answers_auth);
+        let lines: Vec<String> = lines.iter_mut().map(|line| self.clean_line(line, answers_auth)).collect();
         replace_wiped(text, lines.join("\n"));
     }
 
-    /// A transcript: each server reply as a whole (`S: 535-…` continued by `S: 535 …`), then each line.
+    /// A transcript: each server reply as a whole (`S: 535-…` continued by `S: 535 …`), then each line. The
+    /// server's answers from `C: AUTH` up to the first that is not a challenge (`334`) answer AUTH.
     pub(crate) fn clean_transcript(&self, transcript: &mut [String]) {
         if self.password.is_empty() {
             return;
         }
+        let mut in_auth = false;
+        let answers_auth: Vec<bool> = transcript
+            .iter()
+            .map(|line| {
+                if line.starts_with("C: AUTH") {
+                    in_auth = true;
+                    return false;
+                }
+                let answer = in_auth && line.starts_with("S: ");
+                if answer && line.get(3..7).is_some_and(|code| code != "334 " && code != "334-") {
+                    in_auth = line.get(6..7) == Some("-");
+                }
+                answer
+            })
+            .collect();
         let mut start = 0;
         while start < transcript.len() {
             let mut end = start + 1;
@@ -84,24 +111,24 @@ impl Redactor {
                 {
                     end += 1;
                 }
-                self.clean_reply(&mut transcript[start..end], "S: ");
+                self.clean_reply(&mut transcript[start..end], "S: ", answers_auth[start]);
             }
             start = end;
         }
-        for line in transcript.iter_mut() {
-            let cleaned = self.clean_line(line);
+        for (line, &answers_auth) in transcript.iter_mut().zip(&answers_auth) {
+            let cleaned = self.clean_line(line, answers_auth);
             replace_wiped(line, cleaned);
         }
     }
 
     /// When the reply's texts, put back together, still give the password away, each line keeps only its codes.
-    fn clean_reply(&self, lines: &mut [String], prefix: &str) {
+    fn clean_reply(&self, lines: &mut [String], prefix: &str, answers_auth: bool) {
         if lines.len() < 2 {
             return;
         }
         let joined: String =
             lines.iter().filter_map(|line| reply_text(line.strip_prefix(prefix)?)).map(|(_, text)| text).collect();
-        if self.clean_line(&joined) == joined {
+        if self.clean_line(&joined, answers_auth) == joined {
             return;
         }
         for line in lines.iter_mut() {
@@ -112,7 +139,7 @@ impl Redactor {
         }
     }
 
-    fn clean_line(&self, line: &str) -> String {
+    fn clean_line(&self, line: &str, answers_auth: bool) -> String {
         let mut text = line.to_owned();
         if let Some(login) = &self.login {
             text = replace_ignoring_case(&text, login, false);
@@ -124,25 +151,31 @@ impl Redactor {
             return text;
         }
         let text = self.clean_base64_tokens(&text);
-        self.clean_pieces(&text).unwrap_or(text)
+        if !answers_auth {
+            return text;
+        }
+        let (prefix, reply) = text.strip_prefix("S: ").map_or(("", text.as_str()), |reply| ("S: ", reply));
+        match reply_text(reply) {
+            Some((codes, rest)) if self.holds_piece(rest) => format!("{prefix}{codes}{REDACTED}"),
+            None if self.holds_piece(&text) => REDACTED.to_owned(),
+            _ => text,
+        }
     }
 
-    /// An answer to the AUTH exchange (`334`, `235`, `454`, `530`, `534`, `535`, `538`, alone or after `S: `), where a
-    /// server that echoes what it got would put it, that holds a piece of the password or of its encodings as
-    /// written, [`PIECE`] characters or more (ASCII case ignored): it keeps only its codes. Not looked for in other
-    /// replies, where a word the password shares (`STARTTLS` in `Starttls-2024!`) would be blanked and so give that
-    /// piece away.
-    fn clean_pieces(&self, line: &str) -> Option<String> {
-        let (prefix, reply) = line.strip_prefix("S: ").map_or(("", line), |reply| ("S: ", reply));
-        let (codes, text) = reply_text(reply)?;
-        if !matches!(&codes[..3], "334" | "235" | "454" | "530" | "534" | "535" | "538") {
-            return None;
-        }
+    /// Whether `text` holds a piece of the password or of one of its encodings as written, [`PIECE`] characters
+    /// or more (ASCII case ignored) with something besides letters and spaces in it: an answer to AUTH that does
+    /// keeps only its codes. A piece of letters alone is left, as a reply's own words (`accepted` in
+    /// `Password-accepted-9`) would otherwise be blanked and so give that piece away.
+    fn holds_piece(&self, text: &str) -> bool {
         let lower = Zeroizing::new(text.to_ascii_lowercase());
-        let pieces: std::collections::HashSet<&[u8]> =
-            self.needles.iter().chain(&self.login).flat_map(|needle| needle.as_bytes().windows(PIECE)).collect();
-        let found = lower.as_bytes().windows(PIECE).any(|window| pieces.contains(window));
-        found.then(|| format!("{prefix}{codes}{REDACTED}"))
+        let pieces: std::collections::HashSet<&[u8]> = self
+            .needles
+            .iter()
+            .chain(&self.login)
+            .flat_map(|needle| needle.as_bytes().windows(PIECE))
+            .filter(|piece| piece.iter().any(|&b| !b.is_ascii_alphabetic() && b != b' '))
+            .collect();
+        lower.as_bytes().windows(PIECE).any(|window| pieces.contains(window))
     }
 
     /// Tokens in which base64 (standard or URL-safe, padded or not, at any length, glued to other text) decodes
@@ -306,10 +339,15 @@ mod tests {
     /// A server that echoes only part of what it got: a prefix or a suffix of the password, or an AUTH PLAIN
     /// payload cut short.
     #[test]
-    fn pieces_of_the_password_are_redacted() {
+    fn pieces_of_the_password_are_redacted_in_answers_to_auth() {
         let password = "S3cr3t-Canary-Zq9";
         let redactor = Redactor::new(Some("mailer"), Some(password));
         let plain = base64::engine::general_purpose::STANDARD.encode(format!("\0mailer\0{password}"));
+        let answer = |text: &str| {
+            let mut text = text.to_owned();
+            redactor.clean_auth_answer(&mut text);
+            text
+        };
         let rows = [
             "535 5.7.8 bad password S3cr3t-Canar, try again".to_owned(),
             "535 5.7.8 ...r3t-Canary-Zq9".to_owned(),
@@ -319,17 +357,32 @@ mod tests {
         ];
         for row in rows {
             let expected = format!("{}<redacted>", reply_text(&row).expect("a reply").0);
-            assert_eq!(cleaned(&redactor, &row), expected, "{row}");
+            assert_eq!(answer(&row), expected, "{row}");
+            assert_eq!(cleaned(&redactor, &row), row, "in an answer to another command, a piece is left");
         }
-        let mut transcript = vec!["C: AUTH PLAIN <redacted>".to_owned(), "S: 535 5.7.8 no: s3cr3t-can".to_owned()];
+        // In a transcript, the answers from AUTH up to the first that is no challenge.
+        let mut transcript = vec![
+            "C: AUTH LOGIN".to_owned(),
+            "S: 334 VXNlcm5hbWU6".to_owned(),
+            "C: <redacted>".to_owned(),
+            "S: 535-5.7.8 no:".to_owned(),
+            "S: 535 5.7.8 s3cr3t-can".to_owned(),
+            "C: MAIL FROM:<a@example.com>".to_owned(),
+            "S: 250 2.1.0 s3cr3t-can ok".to_owned(),
+        ];
         redactor.clean_transcript(&mut transcript);
-        assert_eq!(transcript[1], "S: 535 5.7.8 <redacted>");
+        assert_eq!(transcript[1], "S: 334 VXNlcm5hbWU6");
+        assert_eq!(transcript[3..5], ["S: 535-5.7.8 <redacted>", "S: 535 5.7.8 <redacted>"]);
+        assert_eq!(transcript[6], "S: 250 2.1.0 s3cr3t-can ok", "not an answer to AUTH");
         let redactor = Redactor::new(Some("u"), Some("Pässwört-geheim"));
-        assert_eq!(cleaned(&redactor, "535 Pässwört-ge!"), "535 <redacted>");
-        // Seven characters in common with ordinary words are not a piece; and outside the answers to AUTH, a
-        // word the password shares stays, or blanking it would give that piece away.
-        let redactor = Redactor::new(Some("u"), Some("Authent-9xyz"));
-        assert_eq!(cleaned(&redactor, "535 5.7.8 Authentication failed"), "535 5.7.8 Authentication failed");
+        let mut text = "535 Pässwört-ge!".to_owned();
+        redactor.clean_auth_answer(&mut text);
+        assert_eq!(text, "535 <redacted>");
+        // A piece of letters alone is a reply's own word: blanking it would give that piece away.
+        let redactor = Redactor::new(Some("u"), Some("Password-accepted-9"));
+        let mut gmail = "535-5.7.8 Username and Password not accepted.".to_owned();
+        redactor.clean_auth_answer(&mut gmail);
+        assert_eq!(gmail, "535-5.7.8 Username and Password not accepted.");
         let redactor = Redactor::new(Some("u"), Some("Starttls-2024!"));
         let ehlo = "250-mail.example.com\n250-STARTTLS\n250 AUTH PLAIN";
         assert_eq!(cleaned(&redactor, ehlo), ehlo);
