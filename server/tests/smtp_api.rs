@@ -299,6 +299,8 @@ async fn cli_probe_and_send_test_print_the_steps() {
     assert_eq!(s.app.save(&s.endpoint(s.peer.port, Some(&s.password))).await.status(), 200);
     let run = |args: &[&str]| {
         std::process::Command::new(helpers::binary())
+            .env_remove("SMTP_ENDPOINT_LOG")
+            .env_remove("RUST_LOG")
             .args(args)
             .arg("--data-dir")
             .arg(s.app.data_dir.path())

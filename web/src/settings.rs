@@ -803,7 +803,7 @@ fn CustomCaField(edit: impl Fn(RwSignal<String>, String) + Copy + Send + Sync + 
 mod tests {
     use super::*;
     use crate::i18n::text;
-    use crate::testing::{Mounted, mount, read_out, settle, until};
+    use crate::testing::{Mounted, mount, pause, read_out, settle, until};
     use smtp_endpoint::Code;
     use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -1048,6 +1048,24 @@ mod tests {
         assert_eq!(page.text("#uri-messages .message"), Issue::new(&problem, Locale::En).message);
         page.i18n.set(Locale::De);
         settle().await;
-        assert_eq!(page.text("#uri-messages .message"), Issue::new(&problem, Locale::De).message);
+        let german = Issue::new(&problem, Locale::De).message;
+        assert_eq!(page.text("#uri-messages .message"), german);
+
+        // A change made while the field does not have the keyboard (a server's answer, a language switch from
+        // its menu) is not read out: nothing is said within the pause and after it.
+        until(&page, "the German warning read out", || read_out() == format!("{german} ")).await;
+        page.blur("#uri");
+        page.type_into("#uri", "mail.example.com");
+        settle().await;
+        pause(crate::announce::PAUSE.as_millis() as i32 + 250).await;
+        assert_eq!(read_out(), format!("{german} "), "read out though typed elsewhere");
+        // What was typed just before the keyboard moved on is read out all the same.
+        page.focus("#uri");
+        page.type_into("#uri", "smtps://mail.example.com:587");
+        settle().await;
+        page.blur("#uri");
+        let warning = page.text("#uri-messages .message");
+        assert_ne!(format!("{warning} "), read_out());
+        until(&page, "the message typed before leaving the field", || read_out() == format!("{warning} ")).await;
     }
 }

@@ -40,12 +40,14 @@ pub fn mount<V: IntoView + 'static>(
     view: impl FnOnce() -> V + 'static,
 ) -> Mounted {
     let document = web_sys::window().unwrap().document().unwrap();
-    // index.html's live region.
-    if document.get_element_by_id(crate::announce::REGION).is_none() {
+    // index.html's live region, empty for each test.
+    let region = document.get_element_by_id(crate::announce::REGION).unwrap_or_else(|| {
         let region = document.create_element("p").unwrap();
         region.set_id(crate::announce::REGION);
         document.body().unwrap().append_child(&region).unwrap();
-    }
+        region
+    });
+    region.set_text_content(None);
     let root: HtmlElement = document.create_element("div").unwrap().unchecked_into();
     document.body().unwrap().append_child(&root).unwrap();
     let i18n = I18n::new();
@@ -88,6 +90,10 @@ impl Mounted {
         self.one(selector).unchecked_into::<HtmlElement>().focus().unwrap();
     }
 
+    pub fn blur(&self, selector: &str) {
+        self.one(selector).unchecked_into::<HtmlElement>().blur().unwrap();
+    }
+
     /// Types `value` into an input as a user would: the value changes, then an `input` event fires.
     pub fn type_into(&self, selector: &str, value: &str) {
         let input: web_sys::HtmlInputElement = self.one(selector).unchecked_into();
@@ -123,10 +129,16 @@ pub async fn until(page: &Mounted, what: &str, done: impl Fn() -> bool) {
         if done() {
             return;
         }
-        let later = js_sys::Promise::new(&mut |resolve, _| {
-            web_sys::window().unwrap().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 20).unwrap();
-        });
-        wasm_bindgen_futures::JsFuture::from(later).await.unwrap();
+        pause(20).await;
     }
     panic!("{what} never came: {page:?}");
+}
+
+/// Waits `ms` milliseconds: to look again ([`until`]), or to show that something does not happen within a time
+/// (a read-out after a pause in typing) — never in place of waiting for something that does.
+pub async fn pause(ms: i32) {
+    let later = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window().unwrap().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms).unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(later).await.unwrap();
 }
