@@ -269,3 +269,51 @@ fn SignOut() -> impl IntoView {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::mount;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    fn stored(uri: &str, username: &str, from: &str) -> Stored {
+        Stored {
+            uri: Some(uri.into()),
+            username: Some(username.into()),
+            default_from_address: Some(from.into()),
+            password_set: true,
+            configured: true,
+            ..Stored::default()
+        }
+    }
+
+    /// "Save mine instead": each field left as loaded takes their value; a field changed here keeps mine; with a
+    /// password typed, the connection it was typed for stays as typed.
+    #[wasm_bindgen_test]
+    fn a_save_over_theirs_takes_only_what_was_changed_here() {
+        let page = mount(|_, _| (), || ());
+        let form = page.state.form;
+        let base = stored("smtp://old.example.com:587", "mailer", "Old <old@example.com>");
+        let theirs = stored("smtp://new.example.com:587", "sender", "New <new@example.com>");
+
+        form.load(&base);
+        form.from.set("Mine <mine@example.com>".into());
+        form.rebase(&base, &theirs);
+        assert_eq!(form.uri.get_untracked(), "smtp://new.example.com:587", "left alone here: theirs");
+        assert_eq!(form.username.get_untracked(), "sender");
+        assert_eq!(form.from.get_untracked(), "Mine <mine@example.com>", "changed here: mine");
+
+        form.load(&base);
+        form.password.set("rotated".into());
+        form.rebase(&base, &theirs);
+        assert_eq!(form.uri.get_untracked(), "smtp://old.example.com:587", "the password's connection stays");
+        assert_eq!(form.username.get_untracked(), "mailer");
+        assert_eq!(form.from.get_untracked(), "New <new@example.com>", "the rest is theirs");
+
+        form.load(&base);
+        form.custom_ca.set("-----BEGIN CERTIFICATE-----".into());
+        form.rebase(&base, &theirs);
+        assert_eq!(form.custom_ca.get_untracked(), "-----BEGIN CERTIFICATE-----");
+        assert_eq!(form.uri.get_untracked(), "smtp://new.example.com:587");
+    }
+}
