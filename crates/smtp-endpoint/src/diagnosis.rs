@@ -145,7 +145,7 @@ fn en_message(code: DiagnosisCode) -> &'static str {
     use DiagnosisCode::*;
     match code {
         DnsNotFound => "The server's host name could not be found (DNS).",
-        DnsUnavailable => "The DNS lookup failed: the DNS server did not answer (in time).",
+        DnsUnavailable => "The DNS lookup failed: no answer in time, or the DNS server failed.",
         ConnectRefused => {
             "The server refused the connection: nothing accepts connections on this port, or a firewall rejects them."
         }
@@ -221,7 +221,7 @@ fn en_remedy(code: DiagnosisCode) -> &'static str {
             "Paste the internal CA (PEM) into the CA certificates field or this machine's trust store (then restart), or use a host name with a public certificate. Verification is never switched off."
         }
         TlsCertificateHostnameMismatch => {
-            "Use a host name the certificate names (see below), or ask the mail server's administrator for a certificate for this host."
+            "Use a host name the certificate names, or ask the mail server's administrator for a certificate for this host."
         }
         TlsCertificateExpired => {
             "Ask the mail server's administrator to renew the certificate, and check that this machine's clock is right."
@@ -247,7 +247,7 @@ fn en_remedy(code: DiagnosisCode) -> &'static str {
             "Retype the password and check the username; some providers want an app password or separate SMTP credentials."
         }
         AuthAccountPolicy => {
-            "Gmail (x.7.9): enter an app password as the Password. Microsoft 365 (5.7.139): switch on SMTP AUTH for the mailbox or tenant."
+            "Gmail (x.7.9): enter an app password as the Password. Microsoft 365 (5.7.139): switch on SMTP AUTH for the mailbox or tenant. Others: allow PLAIN or LOGIN over TLS."
         }
         AuthMechanismUnsupported => "Enable AUTH PLAIN or LOGIN on the server (over TLS). OAuth 2.0 is not supported.",
         AuthPlaintextRefused => {
@@ -277,7 +277,7 @@ fn de_message(code: DiagnosisCode) -> &'static str {
     use DiagnosisCode::*;
     match code {
         DnsNotFound => "Der Hostname des Servers wurde nicht gefunden (DNS).",
-        DnsUnavailable => "Die DNS-Abfrage ist gescheitert: Der DNS-Server hat nicht (rechtzeitig) geantwortet.",
+        DnsUnavailable => "Die DNS-Abfrage ist gescheitert: keine Antwort in der Zeit, oder der DNS-Server versagte.",
         ConnectRefused => {
             "Der Server hat die Verbindung abgelehnt: An diesem Port nimmt nichts Verbindungen an, oder eine Firewall weist sie ab."
         }
@@ -359,7 +359,7 @@ fn de_remedy(code: DiagnosisCode) -> &'static str {
             "Fügen Sie die interne CA (PEM) in das Feld „CA-Zertifikate“ oder den Zertifikatsspeicher dieses Rechners ein (dann neu starten), oder verwenden Sie einen Hostnamen mit öffentlichem Zertifikat. Die Prüfung wird nie abgeschaltet."
         }
         TlsCertificateHostnameMismatch => {
-            "Verwenden Sie einen Hostnamen, den das Zertifikat nennt (siehe unten), oder bitten Sie den Betreiber des Mailservers um ein Zertifikat für diesen Host."
+            "Verwenden Sie einen Hostnamen, den das Zertifikat nennt, oder bitten Sie den Betreiber des Mailservers um ein Zertifikat für diesen Host."
         }
         TlsCertificateExpired => {
             "Bitten Sie den Betreiber des Mailservers, das Zertifikat zu erneuern, und prüfen Sie, ob die Uhr dieses Rechners stimmt."
@@ -387,7 +387,7 @@ fn de_remedy(code: DiagnosisCode) -> &'static str {
             "Geben Sie das Passwort erneut ein und prüfen Sie den Benutzernamen; manche Anbieter verlangen ein App-Passwort oder eigene SMTP-Zugangsdaten."
         }
         AuthAccountPolicy => {
-            "Gmail (x.7.9): Tragen Sie ein App-Passwort als Passwort ein. Microsoft 365 (5.7.139): Schalten Sie SMTP AUTH für Postfach oder Mandanten ein."
+            "Gmail (x.7.9): Tragen Sie ein App-Passwort als Passwort ein. Microsoft 365 (5.7.139): Schalten Sie SMTP AUTH für Postfach oder Mandanten ein. Andere: PLAIN oder LOGIN über TLS erlauben."
         }
         AuthMechanismUnsupported => {
             "Aktivieren Sie AUTH PLAIN oder LOGIN auf dem Server (über TLS). OAuth 2.0 wird nicht unterstützt."

@@ -1076,7 +1076,7 @@ fn rows() -> Vec<Row> {
             name: "an invisible character in a password is warned of, without naming it or where it is",
             password: "correct\u{200b}horse",
             warnings: &["password.invisible_character"],
-            says: &["or holds an invisible one"],
+            says: &["or holds an invisible character"],
             ..BASE
         },
         Row {

@@ -853,8 +853,8 @@ impl Session<'_> {
         }
         // What the server offers now (AUTH often only here), beside the TLS version: the EHLO step showed the
         // extensions before STARTTLS.
-        if let (Some(note), Some(caps)) = (note.as_mut(), self.capabilities.as_ref()) {
-            let after = summarise(caps).value.unwrap_or_default();
+        if let (Some(note), Some(after)) = (note.as_mut(), self.capabilities.as_ref().and_then(|c| summarise(c).value))
+        {
             note.value = note.value.take().map(|tls| format!("{tls}; EHLO: {after}"));
         }
         self.ok(Step::Starttls, started, Some(&reply), note, trips);

@@ -200,8 +200,9 @@ pub(crate) fn classify_handshake_error(error: &std::io::Error, first_bytes: &[u8
             | CertificateError::NotValidYet
             | CertificateError::NotValidYetContext { .. } => DiagnosisCode::TlsCertificateExpired,
             CertificateError::UnknownIssuer | CertificateError::BadSignature => DiagnosisCode::TlsCertificateUntrusted,
-            // Signed by a trusted authority, but unusable: not for servers (e.g. extendedKeyUsage=clientAuth only),
-            // an extension this client must understand and does not, or revoked.
+            // Unusable whoever signed it (the verifier looks at these before it looks for the issuer): not for
+            // servers (e.g. extendedKeyUsage=clientAuth only), an extension this client must understand and does
+            // not, or revoked.
             CertificateError::Revoked
             | CertificateError::InvalidPurpose
             | CertificateError::InvalidPurposeContext { .. }
