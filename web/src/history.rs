@@ -235,13 +235,15 @@ pub fn History(log: Log) -> impl IntoView {
                                         </button>
                                     }
                                 });
+                                // The roles keep the table a table for screen readers (Safari's) where the phone
+                                // layout shows each row as a block.
                                 view! {
-                                    <tr data-version=c.version>
-                                        <td id=when>
+                                    <tr data-version=c.version role="row">
+                                        <td id=when role="cell">
                                             {local_time(&c.changed_at, locale)}
                                         </td>
-                                        <td>{c.changed_by}</td>
-                                        <td>
+                                        <td role="cell">{c.changed_by}</td>
+                                        <td role="cell">
                                             <ul class="changes">{changes}</ul>
                                             {restore}
                                         </td>
