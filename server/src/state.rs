@@ -197,13 +197,23 @@ fn keep_private(database: &std::path::Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Creates the data dir (mode 0700) when missing. One made beforehand that others may write to loses that right:
+/// they could replace the database or the key file (its files are private, not the names in it).
 fn create_private_dir(path: &std::path::Path) -> std::io::Result<()> {
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
     {
-        use std::os::unix::fs::DirBuilderExt;
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
         builder.mode(0o700);
+        builder.create(path)?;
+        let mode = std::fs::metadata(path)?.permissions().mode();
+        if mode & 0o022 != 0 {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o7755))?;
+            tracing::warn!(path = %path.display(), "the data directory was writable by others; now only by its owner");
+        }
+        Ok(())
     }
+    #[cfg(not(unix))]
     builder.create(path)
 }

@@ -48,7 +48,8 @@ async fn restart_reads_the_same_endpoint_back() {
 }
 
 /// The database holds the admins' password hashes and the SMTP password's ciphertext: its owner's alone, also
-/// in a data directory that was made beforehand with wider rights, and its journal files too.
+/// in a data directory that was made beforehand with wider rights (which no longer lets others write), and its
+/// journal files too.
 #[cfg(unix)]
 #[tokio::test]
 async fn the_database_is_private_in_a_data_dir_made_beforehand() {
@@ -56,7 +57,7 @@ async fn the_database_is_private_in_a_data_dir_made_beforehand() {
     let dir = tempfile::tempdir().expect("temp dir");
     let data_dir = dir.path().join("data");
     std::fs::create_dir(&data_dir).expect("data dir");
-    std::fs::set_permissions(&data_dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    std::fs::set_permissions(&data_dir, std::fs::Permissions::from_mode(0o777)).expect("chmod");
     // A database file left with wider rights (here empty: SQLite starts it) is narrowed too.
     let database = data_dir.join("smtp-endpoint.sqlite3");
     std::fs::write(&database, b"").expect("database file");
@@ -64,6 +65,8 @@ async fn the_database_is_private_in_a_data_dir_made_beforehand() {
     let mut server = ServerProcess::start(&data_dir, &[]).expect("server");
     let password = server.first_admin_password.clone().expect("first admin password");
     login_process(&server, "admin", &password).await;
+    let mode = std::fs::metadata(&data_dir).expect("data dir").permissions().mode();
+    assert_eq!(mode & 0o777, 0o755, "others may no longer write to the data dir, and keep what else they had");
     let files: Vec<_> = std::fs::read_dir(&data_dir).expect("read dir").map(|e| e.expect("entry").path()).collect();
     let database: Vec<_> = files.iter().filter(|p| p.to_string_lossy().contains("sqlite3")).collect();
     assert!(!database.is_empty(), "{files:?}");
