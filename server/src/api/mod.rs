@@ -105,6 +105,7 @@ fn add_common_responses(doc: &mut utoipa::openapi::OpenApi) {
                 add("413", "The body is larger than the server reads (`request.too_large`)");
                 add("415", "The body is not `application/json` (`request.json_required`)");
             }
+            add("405", "A method this path does not take (`method_not_allowed`)");
             add("500", "Something failed on the server (`internal`; the log has the cause)");
             if let Some(RefOr::T(too_many)) = responses.get_mut("429") {
                 let seconds = ObjectBuilder::new().schema_type(Type::Integer).build();

@@ -68,6 +68,16 @@ pub struct TestEmailRequest {
     pub locale: Option<Locale>,
 }
 
+/// A 422 of a probe or a test email: the draft's report, or an error of its own (`endpoint.unconfigured`,
+/// `recipient.invalid`). For the document only.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub(crate) enum Refusal {
+    Report(crate::api::endpoint::ReportDoc),
+    Error(ErrorBody),
+}
+
 /// Connects to the SMTP server and walks through every step up to `RSET` and `QUIT`, sending no message:
 /// resolve, connect, tls, ehlo, starttls, auth, mail_from, rcpt_to, rset, quit. Always 200 once the probe ran;
 /// `ok: false` comes with a `diagnosis` (stable `code`, the failed `step`, `message`, `remedy`, server `reply`).
@@ -76,7 +86,7 @@ pub struct TestEmailRequest {
     responses(
         (status = 200, body = ProbeReport),
         (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 422, description = "The draft is invalid (the core crate's report), the endpoint is not configured (`endpoint.unconfigured`), or the recipient is invalid (`recipient.invalid`)"),
+        (status = 422, description = "The draft is invalid (the core crate's report), the endpoint is not configured (`endpoint.unconfigured`), or the recipient is invalid (`recipient.invalid`)", body = Refusal),
         (status = 429, description = "Too many probes (`smtp.rate_limited`)", body = ErrorBody),
     ))]
 pub(crate) async fn probe(
@@ -110,7 +120,7 @@ pub(crate) async fn probe(
     responses(
         (status = 200, body = SendReport),
         (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 422, description = "The draft is invalid (the core crate's report), the endpoint is not configured (`endpoint.unconfigured`), or the recipient is invalid (`recipient.invalid`)"),
+        (status = 422, description = "The draft is invalid (the core crate's report), the endpoint is not configured (`endpoint.unconfigured`), or the recipient is invalid (`recipient.invalid`)", body = Refusal),
         (status = 429, description = "Too many test emails (`smtp.rate_limited`)", body = ErrorBody),
     ))]
 pub(crate) async fn test_email(

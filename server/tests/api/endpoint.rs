@@ -394,7 +394,7 @@ async fn the_openapi_document_lists_the_answers_every_route_can_give() {
     let app = spawn_app().await;
     let doc = app.openapi().await;
     let save = &doc["paths"]["/api/endpoints/smtp"]["put"]["responses"];
-    for status in ["400", "401", "403", "408", "412", "413", "415", "422", "428", "500"] {
+    for status in ["400", "401", "403", "405", "408", "412", "413", "415", "422", "428", "500"] {
         assert!(save.get(status).is_some(), "PUT /api/endpoints/smtp has no {status}: {save}");
     }
     let read = &doc["paths"]["/api/endpoints/smtp"]["get"]["responses"];
@@ -403,4 +403,10 @@ async fn the_openapi_document_lists_the_answers_every_route_can_give() {
     assert_eq!(login["headers"]["Retry-After"]["schema"]["type"], "integer", "{login}");
     let probe = &doc["paths"]["/api/endpoints/smtp/probe"]["post"]["responses"]["429"];
     assert!(probe["headers"].get("Retry-After").is_some(), "{probe}");
+    // A probe's or a test email's 422 is the draft's report or an error of its own: both shapes named.
+    let refused = &doc["paths"]["/api/endpoints/smtp/test-email"]["post"]["responses"]["422"];
+    let schema = refused["content"]["application/json"]["schema"]["$ref"].as_str().unwrap_or_default();
+    let one_of = &doc["components"]["schemas"][schema.rsplit('/').next().unwrap_or_default()]["oneOf"];
+    let shapes: Vec<&str> = one_of.as_array().into_iter().flatten().filter_map(|s| s["$ref"].as_str()).collect();
+    assert_eq!(shapes, ["#/components/schemas/Report", "#/components/schemas/ErrorBody"], "{refused}");
 }
