@@ -674,6 +674,24 @@ async fn a_server_that_drops_the_connection_during_data() {
     assert_not_delivered(&peer);
 }
 
+/// The message's size is told at MAIL FROM where the server announces a limit (RFC 1870): a message over it is
+/// refused before a byte of it is sent, as the message's refusal, not the sender's.
+#[tokio::test]
+async fn a_message_over_the_servers_size_limit_is_refused_before_it_is_sent() {
+    let pki = Pki::new("Test CA");
+    let password = canary("size");
+    let peer = starttls_peer(&pki, &["--user", USER, "--password", &password, "--size-limit", "300"]);
+    let case = case(peer.port, TlsMode::StarttlsRequired, Some((USER, &password)), Some(&pki.ca_pem));
+    let sent = case.send().await;
+    let found = code_of(sent.diagnosis.as_ref());
+    assert_eq!(found, Some((DiagnosisCode::MessageRejected, Step::MailFrom)), "{sent:#?}");
+    let reply = sent.diagnosis.as_ref().and_then(|d| d.reply.clone()).unwrap_or_default();
+    assert!(reply.starts_with("552"), "{reply}");
+    assert!(peer.events().contains(" SIZE="), "the size told at MAIL FROM: {}", peer.events());
+    assert!(!peer.events().contains("DATA"), "nothing of the message was sent: {}", peer.events());
+    assert_not_delivered(&peer);
+}
+
 /// A verdict that never comes after the final dot is not "try again": the message may have arrived.
 #[tokio::test]
 async fn a_server_silent_after_the_message_may_have_taken_it() {

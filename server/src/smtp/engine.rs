@@ -959,11 +959,15 @@ impl Session<'_> {
             }
             parameters.push(MailParameter::SmtpUtfEight);
         }
-        if let Job::Send { built } = job
-            && !built.formatted.is_ascii()
-            && caps.eightbitmime
-        {
-            parameters.push(MailParameter::Body(MailBodyParameter::EightBitMime));
+        if let Job::Send { built } = job {
+            if !built.formatted.is_ascii() && caps.eightbitmime {
+                parameters.push(MailParameter::Body(MailBodyParameter::EightBitMime));
+            }
+            // The message's size where the server announces a limit (RFC 1870): one over it is refused here,
+            // before it is sent, with the server's 552.
+            if caps.size.is_some() {
+                parameters.push(MailParameter::Size(built.formatted.len()));
+            }
         }
         let command = Mail::new(Some(from), parameters).to_string();
         self.simple_command(Step::MailFrom, &command, "a reply to MAIL FROM").await

@@ -57,6 +57,8 @@ parser.add_argument("--no-greeting", action="store_true",
 parser.add_argument("--not-smtp-greeting",
                     help="be no SMTP server: send this line (an IMAP server's greeting, say) and wait, as the port "
                          "of another service does (with --mode implicit, over TLS)")
+parser.add_argument("--size-limit", type=int, default=33554432,
+                    help="the largest message accepted, in bytes, announced as SIZE (aiosmtpd's default otherwise)")
 parser.add_argument("--spool", required=True, help="directory for received messages and events.log")
 args = parser.parse_args()
 
@@ -187,6 +189,7 @@ async def main():
             hostname="mail.example.test",
             ident="peer",
             loop=loop,
+            data_size_limit=args.size_limit,
             tls_context=context if args.mode == "starttls" else None,
             require_starttls=args.require_starttls,
             auth_required=args.require_auth,
