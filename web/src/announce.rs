@@ -1,47 +1,69 @@
-//! What a screen reader is told about the field being typed into: its messages, once typing pauses.
+//! What a screen reader is told about the field being typed into: its messages, once the keystrokes pause.
 //!
 //! The messages under a field change with many keystrokes (a suggestion holds what was typed), and a live region
 //! that held them would read each version out over the typing. So they are shown at once without being a live
-//! region, and the page's one polite region (`#said`, in index.html) takes their text after a pause. Only a change
-//! made while the field has the keyboard is read out (it was typed there; it is read even if the keyboard moves on
-//! meanwhile): messages that arrive otherwise (a language switch, a server's refusal that then takes the keyboard
-//! to the field, whose description says them) are not read twice.
+//! region (they describe their field), and the page's one polite region (`#said`, in index.html) takes the
+//! messages of the field last typed into once no key has been typed for [`PAUSE`] — as they stand then (in the
+//! language shown then; none once a save emptied the field), also when the keyboard moved on meanwhile. Messages
+//! that arrive without typing (a server's refusal, which takes the keyboard to the field whose description says
+//! them; "Use the old values"; a language switch) are not read a second time.
 
-use crate::has_focus;
 use leptos::prelude::*;
+use std::cell::{Cell, RefCell};
 use std::time::Duration;
 
-/// How long typing must pause before the messages are read out.
+/// How long the keystrokes must pause before the messages are read out.
 pub const PAUSE: Duration = Duration::from_millis(750);
 
 /// The id of the polite live region.
 pub const REGION: &str = "said";
 
-/// Reads `text` out once it has stayed the same for [`PAUSE`], when it changed while the field `id` had the
-/// keyboard. What the field holds when it appears is not read out: nothing changed.
-/// Not generic: one copy of the effect and its timer serves every field.
-pub fn read_out_when_paused(id: &'static str, text: Box<dyn Fn() -> String + Send + Sync>) {
-    let changes = StoredValue::new(0u32);
-    Effect::new(move |seen: Option<()>| {
-        let text = text();
-        if seen.is_some() && has_focus(id) {
-            let change = changes.get_value().wrapping_add(1);
-            changes.set_value(change);
-            // The field may be gone by then (signed out): its counter is too.
-            set_timeout(
-                move || {
-                    if changes.try_get_value() == Some(change) {
-                        say(&text);
-                    }
-                },
-                PAUSE,
-            );
-        }
+thread_local! {
+    /// Counts the keystrokes (input events) in the whole page: a read-out is for the last one.
+    static TYPED: Cell<u32> = const { Cell::new(0) };
+    /// What the region says now.
+    static SAID: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// Listens to the page's keystrokes, for as long as the page lives (once, at start).
+pub fn listen() {
+    let _ = window_event_listener(leptos::ev::input, |event| {
+        let Some(field) = event.target().and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
+        else {
+            return;
+        };
+        let typed = TYPED.with(|n| {
+            n.set(n.get().wrapping_add(1));
+            n.get()
+        });
+        let id = field.id();
+        set_timeout(
+            move || {
+                if TYPED.with(Cell::get) == typed {
+                    say(messages(&id))
+                }
+            },
+            PAUSE,
+        );
     });
 }
 
-fn say(text: &str) {
-    if let Some(region) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(REGION)) {
-        region.set_text_content(Some(text));
+/// The messages shown under the field `id` (not their buttons' words), one after the other.
+fn messages(id: &str) -> String {
+    let document = web_sys::window().and_then(|w| w.document());
+    let Some(list) = document.and_then(|d| d.query_selector_all(&format!("#{id}-messages .message")).ok()) else {
+        return String::new();
+    };
+    (0..list.length()).filter_map(|i| list.item(i)?.text_content()).fold(String::new(), |said, m| said + &m + " ")
+}
+
+/// Puts `text` into the live region, unless it says that already (it would be read out again).
+pub(crate) fn say(text: String) {
+    if SAID.with_borrow(|said| *said == text) {
+        return;
     }
+    if let Some(region) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(REGION)) {
+        region.set_text_content(Some(&text));
+    }
+    SAID.set(text);
 }

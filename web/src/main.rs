@@ -23,6 +23,7 @@ use wasm_bindgen::JsValue;
 
 fn main() {
     smtp_endpoint::set_idna_to_ascii(domain_to_ascii);
+    announce::listen();
     leptos::mount::mount_to_body(app::App);
 }
 

@@ -1,7 +1,6 @@
 //! A recipient typed for a check or a test email: judged as it is typed by the address rules the server applies
 //! to it (those of the from address), with the server's own refusal (`recipient.invalid`) in the same place.
 
-use crate::announce::read_out_when_paused;
 use crate::i18n::{Text, use_i18n};
 use crate::probe::Trouble;
 use leptos::prelude::*;
@@ -58,8 +57,6 @@ pub fn RecipientField(
     let messages = format!("{id}-messages");
     // A memo, so that the hint below is not drawn anew (and read out again) for each space typed into it.
     let empty = Memo::new(move |_| text.with(|to| to.trim().is_empty()));
-    let hint = move || (!optional && empty.get()).then(|| required(i18n.get()).to_owned());
-    read_out_when_paused(id, Box::new(move || problem.get().or_else(hint).unwrap_or_default()));
     view! {
         <div class="field">
             <label for=id>

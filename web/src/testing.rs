@@ -40,14 +40,15 @@ pub fn mount<V: IntoView + 'static>(
     view: impl FnOnce() -> V + 'static,
 ) -> Mounted {
     let document = web_sys::window().unwrap().document().unwrap();
-    // index.html's live region, empty for each test.
-    let region = document.get_element_by_id(crate::announce::REGION).unwrap_or_else(|| {
+    // index.html's live region, empty for each test, and the page's keystrokes listened to (once).
+    thread_local!(static LISTENING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
+    if !LISTENING.replace(true) {
         let region = document.create_element("p").unwrap();
         region.set_id(crate::announce::REGION);
         document.body().unwrap().append_child(&region).unwrap();
-        region
-    });
-    region.set_text_content(None);
+        crate::announce::listen();
+    }
+    crate::announce::say(String::new());
     let root: HtmlElement = document.create_element("div").unwrap().unchecked_into();
     document.body().unwrap().append_child(&root).unwrap();
     let i18n = I18n::new();
@@ -86,19 +87,14 @@ impl Mounted {
         self.one(selector).unchecked_into::<HtmlElement>().click();
     }
 
-    pub fn focus(&self, selector: &str) {
-        self.one(selector).unchecked_into::<HtmlElement>().focus().unwrap();
-    }
-
-    pub fn blur(&self, selector: &str) {
-        self.one(selector).unchecked_into::<HtmlElement>().blur().unwrap();
-    }
-
-    /// Types `value` into an input as a user would: the value changes, then an `input` event fires.
+    /// Types `value` into an input as a user would: the value changes, then an `input` event fires (and bubbles,
+    /// as a browser's does).
     pub fn type_into(&self, selector: &str, value: &str) {
         let input: web_sys::HtmlInputElement = self.one(selector).unchecked_into();
         input.set_value(value);
-        input.dispatch_event(&web_sys::Event::new("input").unwrap()).unwrap();
+        let init = web_sys::EventInit::new();
+        init.set_bubbles(true);
+        input.dispatch_event(&web_sys::Event::new_with_event_init_dict("input", &init).unwrap()).unwrap();
     }
 }
 
