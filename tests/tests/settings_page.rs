@@ -751,24 +751,64 @@ async fn a_throttled_login_says_how_long_to_wait() -> Result<()> {
 
 /// Another admin's save of the stored endpoint with another from address, from the same browser session.
 async fn other_admin_saves(page: &Page, from: &str) -> Result<()> {
+    other_admin_puts(page, json!({ "default_from_address": from })).await
+}
+
+/// Another admin's save, from the same browser session: the stored URI, username and from address, with `change`
+/// over them.
+async fn other_admin_puts(page: &Page, change: serde_json::Value) -> Result<()> {
     let status = page
         .browser
         .execute(
             "return fetch('/api/endpoints/smtp').then(async r => {
                const etag = r.headers.get('etag');
                const stored = await r.json();
+               const body = {uri: stored.uri, username: stored.username,
+                             default_from_address: stored.default_from_address, ...arguments[0]};
                const put = await fetch('/api/endpoints/smtp', {
                  method: 'PUT',
                  headers: {'Content-Type': 'application/json', 'If-Match': etag},
-                 body: JSON.stringify({uri: stored.uri, username: stored.username, default_from_address: arguments[0]}),
+                 body: JSON.stringify(body),
                });
                return put.status;
              });",
-            vec![json!(from)],
+            vec![change],
         )
         .await?;
     assert_eq!(status.as_u64(), Some(200), "the other admin's save");
     Ok(())
+}
+
+/// "Save mine instead" when their version added a login and this tab changed the server: their stored password
+/// would have to go to the server typed here, so nothing is saved yet — the keyboard goes to the password, and the
+/// conflict with both offers stays; with the password typed, the same offer saves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_save_over_theirs_that_needs_their_password_keeps_the_conflict() -> Result<()> {
+    let stack = Stack::start().await?;
+    let page = Page::new(&stack.browser);
+    page.browser.goto(&stack.url("/")).await?;
+    page.login(ADMIN, ADMIN_PASSWORD).await?;
+    page.type_into("#uri", "smtp://mail.example.com:587").await?;
+    page.type_into("#default_from_address", FROM).await?;
+    page.click("#save").await?;
+    page.wait_contains("#save-status", "Saved").await?;
+
+    other_admin_puts(&page, json!({ "username": "theirs", "password": "their password" })).await?;
+    page.type_into("#uri", "smtp://relay.example.com:587").await?;
+    page.click("#save").await?;
+    page.wait_contains("#save-status", "in the meantime").await?;
+    page.click("#overwrite").await?;
+    page.wait_text("#password-messages li[data-code='password.reentry_required']").await?;
+    page.wait_focus("password").await?;
+    assert_eq!(page.value("#uri").await?, "smtp://relay.example.com:587", "changed here: mine");
+    assert_eq!(page.value("#username").await?, "theirs", "left alone here: theirs");
+    assert!(page.text("#save-status").await?.unwrap_or_default().contains("in the meantime"));
+    page.wait_text("#reload").await?;
+
+    page.type_into("#password", "their password").await?;
+    page.click("#overwrite").await?;
+    page.wait_contains("#save-status", "Saved").await?;
+    stack.close().await
 }
 
 /// Light and dark colour schemes follow the system, and in both an independent accessibility checker (axe-core:

@@ -11,6 +11,7 @@ use crate::{focus, has_focus, refocus, refocus_or};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use smtp_endpoint::Field;
+use smtp_endpoint::messages::shown;
 
 /// The history's data, owned by the settings view: its first request goes out beside the stored endpoint's, not
 /// after it.
@@ -309,11 +310,12 @@ fn what_changed(t: &Text, change: &FieldChange) -> String {
     if change.field == Field::CustomCaPem.as_str() {
         return word().to_owned();
     }
-    match (&change.old, &change.new) {
-        (None, None) => word().to_owned(),
+    // A character that cannot be seen shows as its code point: "bo[U+200B]b → bob" is a change.
+    shown(&match (&change.old, &change.new) {
+        (None, None) => return word().to_owned(),
         (None, Some(new)) => new.clone(),
         (old, new) => format!("{} → {}", old.as_deref().unwrap_or(EMPTY), new.as_deref().unwrap_or(EMPTY)),
-    }
+    })
 }
 
 #[cfg(test)]
@@ -447,6 +449,8 @@ mod tests {
         assert_eq!(what_changed(en, &user), "mailer");
         let user = change(Field::Username, ChangeKind::Removed, Some("mailer"), None);
         assert_eq!(what_changed(en, &user), "mailer → —");
+        let invisible = change(Field::Username, ChangeKind::Changed, Some("bo\u{200b}b"), Some("bob"));
+        assert_eq!(what_changed(en, &invisible), "bo[U+200B]b → bob", "a change one cannot see is shown");
         let password = change(Field::Password, ChangeKind::Changed, None, None);
         assert_eq!((what_changed(en, &password), what_changed(de, &password)), ("changed".into(), "geändert".into()));
         let pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----";

@@ -376,7 +376,9 @@ pub fn Settings() -> impl IntoView {
                     if let (Some(base), Some(theirs)) = (base, state.stored.get_untracked()) {
                         form.rebase(&base, &theirs);
                     }
-                    save()
+                    // Their version needs something typed here first (their login's password, for a server
+                    // changed here): the keyboard goes there, and the conflict with both offers stays.
+                    if judged.has_errors() { focus_first_invalid(judged) } else { save() }
                 }
             }
         });

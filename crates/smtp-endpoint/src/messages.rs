@@ -90,8 +90,8 @@ pub fn summary(uri: &SmtpUri, username: Option<&str>, locale: Locale) -> String 
 }
 
 /// Typed text as a message shows it: as typed, but a character that cannot be seen by its code point
-/// (`[U+200B]`), so the message says where the trouble is.
-fn shown(text: &str) -> String {
+/// (`[U+200B]`), so the message says where the trouble is (and the page's history shows a change of one).
+pub fn shown(text: &str) -> String {
     text.chars().fold(String::with_capacity(text.len()), |mut out, c| {
         if is_invisible(c) {
             out.push_str(&format!("[U+{:04X}]", u32::from(c)));
