@@ -209,8 +209,17 @@ fn create_private_dir(path: &std::path::Path) -> std::io::Result<()> {
         builder.create(path)?;
         let mode = std::fs::metadata(path)?.permissions().mode();
         if mode & 0o022 != 0 {
-            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o7755))?;
-            tracing::warn!(path = %path.display(), "the data directory was writable by others; now only by its owner");
+            // A directory this user does not own (a shared volume, a group's mount) is not changed: said, and used.
+            match std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o7755)) {
+                Ok(()) => {
+                    tracing::warn!(path = %path.display(), "the data directory was writable by others; now only by its owner")
+                }
+                Err(error) => tracing::warn!(
+                    path = %path.display(),
+                    %error,
+                    "the data directory is writable by others, who could replace the database or the key file"
+                ),
+            }
         }
         Ok(())
     }
