@@ -804,11 +804,21 @@ async fn a_save_over_theirs_that_needs_their_password_keeps_the_conflict() -> Re
     assert_eq!(page.value("#username").await?, "theirs", "left alone here: theirs");
     assert!(page.text("#save-status").await?.unwrap_or_default().contains("in the meantime"));
     page.wait_text("#reload").await?;
+    assert_eq!(stored(&page).await?["version"], 3, "nothing saved: theirs is the newest");
 
     page.type_into("#password", "their password").await?;
     page.click("#overwrite").await?;
     page.wait_contains("#save-status", "Saved").await?;
+    let saved = stored(&page).await?;
+    let got = (&saved["version"], &saved["uri"], &saved["username"], &saved["password_set"]);
+    assert_eq!(got, (&json!(4), &json!("smtp://relay.example.com:587"), &json!("theirs"), &json!(true)), "{saved}");
     stack.close().await
+}
+
+/// The stored endpoint as the API answers it, asked for from the page's session.
+async fn stored(page: &Page) -> Result<serde_json::Value> {
+    let script = "return fetch('/api/endpoints/smtp').then(r => r.json());";
+    Ok(page.browser.execute(script, vec![]).await?)
 }
 
 /// Light and dark colour schemes follow the system, and in both an independent accessibility checker (axe-core:

@@ -3,10 +3,11 @@
 //! The messages under a field change with many keystrokes (a suggestion holds what was typed), and a live region
 //! that held them would read each version out over the typing. So they are shown at once without being a live
 //! region (they describe their field), and the page's one polite region (`#said`, in index.html) takes the
-//! messages of the field last typed into once no key has been typed for [`PAUSE`] — as they stand then (in the
-//! language shown then; none once a save emptied the field), also when the keyboard moved on meanwhile. Messages
-//! that arrive without typing (a server's refusal, which takes the keyboard to the field whose description says
-//! them; "Use the old values"; a language switch) are not read a second time.
+//! messages of the field last typed into once no key has been typed for [`PAUSE`] — as they stand then (none once a
+//! save emptied the field), also when the keyboard moved on meanwhile. Messages that arrive without typing (a
+//! server's refusal, which takes the keyboard to the field whose description says them; "Use the old values"; a
+//! language switch) are not read a second time. The language menu fires `input` too: a switch within the pause
+//! drops that read-out (telling it apart cost more than the page's budget had left).
 
 use leptos::prelude::*;
 use std::cell::{Cell, RefCell};
