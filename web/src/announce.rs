@@ -49,13 +49,12 @@ pub fn listen() {
     });
 }
 
-/// The messages shown under the field `id` (not their buttons' words), one after the other.
+/// The messages shown under the field `id`, as its description says them (with their buttons' words); none once
+/// it is gone.
 fn messages(id: &str) -> String {
     let document = web_sys::window().and_then(|w| w.document());
-    let Some(list) = document.and_then(|d| d.query_selector_all(&format!("#{id}-messages .message")).ok()) else {
-        return String::new();
-    };
-    (0..list.length()).filter_map(|i| list.item(i)?.text_content()).fold(String::new(), |said, m| said + &m + " ")
+    let list = document.and_then(|d| d.get_element_by_id(&format!("{id}-messages")));
+    list.and_then(|list| list.text_content()).unwrap_or_default()
 }
 
 /// Puts `text` into the live region, unless it says that already (it would be read out again).

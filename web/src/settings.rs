@@ -1066,7 +1066,7 @@ mod tests {
                 }
             },
         );
-        let said = |text: &str| format!("{text} ");
+        let said = |text: &str| text.to_owned();
         // The same message through several keystrokes 300 ms apart: nothing until the keys pause, though the first
         // was more than a pause ago.
         page.type_into("#default_from_address", "App <n");
