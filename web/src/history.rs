@@ -189,10 +189,10 @@ pub fn History(log: Log) -> impl IntoView {
             <div class="table-wrap">
                 <table id="history" tabindex="-1">
                     <thead>
-                        <tr>
-                            <th scope="col">{t.when}</th>
-                            <th scope="col">{t.who}</th>
-                            <th scope="col">{t.changes}</th>
+                        <tr role="row">
+                            <th scope="col" role="columnheader">{t.when}</th>
+                            <th scope="col" role="columnheader">{t.who}</th>
+                            <th scope="col" role="columnheader">{t.changes}</th>
                         </tr>
                     </thead>
                     <tbody>
