@@ -353,13 +353,21 @@ async fn cli_probe_and_send_test_print_the_steps() {
     assert_eq!(deutsch[4].0, "STARTTLS: übersprungen", "{stdout}");
     assert_eq!(deutsch[5].0, "Anmelden (AUTH): ok", "{stdout}");
     assert!(deutsch.iter().all(|(_, column)| *column == deutsch[0].1), "{stdout}");
+    // A reply of several lines shows its first (the server's name), not its last extension.
+    let ehlo = stdout.lines().find(|line| line.contains("EHLO")).unwrap_or_default();
+    assert!(ehlo.contains("250-"), "{stdout}");
+    let sent = run(&["send-test", "--to", TO]);
+    let stdout = String::from_utf8_lossy(&sent.stdout);
+    assert!(sent.status.success(), "{stdout}");
+    assert!(stdout.starts_with(&format!("Test email to {TO}: TLS from the first byte to ")), "{stdout}");
+    assert!(stdout.contains("Message (DATA)") && stdout.contains("ok: accepted in "), "{stdout}");
     let sent = run(&["send-test", "--to", TO, "--json", "--transcript"]);
     let stdout = String::from_utf8_lossy(&sent.stdout);
     assert!(sent.status.success(), "{stdout}");
     assert!(!stdout.contains(&s.password) && !String::from_utf8_lossy(&sent.stderr).contains(&s.password));
     let report: Value = serde_json::from_str(&stdout).expect("json");
     assert_eq!(report["ok"], true);
-    assert_eq!(s.peer.wait_for_messages(1).len(), 1);
+    assert_eq!(s.peer.wait_for_messages(2).len(), 2);
 
     let failed = run(&["send-test", "--to", "nobody"]);
     assert_eq!(failed.status.code(), Some(2), "an invalid recipient is an error");

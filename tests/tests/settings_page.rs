@@ -509,6 +509,15 @@ async fn the_page_works_by_keyboard_on_a_phone_and_a_desktop() -> Result<()> {
         "const w = document.querySelector('#history').closest('.table-wrap'); return w.scrollWidth - w.clientWidth;";
     let overflow = page.browser.execute(script, vec![]).await?;
     assert!(overflow.as_i64().is_some_and(|o| o <= 0), "the history scrolls sideways by {overflow} px at 360 px");
+    // Each change a block, the table's roles kept for screen readers that drop them with the display, and a German
+    // field name whole on its line (the changes have the card's width).
+    let layout = "const row = document.querySelector('#history tbody tr'); \
+                  return [getComputedStyle(row).display, row.getAttribute('role'), \
+                          row.querySelector('td').getAttribute('role'), \
+                          document.querySelector('#history th').getAttribute('role'), \
+                          row.querySelector('.changes .field').getClientRects().length].join(' ');";
+    let layout = page.browser.execute(layout, vec![]).await?;
+    assert_eq!(layout.as_str(), Some("block row cell columnheader 1"), "the history's phone layout");
     page.browser.execute("document.querySelector('#history').scrollIntoView(); return true;", vec![]).await?;
     page.screenshot("history-360px-de.png").await?;
     page.browser.find(Locator::Css("#language")).await?.select_by_value("en").await?;
