@@ -7,13 +7,28 @@ use std::time::Duration;
 const KEY_A: &str = "0000000000000000000000000000000000000000000000000000000000000001";
 const KEY_B: &str = "AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=";
 
+/// A first start (with `env`) that saves `uri` with the login `user` / `smtp_password`: the server, the first
+/// admin's password and the saved endpoint (version 2).
+async fn first_start_saving(
+    data_dir: &std::path::Path,
+    env: &[(&str, &str)],
+    uri: &str,
+    smtp_password: &str,
+) -> (ServerProcess, String, Value) {
+    let server = ServerProcess::start(data_dir, env).expect("server");
+    let password = server.first_admin_password.clone().expect("first admin password");
+    let client = login_process(&server, "admin", &password).await;
+    let body = endpoint_body(uri, Some("user"), Some(smtp_password));
+    let saved = client.put(server.url("/api/endpoints/smtp")).header("if-match", "\"1\"").json(&body).send().await;
+    let saved: Value = saved.expect("put").json().await.expect("json");
+    assert_eq!(saved["version"], 2, "{saved}");
+    (server, password, saved)
+}
+
 #[tokio::test]
 async fn restart_reads_the_same_endpoint_back() {
     let dir = tempfile::tempdir().expect("temp dir");
     let data_dir = dir.path().join("data");
-    let mut server = ServerProcess::start(&data_dir, &[]).expect("server");
-    let password = server.first_admin_password.clone().expect("first admin password");
-    let client = login_process(&server, "admin", &password).await;
     // A real SMTP server on this machine that takes only this password: after the restart, the stored password
     // still decrypts to it.
     let smtp_password = "kept across restarts";
@@ -23,10 +38,7 @@ async fn restart_reads_the_same_endpoint_back() {
         &["--auth-plaintext", "--user", "user", "--password", smtp_password],
     );
     let uri = format!("smtp://127.0.0.1:{}", peer.port);
-    let body = endpoint_body(&uri, Some("user"), Some(smtp_password));
-    let saved = client.put(server.url("/api/endpoints/smtp")).header("if-match", "\"1\"").json(&body).send().await;
-    let saved: Value = saved.expect("put").json().await.expect("json");
-    assert_eq!(saved["version"], 2);
+    let (mut server, password, saved) = first_start_saving(&data_dir, &[], &uri, smtp_password).await;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -81,13 +93,9 @@ async fn the_database_is_private_in_a_data_dir_made_beforehand() {
 async fn a_wrong_master_key_is_a_clear_start_up_error() {
     let dir = tempfile::tempdir().expect("temp dir");
     let data_dir = dir.path().join("data");
-    let mut server = ServerProcess::start(&data_dir, &[("SMTP_ENDPOINT_MASTER_KEY", KEY_A)]).expect("server");
+    let env = [("SMTP_ENDPOINT_MASTER_KEY", KEY_A)];
+    let (mut server, ..) = first_start_saving(&data_dir, &env, "smtps://mail.example.com", "secret").await;
     assert!(!data_dir.join("master.key").exists(), "a key from the environment is not written to disk");
-    let password = server.first_admin_password.clone().expect("first admin password");
-    let client = login_process(&server, "admin", &password).await;
-    let body = endpoint_body("smtps://mail.example.com", Some("user"), Some("secret"));
-    let response = client.put(server.url("/api/endpoints/smtp")).header("if-match", "\"1\"").json(&body).send().await;
-    assert_eq!(response.expect("put").status(), 200);
     server.stop();
 
     let error = ServerProcess::start(&data_dir, &[("SMTP_ENDPOINT_MASTER_KEY", KEY_B)]).err().expect("must not start");
@@ -112,12 +120,7 @@ async fn a_wrong_master_key_is_a_clear_start_up_error() {
 async fn a_stored_password_needs_its_key_even_without_the_key_check() {
     let dir = tempfile::tempdir().expect("temp dir");
     let data_dir = dir.path().join("data");
-    let mut server = ServerProcess::start(&data_dir, &[]).expect("server");
-    let password = server.first_admin_password.clone().expect("first admin password");
-    let client = login_process(&server, "admin", &password).await;
-    let body = endpoint_body("smtps://mail.example.com", Some("user"), Some("secret"));
-    let response = client.put(server.url("/api/endpoints/smtp")).header("if-match", "\"1\"").json(&body).send().await;
-    assert_eq!(response.expect("put").status(), 200);
+    let (mut server, ..) = first_start_saving(&data_dir, &[], "smtps://mail.example.com", "secret").await;
     server.stop();
     let database = rusqlite::Connection::open(data_dir.join("smtp-endpoint.sqlite3")).expect("open");
     assert_eq!(database.execute("DELETE FROM meta WHERE key = 'master_key_check'", []).expect("delete"), 1);
