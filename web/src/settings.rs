@@ -987,27 +987,32 @@ mod tests {
         assert!(!judged.has_errors());
     }
 
-    #[wasm_bindgen_test]
-    async fn a_field_answers_each_keystroke_and_its_suggestion_is_one_click_away() {
-        let page = mount(
+    /// One text field of the form, on its own (its id is the field's code).
+    fn mount_field(field: Field, label: fn(&Text) -> &'static str, hint: fn(&Text) -> &'static str) -> Mounted {
+        mount(
             |_, _| (),
-            || {
+            move || {
                 let form = use_state().form;
                 let edit = |value: RwSignal<String>, typed| value.set(typed);
                 view! {
                     <TextField
-                        id="uri"
-                        field=Field::Uri
-                        label=|t| t.uri
-                        hint=|t| t.uri_hint
-                        value=form.uri
+                        id=field.as_str()
+                        field=field
+                        label=label
+                        hint=hint
+                        value=form.text(field)
                         edit=edit
                         kind="text"
                         autocomplete="off"
                     />
                 }
             },
-        );
+        )
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_field_answers_each_keystroke_and_its_suggestion_is_one_click_away() {
+        let page = mount_field(Field::Uri, |t| t.uri, |t| t.uri_hint);
         assert_eq!(page.attr("#uri", "aria-describedby").as_deref(), Some("uri-hint uri-messages"));
         assert_eq!(page.attr("#uri-messages", "aria-live"), None, "shown at once, read out once typing pauses");
 
@@ -1047,25 +1052,7 @@ mod tests {
     /// a second time.
     #[wasm_bindgen_test]
     async fn a_fields_messages_are_read_out_once_the_keystrokes_pause() {
-        let page = mount(
-            |_, _| (),
-            || {
-                let form = use_state().form;
-                let edit = |value: RwSignal<String>, typed| value.set(typed);
-                view! {
-                    <TextField
-                        id="default_from_address"
-                        field=Field::DefaultFromAddress
-                        label=|t| t.from
-                        hint=|t| t.from_hint
-                        value=form.from
-                        edit=edit
-                        kind="text"
-                        autocomplete="off"
-                    />
-                }
-            },
-        );
+        let page = mount_field(Field::DefaultFromAddress, |t| t.from, |t| t.from_hint);
         let said = |text: &str| text.to_owned();
         // The same message through several keystrokes 300 ms apart: nothing until the keys pause, though the first
         // was more than a pause ago.
