@@ -175,10 +175,7 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
     // Or keeps what was typed and saves it over theirs.
     other_admin_saves(&page, "Third Admin <third@example.com>").await?;
     page.type_into("#default_from_address", FROM).await?;
-    page.click("#save").await?;
-    page.wait_contains("#save-status", "in the meantime").await?;
-    page.click("#overwrite").await?;
-    page.wait_contains("#save-status", "Saved").await?;
+    save_over_theirs(&page).await?;
     assert_eq!(page.value("#default_from_address").await?, FROM);
     page.wait_focus("save").await?; // the offer that had the keyboard is gone; Save has it
     // The history follows: the first save, the other admin's, the third's, and this one.
@@ -196,10 +193,7 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
     // they saved meanwhile, which the form still had as before.
     other_admin_saves(&page, "Fourth Admin <fourth@example.com>").await?;
     page.type_into("#password", SMTP_PASSWORD).await?;
-    page.click("#save").await?;
-    page.wait_contains("#save-status", "in the meantime").await?;
-    page.click("#overwrite").await?;
-    page.wait_contains("#save-status", "Saved").await?;
+    save_over_theirs(&page).await?;
     assert_eq!(page.value("#default_from_address").await?, "Fourth Admin <fourth@example.com>");
     let rotated = eventually("the rotation in the history", || async {
         let row = page.wait_text("#history tbody tr:first-child").await?;
@@ -757,6 +751,15 @@ async fn a_throttled_login_says_how_long_to_wait() -> Result<()> {
     })
     .await?;
     stack.close().await
+}
+
+/// Saves, meets the conflict another admin's save made meanwhile, and saves this tab's values over theirs.
+async fn save_over_theirs(page: &Page) -> Result<()> {
+    page.click("#save").await?;
+    page.wait_contains("#save-status", "in the meantime").await?;
+    page.click("#overwrite").await?;
+    page.wait_contains("#save-status", "Saved").await?;
+    Ok(())
 }
 
 /// Another admin's save of the stored endpoint with another from address, from the same browser session.
