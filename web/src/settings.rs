@@ -33,6 +33,28 @@ impl Shown {
             suggestion: issue.suggestion.clone(),
         }
     }
+
+    /// How it looks: an empty required field is a step still to take, said as a hint — like the recipient's — not
+    /// a mistake in red before anything was typed. It still blocks saving.
+    fn class(&self) -> &'static str {
+        if self.refuses() {
+            "error"
+        } else if self.error {
+            "hint"
+        } else {
+            "warning"
+        }
+    }
+
+    /// Whether it marks what was typed as wrong (`aria-invalid`), not only a field still empty.
+    fn refuses(&self) -> bool {
+        self.error && !self.code.ends_with(".required")
+    }
+}
+
+/// A field's `aria-invalid`.
+fn invalid(issues: Signal<Vec<Shown>>) -> impl Fn() -> &'static str + Copy {
+    move || if issues.with(|i| i.iter().any(Shown::refuses)) { "true" } else { "false" }
 }
 
 /// Everything the form knows about its values at this moment; shared with the probe and the test email.
@@ -600,7 +622,7 @@ fn TextField(
     let judged = use_judged();
     // A memo: the list is redrawn only when this field's messages change, not on every keystroke elsewhere.
     let issues: Signal<Vec<Shown>> = Memo::new(move |_| judged.for_field(field, i18n.get())).into();
-    let invalid = move || if issues.with(|i| i.iter().any(|m| m.error)) { "true" } else { "false" };
+    let invalid = invalid(issues);
     view! {
         <div class="field">
             <label for=id>{move || label(i18n.text())}</label>
@@ -636,8 +658,9 @@ fn Messages(id: &'static str, issues: Signal<Vec<Shown>>, apply: Callback<String
                     .get()
                     .into_iter()
                     .map(|m| {
+                        let class = m.class();
                         view! {
-                            <li class=if m.error { "error" } else { "warning" } data-code=m.code>
+                            <li class=class data-code=m.code>
                                 <span class="message">{m.message}</span>
                                 {m.suggestion.map(move |s| {
                                     let value = s.clone();
@@ -686,7 +709,7 @@ fn PasswordField(edit: impl Fn(RwSignal<String>, String) + Copy + Send + Sync + 
     // error says to type it again, and nothing here says otherwise.
     let keeps_if_empty = move || kept() && !judged.moved.get();
     let issues: Signal<Vec<Shown>> = Memo::new(move |_| judged.for_field(Field::Password, i18n.get())).into();
-    let invalid = move || if issues.with(|i| i.iter().any(|m| m.error)) { "true" } else { "false" };
+    let invalid = invalid(issues);
     let set_removal = move |remove: bool| {
         form.remove_password.set(remove);
         if remove {
@@ -773,7 +796,7 @@ fn CustomCaField(edit: impl Fn(RwSignal<String>, String) + Copy + Send + Sync + 
     let judged = use_judged();
     let value = state.form.custom_ca;
     let issues: Signal<Vec<Shown>> = Memo::new(move |_| judged.for_field(Field::CustomCaPem, i18n.get())).into();
-    let invalid = move || if issues.with(|i| i.iter().any(|m| m.error)) { "true" } else { "false" };
+    let invalid = invalid(issues);
     view! {
         // Open when a CA is stored; afterwards the administrator opens and closes it (clearing the text while
         // typing must not fold the field away).
@@ -1015,6 +1038,10 @@ mod tests {
         let page = mount_field(Field::Uri, |t| t.uri, |t| t.uri_hint);
         assert_eq!(page.attr("#uri", "aria-describedby").as_deref(), Some("uri-hint uri-messages"));
         assert_eq!(page.attr("#uri-messages", "aria-live"), None, "shown at once, read out once typing pauses");
+        // Empty, it is a step still to take: a hint, not an error in red before anything was typed.
+        assert_eq!(page.attr("#uri-messages li", "data-code").as_deref(), Some(Code::UriRequired.as_str()));
+        assert_eq!(page.attr("#uri-messages li", "class").as_deref(), Some("hint"));
+        assert_eq!(page.attr("#uri", "aria-invalid").as_deref(), Some("false"));
 
         page.type_into("#uri", "mail.example.co");
         settle().await;
