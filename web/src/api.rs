@@ -445,7 +445,11 @@ pub(crate) fn decode<T: Decode>(text: &str) -> Option<T> {
 }
 
 async fn body_of<T: Decode>(response: &Response) -> Result<T, Error> {
-    decode(&text_of(response).await?).ok_or_else(|| Error::Fetch("unexpected JSON".into()))
+    // Another shape (a sign-on proxy's page with 200) is an unexpected answer, not an unreachable server.
+    let text = text_of(response).await?;
+    decode(&text).ok_or_else(|| {
+        Error::Api(ApiError { status: response.status(), body: ApiBody::Other(text), retry_after: None })
+    })
 }
 
 async fn error_of(response: Response) -> Error {
@@ -652,6 +656,18 @@ mod tests {
         let conflict = error_from(412, example!("conflict").into());
         assert!(
             matches!(conflict, Error::Api(ApiError { status: 412, body: ApiBody::Error { ref code, .. }, .. }) if code == "endpoint.version_conflict")
+        );
+    }
+
+    /// A sign-on proxy in front of the server answers with its own page and 200: an unexpected answer, said with
+    /// its start, not "the server could not be reached".
+    #[wasm_bindgen_test]
+    async fn an_answer_in_another_shape_is_unexpected_not_unreachable() {
+        let page = web_sys::Response::new_with_opt_str(Some("<html>Corp sign-on</html>")).unwrap();
+        let error = body_of::<Stored>(&Response::from(page)).await.unwrap_err();
+        assert_eq!(
+            crate::probe::Trouble::of_error(&error),
+            crate::probe::Trouble::Other("200: <html>Corp sign-on</html>".into())
         );
     }
 

@@ -123,13 +123,12 @@ impl State {
         }
     }
 
-    /// Call on any 401: back to the login form, keeping the typed values.
+    /// Call on any 401: back to the login form, keeping the typed values. Only from a session: a late 401 after
+    /// signing out is no expired session, and a second one does not open the login form anew.
     pub fn session_lost(self) {
-        let name = match self.auth.get_untracked() {
-            Auth::SignedIn(name) | Auth::Expired(name) => name,
-            _ => String::new(),
-        };
-        self.auth.set(Auth::Expired(name));
+        if let Auth::SignedIn(name) = self.auth.get_untracked() {
+            self.auth.set(Auth::Expired(name));
+        }
     }
 }
 
@@ -178,7 +177,7 @@ pub fn App() -> impl IntoView {
     check_session(false);
 
     let view = move || match state.auth.get() {
-        Auth::Checking => view! { <p class="loading">{tr(|t| t.loading)}</p> }.into_any(),
+        Auth::Checking => view! { <p>{tr(|t| t.loading)}</p> }.into_any(),
         Auth::Unknown(trouble) => {
             view! { <LoadFailed id="session" class="card" trouble retry=move || check_session(true) /> }.into_any()
         }

@@ -178,7 +178,7 @@ pub fn History(log: Log) -> impl IntoView {
             return view! { <LoadFailed id="history" class="history-failed" trouble=failure retry /> }.into_any();
         }
         let Some(list) = changes.get() else {
-            return view! { <p class="loading">{t.loading}</p> }.into_any();
+            return view! { <p>{t.loading}</p> }.into_any();
         };
         if list.is_empty() {
             return view! { <p class="hint" id="history-empty" tabindex="-1">{t.history_empty}</p> }.into_any();
@@ -274,7 +274,7 @@ pub fn History(log: Log) -> impl IntoView {
     };
 
     view! {
-        <section class="card history" aria-labelledby="history-title">
+        <section class="card" aria-labelledby="history-title">
             <h2 id="history-title">{tr(|t| t.history_title)}</h2>
             {rows}
         </section>

@@ -114,7 +114,7 @@ pub struct Text {
     pub not_sent: &'static str,
     pub test_cancelled: &'static str,
     pub too_many_checks: &'static str,
-    /// `{}`: seconds.
+    /// `{}`: how long, from [`wait`].
     pub try_again_in: &'static str,
     pub fix_first: &'static str,
     pub history_title: &'static str,

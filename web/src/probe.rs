@@ -11,7 +11,8 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use smtp_endpoint::{DiagnosisCode, Field, Locale, SmtpUri};
 
-/// What a request ended with, other than its own result (a probe, a test email, or loading what is stored).
+/// What a request ended with, other than its own result: a probe, a test email, a save, a sign-in, the session
+/// check, or loading what is stored or the history.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Trouble {
     /// The form's values were refused; the messages are under the fields.
@@ -41,8 +42,7 @@ impl Trouble {
         }
     }
 
-    /// Whether the section's status says it; a refused recipient is said under the recipient instead.
-    /// A refused recipient is said under its field, and a refused draft beside the button (`Blocked`, as the
+    /// Whether the section's status says it. A refused recipient is said under its field, and a refused draft beside the button (`Blocked`, as the
     /// refusal lands under the fields): neither again in the status.
     pub fn shown_in_status(&self) -> bool {
         !matches!(self, Trouble::Recipient(_) | Trouble::Refused)
@@ -317,7 +317,7 @@ pub fn Probe() -> impl IntoView {
     };
 
     view! {
-        <section class="card probe" aria-labelledby="probe-title">
+        <section class="card" aria-labelledby="probe-title">
             <h2 id="probe-title">{tr(|t| t.verify_title)}</h2>
             <p class="hint">{tr(|t| t.unsaved_values)}</p>
             <form id="probe-form" on:submit=run novalidate>
@@ -506,14 +506,14 @@ fn DiagnosisView(diagnosis: Diagnosis, id: &'static str) -> impl IntoView {
             {reply
                 .map(|reply| {
                     view! {
-                        <p class="reply">
+                        <p>
                             <strong>{tr(|t| t.server_reply)} ": "</strong>
                             <code>{reply}</code>
                         </p>
                     }
                 })}
             {detail.map(|detail| view! { <p class="hint detail">{move || detail.text(i18n.get())}</p> })}
-            <p class="code">
+            <p>
                 <code>{code}</code>
             </p>
         </div>
@@ -543,7 +543,7 @@ fn CertificateView(certificate: Certificate, id: &'static str) -> impl IntoView 
                 </dd>
                 <dt>{tr(|t| t.fingerprint)}</dt>
                 <dd>
-                    <code class="fingerprint">{sha256}</code>
+                    <code>{sha256}</code>
                 </dd>
             </dl>
         </details>
@@ -913,6 +913,12 @@ mod tests {
             Auth::Expired("ops".into()),
             "a 401 goes back to the login form, which knows who was signed in"
         );
+        // Late 401s: a second one leaves the login form as it is, and one after signing out is no expired session.
+        assert_eq!(sort(api_error(401, error_body("session.required", "sign in"))), None);
+        assert_eq!(state.auth.get_untracked(), Auth::Expired("ops".into()));
+        state.auth.set(Auth::SignedOut);
+        assert_eq!(sort(api_error(401, error_body("session.required", "sign in"))), None);
+        assert_eq!(state.auth.get_untracked(), Auth::SignedOut, "signed out, not \"your session has ended\"");
 
         assert_eq!(
             sorted,
@@ -933,6 +939,8 @@ mod tests {
                 Some(fill(t.gateway, 503)),
                 Some(format!("{}: 418: <html>teapot</html>", t.unexpected)),
                 Some(t.fix_first.to_owned()),
+                None,
+                None,
                 None,
             ]
         );

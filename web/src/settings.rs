@@ -34,8 +34,9 @@ impl Shown {
         }
     }
 
-    /// How it looks: an empty required field is a step still to take, said as a hint — like the recipient's — not
-    /// a mistake in red before anything was typed. It still blocks saving.
+    /// How it looks: an empty field that is needed (the URI and from address always; the password for a username,
+    /// the username for a password) is a step still to take, said as a hint — like the recipient's — not a
+    /// mistake in red before anything was typed there. It still blocks saving.
     fn class(&self) -> &'static str {
         if self.refuses() {
             "error"
@@ -207,7 +208,6 @@ impl Judged {
     }
 }
 
-/// Whether a stored password is kept for what is being saved (not removed, nor replaced).
 /// The values to save, probe or test, as the API wants them.
 pub fn draft(form: Form, locale: Locale) -> Draft {
     let password = form.password.get_untracked();
@@ -309,6 +309,9 @@ pub fn Settings() -> impl IntoView {
         let draft = draft(form, locale);
         spawn_local(async move {
             let answer = api::save(&draft, &etag, locale).await;
+            if save_state.try_get_untracked().is_none() {
+                return; // signed out meanwhile: nothing of it belongs to the next session
+            }
             // Typed on while the answer was on its way (or the view is gone: signed out meanwhile): the answer is
             // about values the form no longer holds, so it neither replaces them nor puts messages under them.
             let edited = judged.edited_since(sent);
@@ -412,11 +415,6 @@ pub fn Settings() -> impl IntoView {
         focus_soon("uri");
     }
 
-    let edit = move |signal: RwSignal<String>, value: String| {
-        signal.set(value);
-        judged.edited();
-    };
-
     let reload = move |_| {
         if crate::discard_agreed(form, i18n.text().reload_unsaved) {
             start_load(Load::Reload);
@@ -465,7 +463,7 @@ pub fn Settings() -> impl IntoView {
     move || {
         if !loaded.get() {
             let Some(failure) = load_failure.get() else {
-                return view! { <p class="loading">{tr(|t| t.loading)}</p> }.into_any();
+                return view! { <p>{tr(|t| t.loading)}</p> }.into_any();
             };
             return view! { <LoadFailed id="load" class="card" trouble=failure retry /> }.into_any();
         }
@@ -473,18 +471,14 @@ pub fn Settings() -> impl IntoView {
         view! {
             <form id="settings" class="card" aria-labelledby="settings-title" on:submit=submit novalidate>
                 <h2 id="settings-title">{tr(|t| t.settings_title)}</h2>
-                <p class="intro">{tr(|t| t.intro)}</p>
+                <p>{tr(|t| t.intro)}</p>
                 {move || (state.stored.with(|s| s.as_ref().is_some_and(|s| !s.configured)) && !form.dirty.get()).then(|| view! {
-                    <p class="notice" id="not-configured">{tr(|t| t.not_configured)}</p>
+                    <p class="notice">{tr(|t| t.not_configured)}</p>
                 })}
                 <TextField
-                    id="uri"
                     field=Field::Uri
                     label=|t| t.uri
                     hint=|t| t.uri_hint
-                    value=form.uri
-                    edit=edit
-                    kind="text"
                     autocomplete="off"
                 />
                 <p class="effective" id="effective">
@@ -500,27 +494,19 @@ pub fn Settings() -> impl IntoView {
                     </span>
                 </p>
                 <TextField
-                    id="username"
                     field=Field::Username
                     label=|t| t.username
                     hint=|t| t.username_hint
-                    value=form.username
-                    edit=edit
-                    kind="text"
                     autocomplete="off"
                 />
-                <PasswordField edit=edit />
+                <PasswordField />
                 <TextField
-                    id="default_from_address"
                     field=Field::DefaultFromAddress
                     label=|t| t.from
                     hint=|t| t.from_hint
-                    value=form.from
-                    edit=edit
-                    kind="text"
                     autocomplete="email"
                 />
-                <CustomCaField edit=edit />
+                <CustomCaField />
                 <div class="actions">
                     <button
                         type="submit"
@@ -606,20 +592,18 @@ fn saved_line(lead: &str, t: &Text, stored: &Stored, locale: Locale) -> String {
     line
 }
 
-/// A labelled input with its hint and its messages.
+/// A labelled input with its hint and its messages; its id is the field's code.
 #[component]
 fn TextField(
-    id: &'static str,
     field: Field,
     label: fn(&Text) -> &'static str,
     hint: fn(&Text) -> &'static str,
-    value: RwSignal<String>,
-    edit: impl Fn(RwSignal<String>, String) + Copy + Send + Sync + 'static,
-    kind: &'static str,
     autocomplete: &'static str,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let judged = use_judged();
+    let id = field.as_str();
+    let value = judged.form.text(field);
     // A memo: the list is redrawn only when this field's messages change, not on every keystroke elsewhere.
     let issues: Signal<Vec<Shown>> = Memo::new(move |_| judged.for_field(field, i18n.get())).into();
     let invalid = invalid(issues);
@@ -629,25 +613,27 @@ fn TextField(
             <input
                 id=id
                 name=id
-                type=kind
+                type="text"
                 autocomplete=autocomplete
                 spellcheck="false"
                 autocapitalize="off"
                 aria-invalid=invalid
                 aria-describedby=format!("{id}-hint {id}-messages")
                 prop:value=move || value.get()
-                on:input=move |ev| edit(value, event_target_value(&ev))
+                on:input=move |ev| judged.put(field, event_target_value(&ev))
             />
             <p class="hint" id=format!("{id}-hint")>{move || hint(i18n.text())}</p>
-            <Messages id=id issues=issues apply=Callback::new(move |s| edit(value, s)) />
+            <Messages field=field issues=issues />
         </div>
     }
 }
 
 /// The messages under a field, read out once typing pauses; a suggestion is one click away.
 #[component]
-fn Messages(id: &'static str, issues: Signal<Vec<Shown>>, apply: Callback<String>) -> impl IntoView {
+fn Messages(field: Field, issues: Signal<Vec<Shown>>) -> impl IntoView {
     let i18n = use_i18n();
+    let judged = use_judged();
+    let id = field.as_str();
     // Rebuilt without keys when the field's messages change: an item holds no reactive parts of its own, so the
     // text of a message that stays is not replaced.
     view! {
@@ -670,7 +656,7 @@ fn Messages(id: &'static str, issues: Signal<Vec<Shown>>, apply: Callback<String
                                             type="button"
                                             class="apply-suggestion"
                                             on:click=move |_| {
-                                                apply.run(value.clone());
+                                                judged.put(field, value.clone());
                                                 focus(id);
                                             }
                                         >
@@ -692,7 +678,7 @@ fn Messages(id: &'static str, issues: Signal<Vec<Shown>>, apply: Callback<String
 /// The password: write-only (a stored one is never shown, only that it exists), removable, and what is being
 /// typed can be shown.
 #[component]
-fn PasswordField(edit: impl Fn(RwSignal<String>, String) + Copy + Send + Sync + 'static) -> impl IntoView {
+fn PasswordField() -> impl IntoView {
     let i18n = use_i18n();
     let state = use_state();
     let judged = use_judged();
@@ -746,7 +732,7 @@ fn PasswordField(edit: impl Fn(RwSignal<String>, String) + Copy + Send + Sync + 
                         if form.remove_password.get_untracked() {
                             form.remove_password.set(false);
                         }
-                        edit(form.password, event_target_value(&ev))
+                        judged.put(Field::Password, event_target_value(&ev))
                     }
                 />
                 <button
@@ -767,7 +753,7 @@ fn PasswordField(edit: impl Fn(RwSignal<String>, String) + Copy + Send + Sync + 
                     </p>
                 })}
                 {move || kept().then(|| view! {
-                    <p id="reentry-rule">{tr(|t| t.reentry_rule)}</p>
+                    <p>{tr(|t| t.reentry_rule)}</p>
                 })}
             </div>
             {move || kept().then(|| view! {
@@ -783,14 +769,14 @@ fn PasswordField(edit: impl Fn(RwSignal<String>, String) + Copy + Send + Sync + 
                     </button>
                 </p>
             })}
-            <Messages id="password" issues=issues apply=Callback::new(move |s| edit(form.password, s)) />
+            <Messages field=Field::Password issues=issues />
         </div>
     }
 }
 
 /// Certificates to trust besides the built-in roots, folded away: most endpoints need none.
 #[component]
-fn CustomCaField(edit: impl Fn(RwSignal<String>, String) + Copy + Send + Sync + 'static) -> impl IntoView {
+fn CustomCaField() -> impl IntoView {
     let i18n = use_i18n();
     let state = use_state();
     let judged = use_judged();
@@ -811,10 +797,10 @@ fn CustomCaField(edit: impl Fn(RwSignal<String>, String) + Copy + Send + Sync + 
                 aria-invalid=invalid
                 aria-describedby="custom_ca_pem-hint custom_ca_pem-messages"
                 prop:value=move || value.get()
-                on:input=move |ev| edit(value, event_target_value(&ev))
+                on:input=move |ev| judged.put(Field::CustomCaPem, event_target_value(&ev))
             ></textarea>
             <p class="hint" id="custom_ca_pem-hint">{tr(|t| t.custom_ca_hint)}</p>
-            <Messages id="custom_ca_pem" issues=issues apply=Callback::new(move |s| edit(value, s)) />
+            <Messages field=Field::CustomCaPem issues=issues />
         </details>
     }
 }
@@ -899,8 +885,7 @@ mod tests {
         let page = mount(
             |_, _| (),
             || {
-                let edit = |value: RwSignal<String>, typed| value.set(typed);
-                view! { <PasswordField edit=edit /> }
+                view! { <PasswordField /> }
             },
         );
         let stored = Stored {
@@ -1012,25 +997,7 @@ mod tests {
 
     /// One text field of the form, on its own (its id is the field's code).
     fn mount_field(field: Field, label: fn(&Text) -> &'static str, hint: fn(&Text) -> &'static str) -> Mounted {
-        mount(
-            |_, _| (),
-            move || {
-                let form = use_state().form;
-                let edit = |value: RwSignal<String>, typed| value.set(typed);
-                view! {
-                    <TextField
-                        id=field.as_str()
-                        field=field
-                        label=label
-                        hint=hint
-                        value=form.text(field)
-                        edit=edit
-                        kind="text"
-                        autocomplete="off"
-                    />
-                }
-            },
-        )
+        mount(|_, _| (), move || view! { <TextField field=field label=label hint=hint autocomplete="off" /> })
     }
 
     #[wasm_bindgen_test]

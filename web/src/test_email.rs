@@ -44,7 +44,7 @@ pub fn TestEmail() -> impl IntoView {
     };
 
     view! {
-        <section class="card test-email" aria-labelledby="test-title">
+        <section class="card" aria-labelledby="test-title">
             <h2 id="test-title">{tr(|t| t.test_title)}</h2>
             <p class="hint">{tr(|t| t.unsaved_values)}</p>
             <form id="test-email" on:submit=send novalidate>
