@@ -563,10 +563,11 @@ async fn admin(data_dir: PathBuf, command: AdminCommand) -> Result<ExitCode, Cli
         AdminCommand::Create(args) => (args, true),
         AdminCommand::ResetPassword(args) => (args, false),
     };
-    if !create && !data_dir.join(crate::state::DATABASE_FILE).is_file() {
+    let new_data_dir = (!data_dir.join(crate::state::DATABASE_FILE).is_file()).then(|| absolute(&data_dir));
+    if let (false, Some(dir)) = (create, &new_data_dir) {
         return Err(CliError::Refused(format!(
             "{} holds no server data: pass the --data-dir the server uses",
-            absolute(&data_dir).display()
+            dir.display()
         )));
     }
     // The password first: a refused or missing one leaves no new data dir behind (whose next start would make
@@ -577,7 +578,17 @@ async fn admin(data_dir: PathBuf, command: AdminCommand) -> Result<ExitCode, Cli
     let state = AppState::open(config).await?;
     if create {
         auth::create_admin(&state, &args.username, &password).await?;
-        say(format!("Created admin {}.", args.username))?;
+        if let Some(dir) = new_data_dir {
+            // Made here, not found: a mistyped --data-dir would otherwise leave an admin the server never sees.
+            let dir = dir.display().to_string();
+            say(format!(
+                "Created admin {} in {dir}, which held no server data yet: start the server with --data-dir {}.",
+                args.username,
+                shell_word(&dir)
+            ))?;
+        } else {
+            say(format!("Created admin {}.", args.username))?;
+        }
     } else {
         auth::reset_admin_password(&state, &args.username, &password).await?;
         say(format!("New password set for {}; their sessions have ended.", args.username))?;

@@ -171,6 +171,17 @@ async fn admin_create_and_reset_password() {
         Some("first ops password\n"),
     );
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    // A data dir made by this command is said so, with the flag the server then needs.
+    let said = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        said.contains(&format!("which held no server data yet: start the server with --data-dir {data}")),
+        "{said}"
+    );
+    let output = run(
+        &["admin", "create", "--username", "dev", "--password-stdin", "--data-dir", data],
+        Some("first dev password\n"),
+    );
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "Created admin dev.\n", "an existing one is not");
     let output = run(
         &["admin", "create", "--username", "ops", "--password-stdin", "--data-dir", data],
         Some("first ops password\n"),
