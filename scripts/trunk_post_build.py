@@ -5,8 +5,10 @@
    Content-Security-Policy can say script-src 'self' 'wasm-unsafe-eval' with no 'unsafe-inline' and no hash to
    keep in step (Trunk issue #288). Trunk's static nonce goes too. The file gets an integrity hash, and fetches
    the wasm with the wasm's (Chromium checks none on the wasm's preload link).
-2. In release builds, shortens the hashed names the wasm module and wasm-bindgen's glue share
-   (scripts/wasm_names.py), then minifies the JavaScript modules (the glue, the start-up file) with terser
+2. In release builds, drops the classes and exports of the glue that nothing calls (scripts/unused_exports.py),
+   runs wasm-opt with the level and flags of index.html's `data-post-build-wasm-opt` (Trunk's own run, before
+   this hook, would keep the code behind those exports; `data-wasm-opt="0"` turns it off), shortens the hashed
+   names the wasm module and wasm-bindgen's glue share (scripts/wasm_names.py), then minifies the JavaScript modules (the glue, the start-up file) with terser
    (scripts/setup.sh installs it; Trunk's own minifier cannot read wasm-bindgen's `export default`).
 3. Names every hashed asset by a hash of its final bytes, and gives index.html their subresource-integrity
    hashes. Trunk names the glue and the wasm by cargo's output, before wasm-bindgen, wasm-opt and terser: a new
@@ -25,6 +27,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import unused_exports
 import wasm_names
 
 staging = Path(os.environ["TRUNK_STAGING_DIR"])
@@ -51,6 +54,26 @@ if release and (terser is None or node is None):
     fail("terser or node is missing; run scripts/setup.sh (and source scripts/env.sh)")
 
 
+def wasm_opt_args() -> list[str]:
+    """`-O<level>` and the flags of the source index.html's `data-post-build-wasm-opt(-params)`; none without."""
+    source = Path(os.environ["TRUNK_HTML_FILE"]).read_text(encoding="utf-8")
+    level = re.search(r'\bdata-post-build-wasm-opt="(\w+)"', source)
+    if level is None:
+        return []
+    if re.search(r'\bdata-wasm-opt="(?!0")', source):
+        fail("wasm-opt would run twice: set data-wasm-opt=\"0\" beside data-post-build-wasm-opt")
+    params = re.search(r'\bdata-post-build-wasm-opt-params="([^"]*)"', source)
+    return [f"-O{level[1]}", *(params[1].split() if params else [])]
+
+
+def wasm_opt(path: Path, args: list[str]) -> None:
+    tool = shutil.which("wasm-opt")
+    version = subprocess.run([tool, "--version"], capture_output=True, text=True).stdout if tool else ""
+    if "version 132" not in version:
+        fail(f"wasm-opt 132 is needed (binaryen from npm; Debian's leaves the page blank), found {version or 'none'}")
+    subprocess.run([tool, str(path), "--output", str(path), *args], check=True)
+
+
 def minify(path: Path) -> None:
     subprocess.run([terser, str(path), "--module", "--compress", "--mangle", "--output", str(path)], check=True)
 
@@ -63,7 +86,23 @@ if release:
     wasms = sorted(staging.glob("*_bg.wasm"))
     if len(modules) != 1 or len(wasms) != 1:
         fail(f"expected one glue module and one wasm module, found {len(modules)} and {len(wasms)}")
-    wasm, glue, count = wasm_names.shorten(wasms[0].read_bytes(), modules[0].read_text(encoding="utf-8"))
+    wasm, glue, classes, exports = unused_exports.drop_classes(
+        wasms[0].read_bytes(), modules[0].read_text(encoding="utf-8"), html
+    )
+    dropped = f"{len(classes)} unused classes ({', '.join(classes)}) and {len(exports)} exports nothing calls"
+    print(f"trunk_post_build: dropped {dropped}", file=sys.stderr)
+    opt = wasm_opt_args()
+    if opt:
+        wasms[0].write_bytes(wasm)
+        wasm_opt(wasms[0], opt)
+        wasm = wasms[0].read_bytes()
+    glue, imports = unused_exports.drop_imports(wasm, glue)
+    print(f"trunk_post_build: {imports} imports the wasm no longer needs dropped from the glue", file=sys.stderr)
+    try:
+        unused_exports.check(wasm, glue)
+    except ValueError as e:
+        fail(str(e))
+    wasm, glue, count = wasm_names.shorten(wasm, glue)
     wasms[0].write_bytes(wasm)
     modules[0].write_text(glue, encoding="utf-8")
     # The rewritten module must still compile (imports are checked later, when the page instantiates it).

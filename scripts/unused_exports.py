@@ -1,0 +1,114 @@
+"""Drops what a wasm-bindgen module exports to JavaScript that nothing calls, before wasm-opt.
+
+wasm-bindgen exports every `#[wasm_bindgen]` struct of every crate in the build as a class of the glue module, and
+each of its methods as a function of the wasm: an export is a root, so neither LTO nor wasm-opt can remove the code
+behind it. Leptos pulls in `server_fn`, which pulls in `wasm-streams`, whose three classes (`IntoUnderlyingSource`,
+`IntoUnderlyingByteSource`, `IntoUnderlyingSink`, for streaming server functions) a client-side page never uses.
+
+`drop_classes` removes from the glue every exported class that nothing else in the glue, nor the start-up
+script, names (its declaration, its `Symbol.dispose` line and its `…Finalization` registry: wasm-bindgen's
+layout, checked), then from the wasm every export the remaining glue does not name. wasm-opt then removes the
+code only those exports reached. `drop_imports`, after wasm-opt, removes the glue's import functions the wasm
+no longer imports (terser then drops the helpers only they used).
+"""
+
+import re
+
+from wasm_names import EXPORT_SECTION, IMPORT_SECTION, _encode_uleb, _import_desc, _name, _uleb, _whole_word
+
+CLASS = re.compile(r"^export class (\w+) \{\n.*?^\}\n", re.S | re.M)
+
+
+def _entries(wasm: bytes, wanted: int):
+    """(name, module, raw entry) of each import or export, and the section's span in `wasm`."""
+    pos = 8
+    while pos < len(wasm):
+        section = wasm[pos]
+        size, body = _uleb(wasm, pos + 1)
+        end = body + size
+        if section == wanted:
+            payload = wasm[body:end]
+            count, p = _uleb(payload, 0)
+            entries = []
+            for _ in range(count):
+                start = p
+                module = None
+                if section == IMPORT_SECTION:
+                    module, p = _name(payload, p)
+                name, p = _name(payload, p)
+                p = _import_desc(payload, p) if section == IMPORT_SECTION else _uleb(payload, p + 1)[1]
+                entries.append((name, module, payload[start:p]))
+            if p != len(payload):
+                raise ValueError(f"section {section} has {len(payload) - p} bytes after its entries")
+            return entries, (pos, end)
+        pos = end
+    return [], None
+
+
+def exports(wasm: bytes) -> list[str]:
+    return [name for name, _, _ in _entries(wasm, EXPORT_SECTION)[0]]
+
+
+def imports(wasm: bytes) -> list[tuple[str, str]]:
+    return [(module, name) for name, module, _ in _entries(wasm, IMPORT_SECTION)[0]]
+
+
+def _without_exports(wasm: bytes, drop: set[str]) -> bytes:
+    entries, span = _entries(wasm, EXPORT_SECTION)
+    if span is None:
+        return wasm
+    kept = [raw for name, _, raw in entries if name not in drop]
+    payload = _encode_uleb(len(kept)) + b"".join(kept)
+    start, end = span
+    return wasm[:start] + bytes([EXPORT_SECTION]) + _encode_uleb(len(payload)) + payload + wasm[end:]
+
+
+def drop_classes(wasm: bytes, glue: str, startup: str) -> tuple[bytes, str, list[str], list[str]]:
+    """The module and glue without the classes nothing uses and the exports only they called; the names of both."""
+    dropped = []
+    for match in list(CLASS.finditer(glue)):
+        name = match[1]
+        dispose = f"if (Symbol.dispose) {name}.prototype[Symbol.dispose] = {name}.prototype.free;\n"
+        registry = re.compile(
+            rf"^const {name}Finalization = \(typeof FinalizationRegistry === 'undefined'\)\n.*?\);\n", re.S | re.M
+        )
+        rest = glue.replace(match[0], "", 1).replace(dispose, "", 1)
+        rest = registry.sub("", rest, count=1)
+        if _whole_word(name).search(rest) or _whole_word(name).search(startup):
+            continue  # made or called from somewhere: kept
+        if _whole_word(f"{name}Finalization").search(rest):
+            raise ValueError(f"{name}: its finalization registry is not where wasm-bindgen puts it")
+        glue = rest
+        dropped.append(name)
+    unused = {name for name in exports(wasm) if not _whole_word(name).search(glue)}
+    return _without_exports(wasm, unused), glue, dropped, sorted(unused)
+
+
+def drop_imports(wasm: bytes, glue: str) -> tuple[str, int]:
+    """The glue without the import functions the wasm does not import (from the glue's own import object)."""
+    imported = {name for _, name in imports(wasm)}
+    # An entry is its line `        name: function(…) {` up to the next line at its indentation (`        },` or
+    # `        }, arguments); },`); the lines within are indented deeper.
+    entry = re.compile(r"^        (\w+): function\(.*?\n        \}[^\n]*\n", re.S | re.M)
+    removed = 0
+
+    def keep(match: re.Match) -> str:
+        nonlocal removed
+        if match[1] in imported:
+            return match[0]
+        removed += 1
+        return ""
+
+    return entry.sub(keep, glue), removed
+
+
+def check(wasm: bytes, glue: str) -> None:
+    """Fails unless the glue calls only exports the wasm has and provides every import the wasm needs from it."""
+    exported = set(exports(wasm))
+    missing = sorted(set(re.findall(r"\bwasm\.(\w+)", glue)) - exported)
+    if missing:
+        raise ValueError(f"the glue calls exports the wasm does not have: {missing}")
+    needed = [name for module, name in imports(wasm) if module.endswith("_bg.js")]
+    absent = [name for name in needed if not re.search(rf"^        {re.escape(name)}: function\(", glue, re.M)]
+    if absent:
+        raise ValueError(f"the wasm imports functions the glue does not provide: {absent}")
