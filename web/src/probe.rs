@@ -503,6 +503,14 @@ fn DiagnosisView(diagnosis: Diagnosis, id: &'static str) -> impl IntoView {
                         </p>
                     }
                 })}
+            // The remedy names the CA field, which is folded away on most pages.
+            {(known == Some(DiagnosisCode::TlsCertificateUntrusted)).then(|| view! {
+                <p>
+                    <button type="button" class="apply-suggestion open-ca" on:click=|_| focus("custom_ca_pem")>
+                        {tr(|t| t.open_custom_ca)}
+                    </button>
+                </p>
+            })}
             {reply
                 .map(|reply| {
                     view! {
@@ -607,7 +615,17 @@ mod tests {
 
     #[wasm_bindgen_test]
     async fn a_failed_probe_shows_every_step_the_diagnosis_the_certificate_and_folds_the_transcript() {
-        let page = mount(|_, _| (), || view! { <ProbeReport result=untrusted_tls() ids=&PROBE_IDS /> });
+        let page = mount(
+            |_, _| (),
+            || {
+                view! {
+                    <ProbeReport result=untrusted_tls() ids=&PROBE_IDS />
+                    <details class="custom-ca">
+                        <textarea id="custom_ca_pem"></textarea>
+                    </details>
+                }
+            },
+        );
         let statuses: Vec<_> =
             page.all("#probe-steps li").iter().map(|li| li.get_attribute("data-status").unwrap()).collect();
         assert_eq!(statuses, ["ok", "ok", "failed", "skipped", "skipped"]);
@@ -640,6 +658,11 @@ mod tests {
         page.click("#probe-diagnosis .apply-suggestion");
         assert_eq!(page.state.form.uri.get_untracked(), "smtps://relay.internal:465");
         assert!(page.state.form.dirty.get_untracked());
+        // The remedy names the CA field, folded away: one click opens it and takes the keyboard there.
+        assert_eq!(page.text("#probe-diagnosis .open-ca"), text(Locale::En).open_custom_ca);
+        page.click("#probe-diagnosis .open-ca");
+        assert!(page.one("details.custom-ca").get_attribute("open").is_some());
+        assert!(has_focus("custom_ca_pem"));
 
         // The diagnosis and the steps follow the language switch.
         page.i18n.set(Locale::De);
