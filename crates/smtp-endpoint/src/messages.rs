@@ -144,7 +144,10 @@ fn en(problem: &Problem) -> String {
             "With ?tls=none or ?starttls=never the password would go unencrypted to a remote server. Use {suggestion}, which logs in only over TLS, or clear the username and password if the server needs no login."
         ),
         Problem::UriInvalid(defect) => en_text("URI", defect),
-        Problem::UriSpace => "The URI contains a space; type one URI without spaces.".into(),
+        Problem::UriSpace { suggestion: None } => "The URI contains a space; type one URI without spaces.".into(),
+        Problem::UriSpace { suggestion: Some(suggestion) } => {
+            format!("The URI contains a space; a port follows the host after a colon: {suggestion}")
+        }
         Problem::UriQuoted { suggestion } => {
             format!("Type the URI without quotation marks or angle brackets: {suggestion}")
         }
@@ -337,7 +340,12 @@ fn de(problem: &Problem) -> String {
             "Mit ?tls=none oder ?starttls=never ginge das Passwort unverschlüsselt an einen entfernten Server. Verwenden Sie {suggestion}; damit erfolgt die Anmeldung nur über TLS. Oder leeren Sie Benutzername und Passwort, wenn der Server keine Anmeldung braucht."
         ),
         Problem::UriInvalid(defect) => de_text("Die URI", defect),
-        Problem::UriSpace => "Die URI enthält ein Leerzeichen; geben Sie eine URI ohne Leerzeichen ein.".into(),
+        Problem::UriSpace { suggestion: None } => {
+            "Die URI enthält ein Leerzeichen; geben Sie eine URI ohne Leerzeichen ein.".into()
+        }
+        Problem::UriSpace { suggestion: Some(suggestion) } => {
+            format!("Die URI enthält ein Leerzeichen; ein Port folgt dem Host nach einem Doppelpunkt: {suggestion}")
+        }
         Problem::UriQuoted { suggestion } => {
             format!("Geben Sie die URI ohne Anführungszeichen oder spitze Klammern ein: {suggestion}")
         }

@@ -57,8 +57,11 @@ pub enum Problem {
         suggestion: String,
     },
     UriInvalid(TextDefect),
-    /// White space inside the URI.
-    UriSpace,
+    /// White space inside the URI; with a suggestion when it stands where a port's colon belongs
+    /// (`smtp.example.com 587`, as a provider's settings list host and port).
+    UriSpace {
+        suggestion: Option<String>,
+    },
     /// Quotation marks or angle brackets around a URI that is valid without them (pasted with it).
     UriQuoted {
         suggestion: String,
@@ -108,7 +111,7 @@ impl Problem {
             Problem::UriCredentialsInUri => Code::UriCredentialsInUri,
             Problem::UriUnsupportedComponent(_) => Code::UriUnsupportedComponent,
             Problem::UriPlaintextAuth { .. } => Code::UriPlaintextAuth,
-            Problem::UriInvalid(_) | Problem::UriSpace | Problem::UriQuoted { .. } => Code::UriInvalid,
+            Problem::UriInvalid(_) | Problem::UriSpace { .. } | Problem::UriQuoted { .. } => Code::UriInvalid,
             Problem::UriPortExpectsImplicitTls { .. } => Code::UriPortExpectsImplicitTls,
             Problem::UriPortExpectsStarttls { .. } => Code::UriPortExpectsStarttls,
             Problem::UsernameRequired => Code::UsernameRequired,
@@ -154,7 +157,8 @@ impl Problem {
             Problem::UriMissingScheme { suggestion }
             | Problem::UriUnknownScheme { suggestion, .. }
             | Problem::UriBracketedIpv4 { suggestion }
-            | Problem::UriUnbracketedIpv6 { suggestion } => suggestion.as_mut(),
+            | Problem::UriUnbracketedIpv6 { suggestion }
+            | Problem::UriSpace { suggestion } => suggestion.as_mut(),
             Problem::UriQuoted { suggestion } => Some(suggestion),
             _ => None,
         };
@@ -171,7 +175,8 @@ impl Problem {
             Problem::UriMissingScheme { suggestion }
             | Problem::UriUnknownScheme { suggestion, .. }
             | Problem::UriBracketedIpv4 { suggestion }
-            | Problem::UriUnbracketedIpv6 { suggestion } => suggestion.as_deref(),
+            | Problem::UriUnbracketedIpv6 { suggestion }
+            | Problem::UriSpace { suggestion } => suggestion.as_deref(),
             Problem::UriQuoted { suggestion }
             | Problem::FromSlip { suggestion, .. }
             | Problem::UriPlaintextAuth { suggestion }

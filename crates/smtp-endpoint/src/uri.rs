@@ -91,7 +91,7 @@ impl SmtpUri {
         // Two values pasted together, or a space typed by mistake: said as such, not as whatever the rest of the
         // URI would be read as (a path, a host).
         if input.contains(char::is_whitespace) {
-            return Err(Problem::UriSpace);
+            return Err(Problem::UriSpace { suggestion: port_after_space(input) });
         }
         // Pasted from a config file or a mail: `"smtp://host"`, `<smtp://host>`. No URI of ours has these; without
         // them, the URI is judged as usual (`"mail.example.com"` needs a scheme, and gets the whole suggestion).
@@ -287,6 +287,20 @@ fn unbracketed_ipv6(input: &str, authority: &str) -> Problem {
 /// candidate is wrong in another way too, the candidate's own problem (whose suggestion then fixes both).
 fn corrected(candidate: &str, found: impl FnOnce(String) -> Problem) -> Problem {
     SmtpUri::parse(candidate).map_or_else(|problem| problem, |uri| found(uri.suggested()))
+}
+
+/// `host 587` (or `smtp://host 587`): the URI with the port after a colon, as it would be suggested once typed so.
+fn port_after_space(input: &str) -> Option<String> {
+    let (host, port) = input.split_once(char::is_whitespace)?;
+    let port = port.trim_start();
+    if host.is_empty() || port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    match SmtpUri::parse(&format!("{host}:{port}")) {
+        Ok(uri) => Some(uri.suggested()),
+        Err(problem @ Problem::UriMissingScheme { .. }) => problem.suggestion().map(str::to_owned),
+        Err(_) => None,
+    }
 }
 
 /// Input without `://`: either a bare `host[:port]`, or a URI of another kind such as `mailto:…`.

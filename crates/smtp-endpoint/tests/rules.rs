@@ -552,6 +552,31 @@ fn rows() -> Vec<Row> {
             ..BASE
         },
         Row {
+            name: "host and port as a provider lists them: the port after a colon is offered",
+            uri: "smtp.gmail.com 587",
+            errors: &["uri.invalid"],
+            effective: None,
+            says: &["contains a space", "after a colon"],
+            suggests: &["smtp://smtp.gmail.com:587"],
+            ..BASE
+        },
+        Row {
+            name: "a URI and then its port 465: the one fix for both",
+            uri: "smtp://mail.example.com  465",
+            errors: &["uri.invalid"],
+            effective: None,
+            suggests: &["smtps://mail.example.com"],
+            ..BASE
+        },
+        Row {
+            name: "a host and something else than a port: no guess",
+            uri: "mail.example.com submission",
+            errors: &["uri.invalid"],
+            effective: None,
+            says: &["without spaces"],
+            ..BASE
+        },
+        Row {
             name: "two URIs pasted together: the space is named, not a path",
             uri: "smtp://a.example.com smtp://b.example.com",
             errors: &["uri.invalid"],
