@@ -146,7 +146,7 @@ fn en(problem: &Problem) -> String {
         Problem::UriInvalid(defect) => en_text("URI", defect),
         Problem::UriSpace { suggestion: None } => "The URI contains a space; type one URI without spaces.".into(),
         Problem::UriSpace { suggestion: Some(suggestion) } => {
-            format!("The URI contains a space; a port follows the host after a colon: {suggestion}")
+            format!("The URI contains a space. For that host and port, use {suggestion}")
         }
         Problem::UriQuoted { suggestion } => {
             format!("Type the URI without quotation marks or angle brackets: {suggestion}")
@@ -344,7 +344,7 @@ fn de(problem: &Problem) -> String {
             "Die URI enthält ein Leerzeichen; geben Sie eine URI ohne Leerzeichen ein.".into()
         }
         Problem::UriSpace { suggestion: Some(suggestion) } => {
-            format!("Die URI enthält ein Leerzeichen; ein Port folgt dem Host nach einem Doppelpunkt: {suggestion}")
+            format!("Die URI enthält ein Leerzeichen. Für diesen Host und Port verwenden Sie {suggestion}")
         }
         Problem::UriQuoted { suggestion } => {
             format!("Geben Sie die URI ohne Anführungszeichen oder spitze Klammern ein: {suggestion}")

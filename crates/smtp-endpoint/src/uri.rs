@@ -289,7 +289,8 @@ fn corrected(candidate: &str, found: impl FnOnce(String) -> Problem) -> Problem 
     SmtpUri::parse(candidate).map_or_else(|problem| problem, |uri| found(uri.suggested()))
 }
 
-/// `host 587` (or `smtp://host 587`): the URI with the port after a colon, as it would be suggested once typed so.
+/// `host 587` (or `smtp://host 587`): the URI with the port after a colon, as it would be suggested once typed so
+/// (the scheme the port asks for included: one suggestion fixes both).
 fn port_after_space(input: &str) -> Option<String> {
     let (host, port) = input.split_once(char::is_whitespace)?;
     let port = port.trim_start();

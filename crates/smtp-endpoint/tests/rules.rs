@@ -556,7 +556,7 @@ fn rows() -> Vec<Row> {
             uri: "smtp.gmail.com 587",
             errors: &["uri.invalid"],
             effective: None,
-            says: &["contains a space", "after a colon"],
+            says: &["contains a space", "For that host and port, use smtp://smtp.gmail.com:587"],
             suggests: &["smtp://smtp.gmail.com:587"],
             ..BASE
         },
@@ -565,6 +565,7 @@ fn rows() -> Vec<Row> {
             uri: "smtp://mail.example.com  465",
             errors: &["uri.invalid"],
             effective: None,
+            says: &["For that host and port, use smtps://mail.example.com"],
             suggests: &["smtps://mail.example.com"],
             ..BASE
         },
