@@ -26,7 +26,11 @@ def glue(*classes: str, calls: str = "") -> str:
         "        __wbg_call_0123456789abcdef: function() { return handleError(function (arg0, arg1) {\n"
         "            const ret = arg0.call(arg1);\n            return ret;\n        }, arguments); },\n"
         "        __wbg_log_fedcba9876543210: function(arg0) {\n            console.log(arg0);\n        },\n"
+        "        __wbg_now_00112233445566aa: function() { return Date.now(); },\n"
+        "        __wbindgen_init_externref_table: function() {\n            const table = wasm.__wbindgen_externrefs;\n"
+        "            table.set(0, undefined);\n        },\n"
         "    };\n    return { __proto__: null, \"./x_bg.js\": import0 };\n}\n"
+        "function getUint8ArrayMemory0() {\n    return new Uint8Array(wasm.memory.buffer);\n}\n"
         f"function start() {{\n    wasm.__wbindgen_start();\n    {calls}\n}}\n"
     )
     for name in classes:
@@ -46,17 +50,24 @@ def imports_of(*names: str) -> list[tuple[str, bytes]]:
     return [(n, FUNC) for n in names]
 
 
-IMPORTS = imports_of("__wbg_byobRequest_18280c78e462544c", "__wbg_call_0123456789abcdef", "__wbg_log_fedcba9876543210")
+IMPORTS = imports_of(
+    "__wbg_byobRequest_18280c78e462544c",
+    "__wbg_call_0123456789abcdef",
+    "__wbg_log_fedcba9876543210",
+    "__wbg_now_00112233445566aa",
+    "__wbindgen_init_externref_table",
+)
+RUNTIME = ["memory", "__wbindgen_externrefs", "__wbindgen_start"]
 STREAM = ["__wbg_source_free", "source_pull", "__wbg_sink_free", "sink_pull"]
 
 
 class DropClasses(unittest.TestCase):
     def test_classes_nothing_names_go_with_their_exports(self) -> None:
-        wasm = module(IMPORTS, exports_of("memory", "__wbindgen_start", "main", *STREAM))
+        wasm = module(IMPORTS, exports_of(*RUNTIME, "main", *STREAM))
         wasm, text, classes, dropped = unused_exports.drop_classes(wasm, glue("Source", "Sink"), "import init from x")
         self.assertEqual(classes, ["Source", "Sink"])
-        self.assertEqual(dropped, sorted(["main", "memory", *STREAM]))
-        self.assertEqual(unused_exports.exports(wasm), ["__wbindgen_start"])
+        self.assertEqual(dropped, sorted(["main", *STREAM]))
+        self.assertEqual(unused_exports.exports(wasm), RUNTIME, "what the glue itself uses stays")
         for gone in ["Source", "Sink", "Finalization", "Symbol.dispose", "_pull", "_free"]:
             self.assertNotIn(gone, text)
         self.assertIn("__wbg_get_imports", text)
@@ -73,6 +84,17 @@ class DropClasses(unittest.TestCase):
         _, _, classes, _ = unused_exports.drop_classes(wasm, glue("Source", "Sink"), "import { Sink } from './x.js'")
         self.assertEqual(classes, ["Source"])
 
+    def test_an_export_the_start_up_script_names_is_kept(self) -> None:
+        wasm = module(IMPORTS, exports_of(*RUNTIME, "main"))
+        _, _, _, dropped = unused_exports.drop_classes(wasm, glue(), "detail.wasm.main()")
+        self.assertEqual(dropped, [])
+
+    def test_a_class_in_another_layout_is_kept(self) -> None:
+        other = glue("Source").replace("if (Symbol.dispose) Source.prototype", "if (Symbol.dispose) { Source.prototype")
+        _, text, classes, _ = unused_exports.drop_classes(module(IMPORTS, exports_of("source_pull")), other, "")
+        self.assertEqual(classes, [])
+        self.assertIn("export class Source", text)
+
     def test_a_registry_not_where_wasm_bindgen_puts_it_is_refused(self) -> None:
         odd = glue("Source").replace("const SourceFinalization = (typeof", "const SourceFinalization =  (typeof")
         with self.assertRaises(ValueError):
@@ -82,21 +104,28 @@ class DropClasses(unittest.TestCase):
 class DropImports(unittest.TestCase):
     def test_import_functions_the_wasm_no_longer_imports_go_whole(self) -> None:
         text = glue()
-        wasm = module(imports_of("__wbg_call_0123456789abcdef"), exports_of("__wbindgen_start"))
+        needed = imports_of("__wbg_call_0123456789abcdef", "__wbindgen_init_externref_table")
+        wasm = module(needed, exports_of(*RUNTIME))
         text, removed = unused_exports.drop_imports(wasm, text)
-        self.assertEqual(removed, 2)
-        self.assertNotIn("byobRequest", text)
-        self.assertNotIn("console.log", text)
-        self.assertIn("        }, arguments); },\n    };\n", text, "the kept entry whole, the object closed")
+        self.assertEqual(removed, 3)
+        for gone in ["byobRequest", "console.log", "Date.now"]:
+            self.assertNotIn(gone, text)
+        self.assertIn("        }, arguments); },\n        __wbindgen_init_externref_table", text, "kept whole")
+        self.assertIn("            table.set(0, undefined);\n        },\n    };\n", text, "after a one-line entry too")
         unused_exports.check(wasm, text)
+
+    def test_a_body_out_of_its_indentation_is_refused(self) -> None:
+        odd = glue().replace("            console.log(arg0);", "console.log(arg0);")
+        with self.assertRaises(ValueError):
+            unused_exports.drop_imports(module([], exports_of(*RUNTIME)), odd)
 
     def test_the_check_finds_a_missing_export_or_import(self) -> None:
         text = glue()
         with self.assertRaises(ValueError):
-            unused_exports.check(module(IMPORTS, exports_of("main")), text)  # calls __wbindgen_start
+            unused_exports.check(module(IMPORTS, exports_of("memory", "__wbindgen_externrefs")), text)  # no start
         stripped, _ = unused_exports.drop_imports(module([], []), text)
         with self.assertRaises(ValueError):
-            unused_exports.check(module(IMPORTS, exports_of("__wbindgen_start")), stripped)
+            unused_exports.check(module(IMPORTS, exports_of(*RUNTIME)), stripped)
 
 
 if __name__ == "__main__":

@@ -57,11 +57,18 @@ if release and (terser is None or node is None):
 def wasm_opt_args() -> list[str]:
     """`-O<level>` and the flags of the source index.html's `data-post-build-wasm-opt(-params)`; none without."""
     source = Path(os.environ["TRUNK_HTML_FILE"]).read_text(encoding="utf-8")
-    level = re.search(r'\bdata-post-build-wasm-opt="(\w+)"', source)
+    level = re.search(r'\bdata-post-build-wasm-opt="([^"]*)"', source)
+    trunk_level = re.search(r'\bdata-wasm-opt="([^"]*)"', source)
+    off = trunk_level is not None and trunk_level[1] == "0"
     if level is None:
+        if off:
+            fail('data-wasm-opt="0" without data-post-build-wasm-opt: the wasm would go out unoptimised')
         return []
-    if re.search(r'\bdata-wasm-opt="(?!0")', source):
-        fail("wasm-opt would run twice: set data-wasm-opt=\"0\" beside data-post-build-wasm-opt")
+    if not re.fullmatch(r"[0-4sz]", level[1]):
+        fail(f'data-post-build-wasm-opt="{level[1]}": give a level, 0 to 4, s or z')
+    if not off:
+        # Without the attribute Trunk runs wasm-opt -O in release builds.
+        fail('wasm-opt would run twice: set data-wasm-opt="0" beside data-post-build-wasm-opt')
     params = re.search(r'\bdata-post-build-wasm-opt-params="([^"]*)"', source)
     return [f"-O{level[1]}", *(params[1].split() if params else [])]
 

@@ -80,30 +80,45 @@ def drop_classes(wasm: bytes, glue: str, startup: str) -> tuple[bytes, str, list
             raise ValueError(f"{name}: its finalization registry is not where wasm-bindgen puts it")
         glue = rest
         dropped.append(name)
-    unused = {name for name in exports(wasm) if not _whole_word(name).search(glue)}
+    # Trunk's start-up script hands the exports on (`TrunkApplicationStarted`); one it names is kept too.
+    unused = {name for name in exports(wasm) if not _whole_word(name).search(glue) and not _whole_word(name).search(startup)}
     return _without_exports(wasm, unused), glue, dropped, sorted(unused)
 
 
 def drop_imports(wasm: bytes, glue: str) -> tuple[str, int]:
     """The glue without the import functions the wasm does not import (from the glue's own import object)."""
     imported = {name for _, name in imports(wasm)}
-    # An entry is its line `        name: function(…) {` up to the next line at its indentation (`        },` or
-    # `        }, arguments); },`); the lines within are indented deeper.
-    entry = re.compile(r"^        (\w+): function\(.*?\n        \}[^\n]*\n", re.S | re.M)
+    start = re.compile(r"        (\w+): function\(")
+    lines = glue.splitlines(keepends=True)
+    kept: list[str] = []
     removed = 0
-
-    def keep(match: re.Match) -> str:
-        nonlocal removed
-        if match[1] in imported:
-            return match[0]
-        removed += 1
-        return ""
-
-    return entry.sub(keep, glue), removed
+    i = 0
+    while i < len(lines):
+        found = start.match(lines[i])
+        if not found:
+            kept.append(lines[i])
+            i += 1
+            continue
+        # An entry is one line (`        name: function(a) { … },`) or runs to the next line at its indentation
+        # (`        },` or `        }, arguments); },`); the lines within are indented deeper.
+        end = i
+        if not lines[i].rstrip().endswith("},"):
+            end += 1
+            while end < len(lines) and not lines[end].startswith("        }"):
+                if not lines[end].startswith("         ") and lines[end].strip():
+                    raise ValueError(f"import {found[1]}: its body is not where wasm-bindgen puts it")
+                end += 1
+        if found[1] in imported:
+            kept.extend(lines[i : end + 1])
+        else:
+            removed += 1
+        i = end + 1
+    return "".join(kept), removed
 
 
 def check(wasm: bytes, glue: str) -> None:
-    """Fails unless the glue calls only exports the wasm has and provides every import the wasm needs from it."""
+    """Fails unless the glue calls only exports the wasm has and provides every import the wasm needs from it.
+    (`drop_classes` keeps every export the glue names, so the first half guards against a later step.)"""
     exported = set(exports(wasm))
     missing = sorted(set(re.findall(r"\bwasm\.(\w+)", glue)) - exported)
     if missing:
