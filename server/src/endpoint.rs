@@ -188,21 +188,25 @@ fn check_version(if_match: &IfMatch, current: i64) -> Result<(), ApiError> {
 /// The parsed `If-Match` header.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IfMatch {
-    /// No header, `*`, or nothing in it that names a version (`4` without quotes, a weak `W/"4"`, `"04"`): the change
-    /// is refused as unversioned (428), not as a conflict with someone else's save.
+    /// No header, `*`, or nothing in it that names a version (`4` without quotes, `"04"`): the change is refused as
+    /// unversioned (428), not as a conflict with someone else's save.
     Missing,
     /// The versions named (unparseable entries beside them are left out, so they never match).
     Versions(Vec<i64>),
 }
 
 impl IfMatch {
-    /// Reads `"3"` or `"3", "4"`. `*` is not accepted: a change must name the version it was based on.
+    /// Reads `"3"` or `"3", "4"`. `*` is not accepted: a change must name the version it was based on. A weak tag
+    /// (`W/"3"`) names its version too: a proxy that compresses the answer (nginx's gzip, a CDN) weakens the
+    /// `ETag` it passes on, and a client that sends back what it got must still be able to save; the version is
+    /// compared exactly, so no other version can pass for it.
     pub fn parse(value: Option<&str>) -> IfMatch {
         let versions: Vec<i64> = value
             .unwrap_or_default()
             .split(',')
             .filter_map(|tag| {
-                let inner = tag.trim().strip_prefix('"')?.strip_suffix('"')?;
+                let tag = tag.trim();
+                let inner = tag.strip_prefix("W/").unwrap_or(tag).strip_prefix('"')?.strip_suffix('"')?;
                 // Compared as the tags they are (strong comparison): `"03"` or `"+3"` is not the tag `"3"`.
                 inner.parse().ok().filter(|version: &i64| *version >= 1 && version.to_string() == inner)
             })
@@ -449,11 +453,24 @@ mod tests {
         assert_eq!(IfMatch::parse(Some("*")), IfMatch::Missing);
         assert_eq!(IfMatch::parse(Some("\"3\"")), IfMatch::Versions(vec![3]));
         assert_eq!(IfMatch::parse(Some("\"3\", \"4\"")), IfMatch::Versions(vec![3, 4]));
-        for malformed in
-            ["W/\"3\"", "3", "\"abc\"", "", "\"03\"", "\"+3\"", "\" 3\"", "\"99999999999999999999\"", "\"-3\"", "\"0\""]
-        {
+        for malformed in [
+            "3",
+            "\"abc\"",
+            "",
+            "\"03\"",
+            "\"+3\"",
+            "\" 3\"",
+            "\"99999999999999999999\"",
+            "\"-3\"",
+            "\"0\"",
+            "W/3",
+            "w/\"3\"",
+        ] {
             assert_eq!(IfMatch::parse(Some(malformed)), IfMatch::Missing, "{malformed}");
         }
-        assert_eq!(IfMatch::parse(Some("W/\"3\", \"4\"")), IfMatch::Versions(vec![4]));
+        // Weakened by a proxy on the way: still that version, and only that one.
+        assert_eq!(IfMatch::parse(Some("W/\"3\"")), IfMatch::Versions(vec![3]));
+        assert_eq!(IfMatch::parse(Some("W/\"3\", \"4\"")), IfMatch::Versions(vec![3, 4]));
+        assert_eq!(IfMatch::parse(Some("W/\"03\"")), IfMatch::Missing);
     }
 }
