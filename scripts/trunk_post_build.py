@@ -36,8 +36,9 @@ public = os.environ.get("TRUNK_PUBLIC_URL", "/")
 html_path = staging / Path(os.environ.get("TRUNK_HTML_FILE", "index.html")).name
 if not html_path.exists():
     html_path = staging / "index.html"
-# Trunk's hashed names: `stem-<15 or 16 hex digits>` and the extension (`_bg.wasm` for wasm-bindgen's module).
-HASHED = re.compile(r"(?P<stem>.+)-[0-9a-f]{15,16}(?P<ext>_bg\.wasm|\.[a-z]+)")
+# Trunk's hashed names: `stem-<hex digits>` and the extension (`_bg.wasm` for wasm-bindgen's module). Trunk
+# prints a 64-bit hash without leading zeros, so one name in 16 has 15 digits, one in 256 has 14, and so on.
+HASHED = re.compile(r"(?P<stem>.+)-[0-9a-f]{8,16}(?P<ext>_bg\.wasm|\.[a-z]+)")
 
 
 def fail(message: str) -> None:
