@@ -579,6 +579,33 @@ fn closed_port() -> (tokio::net::TcpSocket, u16) {
     (socket, port)
 }
 
+/// A page whose files cannot be loaded or run (a proxy that serves it under a path, or adds a second
+/// Content-Security-Policy) is not left blank: index.html's own words say so after 5 s. A page that starts hides them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_that_cannot_start_says_so() -> Result<()> {
+    let stack = Stack::start().await?;
+    let page = Page::new(&stack.browser);
+    page.browser.goto(&stack.url("/")).await?;
+    page.wait_text("#login").await?;
+    let boot = page.browser.find(Locator::Id("boot")).await?;
+    assert!(!boot.is_displayed().await?, "hidden once the page shows");
+
+    let index = std::fs::read_to_string(smtp_endpoint_e2e::dist_dir().join("index.html"))?;
+    let wasm = index.split('"').find(|part| part.ends_with("_bg.wasm")).ok_or("no wasm in index.html")?.to_owned();
+    page.refuse_fetch_on_load(&[wasm.as_str()]).await?;
+    page.browser.goto(&stack.url("/")).await?;
+    let boot = page.browser.find(Locator::Id("boot")).await?;
+    assert!(!boot.is_displayed().await?, "not while it may still be loading");
+    eventually("the words for a page that did not start", || async {
+        Ok(page.browser.find(Locator::Id("boot")).await?.is_displayed().await?.then_some(()))
+    })
+    .await?;
+    let said = page.text_content("#boot").await?;
+    assert!(said.contains("could not start") && said.contains("konnte die Seite nicht starten"), "{said}");
+    assert!(page.text("#login").await?.is_none());
+    stack.close().await
+}
+
 /// When the stored endpoint or its history cannot be loaded, the page says why (in place of the form, with "Try
 /// again"; in the history section) instead of "Loading…" for ever. The failures are made in the browser: `fetch`
 /// refuses the listed paths.
