@@ -21,7 +21,10 @@ pub enum ApiError {
     #[error("Wrong username or password.")]
     InvalidCredentials,
     /// A state-changing request from another site (`Origin` / `Sec-Fetch-Site`).
-    #[error("Cross-origin requests cannot change anything here.")]
+    #[error(
+        "Cross-origin requests cannot change anything here. If this page is yours behind a proxy, start the server \
+         with --public-origin set to the address browsers use (e.g. https://settings.example.com)."
+    )]
     CrossOrigin,
     /// A request for a host name the server was not given (`--allowed-host`).
     #[error(

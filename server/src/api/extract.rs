@@ -181,6 +181,19 @@ pub(crate) fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAdd
     if !is_trusted(&peer) {
         return peer;
     }
+    if !headers.contains_key("x-forwarded-for") {
+        // Said once: a proxy configured without it makes all its clients one for the login throttle.
+        static SAID: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+        if !SAID.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            tracing::warn!(
+                proxy = %peer,
+                "a sign-in through a trusted proxy came without X-Forwarded-For: if the proxy never sends it, all \
+                 its clients share one count of failed sign-ins (nginx: proxy_set_header X-Forwarded-For \
+                 $proxy_add_x_forwarded_for)"
+            );
+        }
+        return peer;
+    }
     let forwarded = headers.get_all("x-forwarded-for").iter().filter_map(|value| value.to_str().ok());
     let hops: Vec<&str> = forwarded.flat_map(|value| value.split(',')).map(str::trim).collect();
     for hop in hops.into_iter().rev() {

@@ -96,7 +96,13 @@ fn check_same_origin(state: &AppState, headers: &HeaderMap) -> Result<(), ApiErr
             })
         }
     };
-    if allowed { Ok(()) } else { Err(ApiError::CrossOrigin) }
+    if !allowed {
+        // Also a proxy that passes its own Host to a browser without Sec-Fetch-Site: the log says what to set.
+        let host = value(header::HOST.as_str()).unwrap_or_default();
+        tracing::info!(origin, host, "a change from another origin refused (behind a proxy: set --public-origin)");
+        return Err(ApiError::CrossOrigin);
+    }
+    Ok(())
 }
 
 pub(super) fn is_json(headers: &HeaderMap) -> bool {

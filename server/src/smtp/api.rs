@@ -109,7 +109,10 @@ pub(crate) async fn probe(
     limits.probe.check_api(&session.username, Limit::Smtp)?;
     let options = ProbeOptions { recipient, locale, ..ProbeOptions::default() };
     tracing::info!(by = %session.username, draft = request.draft.is_some(), "smtp probe requested");
-    Ok(Json(super::probe(&target, &options).await))
+    let watch = Unanswered::new("smtp probe");
+    let report = super::probe(&target, &options).await;
+    watch.answered();
+    Ok(Json(report))
 }
 
 /// Sends a clearly labelled test message (Date, Message-ID, a body naming the endpoint and the time) from the
@@ -137,7 +140,43 @@ pub(crate) async fn test_email(
     let email = TestEmail { to, requested_by: Some(session.username.to_string()) };
     let options = ProbeOptions { locale, ..ProbeOptions::default() };
     tracing::info!(by = %session.username, draft = request.draft.is_some(), "smtp test email requested");
-    Ok(Json(super::send_test(&target, &email, &options).await))
+    let watch = Unanswered::new("smtp test email");
+    let report = super::send_test(&target, &email, &options).await;
+    watch.answered();
+    Ok(Json(report))
+}
+
+/// Logs a check or a test email whose request was dropped before its answer: the client went away (a closed tab,
+/// Cancel, a proxy that stopped waiting) or the server stopped at a second signal, and the SMTP work ended with it. Without it the log would end at
+/// "requested", as if it were still running.
+struct Unanswered {
+    what: &'static str,
+    started: std::time::Instant,
+    answered: bool,
+}
+
+impl Unanswered {
+    fn new(what: &'static str) -> Unanswered {
+        Unanswered { what, started: std::time::Instant::now(), answered: false }
+    }
+
+    fn answered(mut self) {
+        self.answered = true;
+    }
+}
+
+impl Drop for Unanswered {
+    fn drop(&mut self) {
+        if self.answered {
+            return;
+        }
+        let after_ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        tracing::info!(
+            what = self.what,
+            after_ms,
+            "ended before its answer: the client went away (a closed tab, Cancel, a proxy that stopped waiting) or the server stopped"
+        );
+    }
 }
 
 /// The stored endpoint, or the draft judged like a save (422 with the report, `password.reentry_required`).

@@ -103,7 +103,9 @@ impl Default for Timeouts {
             tls: Duration::from_secs(10),
             command: Duration::from_secs(10),
             data: Duration::from_secs(30),
-            total: Duration::from_secs(60),
+            // Under the minute a proxy in front waits for an answer by default (nginx, AWS's load balancers):
+            // a slow mail server's check ends with its own diagnosis, not with the proxy's 504.
+            total: Duration::from_secs(50),
         }
     }
 }

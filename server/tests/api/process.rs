@@ -270,6 +270,38 @@ async fn a_second_signal_stops_at_once() {
     assert!(running.await.expect("task").is_err(), "the check's connection ended with the server");
 }
 
+/// A trusted proxy that sends no `X-Forwarded-For` makes all its clients one for the login throttle: said once in
+/// the log, with the line that mends it.
+#[tokio::test]
+async fn a_trusted_proxy_without_forwarded_for_is_said_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = ServerProcess::start(&dir.path().join("data"), &[("SMTP_ENDPOINT_TRUSTED_PROXIES", "127.0.0.1")])
+        .expect("server");
+    let password = server.first_admin_password.clone().expect("first admin password");
+    login_process(&server, "admin", &password).await;
+    login_process(&server, "admin", &password).await;
+    let log = server.log();
+    assert_eq!(log.matches("came without X-Forwarded-For").count(), 1, "{log}");
+    assert!(log.contains("proxy_set_header X-Forwarded-For"), "{log}");
+}
+
+/// A client that goes away while a check runs (a closed tab, Cancel, a proxy that stopped waiting) ends it, and
+/// the log says so: it used to end at "requested", as if the check were still running.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_check_whose_client_went_away_is_logged() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = ServerProcess::start(&dir.path().join("data"), &[]).expect("server");
+    let password = server.first_admin_password.clone().expect("first admin password");
+    let client = login_process(&server, "admin", &password).await;
+    let peer = crate::smtp_peers::Peer::start("plain", None, &["--stall-at", "ehlo"]);
+    let draft = endpoint_body(&format!("smtp://127.0.0.1:{}", peer.port), None, None);
+    let probe = client.post(server.url("/api/endpoints/smtp/probe")).json(&serde_json::json!({ "draft": draft }));
+    assert!(probe.timeout(Duration::from_secs(2)).send().await.is_err(), "the peer never answers EHLO");
+    assert!(server.wait_for_log("the client went away", Duration::from_secs(10)), "{}", server.log());
+    assert!(server.log().contains("what=\"smtp probe\""), "{}", server.log());
+    assert!(!server.log().contains("smtp probe host="), "no result was logged: {}", server.log());
+}
+
 /// A client that sends half a request and then nothing holds no connection for ever: the server closes it once
 /// the headers are late (`listen::HEADER_READ_TIMEOUT`, 10 s) or the body is (`listen::BODY_READ_TIMEOUT`, 10 s:
 /// a JSON body gets 408 `request.timeout` first), and a full request on another connection is served meanwhile.

@@ -44,6 +44,12 @@ async fn cross_origin_state_changes_are_refused() {
         assert_eq!(response.status(), 403, "logout with {name}: {value}");
     }
     assert_eq!(app.get_endpoint().await.json::<Value>().await.expect("json")["version"], 1, "nothing changed");
+    // An old browser (no Sec-Fetch-Site) behind a proxy that passes its own Host looks the same: the refusal says
+    // what the admin then sets.
+    let refused = app.client.delete(app.url("/api/session")).header("origin", "https://settings.example.com");
+    let refused: Value = refused.send().await.expect("request").json().await.expect("json");
+    let message = refused["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("--public-origin"), "{message}");
 
     // The page itself (same origin) is fine.
     let origin = app.address.clone();
