@@ -38,7 +38,7 @@ if not html_path.exists():
     html_path = staging / "index.html"
 # Trunk's hashed names: `stem-<hex digits>` and the extension (`_bg.wasm` for wasm-bindgen's module). Trunk
 # prints a 64-bit hash without leading zeros, so one name in 16 has 15 digits, one in 256 has 14, and so on.
-HASHED = re.compile(r"(?P<stem>.+)-[0-9a-f]{8,16}(?P<ext>_bg\.wasm|\.[a-z]+)")
+HASHED = re.compile(r"(?P<stem>.+)-[0-9a-f]{8,16}(?P<ext>_bg\.wasm|\.[a-z0-9]+)")
 
 
 def fail(message: str) -> None:
@@ -94,8 +94,9 @@ if release:
     wasms = sorted(staging.glob("*_bg.wasm"))
     if len(modules) != 1 or len(wasms) != 1:
         fail(f"expected one glue module and one wasm module, found {len(modules)} and {len(wasms)}")
+    startup = "".join(re.findall(r"<script\b[^>]*>(.*?)</script>", html, re.S))
     wasm, glue, classes, exports = unused_exports.drop_classes(
-        wasms[0].read_bytes(), modules[0].read_text(encoding="utf-8"), html
+        wasms[0].read_bytes(), modules[0].read_text(encoding="utf-8"), startup
     )
     dropped = f"{len(classes)} unused classes ({', '.join(classes)}) and {len(exports)} exports nothing calls"
     print(f"trunk_post_build: dropped {dropped}", file=sys.stderr)
@@ -128,7 +129,8 @@ for path in sorted(staging.iterdir()):
         path.rename(staging / renamed)
         renames[path.name] = renamed
 for old, new in renames.items():
-    html = html.replace(old, new)
+    # As a path's last part only (`/name"` or `/name'`): a name inside another is left alone.
+    html = re.sub(rf"(?<=/){re.escape(old)}(?=[\"'])", new, html)
 
 def sri(path: Path) -> str:
     return "sha384-" + base64.b64encode(hashlib.sha384(path.read_bytes()).digest()).decode()

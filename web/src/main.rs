@@ -25,6 +25,10 @@ fn main() {
     smtp_endpoint::set_idna_to_ascii(domain_to_ascii);
     announce::listen();
     leptos::mount::mount_to_body(app::App);
+    // index.html's word for a page that did not start.
+    if let Some(boot) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("boot")) {
+        boot.remove();
+    }
 }
 
 /// An IDN host's ASCII form by the browser's WHATWG URL parser (UTS #46, as the `url` crate on the server). The
