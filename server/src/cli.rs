@@ -265,7 +265,7 @@ fn master_key_from_env() -> Option<SecretString> {
     std::env::var("SMTP_ENDPOINT_MASTER_KEY").ok().filter(|key| !key.trim().is_empty()).map(SecretString::from)
 }
 
-/// How long a stop waits for running requests (a check or a test email can take up to a minute) before it ends
+/// How long a stop waits for running requests (a check or a test email can take up to 50 s) before it ends
 /// them; a second signal ends them at once.
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 

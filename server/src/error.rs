@@ -22,8 +22,9 @@ pub enum ApiError {
     InvalidCredentials,
     /// A state-changing request from another site (`Origin` / `Sec-Fetch-Site`).
     #[error(
-        "Cross-origin requests cannot change anything here. If this page is yours behind a proxy, start the server \
-         with --public-origin set to the address browsers use (e.g. https://settings.example.com)."
+        "Cross-origin requests cannot change anything here. If this is your own page behind a proxy, start the \
+         server with --public-origin (or SMTP_ENDPOINT_PUBLIC_ORIGIN) set to the address browsers use, e.g. \
+         https://settings.example.com."
     )]
     CrossOrigin,
     /// A request for a host name the server was not given (`--allowed-host`).

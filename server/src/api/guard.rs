@@ -98,8 +98,17 @@ fn check_same_origin(state: &AppState, headers: &HeaderMap) -> Result<(), ApiErr
     };
     if !allowed {
         // Also a proxy that passes its own Host to a browser without Sec-Fetch-Site: the log says what to set.
-        let host = value(header::HOST.as_str()).unwrap_or_default();
-        tracing::info!(origin, host, "a change from another origin refused (behind a proxy: set --public-origin)");
+        let shown = |text: &str| text.chars().take(253).collect::<String>();
+        let host = shown(value(header::HOST.as_str()).unwrap_or_default());
+        let origin = shown(origin);
+        match state.config().public_origin.as_deref() {
+            Some(public) => tracing::info!(origin, public, "a change from another origin than --public-origin refused"),
+            None => tracing::info!(
+                origin,
+                host,
+                "a change from another origin refused (behind a proxy: set --public-origin)"
+            ),
+        }
         return Err(ApiError::CrossOrigin);
     }
     Ok(())

@@ -1011,6 +1011,8 @@ impl Session<'_> {
         };
         match result {
             Ok(reply) if reply.is_positive() => {
+                // Said at once: the message is on its way even if the client goes away before QUIT's answer.
+                tracing::info!(message_id = %built.message_id, "smtp test email accepted by the server");
                 self.message_reply = Some(reply.text());
                 let note = Note::with(StepNote::MessageSize, built.formatted.len().to_string());
                 self.ok(Step::Data, started, Some(&reply), Some(note), 2);

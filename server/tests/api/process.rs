@@ -300,6 +300,21 @@ async fn a_check_whose_client_went_away_is_logged() {
     assert!(server.wait_for_log("the client went away", Duration::from_secs(10)), "{}", server.log());
     assert!(server.log().contains("what=\"smtp probe\""), "{}", server.log());
     assert!(!server.log().contains("smtp probe host="), "no result was logged: {}", server.log());
+
+    // A test email's acceptance is logged when the server says so, before QUIT: a client that goes away after it
+    // leaves a message on its way, and the log says that too.
+    let peer = crate::smtp_peers::Peer::start("plain", None, &[]);
+    let draft = endpoint_body(&format!("smtp://127.0.0.1:{}", peer.port), None, None);
+    let sent = client
+        .post(server.url("/api/endpoints/smtp/test-email"))
+        .json(&serde_json::json!({ "draft": draft, "to": "ops@example.com" }))
+        .send()
+        .await
+        .expect("test email");
+    assert_eq!(sent.status(), 200);
+    let message_id = sent.json::<Value>().await.expect("json")["message_id"].as_str().expect("id").to_owned();
+    assert!(server.wait_for_log("smtp test email accepted by the server", Duration::from_secs(10)), "{}", server.log());
+    assert!(server.log().contains(&message_id), "{}", server.log());
 }
 
 /// A client that sends half a request and then nothing holds no connection for ever: the server closes it once
