@@ -240,7 +240,8 @@ fn uri_like() -> impl Strategy<Value = String> {
 fn fixable_uri() -> impl Strategy<Value = String> {
     let scheme = "(smtps?|SMTP|https?|ftp|mailto|)(://|:|)";
     let host = prop_oneof![3 => domain(), 1 => "\\[?192\\.0\\.2\\.[0-9]{1,3}\\]?", 1 => "\\[::1\\]"];
-    let port = "(|:25|:465|:587|:2525|:0465)";
+    // A port after a space too, as a provider lists host and port (`uri.invalid` with the port after a colon).
+    let port = "(|:25|:465|:587|:2525|:0465| 587| 465|  25)";
     let query = "(|\\?tls=required|\\?tls=none|\\?starttls=never)";
     (scheme, host, port, query).prop_map(|(scheme, host, port, query)| format!("{scheme}{host}{port}{query}"))
 }
