@@ -94,6 +94,13 @@ class Shorten(unittest.TestCase):
         with self.assertRaises(ValueError):
             wasm_names.shorten(bad_kind, HASH_A)
 
+    def test_an_export_can_be_dropped_an_import_cannot(self) -> None:
+        wasm = wasm_names._rewrite(module(IMPORTS, EXPORTS), lambda n, m: None if n == SHIM else n)
+        self.assertNotIn(SHIM, read_names(wasm))
+        self.assertEqual(len(read_names(wasm)), len(IMPORTS) + len(EXPORTS) - 1)
+        with self.assertRaises(ValueError):
+            wasm_names._rewrite(module(IMPORTS, EXPORTS), lambda n, m: None if n == HASH_A else n)
+
 
 if __name__ == "__main__":
     unittest.main()

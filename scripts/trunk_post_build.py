@@ -45,6 +45,10 @@ def fail(message: str) -> None:
     sys.exit(f"trunk_post_build: {message}")
 
 
+# Trunk's inline start-up script.
+INLINE_MODULE = re.compile(r"<script type=\"?module\"?>(?P<body>.*?)</script>", re.S)
+
+
 def content_name(stem: str, ext: str, data: bytes) -> str:
     return f"{stem}-{hashlib.sha256(data).hexdigest()[:16]}{ext}"
 
@@ -94,7 +98,7 @@ if release:
     wasms = sorted(staging.glob("*_bg.wasm"))
     if len(modules) != 1 or len(wasms) != 1:
         fail(f"expected one glue module and one wasm module, found {len(modules)} and {len(wasms)}")
-    startup = "".join(re.findall(r"<script\b[^>]*>(.*?)</script>", html, re.S))
+    startup = "".join(found["body"] for found in INLINE_MODULE.finditer(html))
     wasm, glue, classes, exports = unused_exports.drop_classes(
         wasms[0].read_bytes(), modules[0].read_text(encoding="utf-8"), startup
     )
@@ -143,8 +147,7 @@ def fetch_with_integrity(found: re.Match) -> str:
     return f'module_or_path: new Request("{url}", {{ integrity: "{sri(staging / url.removeprefix(public))}" }})'
 
 
-inline = re.compile(r"<script type=\"?module\"?>(?P<body>.*?)</script>", re.S)
-match = inline.search(html)
+match = INLINE_MODULE.search(html)
 if match:
     wasm_url = r"module_or_path:\s*(['\"])(?P<url>[^'\"]+_bg\.wasm)\1"
     body, found = re.subn(wasm_url, fetch_with_integrity, match.group("body"))

@@ -14,53 +14,24 @@ no longer imports (terser then drops the helpers only they used).
 
 import re
 
-from wasm_names import EXPORT_SECTION, IMPORT_SECTION, _encode_uleb, _import_desc, _name, _uleb, _whole_word
+from wasm_names import _rewrite, _whole_word
 
 CLASS = re.compile(r"^export class (\w+) \{\n.*?^\}\n", re.S | re.M)
 
 
-def _entries(wasm: bytes, wanted: int):
-    """(name, module, raw entry) of each import or export, and the section's span in `wasm`."""
-    pos = 8
-    while pos < len(wasm):
-        section = wasm[pos]
-        size, body = _uleb(wasm, pos + 1)
-        end = body + size
-        if section == wanted:
-            payload = wasm[body:end]
-            count, p = _uleb(payload, 0)
-            entries = []
-            for _ in range(count):
-                start = p
-                module = None
-                if section == IMPORT_SECTION:
-                    module, p = _name(payload, p)
-                name, p = _name(payload, p)
-                p = _import_desc(payload, p) if section == IMPORT_SECTION else _uleb(payload, p + 1)[1]
-                entries.append((name, module, payload[start:p]))
-            if p != len(payload):
-                raise ValueError(f"section {section} has {len(payload) - p} bytes after its entries")
-            return entries, (pos, end)
-        pos = end
-    return [], None
+def _names(wasm: bytes) -> list[tuple[str | None, str]]:
+    """(module, name) of each import, then (None, name) of each export."""
+    found: list[tuple[str | None, str]] = []
+    _rewrite(wasm, lambda name, module: found.append((module, name)) or name)
+    return found
 
 
 def exports(wasm: bytes) -> list[str]:
-    return [name for name, _, _ in _entries(wasm, EXPORT_SECTION)[0]]
+    return [name for module, name in _names(wasm) if module is None]
 
 
 def imports(wasm: bytes) -> list[tuple[str, str]]:
-    return [(module, name) for name, module, _ in _entries(wasm, IMPORT_SECTION)[0]]
-
-
-def _without_exports(wasm: bytes, drop: set[str]) -> bytes:
-    entries, span = _entries(wasm, EXPORT_SECTION)
-    if span is None:
-        return wasm
-    kept = [raw for name, _, raw in entries if name not in drop]
-    payload = _encode_uleb(len(kept)) + b"".join(kept)
-    start, end = span
-    return wasm[:start] + bytes([EXPORT_SECTION]) + _encode_uleb(len(payload)) + payload + wasm[end:]
+    return [(module, name) for module, name in _names(wasm) if module is not None]
 
 
 def drop_classes(wasm: bytes, glue: str, startup: str) -> tuple[bytes, str, list[str], list[str]]:
@@ -82,7 +53,8 @@ def drop_classes(wasm: bytes, glue: str, startup: str) -> tuple[bytes, str, list
         dropped.append(name)
     # Trunk's start-up script hands the exports on (`TrunkApplicationStarted`); one it names is kept too.
     unused = {name for name in exports(wasm) if not _whole_word(name).search(glue) and not _whole_word(name).search(startup)}
-    return _without_exports(wasm, unused), glue, dropped, sorted(unused)
+    without = _rewrite(wasm, lambda name, module: None if module is None and name in unused else name)
+    return without, glue, dropped, sorted(unused)
 
 
 def drop_imports(wasm: bytes, glue: str) -> tuple[str, int]:

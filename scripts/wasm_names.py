@@ -78,7 +78,7 @@ def _import_desc(data: bytes, pos: int) -> int:
 
 def _rewrite(wasm: bytes, rename) -> bytes:
     """`wasm` with each import's and export's name replaced by `rename(name, module)` (`module` is `None` for an
-    export)."""
+    export). An export renamed to `None` is dropped; an import cannot be (the indices after it would shift)."""
     if wasm[:8] != b"\0asm\x01\0\0\0":
         raise ValueError("not a wasm module of version 1")
     out = bytearray(wasm[:8])
@@ -90,20 +90,27 @@ def _rewrite(wasm: bytes, rename) -> bytes:
         payload = wasm[body:end]
         if section in (IMPORT_SECTION, EXPORT_SECTION):
             count, p = _uleb(payload, 0)
-            new = bytearray(_encode_uleb(count))
+            kept = 0
+            entries = bytearray()
             for _ in range(count):
                 module = None
+                entry = bytearray()
                 if section == IMPORT_SECTION:
                     module, p = _name(payload, p)
-                    new += _encode_name(module)
+                    entry += _encode_name(module)
                 field, p = _name(payload, p)
-                new += _encode_name(rename(field, module))
+                new_name = rename(field, module)
                 start = p
                 p = _import_desc(payload, p) if section == IMPORT_SECTION else _uleb(payload, p + 1)[1]
-                new += payload[start:p]
+                if new_name is None:
+                    if section == IMPORT_SECTION:
+                        raise ValueError(f"import {field} cannot be dropped")
+                    continue
+                entries += entry + _encode_name(new_name) + payload[start:p]
+                kept += 1
             if p != len(payload):
                 raise ValueError(f"section {section} has {len(payload) - p} bytes after its entries")
-            payload = bytes(new)
+            payload = _encode_uleb(kept) + bytes(entries)
         # The original size encoding is kept when the payload is unchanged (it may be padded).
         size_bytes = wasm[pos + 1 : body] if payload == wasm[body:end] else _encode_uleb(len(payload))
         out += bytes([section]) + size_bytes + payload
