@@ -30,12 +30,17 @@ pub async fn known_host(State(state): State<AppState>, request: Request, next: N
     });
     match refused {
         Some(host) => {
-            let name: String = host_name(&host).chars().take(253).collect();
+            let name = bounded(host_name(&host));
             tracing::info!(name, "refused a request for a host name not allowed (--allowed-host)");
             Err(ApiError::UnknownHost { name })
         }
         None => Ok(next.run(request).await),
     }
+}
+
+/// A header's value as said back in a message or the log: at most a DNS name's 253 characters, whatever was sent.
+fn bounded(text: &str) -> String {
+    text.chars().take(253).collect()
 }
 
 pub(crate) fn host_allowed(config: &Config, host: &str) -> bool {
@@ -98,9 +103,8 @@ fn check_same_origin(state: &AppState, headers: &HeaderMap) -> Result<(), ApiErr
     };
     if !allowed {
         // Also a proxy that passes its own Host to a browser without Sec-Fetch-Site: the log says what to set.
-        let shown = |text: &str| text.chars().take(253).collect::<String>();
-        let host = shown(value(header::HOST.as_str()).unwrap_or_default());
-        let origin = shown(origin);
+        let host = bounded(value(header::HOST.as_str()).unwrap_or_default());
+        let origin = bounded(origin);
         match state.config().public_origin.as_deref() {
             Some(public) => tracing::info!(origin, public, "a change from another origin than --public-origin refused"),
             None => tracing::info!(
