@@ -377,15 +377,20 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
     page.wait_contains("#save", "Save").await?;
 
     // Signing out with unsaved changes asks first; declined, nothing is lost; confirmed, the typed values are gone.
-    page.type_into("#default_from_address", "unsaved@example.com").await?;
+    page.type_into("#default_from_address", "unsaved@").await?;
+    eventually("the from address's message to be read out", || async {
+        Ok((!page.text_content("#said").await?.trim().is_empty()).then_some(()))
+    })
+    .await?;
     page.click("#sign-out").await?;
     let question = page.browser.get_alert_text().await?;
     assert!(question.contains("discard the changes you have not saved"), "{question}");
     page.browser.dismiss_alert().await?;
-    assert_eq!(page.value("#default_from_address").await?, "unsaved@example.com");
+    assert_eq!(page.value("#default_from_address").await?, "unsaved@");
     page.click("#sign-out").await?;
     page.browser.accept_alert().await?;
     page.wait_text("#login").await?;
+    assert_eq!(page.text_content("#said").await?, "", "the read-out region says nothing of the signed-out form");
     page.login(ADMIN, ADMIN_PASSWORD).await?;
     eventually("the stored values after signing in again", || async {
         Ok((page.value("#default_from_address").await? == FROM).then_some(()))

@@ -255,6 +255,8 @@ fn SignOut() -> impl IntoView {
             state.test_to.set(String::new());
             state.stored.set(None);
             state.auth.set(Auth::SignedOut);
+            // The read-out region would otherwise keep saying the last field's messages on the login form.
+            crate::announce::say(String::new());
         });
     };
     move || {

@@ -493,7 +493,9 @@ fn DiagnosisView(diagnosis: Diagnosis, id: &'static str) -> impl IntoView {
                                 class="apply-suggestion"
                                 on:click=move |_| {
                                     judged.put(Field::Uri, uri.clone());
-                                    focus("uri");
+                                    // Next to type: the password again, when the stored one stays behind.
+                                    let next = if judged.reentry.get_untracked() { Field::Password } else { Field::Uri };
+                                    focus(next.as_str());
                                 }
                             >
                                 {tr(|t| t.use_suggestion)}
@@ -620,6 +622,8 @@ mod tests {
             || {
                 view! {
                     <ProbeReport result=untrusted_tls() ids=&PROBE_IDS />
+                    <input id="uri" />
+                    <input id="password" />
                     <details class="custom-ca">
                         <textarea id="custom_ca_pem"></textarea>
                     </details>
@@ -658,6 +662,20 @@ mod tests {
         page.click("#probe-diagnosis .apply-suggestion");
         assert_eq!(page.state.form.uri.get_untracked(), "smtps://relay.internal:465");
         assert!(page.state.form.dirty.get_untracked());
+        assert!(has_focus("uri"), "the keyboard on the URI it put there");
+        // A stored password stays behind on another port: the keyboard goes to the password, to type it again.
+        let stored = api::Stored {
+            uri: Some("smtp://relay.internal:587".into()),
+            username: Some("mailer".into()),
+            password_set: true,
+            configured: true,
+            ..api::Stored::default()
+        };
+        page.state.form.load(&stored);
+        page.state.stored.set(Some(stored));
+        page.click("#probe-diagnosis .apply-suggestion");
+        assert_eq!(page.state.form.uri.get_untracked(), "smtps://relay.internal:465");
+        assert!(has_focus("password"));
         // The remedy names the CA field, folded away: one click opens it and takes the keyboard there.
         assert_eq!(page.text("#probe-diagnosis .open-ca"), text(Locale::En).open_custom_ca);
         page.click("#probe-diagnosis .open-ca");
