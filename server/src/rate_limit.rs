@@ -64,3 +64,40 @@ impl RateLimiter {
         self.check(key).map_err(|retry_after| ApiError::TooManyRequests { limit, retry_after })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_key_has_its_own_allowance_and_a_refusal_says_the_wait() {
+        let limiter = RateLimiter::new(2, Duration::from_secs(60));
+        assert_eq!((limiter.check("a"), limiter.check("a")), (Ok(()), Ok(())));
+        let wait = limiter.check("a").expect_err("the third within a minute");
+        assert!(wait > Duration::from_secs(29) && wait <= Duration::from_secs(30), "{wait:?}: one token per 30 s");
+        assert_eq!(limiter.check("b"), Ok(()), "another key is not held by a's refusals");
+        assert!(limiter.check("a").is_err(), "a refusal does not refill");
+    }
+
+    #[test]
+    fn many_keys_forget_the_full_buckets_and_keep_the_held_ones() {
+        let limiter = RateLimiter::new(1, Duration::from_secs(3600));
+        assert_eq!(limiter.check("held"), Ok(()));
+        let long_ago = Instant::now();
+        {
+            let mut buckets = limiter.buckets.lock().expect("lock");
+            for n in 0..10_001 {
+                buckets.insert(format!("idle-{n}"), Bucket { tokens: 1.0, updated: long_ago });
+            }
+        }
+        assert_eq!(limiter.check("new"), Ok(()));
+        let kept: Vec<String> = {
+            let buckets = limiter.buckets.lock().expect("lock");
+            let mut keys: Vec<String> = buckets.keys().cloned().collect();
+            keys.sort();
+            keys
+        };
+        assert_eq!(kept, ["held", "new"], "the full buckets are dropped; the one still held stays");
+        assert!(limiter.check("held").is_err(), "still refused after the pruning");
+    }
+}

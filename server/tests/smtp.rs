@@ -116,7 +116,7 @@ fn code_of(diagnosis: Option<&smtp_endpoint_server::smtp::Diagnosis>) -> Option<
 }
 
 fn status(report: &[smtp_endpoint_server::smtp::StepReport], step: Step) -> StepStatus {
-    report.iter().find(|s| s.step == step).map(|s| s.status).unwrap_or(StepStatus::Skipped)
+    report.iter().find(|s| s.step == step).map(|s| s.status).unwrap_or_else(|| panic!("no {step:?} step in the report"))
 }
 
 fn note_of(diagnosis: Option<&smtp_endpoint_server::smtp::Diagnosis>) -> Option<(StepNote, Option<String>)> {

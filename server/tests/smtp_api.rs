@@ -65,6 +65,14 @@ impl Setup {
         body
     }
 
+    /// Signs out and in again as a second admin.
+    async fn other_admin(&self) {
+        assert_eq!(self.app.logout().await.status(), 204);
+        let password = secrecy::SecretString::from("the other admin's password");
+        smtp_endpoint_server::auth::create_admin(&self.app.state, "other", &password).await.expect("create admin");
+        assert_eq!(self.app.login_as("other", "the other admin's password").await.status(), 200);
+    }
+
     async fn json(&self, response: Response) -> Value {
         let text = response.text().await.expect("body");
         assert!(!text.contains(&self.password), "the password is in a response: {text}");
@@ -284,6 +292,37 @@ async fn test_emails_are_rate_limited_per_admin() {
     assert!(refused.headers().contains_key("retry-after"));
     assert_eq!(s.json(refused).await["error"]["code"], "smtp.rate_limited");
     assert_eq!(s.peer.messages().len(), accepted as usize, "only the accepted ones reached the server");
+
+    // Per admin: another admin still has the whole allowance.
+    s.other_admin().await;
+    let response = s.app.test_email(&json!({ "to": TO, "draft": draft })).await;
+    assert_eq!(response.status(), 200, "the other admin's first test email");
+    assert_eq!(s.peer.wait_for_messages(accepted as usize + 1).len(), accepted as usize + 1);
+}
+
+#[tokio::test]
+async fn checks_are_rate_limited_per_admin() {
+    let s = setup("check-limit").await;
+    let draft = s.endpoint(s.peer.port, Some(&s.password));
+    let limit = smtp_endpoint_server::smtp::PROBES_PER_MINUTE;
+    let mut accepted = 0;
+    let refused = loop {
+        let response = s.app.probe(&json!({ "draft": draft })).await;
+        if response.status() == 429 {
+            break response;
+        }
+        assert_eq!(response.status(), 200);
+        accepted += 1;
+        assert!(accepted <= limit + 2, "no refusal after {accepted} checks");
+    };
+    assert!(accepted >= limit, "refused after {accepted} checks");
+    assert!(refused.headers().contains_key("retry-after"));
+    assert_eq!(s.json(refused).await["error"]["code"], "smtp.rate_limited");
+    let connections = s.peer.events().matches("AUTH-RESULT ok").count();
+    assert_eq!(connections, accepted as usize, "a refused check opened no connection:\n{}", s.peer.events());
+
+    s.other_admin().await;
+    assert_eq!(s.app.probe(&json!({ "draft": draft })).await.status(), 200, "the other admin's first check");
 }
 
 #[tokio::test]

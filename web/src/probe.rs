@@ -772,7 +772,7 @@ mod tests {
         settle().await;
         settle().await;
         assert_eq!(progress.trouble.get_untracked(), Some(Trouble::Cancelled), "not 'unreachable'");
-        assert_eq!(text(Locale::De).cancelled, Trouble::Cancelled.words(text(Locale::De)));
+        assert_eq!(Trouble::Cancelled.words(text(Locale::De)), "Die Prüfung wurde abgebrochen.");
 
         run_request(progress, page.state, judged, late(Ok(7)), ["verify", "probe-recipient", "probe-cancel"]);
         assert_eq!(progress.trouble.get_untracked(), None);

@@ -95,6 +95,8 @@ async fn invalid_endpoints_get_the_core_report_unchanged() {
     });
     assert_eq!(report, serde_json::to_value(&expected).expect("json"));
     assert_eq!(report["valid"], false);
+    let codes: Vec<&Value> = report["errors"].as_array().expect("errors").iter().map(|e| &e["code"]).collect();
+    assert_eq!(codes, ["uri.missing_scheme", "password.required", "from.invalid"], "{report:#}");
     matches_example("refused", &report);
 
     // The same through /validate (200: a verdict, not a failure).
@@ -126,7 +128,10 @@ async fn messages_follow_accept_language_and_the_body_locale() {
         .send()
         .await
         .expect("request");
-    assert_eq!(response.json::<Value>().await.expect("json"), serde_json::to_value(&german).expect("json"));
+    let report: Value = response.json().await.expect("json");
+    assert_eq!(report, serde_json::to_value(&german).expect("json"));
+    let message = report["errors"][0]["message"].as_str().expect("a message");
+    assert!(message.starts_with("Die URI braucht ein Schema"), "{message}");
 
     let mut with_locale = body.clone();
     with_locale["locale"] = json!("de");

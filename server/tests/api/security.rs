@@ -114,7 +114,7 @@ async fn malformed_bodies_get_the_apps_error_shape() {
         let status = response.status().as_u16();
         let text = response.text().await.expect("text");
         let parsed: Value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON for {body:?}: {text}"));
-        assert!(status == 400 || status == 422, "{body:?} gave {status}");
+        assert_eq!(status, 400, "{body:?}");
         assert_eq!(parsed["error"]["code"], "request.malformed", "{body:?}: {text}");
         assert!(!text.contains("12345678"), "the error repeats a value: {text}");
         if body.contains("smtp://a") || body.contains("ud800") {
@@ -195,8 +195,9 @@ async fn api_responses_are_not_cached_and_unknown_routes_are_json() {
     }
     let response = with_page.client.get(with_page.url("/settings")).send().await.expect("request");
     assert_eq!(response.status(), 200, "the page's own paths still are the page");
+    assert_eq!(response.text().await.expect("text"), "<!doctype html>");
     let response = app.client.patch(app.url("/api/endpoints/smtp")).json(&json!({})).send().await.expect("request");
-    assert!(matches!(response.status().as_u16(), 401 | 405), "{}", response.status());
+    assert_eq!(response.status(), 405, "a method the route does not have, asked without a session");
     assert_eq!(app.healthz().await.json::<Value>().await.expect("json"), json!({ "status": "ok" }));
 }
 

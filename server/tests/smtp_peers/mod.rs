@@ -135,16 +135,17 @@ impl Peer {
         paths.iter().map(|p| std::fs::read_to_string(p).expect("message")).collect()
     }
 
-    /// Waits briefly for a message the server may still be writing.
+    /// Waits for `count` messages (the server may still be writing one after its reply), for at most 30 s: a slow
+    /// machine is not a failed delivery. Fewer after that are returned as they are, for the caller's assertion.
     pub fn wait_for_messages(&self, count: usize) -> Vec<String> {
-        for _ in 0..50 {
+        let started = std::time::Instant::now();
+        loop {
             let messages = self.messages();
-            if messages.len() >= count {
+            if messages.len() >= count || started.elapsed() > Duration::from_secs(30) {
                 return messages;
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        self.messages()
     }
 
     /// The AUTH commands the server saw, and their results.
