@@ -118,6 +118,7 @@ pub struct Text {
     /// `{}`: how long, from [`wait`].
     pub try_again_in: &'static str,
     pub fix_first: &'static str,
+    pub refused_edited: &'static str,
     pub history_title: &'static str,
     pub history_empty: &'static str,
     pub history_older: &'static str,
@@ -234,6 +235,7 @@ pub static EN: Text = Text {
     too_many_checks: "Only a few checks and test emails are allowed per minute. Wait a moment, then try again.",
     try_again_in: "Only a few checks and test emails are allowed per minute. Try again in {}.",
     fix_first: "Fill in or correct the form above first.",
+    refused_edited: "The server refused the values sent, which have been changed since. Try again.",
     history_title: "Change history",
     history_empty: "No changes yet.",
     history_older: "Show older changes",
@@ -349,6 +351,7 @@ pub static DE: Text = Text {
     too_many_checks: "Prüfungen und Test-E-Mails sind nur wenige pro Minute erlaubt. Warten Sie einen Moment und versuchen Sie es dann erneut.",
     try_again_in: "Prüfungen und Test-E-Mails sind nur wenige pro Minute erlaubt. Versuchen Sie es in {} erneut.",
     fix_first: "Füllen Sie zuerst das Formular oben aus oder korrigieren Sie es.",
+    refused_edited: "Der Server hat die gesendeten Werte abgelehnt; sie wurden seitdem geändert. Versuchen Sie es erneut.",
     history_title: "Änderungsverlauf",
     history_empty: "Noch keine Änderungen.",
     history_older: "Ältere Änderungen zeigen",

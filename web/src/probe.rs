@@ -17,6 +17,9 @@ use smtp_endpoint::{DiagnosisCode, Field, Locale, SmtpUri};
 pub enum Trouble {
     /// The form's values were refused; the messages are under the fields.
     Refused,
+    /// The values sent were refused, but the form was edited meanwhile: the messages are of values it no longer
+    /// holds, and go nowhere; the status says so.
+    RefusedEdited,
     /// Too many requests; how long to wait, when the server said.
     RateLimited(Option<api::Wait>),
     Unreachable,
@@ -51,6 +54,7 @@ impl Trouble {
     pub fn words(&self, t: &Text) -> String {
         match self {
             Trouble::Refused => t.fix_first.to_owned(),
+            Trouble::RefusedEdited => t.refused_edited.to_owned(),
             Trouble::RateLimited(None) => t.too_many_checks.to_owned(),
             Trouble::RateLimited(Some(w)) => fill(t.try_again_in, wait(t, *w)),
             Trouble::Unreachable => t.unreachable.to_owned(),
@@ -75,7 +79,9 @@ pub fn trouble_of(e: api::Error, state: State, judged: Judged, sent: u32) -> Opt
         {
             Some(Trouble::Recipient(message))
         }
-        api::Error::Api(e) if e.status == 422 && judged.take_refusal(&e.body, sent) => Some(Trouble::Refused),
+        api::Error::Api(e) if e.status == 422 && judged.take_refusal(&e.body, sent) => {
+            Some(if judged.edited_since(sent) { Trouble::RefusedEdited } else { Trouble::Refused })
+        }
         api::Error::Api(e) if e.status == 429 => Some(Trouble::RateLimited(e.retry_after)),
         e => Some(Trouble::of_error(&e)),
     }
@@ -941,7 +947,12 @@ mod tests {
         let sent = judged.edits.get_untracked();
         judged.edited();
         let stale = trouble_of(api_error(422, ApiBody::Report(refusal.clone())), state, judged, sent);
-        assert_eq!(stale, Some(Trouble::Refused));
+        assert_eq!(stale, Some(Trouble::RefusedEdited));
+        assert!(stale.is_some_and(|s| s.shown_in_status()), "said in the status, as nothing is under the fields");
+        assert_eq!(
+            Trouble::RefusedEdited.words(t),
+            "The server refused the values sent, which have been changed since. Try again."
+        );
         assert!(judged.server.get_untracked().is_empty());
         assert_eq!(sort(api_error(422, ApiBody::Report(refusal))), Some(Trouble::Refused));
         assert_eq!(judged.server.get_untracked().len(), 1);

@@ -342,7 +342,14 @@ pub fn Settings() -> impl IntoView {
                     log.refresh();
                     SaveState::Conflict
                 }
-                Err(api::Error::Api(e)) if e.status == 422 && judged.take_refusal(&e.body, sent) => SaveState::Refused,
+                // Refused values the form no longer holds go under no field: the status says it.
+                Err(api::Error::Api(e)) if e.status == 422 && judged.take_refusal(&e.body, sent) => {
+                    if edited {
+                        SaveState::Failed(Trouble::RefusedEdited)
+                    } else {
+                        SaveState::Refused
+                    }
+                }
                 Err(e) => SaveState::Failed(Trouble::of_error(&e)),
             };
             // Not about the values sent: said whatever was typed since.
@@ -353,7 +360,7 @@ pub fn Settings() -> impl IntoView {
             }
             // A refusal under the fields takes the keyboard to them; a conflict to its first offer (Save stays off
             // until one is taken); otherwise Save gets it back.
-            let to_fields = outcome == SaveState::Refused && !edited;
+            let to_fields = outcome == SaveState::Refused;
             let to_offer = outcome == SaveState::Conflict;
             if save_state.try_set(outcome).is_none() {
                 if to_fields {
