@@ -6,7 +6,7 @@
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{ChangeKind, EndpointRecord, EndpointUpdate, FieldChange, StoreError};
+use crate::store::{ChangeKind, EndpointRecord, EndpointUpdate, FieldChange};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use smtp_endpoint::{
@@ -242,7 +242,7 @@ pub async fn save(
     draft: &EndpointDraft,
     locale: Locale,
 ) -> Result<EndpointRecord, ApiError> {
-    let stored = state.store().endpoint().await.map_err(ApiError::internal)?;
+    let stored = state.store().endpoint().await?;
     check_version(if_match, stored.version)?;
     let judgement = judge(&stored, draft, locale);
     let Some(endpoint) = judgement.endpoint else { return Err(ApiError::Invalid(Box::new(judgement.report))) };
@@ -296,8 +296,7 @@ pub async fn save(
             tracing::info!(version = record.version, by = actor, fields, "endpoint saved");
             Ok(record)
         }
-        Err(StoreError::VersionConflict) => Err(ApiError::VersionConflict),
-        Err(error) => Err(ApiError::internal(error)),
+        Err(error) => Err(error.into()),
     }
 }
 
@@ -327,7 +326,7 @@ pub struct SmtpSettings {
 /// The stored endpoint with its password decrypted; `None` while unconfigured. A stored endpoint that no longer
 /// passes the rules (they may have tightened) gives 422 with the report.
 pub async fn stored_settings(state: &AppState) -> Result<Option<SmtpSettings>, ApiError> {
-    let stored = state.store().endpoint().await.map_err(ApiError::internal)?;
+    let stored = state.store().endpoint().await?;
     if !stored.configured {
         return Ok(None);
     }
@@ -358,7 +357,7 @@ pub async fn stored_settings(state: &AppState) -> Result<Option<SmtpSettings>, A
 /// A draft made usable for a probe or a test email, under the same rules as saving it: 422 with the report when
 /// it is invalid, including `password.reentry_required` when it would take the stored password elsewhere.
 pub async fn draft_settings(state: &AppState, draft: &EndpointDraft, locale: Locale) -> Result<SmtpSettings, ApiError> {
-    let stored = state.store().endpoint().await.map_err(ApiError::internal)?;
+    let stored = state.store().endpoint().await?;
     let judgement = judge(&stored, draft, locale);
     let Some(endpoint) = judgement.endpoint else { return Err(ApiError::Invalid(Box::new(judgement.report))) };
     let password = match judgement.password {

@@ -71,6 +71,17 @@ pub enum ApiError {
     /// Too many attempts; try again after the given time.
     #[error("Too many attempts; try again in {}.", seconds(*retry_after))]
     TooManyRequests { limit: Limit, retry_after: Duration },
+    /// The database is held by another program (`StoreError::Busy`): nothing was changed; worth a retry.
+    #[error(
+        "The settings database is busy (another program holds its lock); nothing was changed. Try again in a moment."
+    )]
+    StoreBusy,
+    /// The disk holding the database is full (`StoreError::Full`): nothing was saved.
+    #[error(
+        "The disk holding the settings database is full, so nothing was saved; the settings stay as they were. \
+         Free space on the server, then try again."
+    )]
+    StoreFull,
     /// A failure of the server itself (store, crypto, a task). Logged with its cause; the client sees a generic text.
     #[error("internal error: {0}")]
     Internal(String),
@@ -101,6 +112,18 @@ pub struct ErrorDetail {
     pub field: Option<String>,
 }
 
+impl From<crate::store::StoreError> for ApiError {
+    fn from(error: crate::store::StoreError) -> ApiError {
+        use crate::store::StoreError;
+        match error {
+            StoreError::VersionConflict => ApiError::VersionConflict,
+            StoreError::Busy => ApiError::StoreBusy,
+            StoreError::Full => ApiError::StoreFull,
+            other => ApiError::internal(other),
+        }
+    }
+}
+
 impl ApiError {
     /// Wraps any failure of the server itself.
     pub fn internal(error: impl std::fmt::Display) -> ApiError {
@@ -123,6 +146,8 @@ impl ApiError {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::StoreBusy => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::StoreFull => StatusCode::INSUFFICIENT_STORAGE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -148,6 +173,8 @@ impl ApiError {
             ApiError::RecipientInvalid { .. } => "recipient.invalid",
             ApiError::TooManyRequests { limit: Limit::Login, .. } => "session.throttled",
             ApiError::TooManyRequests { limit: Limit::Smtp, .. } => "smtp.rate_limited",
+            ApiError::StoreBusy => "store.busy",
+            ApiError::StoreFull => "store.full",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -164,6 +191,14 @@ impl IntoResponse for ApiError {
                 tracing::error!(%cause, "request failed");
                 "Something went wrong on the server; the log has the details.".to_owned()
             }
+            ApiError::StoreBusy => {
+                tracing::warn!("request failed: the database is busy (another program holds its lock)");
+                self.to_string()
+            }
+            ApiError::StoreFull => {
+                tracing::error!("request failed: the disk holding the database is full");
+                self.to_string()
+            }
             other => other.to_string(),
         };
         let field = match &self {
@@ -177,6 +212,9 @@ impl IntoResponse for ApiError {
         // The rest of a late body is not read: the connection cannot carry another request.
         if let ApiError::BodyTimeout = self {
             response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
+        if let ApiError::StoreBusy = self {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         if let ApiError::TooManyRequests { retry_after, .. } = &self {
             let seconds = whole_seconds(*retry_after).to_string();

@@ -104,17 +104,18 @@ impl AppState {
         create_private_dir(&config.data_dir)
             .and_then(|()| keep_private(&database))
             .map_err(|source| StartupError::DataDir { path: config.data_dir.clone(), source })?;
-        let store = SqliteStore::open(&database)?;
-        let check = store.meta(KEY_CHECK).await?;
+        // Asked before the store creates the schema, so that a refused start leaves the file as it found it (and
+        // the next start is refused too).
         let key_file = config.data_dir.join(crate::crypto::KEY_FILE);
         if database_existed
-            && store.opened_without_schema()
-            && check.is_none()
             && config.master_key.is_none()
             && key_file.is_file()
+            && SqliteStore::holds_no_schema(&database)?
         {
             return Err(StartupError::KeyWithoutData { database: absolute(&database) });
         }
+        let store = SqliteStore::open(&database)?;
+        let check = store.meta(KEY_CHECK).await?;
         // A stored password is encrypted data too, should the check be gone (a partial restore): no new key then.
         let secret = store.endpoint().await?.password_ciphertext.clone();
         let key = MasterKey::load_or_create(

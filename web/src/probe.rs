@@ -25,6 +25,9 @@ pub enum Trouble {
     Unreachable,
     /// A proxy in front of the server answered (502, 503, 504 with its own page): the server is not there.
     Gateway(u16),
+    /// The server's database is held by another program (`store.busy`), or its disk is full (`store.full`).
+    StoreBusy,
+    StoreFull,
     /// The admin stopped waiting for the answer.
     Cancelled,
     /// The server refused the recipient (`recipient.invalid`), in its words.
@@ -40,6 +43,12 @@ impl Trouble {
             // This server never answers these itself; its own errors are JSON.
             api::Error::Api(api::ApiError { status: status @ 502..=504, body: api::ApiBody::Other(_), .. }) => {
                 Trouble::Gateway(*status)
+            }
+            api::Error::Api(api::ApiError { body: api::ApiBody::Error { code, .. }, .. }) if code == "store.busy" => {
+                Trouble::StoreBusy
+            }
+            api::Error::Api(api::ApiError { body: api::ApiBody::Error { code, .. }, .. }) if code == "store.full" => {
+                Trouble::StoreFull
             }
             e => Trouble::Other(e.detail()),
         }
@@ -59,6 +68,8 @@ impl Trouble {
             Trouble::RateLimited(Some(w)) => fill(t.try_again_in, wait(t, *w)),
             Trouble::Unreachable => t.unreachable.to_owned(),
             Trouble::Gateway(status) => fill(t.gateway, status),
+            Trouble::StoreBusy => t.store_busy.to_owned(),
+            Trouble::StoreFull => t.store_full.to_owned(),
             Trouble::Cancelled => t.cancelled.to_owned(),
             Trouble::Recipient(message) => message.clone(),
             Trouble::Other(detail) => format!("{}: {detail}", t.unexpected),
@@ -934,6 +945,9 @@ mod tests {
             sort(api_error(418, ApiBody::Other("<html>teapot</html>".into()))),
             Some(Trouble::Other("418: <html>teapot</html>".into()))
         );
+        // The server's database, held by another program or on a full disk: said in the page's words.
+        assert_eq!(sort(api_error(503, error_body("store.busy", "busy"))), Some(Trouble::StoreBusy));
+        assert_eq!(sort(api_error(507, error_body("store.full", "full"))), Some(Trouble::StoreFull));
 
         // A refused form: the messages go under their fields, the status only says to fix them.
         let issue = Issue {
@@ -990,6 +1004,16 @@ mod tests {
                 Some(fill(t.gateway, 502)),
                 Some(fill(t.gateway, 503)),
                 Some(format!("{}: 418: <html>teapot</html>", t.unexpected)),
+                Some(
+                    "The settings server's database is held by another program, so nothing was changed. Try again \
+                     in a moment."
+                        .to_owned()
+                ),
+                Some(
+                    "The disk of the settings server is full, so nothing was saved. Free space on that server, then \
+                     try again."
+                        .to_owned()
+                ),
                 Some(t.fix_first.to_owned()),
                 None,
                 None,

@@ -55,7 +55,7 @@ fn with_etag(view: EndpointView) -> Response {
         (status = 401, description = "Not signed in", body = ErrorBody),
     ))]
 pub async fn get_endpoint(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let record = state.store().endpoint().await.map_err(ApiError::internal)?;
+    let record = state.store().endpoint().await?;
     Ok(with_etag(EndpointView::from(record.as_ref())))
 }
 
@@ -98,7 +98,7 @@ pub async fn validate_draft(
     RequestLocale(header_locale): RequestLocale,
     ApiJson(draft): ApiJson<EndpointDraft>,
 ) -> Result<axum::Json<smtp_endpoint::Report>, ApiError> {
-    let stored = state.store().endpoint().await.map_err(ApiError::internal)?;
+    let stored = state.store().endpoint().await?;
     let locale = draft.locale.unwrap_or(header_locale);
     Ok(axum::Json(endpoint::judge(&stored, &draft, locale).report))
 }
@@ -125,7 +125,7 @@ pub async fn history(
 ) -> Result<Response, ApiError> {
     let page = HistoryPage::parse(query.as_deref())?;
     // One more than asked for says whether older changes remain.
-    let mut entries = state.store().history(page.before, page.limit + 1).await.map_err(ApiError::internal)?;
+    let mut entries = state.store().history(page.before, page.limit + 1).await?;
     let more = entries.len() > page.limit as usize;
     entries.truncate(page.limit as usize);
     let next = entries.last().filter(|_| more).map(|oldest| page.next(oldest.version));

@@ -76,7 +76,7 @@ fn routes(state: &AppState) -> OpenApiRouter<AppState> {
 }
 
 /// The answers any route can give besides its own, added to every operation in one place: the guards' 403, 400 /
-/// 408 / 413 / 415 for a JSON body, 500, and `Retry-After` on a 429.
+/// 408 / 413 / 415 for a JSON body, 500, 503 and 507 from the database, and `Retry-After` on a 429.
 fn add_common_responses(doc: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::schema::{ObjectBuilder, Type};
     use utoipa::openapi::{ContentBuilder, HeaderBuilder, Ref, RefOr, ResponseBuilder};
@@ -107,10 +107,17 @@ fn add_common_responses(doc: &mut utoipa::openapi::OpenApi) {
             }
             add("405", "A method this path does not take (`method_not_allowed`)");
             add("500", "Something failed on the server (`internal`; the log has the cause)");
-            if let Some(RefOr::T(too_many)) = responses.get_mut("429") {
-                let seconds = ObjectBuilder::new().schema_type(Type::Integer).build();
-                let header = HeaderBuilder::new().schema(seconds).description(Some("Seconds to wait")).build();
-                too_many.headers.insert("Retry-After".to_owned(), header);
+            add(
+                "503",
+                "The database is held by another program (`store.busy`); nothing was changed: try again after `Retry-After`",
+            );
+            add("507", "The disk holding the database is full (`store.full`); nothing was saved");
+            for status in ["429", "503"] {
+                if let Some(RefOr::T(wait)) = responses.get_mut(status) {
+                    let seconds = ObjectBuilder::new().schema_type(Type::Integer).build();
+                    let header = HeaderBuilder::new().schema(seconds).description(Some("Seconds to wait")).build();
+                    wait.headers.insert("Retry-After".to_owned(), header);
+                }
             }
         }
     }

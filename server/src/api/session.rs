@@ -71,7 +71,7 @@ pub async fn current(session: AdminSession) -> axum::Json<SessionView> {
     ))]
 pub async fn logout(State(state): State<AppState>, method: Method, headers: HeaderMap) -> Result<Response, ApiError> {
     if let Some(session) = auth::session_from_headers(&state, &method, &headers).await? {
-        state.sessions().revoke(state.store(), &session).await.map_err(ApiError::internal)?;
+        state.sessions().revoke(state.store(), &session).await?;
         tracing::info!(username = %session.username, "admin logged out");
     }
     let cookie = auth::clear_session_cookie(auth::request_is_tls(&state, &headers));

@@ -55,7 +55,7 @@ pub(crate) async fn session_from_headers(
     let fresh = !method.is_safe();
     let tokens: Vec<&str> = session_tokens(headers).collect();
     for &token in tokens.iter().rev().take(MAX_SESSION_COOKIES) {
-        let found = state.sessions().lookup(state.store(), token, fresh).await.map_err(ApiError::internal)?;
+        let found = state.sessions().lookup(state.store(), token, fresh).await?;
         if let Some(session) = found {
             return Ok(Some(session));
         }
@@ -127,7 +127,7 @@ pub async fn login(
     // held until the hash is done, and a failure is always counted.
     let task = tokio::spawn(check_password(state.clone(), username.to_owned(), password, client, keys));
     let admin = task.await.map_err(ApiError::internal)??;
-    let session = state.sessions().create(state.store(), &admin).await.map_err(ApiError::internal)?;
+    let session = state.sessions().create(state.store(), &admin).await?;
     tracing::info!(username = %admin, "admin logged in");
     Ok((session, admin))
 }
@@ -144,7 +144,7 @@ async fn check_password(
     // Again, now that it is this attempt's turn: attempts queued behind failing ones do not all get a guess.
     state.login_throttle().check(&keys).map_err(throttled)?;
     let admin = match check_username(&username) {
-        Ok(()) => state.store().admin(&username).await.map_err(ApiError::internal)?,
+        Ok(()) => state.store().admin(&username).await?,
         Err(_) => None,
     };
     let phc = admin.as_ref().map(|admin| admin.password_hash.clone());

@@ -97,6 +97,12 @@ pub enum StoreError {
     AdminExists(String),
     #[error("no admin named {0:?}: check the name (and --data-dir), or add them with admin create")]
     NoSuchAdmin(String),
+    /// Another connection (another program on the database file) holds the lock longer than the busy timeout.
+    #[error("the database is busy: another program holds its lock")]
+    Busy,
+    /// The disk (or the file system's quota) holding the database is full.
+    #[error("the disk holding the database is full")]
+    Full,
     #[error("the data store failed: {0}")]
     Backend(String),
 }

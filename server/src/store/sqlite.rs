@@ -12,12 +12,16 @@ use std::sync::{Arc, Mutex, RwLock};
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
     current: Arc<RwLock<Arc<EndpointRecord>>>,
-    /// The file held no schema when it was opened (new, emptied, or a copy without its `-wal` file).
-    opened_without_schema: bool,
 }
 
 impl From<rusqlite::Error> for StoreError {
     fn from(error: rusqlite::Error) -> StoreError {
+        use rusqlite::ErrorCode;
+        match error.sqlite_error_code() {
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => return StoreError::Busy,
+            Some(ErrorCode::DiskFull) => return StoreError::Full,
+            _ => {}
+        }
         StoreError::Backend(error.to_string())
     }
 }
@@ -40,16 +44,15 @@ impl SqliteStore {
         }
         migrations::run(&mut conn)?;
         let current = read_endpoint(&conn)?;
-        Ok(SqliteStore {
-            conn: Arc::new(Mutex::new(conn)),
-            current: Arc::new(RwLock::new(Arc::new(current))),
-            opened_without_schema: version == 0,
-        })
+        Ok(SqliteStore { conn: Arc::new(Mutex::new(conn)), current: Arc::new(RwLock::new(Arc::new(current))) })
     }
 
-    /// Whether the file held no schema before this store brought it up to date.
-    pub fn opened_without_schema(&self) -> bool {
-        self.opened_without_schema
+    /// Whether the existing database file holds no schema (an emptied file, or a copy without its `-wal` file),
+    /// read without changing it: [`SqliteStore::open`] would create the schema.
+    pub fn holds_no_schema(path: &Path) -> Result<bool, StoreError> {
+        let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+        Ok(version == 0)
     }
 
     /// Runs `f` with the connection on the blocking pool.
@@ -277,5 +280,55 @@ impl Store for SqliteStore {
             Ok(())
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn update(uri: &str, custom_ca_pem: Option<String>) -> EndpointUpdate {
+        EndpointUpdate {
+            uri: uri.to_owned(),
+            username: None,
+            password_ciphertext: None,
+            default_from_address: "app@example.com".to_owned(),
+            custom_ca_pem,
+            updated_at: "2026-11-29T08:00:00Z".to_owned(),
+            updated_by: "admin".to_owned(),
+            changes: Vec::new(),
+        }
+    }
+
+    /// A lock held by another program and a full disk are told apart from other failures (the API answers them
+    /// 503 and 507), and neither changes what is stored.
+    #[tokio::test]
+    async fn a_held_lock_is_busy_and_a_full_disk_is_full() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("store.sqlite3");
+        let store = SqliteStore::open(&path).expect("open");
+        let version = store.endpoint().await.expect("endpoint").version;
+        store.conn.lock().expect("lock").busy_timeout(Duration::from_millis(50)).expect("busy timeout");
+
+        let other = Connection::open(&path).expect("another connection");
+        other.execute_batch("BEGIN EXCLUSIVE").expect("hold the lock");
+        let held = store.update_endpoint(version, update("smtp://a.example.com", None)).await;
+        assert!(matches!(held, Err(StoreError::Busy)), "{held:?}");
+        other.execute_batch("ROLLBACK").expect("release the lock");
+
+        {
+            let conn = store.conn.lock().expect("lock");
+            let pages: i64 = conn.query_row("PRAGMA page_count", [], |row| row.get(0)).expect("page count");
+            conn.pragma_update(None, "max_page_count", pages).expect("no room to grow");
+        }
+        let full = store.update_endpoint(version, update("smtp://b.example.com", Some("A".repeat(200_000)))).await;
+        assert!(matches!(full, Err(StoreError::Full)), "{full:?}");
+
+        assert_eq!(store.endpoint().await.expect("endpoint").version, version);
+        drop(store);
+        let reopened = SqliteStore::open(&path).expect("reopen");
+        assert_eq!(reopened.endpoint().await.expect("endpoint").version, version, "nothing was stored");
+        assert_eq!(reopened.history(None, 10).await.expect("history").len(), 0);
     }
 }

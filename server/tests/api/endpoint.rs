@@ -139,6 +139,30 @@ async fn messages_follow_accept_language_and_the_body_locale() {
     assert_eq!(report, serde_json::to_value(&german).expect("json"));
 }
 
+/// Another program holding the database's lock (a backup tool, an sqlite3 shell left in a transaction) is said as
+/// such, with a time to retry, after the store's 5 s busy timeout; the save is not half done.
+#[tokio::test]
+async fn a_database_held_by_another_program_is_said_and_loses_nothing() {
+    let app = spawn_app().await;
+    app.login().await;
+    let database = app.data_dir.path().join("smtp-endpoint.sqlite3");
+    let other = rusqlite::Connection::open(&database).expect("another connection");
+    other.execute_batch("BEGIN EXCLUSIVE").expect("hold the lock");
+    let etag = app.etag().await;
+    let response = app.put_endpoint(Some(&etag), &endpoint_body(URI, Some("user"), Some("secret"))).await;
+    assert_eq!(response.status(), 503);
+    assert_eq!(response.headers()["retry-after"], "1");
+    let error: Value = response.json().await.expect("json");
+    assert_eq!(error["error"]["code"], "store.busy");
+    let message = error["error"]["message"].as_str().expect("message");
+    assert!(message.contains("another program holds its lock") && message.contains("nothing was changed"), "{message}");
+    other.execute_batch("ROLLBACK").expect("release the lock");
+
+    assert_eq!(app.etag().await, etag, "nothing was saved");
+    let response = app.put_endpoint(Some(&etag), &endpoint_body(URI, Some("user"), Some("secret"))).await;
+    assert_eq!(response.status(), 200, "saved once the lock is gone");
+}
+
 async fn reentry_code(response: reqwest::Response) -> (u16, Value) {
     let status = response.status().as_u16();
     (status, response.json().await.expect("json"))

@@ -1,7 +1,8 @@
 //! The real binary: first start, restart, start-up errors.
 
-use crate::helpers::{ServerProcess, endpoint_body, login_process};
+use crate::helpers::{ServerProcess, binary, endpoint_body, login_process};
 use serde_json::Value;
+use std::path::Path;
 use std::time::Duration;
 
 const KEY_A: &str = "0000000000000000000000000000000000000000000000000000000000000001";
@@ -10,7 +11,7 @@ const KEY_B: &str = "AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=";
 /// A first start (with `env`) that saves `uri` with the login `user` / `smtp_password`: the server, the first
 /// admin's password and the saved endpoint (version 2).
 async fn first_start_saving(
-    data_dir: &std::path::Path,
+    data_dir: &Path,
     env: &[(&str, &str)],
     uri: &str,
     smtp_password: &str,
@@ -194,12 +195,30 @@ async fn a_key_file_without_its_data_is_said() {
         std::fs::copy(running.join(file), data_dir.join(file)).expect("copy");
     }
     drop(server);
-    let error = ServerProcess::start(&data_dir, &[]).err().expect("must not start");
-    assert!(error.contains("holds no data, though master.key beside it does"), "{error}");
+    let refused = |data_dir: &Path| {
+        let database = std::fs::read(data_dir.join("smtp-endpoint.sqlite3")).expect("database");
+        let error = ServerProcess::start(data_dir, &[]).err().expect("must not start");
+        assert!(error.contains("holds no data, though master.key beside it does"), "{error}");
+        let after = std::fs::read(data_dir.join("smtp-endpoint.sqlite3")).expect("database");
+        assert!(after == database, "a refused start left the database as it found it");
+    };
+    refused(&data_dir);
+    refused(&data_dir);
+    // Nor does an admin command take it for a new installation.
+    let mut create = std::process::Command::new(binary())
+        .args(["admin", "create", "--username", "bob", "--password-stdin", "--data-dir"])
+        .arg(&data_dir)
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("admin create");
+    std::io::Write::write_all(&mut create.stdin.take().expect("stdin"), b"a long enough password\n").expect("write");
+    let output = create.wait_with_output().expect("admin create ends");
+    assert_eq!(output.status.code(), Some(2), "{}", String::from_utf8_lossy(&output.stderr));
+    refused(&data_dir);
     // An emptied database file is said the same way.
     std::fs::write(data_dir.join("smtp-endpoint.sqlite3"), b"").expect("empty the database");
-    let error = ServerProcess::start(&data_dir, &[]).err().expect("must not start");
-    assert!(error.contains("holds no data, though master.key beside it does"), "{error}");
+    refused(&data_dir);
     std::fs::remove_file(data_dir.join("master.key")).expect("remove the key");
     let server = ServerProcess::start(&data_dir, &[]).expect("a fresh start once the key is gone too");
     assert!(server.first_admin_password.is_some(), "a new first admin");
