@@ -227,6 +227,14 @@ pub(crate) fn say(text: impl std::fmt::Display) -> Result<(), CliError> {
     writeln!(out, "{text}").and_then(|()| out.flush()).map_err(|error| CliError::Output(error.to_string()))
 }
 
+/// Says that something is done: on standard output, or, should that fail (a closed pipe, a full disk), on
+/// standard error — it is done either way, and the exit code says so.
+fn confirm(text: impl std::fmt::Display) {
+    if let Err(error) = say(&text) {
+        eprintln!("{text} ({error})");
+    }
+}
+
 /// `--public-origin`: `http(s)://host[:port]` and nothing after it, kept as browsers send `Origin` (lowercase, no
 /// trailing slash, no default port).
 pub(crate) fn parse_public_origin(value: &str) -> Result<String, String> {
@@ -581,17 +589,17 @@ async fn admin(data_dir: PathBuf, command: AdminCommand) -> Result<ExitCode, Cli
         if let Some(dir) = new_data_dir {
             // Made here, not found: a mistyped --data-dir would otherwise leave an admin the server never sees.
             let dir = dir.display().to_string();
-            say(format!(
+            confirm(format!(
                 "Created admin {} in {dir}, which held no server data yet: start the server with --data-dir {}.",
                 args.username,
                 shell_word(&dir)
-            ))?;
+            ));
         } else {
-            say(format!("Created admin {}.", args.username))?;
+            confirm(format!("Created admin {}.", args.username));
         }
     } else {
         auth::reset_admin_password(&state, &args.username, &password).await?;
-        say(format!("New password set for {}; their sessions have ended.", args.username))?;
+        confirm(format!("New password set for {}; their sessions have ended.", args.username));
     }
     Ok(ExitCode::SUCCESS)
 }

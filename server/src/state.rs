@@ -33,8 +33,10 @@ struct Inner {
 pub enum StartupError {
     #[error("cannot create or open the data directory {path}: {source}")]
     DataDir { path: PathBuf, source: std::io::Error },
-    #[error("cannot open the database in the data directory: {0}")]
-    Store(#[from] StoreError),
+    #[error("cannot create or open {path}: {source}{}", owner_hint(path, source))]
+    DataFile { path: PathBuf, source: std::io::Error },
+    #[error("cannot use the database {path}: {source}")]
+    Store { path: PathBuf, source: StoreError },
     #[error(transparent)]
     Key(#[from] KeyError),
     #[error(
@@ -48,6 +50,25 @@ pub enum StartupError {
          incomplete (copy a running server's database with sqlite3's .backup); to start afresh, remove master.key too"
     )]
     KeyWithoutData { database: PathBuf },
+}
+
+/// For a file this process was not allowed to open: who owns it, and who this process runs as (a server started
+/// as another user than the one whose command made the file).
+fn owner_hint(path: &std::path::Path, error: &std::io::Error) -> String {
+    #[cfg(unix)]
+    if error.kind() == std::io::ErrorKind::PermissionDenied {
+        use std::os::unix::fs::MetadataExt;
+        if let Ok(owner) = std::fs::metadata(path).map(|m| m.uid()) {
+            // Linux: /proc/self belongs to the process's user.
+            let me = std::fs::metadata("/proc/self").map(|m| format!(", this server runs as uid {}", m.uid()));
+            return format!(
+                " (it belongs to uid {owner}{}: run the server as the user that owns the data directory's files)",
+                me.unwrap_or_default()
+            );
+        }
+    }
+    let _ = (path, error);
+    String::new()
 }
 
 /// `path` made absolute for a message or a log line (as given when the working directory cannot be read).
@@ -73,7 +94,7 @@ pub fn lock_data_dir(data_dir: &std::path::Path) -> Result<DataDirLock, StartupE
     options.read(true).write(true).create(true).truncate(false);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(&path).map_err(io)?;
+    let mut file = options.open(&path).map_err(|source| StartupError::DataFile { path: absolute(&path), source })?;
     match file.try_lock() {
         Ok(()) => {}
         Err(std::fs::TryLockError::WouldBlock) => {
@@ -102,22 +123,23 @@ impl AppState {
         // start is fine.
         let database_existed = database.is_file();
         create_private_dir(&config.data_dir)
-            .and_then(|()| keep_private(&database))
             .map_err(|source| StartupError::DataDir { path: config.data_dir.clone(), source })?;
+        keep_private(&database).map_err(|source| StartupError::DataFile { path: absolute(&database), source })?;
+        let failed = |source| StartupError::Store { path: absolute(&database), source };
         // Asked before the store creates the schema, so that a refused start leaves the file as it found it (and
         // the next start is refused too).
         let key_file = config.data_dir.join(crate::crypto::KEY_FILE);
         if database_existed
             && config.master_key.is_none()
             && key_file.is_file()
-            && SqliteStore::holds_no_schema(&database)?
+            && SqliteStore::holds_no_schema(&database).map_err(failed)?
         {
             return Err(StartupError::KeyWithoutData { database: absolute(&database) });
         }
-        let store = SqliteStore::open(&database)?;
-        let check = store.meta(KEY_CHECK).await?;
+        let store = SqliteStore::open(&database).map_err(failed)?;
+        let check = store.meta(KEY_CHECK).await.map_err(failed)?;
         // A stored password is encrypted data too, should the check be gone (a partial restore): no new key then.
-        let secret = store.endpoint().await?.password_ciphertext.clone();
+        let secret = store.endpoint().await.map_err(failed)?.password_ciphertext.clone();
         let key = MasterKey::load_or_create(
             &config.data_dir,
             config.master_key.as_ref(),
@@ -128,7 +150,7 @@ impl AppState {
             Some(check) if key.verify_key_check(&check) => {}
             Some(_) => return Err(mismatch().into()),
             None if secret.is_some_and(|blob| key.decrypt_password(&blob).is_err()) => return Err(mismatch().into()),
-            None => store.set_meta(KEY_CHECK, key.key_check()).await?,
+            None => store.set_meta(KEY_CHECK, key.key_check()).await.map_err(failed)?,
         }
         Ok(AppState::with_parts(config, Arc::new(store), key))
     }

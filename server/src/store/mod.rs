@@ -103,6 +103,12 @@ pub enum StoreError {
     /// The disk (or the file system's quota) holding the database is full.
     #[error("the disk holding the database is full")]
     Full,
+    /// SQLite found the file damaged, or not a database at all.
+    #[error(
+        "the file is damaged ({0}): restore it from a backup (a running server's is made with sqlite3's .backup), or \
+         move it away to start afresh (a new first admin, no endpoint)"
+    )]
+    Corrupt(String),
     #[error("the data store failed: {0}")]
     Backend(String),
 }

@@ -20,6 +20,9 @@ impl From<rusqlite::Error> for StoreError {
         match error.sqlite_error_code() {
             Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => return StoreError::Busy,
             Some(ErrorCode::DiskFull) => return StoreError::Full,
+            Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => {
+                return StoreError::Corrupt(error.to_string());
+            }
             _ => {}
         }
         StoreError::Backend(error.to_string())
@@ -34,6 +37,12 @@ impl SqliteStore {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // A damaged file is said at start (a small database: this reads it whole in milliseconds), not met by the
+        // first request that reads the damaged page, or made worse by saves.
+        let check: String = conn.query_row("PRAGMA quick_check(1)", [], |row| row.get(0))?;
+        if check != "ok" {
+            return Err(StoreError::Corrupt(check));
+        }
         let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
         let version = usize::try_from(version).unwrap_or(usize::MAX);
         if version > migrations::latest() {

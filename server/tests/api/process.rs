@@ -181,6 +181,35 @@ async fn a_port_in_use_stops_the_start_before_anything_is_made() {
     assert!(!data_dir.join("master.key").exists(), "no key was made");
 }
 
+/// A damaged database is said at start, with its path and what to do, before anything reads or writes it; so is
+/// a file that is no database at all.
+#[tokio::test]
+async fn a_damaged_database_is_said_at_start() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data_dir = dir.path().join("data");
+    let server = ServerProcess::start(&data_dir, &[]).expect("server");
+    drop(server);
+    let database = data_dir.join("smtp-endpoint.sqlite3");
+    {
+        // Everything in the main file, so that damaging it is damaging the data.
+        let conn = rusqlite::Connection::open(&database).expect("open");
+        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").expect("checkpoint");
+    }
+    let mut bytes = std::fs::read(&database).expect("read");
+    let page_size = usize::from(u16::from_be_bytes([bytes[16], bytes[17]]));
+    assert!(bytes.len() > page_size, "more than the first page");
+    bytes[page_size..].fill(0xff);
+    std::fs::write(&database, &bytes).expect("damage the tables");
+    let error = ServerProcess::start(&data_dir, &[]).err().expect("must not start");
+    let path = std::path::absolute(&database).expect("absolute");
+    assert!(error.contains(&format!("cannot use the database {}: the file is damaged (", path.display())), "{error}");
+    assert!(error.contains("restore it from a backup"), "{error}");
+
+    std::fs::write(&database, "not a database, but long enough to have a header: ".repeat(10)).expect("write");
+    let error = ServerProcess::start(&data_dir, &[]).err().expect("must not start");
+    assert!(error.contains("the file is damaged (file is not a database)"), "{error}");
+}
+
 /// A key file beside a database without data (a backup of the file alone, or a lost database) is said, not
 /// taken for a new installation with a new admin.
 #[tokio::test]
