@@ -249,3 +249,31 @@ fn create_private_dir(path: &std::path::Path) -> std::io::Result<()> {
     #[cfg(not(unix))]
     builder.create(path)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file the server may not open is said with its owner and the server's own uid; other failures as they are.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_refused_file_names_its_owner_and_the_servers_user() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("smtp-endpoint.sqlite3");
+        std::fs::write(&path, b"").expect("file");
+        let uid = std::fs::metadata(&path).expect("metadata").uid();
+        let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        let error = StartupError::DataFile { path: path.clone(), source: denied };
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "cannot create or open {}: permission denied (it belongs to uid {uid}, this server runs as uid {uid}: \
+                 run the server as the user that owns the data directory's files)",
+                path.display()
+            )
+        );
+        let missing = StartupError::DataFile { path: path.clone(), source: std::io::ErrorKind::NotFound.into() };
+        assert_eq!(missing.to_string(), format!("cannot create or open {}: entity not found", path.display()));
+    }
+}
