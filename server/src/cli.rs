@@ -231,7 +231,7 @@ pub(crate) fn say(text: impl std::fmt::Display) -> Result<(), CliError> {
 /// standard error — it is done either way, and the exit code says so.
 fn confirm(text: impl std::fmt::Display) {
     if let Err(error) = say(&text) {
-        eprintln!("{text} ({error})");
+        let _ = writeln!(std::io::stderr().lock(), "{text} ({error})");
     }
 }
 

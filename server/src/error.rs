@@ -71,15 +71,16 @@ pub enum ApiError {
     /// Too many attempts; try again after the given time.
     #[error("Too many attempts; try again in {}.", seconds(*retry_after))]
     TooManyRequests { limit: Limit, retry_after: Duration },
-    /// The database is held by another program (`StoreError::Busy`): nothing was changed; worth a retry.
+    /// The database is held by another program (`StoreError::Busy`, whose words are logged): nothing was
+    /// changed; worth a retry.
     #[error(
         "The settings database is busy (another program holds its lock); nothing was changed. Try again in a moment."
     )]
-    StoreBusy,
+    StoreBusy(String),
     /// The disk holding the database is full (`StoreError::Full`): nothing was saved.
     #[error(
         "The disk holding the settings database is full, so nothing was saved; the settings stay as they were. \
-         Free space on the server, then try again."
+         Free up space on the server, then try again."
     )]
     StoreFull,
     /// A failure of the server itself (store, crypto, a task). Logged with its cause; the client sees a generic text.
@@ -117,7 +118,7 @@ impl From<crate::store::StoreError> for ApiError {
         use crate::store::StoreError;
         match error {
             StoreError::VersionConflict => ApiError::VersionConflict,
-            StoreError::Busy => ApiError::StoreBusy,
+            StoreError::Busy(cause) => ApiError::StoreBusy(cause),
             StoreError::Full => ApiError::StoreFull,
             other => ApiError::internal(other),
         }
@@ -146,7 +147,7 @@ impl ApiError {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::StoreBusy => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::StoreBusy(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::StoreFull => StatusCode::INSUFFICIENT_STORAGE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -173,7 +174,7 @@ impl ApiError {
             ApiError::RecipientInvalid { .. } => "recipient.invalid",
             ApiError::TooManyRequests { limit: Limit::Login, .. } => "session.throttled",
             ApiError::TooManyRequests { limit: Limit::Smtp, .. } => "smtp.rate_limited",
-            ApiError::StoreBusy => "store.busy",
+            ApiError::StoreBusy(_) => "store.busy",
             ApiError::StoreFull => "store.full",
             ApiError::Internal(_) => "internal",
         }
@@ -191,8 +192,8 @@ impl IntoResponse for ApiError {
                 tracing::error!(%cause, "request failed");
                 "Something went wrong on the server; the log has the details.".to_owned()
             }
-            ApiError::StoreBusy => {
-                tracing::warn!("request failed: the database is busy (another program holds its lock)");
+            ApiError::StoreBusy(cause) => {
+                tracing::warn!(%cause, "request failed: the database is busy (another program holds its lock)");
                 self.to_string()
             }
             ApiError::StoreFull => {
@@ -213,8 +214,9 @@ impl IntoResponse for ApiError {
         if let ApiError::BodyTimeout = self {
             response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
-        if let ApiError::StoreBusy = self {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        // Held for all of the busy timeout already: a retry sooner would most likely wait as long again.
+        if let ApiError::StoreBusy(_) = self {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(crate::store::BUSY_TIMEOUT.as_secs()));
         }
         if let ApiError::TooManyRequests { retry_after, .. } = &self {
             let seconds = whole_seconds(*retry_after).to_string();

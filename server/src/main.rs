@@ -20,7 +20,8 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {}", one_line(&error));
+            // Not eprintln!, which panics when standard error cannot be written: the exit code says it anyway.
+            let _ = std::io::Write::write_fmt(&mut std::io::stderr(), format_args!("error: {}\n", one_line(&error)));
             ExitCode::from(2)
         }
     }

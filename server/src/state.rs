@@ -33,8 +33,8 @@ struct Inner {
 pub enum StartupError {
     #[error("cannot create or open the data directory {path}: {source}")]
     DataDir { path: PathBuf, source: std::io::Error },
-    #[error("cannot create or open {path}: {source}{}", owner_hint(path, source))]
-    DataFile { path: PathBuf, source: std::io::Error },
+    #[error("cannot create or open {path}: {source}{hint}")]
+    DataFile { path: PathBuf, source: std::io::Error, hint: String },
     #[error("cannot use the database {path}: {source}")]
     Store { path: PathBuf, source: StoreError },
     #[error(transparent)]
@@ -52,23 +52,36 @@ pub enum StartupError {
     KeyWithoutData { database: PathBuf },
 }
 
-/// For a file this process was not allowed to open: who owns it, and who this process runs as (a server started
-/// as another user than the one whose command made the file).
-fn owner_hint(path: &std::path::Path, error: &std::io::Error) -> String {
-    #[cfg(unix)]
-    if error.kind() == std::io::ErrorKind::PermissionDenied {
+/// A file the server could not create or open, with who owns it when that is not the server's user (a server
+/// started as another user than the one whose command made the file).
+fn data_file(path: &std::path::Path, source: std::io::Error) -> StartupError {
+    let mut hint = String::new();
+    #[cfg(target_os = "linux")]
+    if source.kind() == std::io::ErrorKind::PermissionDenied {
         use std::os::unix::fs::MetadataExt;
-        if let Ok(owner) = std::fs::metadata(path).map(|m| m.uid()) {
-            // Linux: /proc/self belongs to the process's user.
-            let me = std::fs::metadata("/proc/self").map(|m| format!(", this server runs as uid {}", m.uid()));
-            return format!(
-                " (it belongs to uid {owner}{}: run the server as the user that owns the data directory's files)",
-                me.unwrap_or_default()
-            );
+        let owner = std::fs::metadata(path).map(|m| m.uid()).ok();
+        let me = std::fs::read_to_string("/proc/self/status").ok().and_then(|status| effective_uid(&status));
+        if let (Some(owner), Some(me)) = (owner, me) {
+            hint = owner_words(owner, me);
         }
     }
-    let _ = (path, error);
-    String::new()
+    StartupError::DataFile { path: absolute(path), source, hint }
+}
+
+/// The hint for a file owned by `owner` that a server running as `me` may not open; none for its own file.
+fn owner_words(owner: u32, me: u32) -> String {
+    if owner == me {
+        return String::new();
+    }
+    format!(
+        " (it belongs to uid {owner}, this server runs as uid {me}: run the server as the user that owns the data directory's files)"
+    )
+}
+
+/// The effective user id in the text of `/proc/self/status` (its `Uid:` line: real, effective, saved, file system).
+fn effective_uid(status: &str) -> Option<u32> {
+    let line = status.lines().find_map(|line| line.strip_prefix("Uid:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// `path` made absolute for a message or a log line (as given when the working directory cannot be read).
@@ -94,7 +107,7 @@ pub fn lock_data_dir(data_dir: &std::path::Path) -> Result<DataDirLock, StartupE
     options.read(true).write(true).create(true).truncate(false);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(&path).map_err(|source| StartupError::DataFile { path: absolute(&path), source })?;
+    let mut file = options.open(&path).map_err(|source| data_file(&path, source))?;
     match file.try_lock() {
         Ok(()) => {}
         Err(std::fs::TryLockError::WouldBlock) => {
@@ -124,7 +137,7 @@ impl AppState {
         let database_existed = database.is_file();
         create_private_dir(&config.data_dir)
             .map_err(|source| StartupError::DataDir { path: config.data_dir.clone(), source })?;
-        keep_private(&database).map_err(|source| StartupError::DataFile { path: absolute(&database), source })?;
+        keep_private(&database).map_err(|source| data_file(&database, source))?;
         let failed = |source| StartupError::Store { path: absolute(&database), source };
         // Asked before the store creates the schema, so that a refused start leaves the file as it found it (and
         // the next start is refused too).
@@ -254,26 +267,33 @@ fn create_private_dir(path: &std::path::Path) -> std::io::Result<()> {
 mod tests {
     use super::*;
 
-    /// A file the server may not open is said with its owner and the server's own uid; other failures as they are.
-    #[cfg(target_os = "linux")]
+    /// A file the server may not open is said with its owner and the server's own uid, when they differ.
     #[test]
-    fn a_refused_file_names_its_owner_and_the_servers_user() {
-        use std::os::unix::fs::MetadataExt;
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("smtp-endpoint.sqlite3");
-        std::fs::write(&path, b"").expect("file");
-        let uid = std::fs::metadata(&path).expect("metadata").uid();
-        let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
-        let error = StartupError::DataFile { path: path.clone(), source: denied };
+    fn a_refused_file_names_its_owner_when_it_is_another_user() {
+        let status = "Name:\tsmtp-endpoint-se\nUmask:\t0022\nUid:\t1000\t998\t998\t998\nGid:\t1000\t1000\t1000\t1000\n";
+        assert_eq!(effective_uid(status), Some(998), "the effective one, second on the line");
+        assert_eq!(effective_uid("Name:\tx\n"), None);
         assert_eq!(
-            error.to_string(),
-            format!(
-                "cannot create or open {}: permission denied (it belongs to uid {uid}, this server runs as uid {uid}: \
-                 run the server as the user that owns the data directory's files)",
-                path.display()
-            )
+            owner_words(0, 998),
+            " (it belongs to uid 0, this server runs as uid 998: run the server as the user that owns the data \
+             directory's files)"
         );
-        let missing = StartupError::DataFile { path: path.clone(), source: std::io::ErrorKind::NotFound.into() };
-        assert_eq!(missing.to_string(), format!("cannot create or open {}: entity not found", path.display()));
+        assert_eq!(owner_words(998, 998), "", "its own file, refused for another reason (its mode, an attribute)");
+
+        let denied = StartupError::DataFile {
+            path: PathBuf::from("/srv/data/smtp-endpoint.sqlite3"),
+            source: std::io::ErrorKind::PermissionDenied.into(),
+            hint: owner_words(0, 998),
+        };
+        assert_eq!(
+            denied.to_string(),
+            "cannot create or open /srv/data/smtp-endpoint.sqlite3: permission denied (it belongs to uid 0, this server \
+             runs as uid 998: run the server as the user that owns the data directory's files)"
+        );
+        #[cfg(target_os = "linux")]
+        {
+            let me = std::fs::read_to_string("/proc/self/status").ok().and_then(|s| effective_uid(&s));
+            assert!(me.is_some(), "this process's own status has a Uid line");
+        }
     }
 }

@@ -18,7 +18,8 @@ pub fn init(default: &str) {
         Some((name, value)) => match judge_filter(value) {
             Ok(filter) => filter,
             Err(why) => {
-                eprintln!("{name}={value:?} {why}; logging at {default} instead (e.g. {name}=debug)");
+                let line = format!("{name}={value:?} {why}; logging at {default} instead (e.g. {name}=debug)\n");
+                let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
                 EnvFilter::new(default)
             }
         },

@@ -8,6 +8,7 @@ mod api;
 mod app;
 mod history;
 mod i18n;
+mod idna;
 mod json;
 mod login;
 mod probe;
@@ -22,22 +23,13 @@ use std::cell::RefCell;
 use wasm_bindgen::JsValue;
 
 fn main() {
-    smtp_endpoint::set_idna_to_ascii(domain_to_ascii);
+    smtp_endpoint::set_idna_to_ascii(idna::domain_to_ascii);
     announce::listen();
     leptos::mount::mount_to_body(app::App);
     // index.html's word for a page that did not start.
     if let Some(boot) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("boot")) {
         boot.remove();
     }
-}
-
-/// An IDN host's ASCII form by the browser's WHATWG URL parser (UTS #46, as the `url` crate on the server). The
-/// added last label `a` keeps the parser from reading a name that ends in a number as an IPv4 address: the core
-/// applies its own IPv4 rule to what comes back.
-fn domain_to_ascii(name: &str) -> Option<String> {
-    let hostname = web_sys::Url::new(&format!("http://{name}.a/")).ok()?.hostname();
-    let ascii = hostname.strip_suffix(".a")?;
-    ascii.is_ascii().then(|| ascii.to_owned())
 }
 
 /// Sets a performance mark once, after the next frame is laid out: the benchmark reads it as "interactive".

@@ -90,9 +90,7 @@ pub fn trouble_of(e: api::Error, state: State, judged: Judged, sent: u32) -> Opt
         {
             Some(Trouble::Recipient(message))
         }
-        api::Error::Api(e) if e.status == 422 && judged.take_refusal(&e.body, sent) => {
-            Some(if judged.edited_since(sent) { Trouble::RefusedEdited } else { Trouble::Refused })
-        }
+        api::Error::Api(e) if e.status == 422 && judged.take_refusal(&e.body, sent) => Some(judged.refusal(sent)),
         api::Error::Api(e) if e.status == 429 => Some(Trouble::RateLimited(e.retry_after)),
         e => Some(Trouble::of_error(&e)),
     }
@@ -1004,14 +1002,10 @@ mod tests {
                 Some(fill(t.gateway, 502)),
                 Some(fill(t.gateway, 503)),
                 Some(format!("{}: 418: <html>teapot</html>", t.unexpected)),
+                Some("The settings server's database is held by another program. Try again in a moment.".to_owned()),
                 Some(
-                    "The settings server's database is held by another program, so nothing was changed. Try again \
-                     in a moment."
-                        .to_owned()
-                ),
-                Some(
-                    "The disk of the settings server is full, so nothing was saved. Free space on that server, then \
-                     try again."
+                    "The disk of the settings server is full, so nothing was saved. Free up space on that server, \
+                     then try again."
                         .to_owned()
                 ),
                 Some(t.fix_first.to_owned()),

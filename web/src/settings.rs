@@ -180,6 +180,12 @@ impl Judged {
         refused
     }
 
+    /// A refusal taken by [`Judged::take_refusal`], as said beside a request's button: its messages are under the
+    /// fields, or, when the form was edited since, nowhere (they are of values it no longer holds) — said then.
+    pub fn refusal(self, sent: u32) -> Trouble {
+        if self.edited_since(sent) { Trouble::RefusedEdited } else { Trouble::Refused }
+    }
+
     /// The messages for one field: the page's errors, the server's, then the warnings; each once. What the page
     /// says itself is said in the page's words (which follow the language switch); the server's stand only for
     /// what the page cannot judge (e.g. whether a CA certificate parses).
@@ -342,12 +348,10 @@ pub fn Settings() -> impl IntoView {
                     log.refresh();
                     SaveState::Conflict
                 }
-                // Refused values the form no longer holds go under no field: the status says it.
                 Err(api::Error::Api(e)) if e.status == 422 && judged.take_refusal(&e.body, sent) => {
-                    if edited {
-                        SaveState::Failed(Trouble::RefusedEdited)
-                    } else {
-                        SaveState::Refused
+                    match judged.refusal(sent) {
+                        Trouble::Refused => SaveState::Refused,
+                        other => SaveState::Failed(other),
                     }
                 }
                 Err(e) => SaveState::Failed(Trouble::of_error(&e)),

@@ -39,30 +39,13 @@ fn reports_match_the_golden_table() {
     #[cfg(all(not(feature = "idna"), not(target_arch = "wasm32")))]
     smtp_endpoint::set_idna_to_ascii(|name| idna::domain_to_ascii(name).ok());
     #[cfg(all(not(feature = "idna"), target_arch = "wasm32"))]
-    smtp_endpoint::set_idna_to_ascii(whatwg::domain_to_ascii);
+    smtp_endpoint::set_idna_to_ascii(page_idna::domain_to_ascii);
     for case in &cases {
         assert_eq!(report_for(&case["input"]), case["report"], "for input {}", case["input"]);
     }
 }
 
-/// The page's way to an IDN host's ASCII form (`web/src/main.rs`), in Node: the URL parser's hostname of
-/// `http://{name}.a/` (the last label keeps a name ending in a number from being read as an IPv4 address).
+/// The page's own conversion (`web/src/idna.rs`: the WHATWG URL parser, Node's here).
 #[cfg(all(not(feature = "idna"), target_arch = "wasm32"))]
-mod whatwg {
-    use wasm_bindgen::prelude::*;
-
-    #[wasm_bindgen]
-    extern "C" {
-        type URL;
-        #[wasm_bindgen(constructor, catch)]
-        fn new(url: &str) -> Result<URL, JsValue>;
-        #[wasm_bindgen(method, getter)]
-        fn hostname(this: &URL) -> String;
-    }
-
-    pub fn domain_to_ascii(name: &str) -> Option<String> {
-        let hostname = URL::new(&format!("http://{name}.a/")).ok()?.hostname();
-        let ascii = hostname.strip_suffix(".a")?;
-        ascii.is_ascii().then(|| ascii.to_owned())
-    }
-}
+#[path = "../../../web/src/idna.rs"]
+mod page_idna;

@@ -60,8 +60,11 @@ impl Sessions {
         let token = URL_SAFE_NO_PAD.encode(bytes);
         let expires_at = now_unix() + i64::try_from(self.ttl.as_secs()).unwrap_or(i64::MAX / 2);
         store.create_session(token_hash(&token), SessionRecord { username: username.to_owned(), expires_at }).await?;
-        // Expired sessions are swept whenever someone logs in.
-        store.delete_expired_sessions(now_unix()).await?;
+        // Expired sessions are swept whenever someone logs in; a sweep that fails (a held lock, a full disk) is
+        // tried again at the next login, and does not undo this one.
+        if let Err(error) = store.delete_expired_sessions(now_unix()).await {
+            tracing::warn!(%error, "could not sweep expired sessions");
+        }
         Ok(NewSession { token, expires_at })
     }
 

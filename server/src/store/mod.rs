@@ -9,6 +9,9 @@ mod sqlite;
 
 pub use sqlite::SqliteStore;
 
+/// How long a store call waits for another program's lock on the database before it is `StoreError::Busy`.
+pub const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -97,10 +100,11 @@ pub enum StoreError {
     AdminExists(String),
     #[error("no admin named {0:?}: check the name (and --data-dir), or add them with admin create")]
     NoSuchAdmin(String),
-    /// Another connection (another program on the database file) holds the lock longer than the busy timeout.
-    #[error("the database is busy: another program holds its lock")]
-    Busy,
-    /// The disk (or the file system's quota) holding the database is full.
+    /// Another connection (another program on the database file) held the lock for all of [`BUSY_TIMEOUT`];
+    /// SQLite's words.
+    #[error("the database is busy: another program holds its lock ({0})")]
+    Busy(String),
+    /// The disk holding the database is full.
     #[error("the disk holding the database is full")]
     Full,
     /// SQLite found the file damaged, or not a database at all.

@@ -18,7 +18,8 @@ impl From<rusqlite::Error> for StoreError {
     fn from(error: rusqlite::Error) -> StoreError {
         use rusqlite::ErrorCode;
         match error.sqlite_error_code() {
-            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => return StoreError::Busy,
+            // Not `DatabaseLocked`: with one connection, that is this process's own doing, not another's lock.
+            Some(ErrorCode::DatabaseBusy) => return StoreError::Busy(error.to_string()),
             Some(ErrorCode::DiskFull) => return StoreError::Full,
             Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => {
                 return StoreError::Corrupt(error.to_string());
@@ -33,16 +34,16 @@ impl SqliteStore {
     /// Opens (or creates) the database file and brings its schema up to date.
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
         let mut conn = Connection::open(path)?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        // A damaged file is said at start (a small database: this reads it whole in milliseconds), not met by the
-        // first request that reads the damaged page, or made worse by saves.
+        conn.busy_timeout(super::BUSY_TIMEOUT)?;
+        // A damaged file is said at start (a small database: this reads it whole in milliseconds), before anything
+        // writes to it, not met by the first request that reads the damaged page.
         let check: String = conn.query_row("PRAGMA quick_check(1)", [], |row| row.get(0))?;
         if check != "ok" {
             return Err(StoreError::Corrupt(check));
         }
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
         let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
         let version = usize::try_from(version).unwrap_or(usize::MAX);
         if version > migrations::latest() {
@@ -57,8 +58,26 @@ impl SqliteStore {
     }
 
     /// Whether the existing database file holds no schema (an emptied file, or a copy without its `-wal` file),
-    /// read without changing it: [`SqliteStore::open`] would create the schema.
+    /// read without changing it: [`SqliteStore::open`] would create the schema. Without a `-wal` file the file's
+    /// header says it (SQLite, even read-only, would leave `-wal` and `-shm` files beside a WAL database); a file
+    /// that is no database is left for `open` to say so.
     pub fn holds_no_schema(path: &Path) -> Result<bool, StoreError> {
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        if !Path::new(&wal).exists() {
+            use std::io::Read;
+            let mut header = Vec::with_capacity(100);
+            std::fs::File::open(path)
+                .and_then(|file| file.take(100).read_to_end(&mut header))
+                .map_err(|error| StoreError::Backend(error.to_string()))?;
+            return Ok(match header.get(60..64) {
+                _ if header.is_empty() => true,
+                Some(&[a, b, c, d]) if header.starts_with(b"SQLite format 3\0") => {
+                    u32::from_be_bytes([a, b, c, d]) == 0
+                }
+                _ => false,
+            });
+        }
         let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
         let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
         Ok(version == 0)
@@ -116,7 +135,7 @@ impl Store for SqliteStore {
         let changes = serde_json::to_string(&update.changes).map_err(|e| StoreError::Backend(e.to_string()))?;
         let current = Arc::clone(&self.current);
         self.with_conn(move |conn| {
-            let tx = conn.transaction()?;
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let updated = tx.execute(
                 "UPDATE endpoint SET uri = ?1, username = ?2, password_ciphertext = ?3, default_from_address = ?4,
                         custom_ca_pem = ?5, configured = 1, version = version + 1, updated_at = ?6, updated_by = ?7
@@ -199,7 +218,7 @@ impl Store for SqliteStore {
 
     async fn create_admin(&self, admin: AdminRecord) -> Result<(), StoreError> {
         self.with_conn(move |conn| {
-            let tx = conn.transaction()?;
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let exists: bool =
                 tx.query_row("SELECT count(*) > 0 FROM admin WHERE username = ?1", [&admin.username], |row| {
                     row.get(0)
@@ -219,7 +238,7 @@ impl Store for SqliteStore {
 
     async fn reset_admin_password(&self, admin: AdminRecord) -> Result<(), StoreError> {
         self.with_conn(move |conn| {
-            let tx = conn.transaction()?;
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let updated = tx.execute(
                 "UPDATE admin SET password_hash = ?2 WHERE username = ?1",
                 params![admin.username, admin.password_hash],
@@ -323,7 +342,7 @@ mod tests {
         let other = Connection::open(&path).expect("another connection");
         other.execute_batch("BEGIN EXCLUSIVE").expect("hold the lock");
         let held = store.update_endpoint(version, update("smtp://a.example.com", None)).await;
-        assert!(matches!(held, Err(StoreError::Busy)), "{held:?}");
+        assert!(matches!(held, Err(StoreError::Busy(_))), "{held:?}");
         other.execute_batch("ROLLBACK").expect("release the lock");
 
         {
