@@ -19,6 +19,8 @@ use smtp_endpoint::{
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Shown {
     pub error: bool,
+    /// An error that only says a needed field is still empty (see [`Shown::class`]); never the server's.
+    pub needed: bool,
     pub code: String,
     pub message: String,
     pub suggestion: Option<String>,
@@ -28,6 +30,7 @@ impl Shown {
     fn of(issue: &Issue, error: bool) -> Shown {
         Shown {
             error,
+            needed: error && issue.code.as_str().ends_with(".required"),
             code: issue.code.as_str().to_owned(),
             message: issue.message.clone(),
             suggestion: issue.suggestion.clone(),
@@ -36,7 +39,8 @@ impl Shown {
 
     /// How it looks: an empty field that is needed (the URI and from address always; the password for a username,
     /// the username for a password) is a step still to take, said as a hint — like the recipient's — not a
-    /// mistake in red before anything was typed there. It still blocks saving.
+    /// mistake in red before anything was typed there. It still blocks saving. The server's refusal of an empty
+    /// field the page thought fine (another admin removed the stored password meanwhile) is a refusal.
     fn class(&self) -> &'static str {
         if self.refuses() {
             "error"
@@ -49,7 +53,7 @@ impl Shown {
 
     /// Whether it marks what was typed as wrong (`aria-invalid`), not only a field still empty.
     fn refuses(&self) -> bool {
-        self.error && !self.code.ends_with(".required")
+        self.error && !self.needed
     }
 }
 
@@ -168,7 +172,7 @@ impl Judged {
             ApiBody::Report(report) => report
                 .errors
                 .iter()
-                .map(|i| (i.field, Shown::of(i, true)))
+                .map(|i| (i.field, Shown { needed: false, ..Shown::of(i, true) }))
                 .chain(report.warnings.iter().map(|i| (i.field, Shown::of(i, false))))
                 .collect(),
             ApiBody::Error { .. } | ApiBody::Other(_) => Vec::new(),
@@ -1004,6 +1008,22 @@ mod tests {
         // A body without a report puts nothing anywhere.
         assert!(!judged.take_refusal(&ApiBody::Other("<html>".into()), judged.edits.get_untracked()));
         assert!(!judged.has_errors());
+
+        // The server finds a needed field empty that the page thought fine (the stored password, removed by
+        // another admin meanwhile): a refusal in red, not the grey of a step still to take.
+        let needed =
+            Issue { field: Field::Password, code: Code::PasswordRequired, message: "type it".into(), suggestion: None };
+        let refusal = Report { valid: false, errors: vec![needed], warnings: vec![], effective: None, from: None };
+        assert!(judged.take_refusal(&ApiBody::Report(refusal), judged.edits.get_untracked()));
+        let shown = judged.for_field(Field::Password, Locale::En);
+        assert_eq!(codes(&shown), [Code::PasswordRequired.as_str()]);
+        assert_eq!((shown[0].refuses(), shown[0].class()), (true, "error"));
+        // The page's own: an emptied URI is a step still to take.
+        judged.put(Field::Uri, String::new());
+        let own = judged.for_field(Field::Uri, Locale::En);
+        assert_eq!(codes(&own), [Code::UriRequired.as_str()]);
+        assert_eq!((own[0].refuses(), own[0].class()), (false, "hint"));
+        assert!(judged.has_errors(), "it still blocks saving");
     }
 
     /// One text field of the form, on its own (its id is the field's code).
