@@ -107,6 +107,13 @@ pub enum StoreError {
     /// The disk holding the database is full.
     #[error("the disk holding the database is full")]
     Full,
+    /// The database file was deleted or replaced while the server ran: nothing more is saved into the old one.
+    #[error(
+        "the database file {} was deleted or replaced while the server ran, so nothing was saved; restart the server \
+         (it reads the file that is there now, or starts afresh)",
+        .0.display()
+    )]
+    Gone(std::path::PathBuf),
     /// SQLite found the file damaged, or not a database at all.
     #[error(
         "the file is damaged ({0}): restore it from a backup (a running server's is made with sqlite3's .backup), or \

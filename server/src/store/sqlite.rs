@@ -12,6 +12,38 @@ use std::sync::{Arc, Mutex, RwLock};
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
     current: Arc<RwLock<Arc<EndpointRecord>>>,
+    file: Arc<OpenedFile>,
+}
+
+/// The database file as opened: a save first checks that its path still names that file. One deleted or
+/// replaced while the server runs (a data dir removed, a backup put in place) would otherwise take the save into
+/// a file nobody can read after the server stops.
+#[derive(Debug)]
+struct OpenedFile {
+    path: std::path::PathBuf,
+    /// Device and inode; `None` where there are none.
+    id: Option<(u64, u64)>,
+}
+
+impl OpenedFile {
+    fn id(path: &Path) -> Option<(u64, u64)> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+        }
+        #[cfg(not(unix))]
+        {
+            path.exists().then_some((0, 0))
+        }
+    }
+
+    fn still_there(&self) -> Result<(), StoreError> {
+        match Self::id(&self.path) {
+            Some(id) if self.id.is_none_or(|opened| opened == id) => Ok(()),
+            _ => Err(StoreError::Gone(self.path.clone())),
+        }
+    }
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -54,7 +86,15 @@ impl SqliteStore {
         }
         migrations::run(&mut conn)?;
         let current = read_endpoint(&conn)?;
-        Ok(SqliteStore { conn: Arc::new(Mutex::new(conn)), current: Arc::new(RwLock::new(Arc::new(current))) })
+        let file = OpenedFile {
+            path: std::path::absolute(path).unwrap_or_else(|_| path.to_owned()),
+            id: OpenedFile::id(path),
+        };
+        Ok(SqliteStore {
+            conn: Arc::new(Mutex::new(conn)),
+            current: Arc::new(RwLock::new(Arc::new(current))),
+            file: Arc::new(file),
+        })
     }
 
     /// Whether the existing database file holds no schema (an emptied file, or a copy without its `-wal` file),
@@ -132,6 +172,7 @@ impl Store for SqliteStore {
         expected_version: i64,
         update: EndpointUpdate,
     ) -> Result<EndpointRecord, StoreError> {
+        self.file.still_there()?;
         let changes = serde_json::to_string(&update.changes).map_err(|e| StoreError::Backend(e.to_string()))?;
         let current = Arc::clone(&self.current);
         self.with_conn(move |conn| {
@@ -358,5 +399,29 @@ mod tests {
         let reopened = SqliteStore::open(&path).expect("reopen");
         assert_eq!(reopened.endpoint().await.expect("endpoint").version, version, "nothing was stored");
         assert_eq!(reopened.history(None, 10).await.expect("history").len(), 0);
+    }
+
+    /// A database file deleted or replaced under the running store takes no more saves: they would be lost
+    /// with the old file when the server stops.
+    #[tokio::test]
+    async fn a_file_deleted_or_replaced_meanwhile_takes_no_save() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("store.sqlite3");
+        let store = SqliteStore::open(&path).expect("open");
+        let saved = store.update_endpoint(1, update("smtp://a.example.com", None)).await.expect("a save");
+        assert_eq!(saved.version, 2);
+
+        std::fs::rename(&path, dir.path().join("moved.sqlite3")).expect("move away");
+        let gone = store.update_endpoint(2, update("smtp://b.example.com", None)).await;
+        assert!(matches!(&gone, Err(StoreError::Gone(p)) if p.ends_with("store.sqlite3")), "{gone:?}");
+        std::fs::write(&path, b"").expect("another file in its place");
+        let replaced = store.update_endpoint(2, update("smtp://b.example.com", None)).await;
+        assert!(matches!(replaced, Err(StoreError::Gone(_))), "{replaced:?}");
+        assert_eq!(store.endpoint().await.expect("endpoint").version, 2, "nothing was saved");
+        let message = replaced.expect_err("gone").to_string();
+        assert!(
+            message.contains("deleted or replaced while the server ran") && message.contains("restart"),
+            "{message}"
+        );
     }
 }
