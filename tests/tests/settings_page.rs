@@ -125,6 +125,24 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
     assert!(!paths.iter().any(|path| path.ends_with("/validate")), "{paths:?}");
     assert_eq!(paths.iter().filter(|path| *path == "/api/endpoints/smtp").count(), 2, "a load and a save: {paths:?}");
 
+    // A save answered after more typing: the server's refusal (a CA block only it can read) is of values the form
+    // no longer holds, so it goes under no field; the status says so, as a failure. (A new CA: the password again.)
+    page.type_into("#custom_ca_pem", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n").await?;
+    page.type_into("#password", SMTP_PASSWORD).await?;
+    page.hold_fetch(&["/api/endpoints/smtp"]).await?;
+    page.click("#save").await?;
+    page.type_into("#default_from_address", "Typed meanwhile <typed@example.com>").await?;
+    page.release_held().await?;
+    page.wait_contains("#save-status", "The server refused the values sent, which have been changed since.").await?;
+    assert!(page.attr("#save-status", "class").await?.unwrap_or_default().contains("error"));
+    let under = page.browser.find_all(Locator::Css("#custom_ca_pem-messages li")).await?;
+    assert!(under.is_empty(), "nothing under the fields");
+    page.type_into("#custom_ca_pem", "").await?;
+    page.type_into("#password", "").await?;
+    page.type_into("#default_from_address", FROM).await?;
+    page.click("#save").await?;
+    page.wait_contains("#save-status", "Nothing to save").await?;
+
     // Reload: the values persist; the password shows as stored and is nowhere in the DOM.
     page.browser.refresh().await?;
     page.wait_text("#settings").await?;
@@ -387,6 +405,18 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
     assert!(question.contains("discard the changes you have not saved"), "{question}");
     page.browser.dismiss_alert().await?;
     assert_eq!(page.value("#default_from_address").await?, "unsaved@");
+    // A sign-out the server did not carry out (here it cannot be reached) is said, and nothing is forgotten: the
+    // session still signs in whoever uses this browser next.
+    page.refuse_fetch(&["/api/session"]).await?;
+    page.click("#sign-out").await?;
+    page.browser.accept_alert().await?;
+    let said =
+        eventually("the failed sign-out to be said", || async { Ok(page.browser.get_alert_text().await.ok()) }).await?;
+    assert!(said.starts_with("You are still signed in: The settings server could not be reached"), "{said}");
+    page.browser.accept_alert().await?;
+    assert_eq!(page.value("#default_from_address").await?, "unsaved@");
+    page.wait_text("#sign-out").await?;
+    page.refuse_fetch(&[]).await?;
     page.click("#sign-out").await?;
     page.browser.accept_alert().await?;
     page.wait_text("#login").await?;

@@ -248,8 +248,17 @@ fn SignOut() -> impl IntoView {
         }
         let locale = i18n.locale.get_untracked();
         spawn_local(async move {
-            // Whatever the server answers, the page forgets the session and what was typed.
-            let _ = api::logout(locale).await;
+            // Only a session the server ended (or had ended already) is forgotten, with what was typed: one it
+            // could not end (its database held by another program, the server unreachable) still signs in
+            // whoever uses this browser next, so the admin is told, and nothing is lost.
+            if let Err(e) = api::logout(locale).await {
+                let t = i18n.text();
+                let words = format!("{} {}", t.not_signed_out, Trouble::of_error(&e).words(t));
+                if let Some(window) = web_sys::window() {
+                    let _ = window.alert_with_message(&words);
+                }
+                return;
+            }
             state.form.clear();
             state.check_to.set(String::new());
             state.test_to.set(String::new());

@@ -534,7 +534,12 @@ pub fn Settings() -> impl IntoView {
                     >
                         {tr(|t| t.save)}
                     </button>
-                    <p id="save-status" role="status" class:saved=move || shown_state() == SaveState::Saved>
+                    <p
+                        id="save-status"
+                        role="status"
+                        class:saved=move || shown_state() == SaveState::Saved
+                        class:error=move || matches!(shown_state(), SaveState::Failed(_))
+                    >
                         {status}
                     </p>
                     {move || (shown_state() == SaveState::Conflict).then(|| view! {
