@@ -497,7 +497,9 @@ pub async fn login(username: &str, password: &str, locale: Locale) -> Result<(),
 
 pub async fn logout(locale: Locale) -> Result<(), Error> {
     let response = with_locale(Request::delete(SESSION), locale).send().await?;
-    if response.ok() || response.status() == 401 { Ok(()) } else { Err(error_of(response).await) }
+    // Only this server's 204 ends the session (it answers so with none too): a sign-on proxy's page (a 200, a
+    // 401) is not it.
+    if response.status() == 204 { Ok(()) } else { Err(error_of(response).await) }
 }
 
 async fn stored_of(response: Response) -> Result<Stored, Error> {

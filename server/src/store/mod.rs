@@ -108,12 +108,18 @@ pub enum StoreError {
     #[error("the disk holding the database is full")]
     Full,
     /// The database file was deleted or replaced while the server ran: nothing more is saved into the old one.
+    /// With where the server still holds the old file (Linux), which is its only copy if it was deleted.
     #[error(
-        "the database file {} was deleted or replaced while the server ran, so nothing was saved; restart the server \
-         (it reads the file that is there now, or starts afresh)",
-        .0.display()
+        "the database file {} was deleted or replaced while the server ran, so nothing was saved{}; then restart \
+         the server (it reads the file that is there now, or starts afresh)",
+        .0.display(),
+        .1.as_ref().map(|held| format!(
+            ". This server still holds the old file: if it was not meant to go, copy it before the restart \
+             (sqlite3 {} \".backup rescued.sqlite3\")",
+            held.display()
+        )).unwrap_or_default()
     )]
-    Gone(std::path::PathBuf),
+    Gone(std::path::PathBuf, Option<std::path::PathBuf>),
     /// SQLite found the file damaged, or not a database at all.
     #[error(
         "the file is damaged ({0}): restore it from a backup (a running server's is made with sqlite3's .backup), or \

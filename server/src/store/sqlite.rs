@@ -21,28 +21,47 @@ pub struct SqliteStore {
 #[derive(Debug)]
 struct OpenedFile {
     path: std::path::PathBuf,
-    /// Device and inode; `None` where there are none.
+    /// Device and inode (unix); `None` elsewhere, where only a file gone from its path is noticed.
     id: Option<(u64, u64)>,
 }
 
 impl OpenedFile {
-    fn id(path: &Path) -> Option<(u64, u64)> {
+    fn id(metadata: &std::fs::Metadata) -> Option<(u64, u64)> {
         #[cfg(unix)]
         {
             use std::os::unix::fs::MetadataExt;
-            std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+            Some((metadata.dev(), metadata.ino()))
         }
         #[cfg(not(unix))]
         {
-            path.exists().then_some((0, 0))
+            let _ = metadata;
+            None
         }
     }
 
+    /// Whether the path still names the opened file: gone or replaced is [`StoreError::Gone`]; a path that cannot
+    /// be looked at now (its directory's rights changed, a network file system's error) is said as it is.
     fn still_there(&self) -> Result<(), StoreError> {
-        match Self::id(&self.path) {
-            Some(id) if self.id.is_none_or(|opened| opened == id) => Ok(()),
-            _ => Err(StoreError::Gone(self.path.clone())),
+        let gone = || StoreError::Gone(self.path.clone(), self.held_copy());
+        match std::fs::metadata(&self.path) {
+            Ok(now) if self.id.is_none_or(|opened| Self::id(&now) == Some(opened)) => Ok(()),
+            Ok(_) => Err(gone()),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Err(gone()),
+            Err(error) => Err(StoreError::Backend(format!("cannot look at {}: {error}", self.path.display()))),
         }
+    }
+}
+
+impl OpenedFile {
+    /// Where this process still holds the opened file once its path names another or none (Linux: its descriptor
+    /// under `/proc`, which reads as that file even when deleted): the data to copy before a restart.
+    fn held_copy(&self) -> Option<std::path::PathBuf> {
+        let opened = self.id?;
+        let held = std::fs::read_dir("/proc/self/fd")
+            .ok()?
+            .flatten()
+            .find(|fd| std::fs::metadata(fd.path()).is_ok_and(|m| Self::id(&m) == Some(opened)))?;
+        Some(format!("/proc/{}/fd/{}", std::process::id(), held.file_name().to_string_lossy()).into())
     }
 }
 
@@ -66,6 +85,7 @@ impl SqliteStore {
     /// Opens (or creates) the database file and brings its schema up to date.
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
         let mut conn = Connection::open(path)?;
+        let id = std::fs::metadata(path).ok().as_ref().and_then(OpenedFile::id);
         conn.busy_timeout(super::BUSY_TIMEOUT)?;
         // A damaged file is said at start (a small database: this reads it whole in milliseconds), before anything
         // writes to it, not met by the first request that reads the damaged page.
@@ -86,10 +106,7 @@ impl SqliteStore {
         }
         migrations::run(&mut conn)?;
         let current = read_endpoint(&conn)?;
-        let file = OpenedFile {
-            path: std::path::absolute(path).unwrap_or_else(|_| path.to_owned()),
-            id: OpenedFile::id(path),
-        };
+        let file = OpenedFile { path: std::path::absolute(path).unwrap_or_else(|_| path.to_owned()), id };
         Ok(SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
             current: Arc::new(RwLock::new(Arc::new(current))),
@@ -172,11 +189,13 @@ impl Store for SqliteStore {
         expected_version: i64,
         update: EndpointUpdate,
     ) -> Result<EndpointRecord, StoreError> {
-        self.file.still_there()?;
         let changes = serde_json::to_string(&update.changes).map_err(|e| StoreError::Backend(e.to_string()))?;
         let current = Arc::clone(&self.current);
+        let file = Arc::clone(&self.file);
         self.with_conn(move |conn| {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            // Under the write lock, off the async threads (a stat can hang on a network file system).
+            file.still_there()?;
             let updated = tx.execute(
                 "UPDATE endpoint SET uri = ?1, username = ?2, password_ciphertext = ?3, default_from_address = ?4,
                         custom_ca_pem = ?5, configured = 1, version = version + 1, updated_at = ?6, updated_by = ?7
@@ -412,16 +431,24 @@ mod tests {
         assert_eq!(saved.version, 2);
 
         std::fs::rename(&path, dir.path().join("moved.sqlite3")).expect("move away");
-        let gone = store.update_endpoint(2, update("smtp://b.example.com", None)).await;
-        assert!(matches!(&gone, Err(StoreError::Gone(p)) if p.ends_with("store.sqlite3")), "{gone:?}");
+        let moved = store.update_endpoint(2, update("smtp://b.example.com", None)).await;
+        assert!(matches!(&moved, Err(StoreError::Gone(p, _)) if p.ends_with("store.sqlite3")), "{moved:?}");
         std::fs::write(&path, b"").expect("another file in its place");
         let replaced = store.update_endpoint(2, update("smtp://b.example.com", None)).await;
-        assert!(matches!(replaced, Err(StoreError::Gone(_))), "{replaced:?}");
+        assert!(matches!(replaced, Err(StoreError::Gone(..))), "{replaced:?}");
         assert_eq!(store.endpoint().await.expect("endpoint").version, 2, "nothing was saved");
-        let message = replaced.expect_err("gone").to_string();
+
+        // Deleted: the only copy is the one this process holds, and the message says where to copy it from.
+        std::fs::remove_file(dir.path().join("moved.sqlite3")).expect("delete");
+        let deleted = store.update_endpoint(2, update("smtp://b.example.com", None)).await.expect_err("gone");
+        let StoreError::Gone(_, Some(held)) = &deleted else { panic!("{deleted:?}") };
+        let header = std::fs::read(held).expect("the held copy reads");
+        assert!(header.starts_with(b"SQLite format 3\0"), "the old database");
+        let message = deleted.to_string();
         assert!(
             message.contains("deleted or replaced while the server ran") && message.contains("restart"),
             "{message}"
         );
+        assert!(message.contains(&format!("sqlite3 {} \".backup rescued.sqlite3\"", held.display())), "{message}");
     }
 }
