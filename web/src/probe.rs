@@ -946,6 +946,11 @@ mod tests {
         // The server's database, held by another program or on a full disk: said in the page's words.
         assert_eq!(sort(api_error(503, error_body("store.busy", "busy"))), Some(Trouble::StoreBusy));
         assert_eq!(sort(api_error(507, error_body("store.full", "full"))), Some(Trouble::StoreFull));
+        let de = text(Locale::De);
+        assert!(
+            Trouble::StoreBusy.words(de).starts_with("Die Datenbank des Einstellungsservers wird von einem anderen")
+        );
+        assert!(Trouble::StoreFull.words(de).starts_with("Der Datenträger des Einstellungsservers ist voll"));
 
         // A refused form: the messages go under their fields, the status only says to fix them.
         let issue = Issue {

@@ -437,22 +437,24 @@ fn the_command_line_says_what_to_do() {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("cannot write the output") && !stderr.contains("panicked"), "{stderr}");
     // Once the work is done, an output that cannot be written does not make it look undone: said on stderr, 0.
-    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full");
-    let mut reset = Command::new(binary())
-        .args(["admin", "reset-password", "--username", "ops", "--password-stdin", "--data-dir", data])
-        .stdin(Stdio::piped())
-        .stdout(full)
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run");
-    reset.stdin.take().expect("stdin").write_all(b"another long enough password\n").expect("write");
-    let output = reset.wait_with_output().expect("wait");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "{stderr}");
-    assert!(
-        stderr.contains("New password set for ops; their sessions have ended. (cannot write the output"),
-        "{stderr}"
-    );
+    let to_full_disk = |args: &[&str]| {
+        let full = std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full");
+        let mut command = Command::new(binary())
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(full)
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run");
+        command.stdin.take().expect("stdin").write_all(b"another long enough password\n").expect("write");
+        let output = command.wait_with_output().expect("wait");
+        assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    let said = to_full_disk(&["admin", "reset-password", "--username", "ops", "--password-stdin", "--data-dir", data]);
+    assert!(said.contains("New password set for ops; their sessions have ended. (cannot write the output"), "{said}");
+    let said = to_full_disk(&["admin", "create", "--username", "second", "--password-stdin", "--data-dir", data]);
+    assert!(said.contains("Created admin second. (cannot write the output"), "{said}");
 
     // No terminal to ask on (a service, a pipeline): said, and no data dir made.
     let elsewhere = dir.path().join("fresh");
