@@ -2,6 +2,7 @@
 
 use clap::Parser;
 use smtp_endpoint_server::{cli, telemetry};
+use std::io::Write;
 use std::process::ExitCode;
 
 /// mimalloc returns the large blocks argon2 uses (19 MiB per login) to the system after use; glibc's malloc raises
@@ -21,7 +22,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(error) => {
             // Not eprintln!, which panics when standard error cannot be written: the exit code says it anyway.
-            let _ = std::io::Write::write_fmt(&mut std::io::stderr(), format_args!("error: {}\n", one_line(&error)));
+            let _ = writeln!(std::io::stderr(), "error: {}", one_line(&error));
             ExitCode::from(2)
         }
     }

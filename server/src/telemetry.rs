@@ -5,6 +5,7 @@
 //! the core crate's input redacts its password, requests are logged by method, path and status only, and lettre's
 //! `tracing` feature (which logs AUTH payloads) stays off.
 
+use std::io::Write;
 use tracing_subscriber::EnvFilter;
 
 /// Installs the global subscriber, at `default` unless the environment names a filter; a second call does
@@ -18,8 +19,10 @@ pub fn init(default: &str) {
         Some((name, value)) => match judge_filter(value) {
             Ok(filter) => filter,
             Err(why) => {
-                let line = format!("{name}={value:?} {why}; logging at {default} instead (e.g. {name}=debug)\n");
-                let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "{name}={value:?} {why}; logging at {default} instead (e.g. {name}=debug)"
+                );
                 EnvFilter::new(default)
             }
         },

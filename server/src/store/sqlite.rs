@@ -50,9 +50,7 @@ impl OpenedFile {
             Err(error) => Err(StoreError::Backend(format!("cannot look at {}: {error}", self.path.display()))),
         }
     }
-}
 
-impl OpenedFile {
     /// Where this process still holds the opened file once its path names another or none (Linux: its descriptor
     /// under `/proc`, which reads as that file even when deleted): the data to copy before a restart.
     fn held_copy(&self) -> Option<std::path::PathBuf> {
@@ -106,7 +104,7 @@ impl SqliteStore {
         }
         migrations::run(&mut conn)?;
         let current = read_endpoint(&conn)?;
-        let file = OpenedFile { path: std::path::absolute(path).unwrap_or_else(|_| path.to_owned()), id };
+        let file = OpenedFile { path: crate::state::absolute(path), id };
         Ok(SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
             current: Arc::new(RwLock::new(Arc::new(current))),
