@@ -65,6 +65,33 @@ impl Setup {
         body
     }
 
+    /// Sends with `send` until the rate limit refuses (429, `smtp.rate_limited`, with `Retry-After`): at least
+    /// `limit` are accepted, and the refusal comes soon after (one more comes back every 60 / `limit` s, which a
+    /// slow run may meet). How many were accepted.
+    async fn accepted_until_limited<F: Future<Output = Response>>(
+        &self,
+        limit: u32,
+        what: &str,
+        send: impl Fn() -> F,
+    ) -> u32 {
+        let started = std::time::Instant::now();
+        let mut accepted = 0;
+        let refused = loop {
+            let response = send().await;
+            if response.status() == 429 {
+                break response;
+            }
+            assert_eq!(response.status(), 200);
+            accepted += 1;
+            let regained = started.elapsed().as_secs() as u32 * limit / 60;
+            assert!(accepted <= limit + regained + 1, "no refusal after {accepted} {what}");
+        };
+        assert!(accepted >= limit, "{what} refused after {accepted}, before the allowance of {limit}");
+        assert!(refused.headers().contains_key("retry-after"));
+        assert_eq!(self.json(refused).await["error"]["code"], "smtp.rate_limited");
+        accepted
+    }
+
     /// Signs out and in again as a second admin.
     async fn other_admin(&self) {
         assert_eq!(self.app.logout().await.status(), 204);
@@ -276,28 +303,14 @@ async fn test_emails_are_rate_limited_per_admin() {
         let response = s.app.test_email(&json!({ "to": "", "draft": draft })).await;
         assert_eq!(response.status(), 422, "refused for the empty recipient, and not counted");
     }
-    // Sent until refused: at least the whole allowance goes through (a typo cost none of it), and a refusal comes
-    // soon after (one more attempt comes back every 12 s, which a slow run may meet).
-    let started = std::time::Instant::now();
-    let mut accepted = 0;
-    let refused = loop {
-        let response = s.app.test_email(&json!({ "to": TO, "draft": draft })).await;
-        if response.status() == 429 {
-            break response;
-        }
-        assert_eq!(response.status(), 200);
-        accepted += 1;
-        let regained = started.elapsed().as_secs() as u32 * limit / 60;
-        assert!(accepted <= limit + regained + 1, "no refusal after {accepted} test emails");
-    };
-    assert!(accepted >= limit, "a typo cost an attempt: refused after {accepted}");
-    assert!(refused.headers().contains_key("retry-after"));
-    assert_eq!(s.json(refused).await["error"]["code"], "smtp.rate_limited");
+    // Sent until refused: the whole allowance goes through (a typo cost none of it).
+    let email = json!({ "to": TO, "draft": draft });
+    let accepted = s.accepted_until_limited(limit, "test emails", || s.app.test_email(&email)).await;
     assert_eq!(s.peer.messages().len(), accepted as usize, "only the accepted ones reached the server");
 
-    // Per admin: another admin still has the whole allowance.
+    // Per admin: another admin is not held by the first one's refusals.
     s.other_admin().await;
-    let response = s.app.test_email(&json!({ "to": TO, "draft": draft })).await;
+    let response = s.app.test_email(&email).await;
     assert_eq!(response.status(), 200, "the other admin's first test email");
     assert_eq!(s.peer.wait_for_messages(accepted as usize + 1).len(), accepted as usize + 1);
 }
@@ -307,27 +320,13 @@ async fn checks_are_rate_limited_per_admin() {
     let s = setup("check-limit").await;
     let draft = s.endpoint(s.peer.port, Some(&s.password));
     let limit = smtp_endpoint_server::smtp::PROBES_PER_MINUTE;
-    let started = std::time::Instant::now();
-    let mut accepted = 0;
-    let refused = loop {
-        let response = s.app.probe(&json!({ "draft": draft })).await;
-        if response.status() == 429 {
-            break response;
-        }
-        assert_eq!(response.status(), 200);
-        accepted += 1;
-        // One more check comes back every 60 / limit s, which a slow run meets.
-        let regained = started.elapsed().as_secs() as u32 * limit / 60;
-        assert!(accepted <= limit + regained + 1, "no refusal after {accepted} checks");
-    };
-    assert!(accepted >= limit, "refused after {accepted} checks");
-    assert!(refused.headers().contains_key("retry-after"));
-    assert_eq!(s.json(refused).await["error"]["code"], "smtp.rate_limited");
+    let check = json!({ "draft": draft });
+    let accepted = s.accepted_until_limited(limit, "checks", || s.app.probe(&check)).await;
     let connections = s.peer.events().matches("AUTH-RESULT ok").count();
     assert_eq!(connections, accepted as usize, "a refused check opened no connection:\n{}", s.peer.events());
 
     s.other_admin().await;
-    assert_eq!(s.app.probe(&json!({ "draft": draft })).await.status(), 200, "the other admin's first check");
+    assert_eq!(s.app.probe(&check).await.status(), 200, "the other admin's first check");
 }
 
 #[tokio::test]
