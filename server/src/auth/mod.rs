@@ -141,8 +141,9 @@ async fn check_password(
     keys: Vec<ThrottleKey>,
 ) -> Result<String, ApiError> {
     let _permit = state.hashing_permit().await;
-    // Again, now that it is this attempt's turn: attempts queued behind failing ones do not all get a guess.
-    state.login_throttle().check(&keys).map_err(throttled)?;
+    // Again, now that it is this attempt's turn: attempts queued behind failing ones do not all get a guess, nor
+    // do two hashed side by side at the threshold.
+    let attempt = state.login_throttle().begin(keys).map_err(throttled)?;
     let admin = match check_username(&username) {
         Ok(()) => state.store().admin(&username).await?,
         Err(_) => None,
@@ -153,11 +154,11 @@ async fn check_password(
         .map_err(ApiError::internal)?;
     match admin {
         Some(admin) if matches => {
-            state.login_throttle().record_success(&keys);
+            attempt.succeeded();
             Ok(admin.username)
         }
         admin => {
-            state.login_throttle().record_failure(&keys);
+            attempt.failed();
             // The name only when it is an admin's: a password typed into the name field by mistake is not logged.
             let known = admin.map(|admin| admin.username);
             let username = known.as_deref().unwrap_or("(no such admin)");

@@ -5,6 +5,9 @@
 //! guessing across names). So someone elsewhere who types wrong passwords for `admin` locks only themselves, not
 //! the admin working from another address. Without an address (the router called in-process) the name alone.
 //! An IPv6 client counts by its /64: one host has that many addresses to draw from.
+//!
+//! Attempts hashed side by side count as failures in advance ([`LoginThrottle::begin`]): a burst sent at the
+//! threshold gets no more guesses than the same attempts sent one after another.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -16,6 +19,8 @@ const FREE_FAILURES: u32 = 5;
 /// Failures allowed from one address, whatever the names, before it locks.
 const FREE_FAILURES_PER_ADDRESS: u32 = 20;
 const MAX_LOCK: Duration = Duration::from_secs(15 * 60);
+/// What a client refused for an attempt still running on one of its keys is told to wait: about one hash.
+const IN_FLIGHT_WAIT: Duration = Duration::from_secs(1);
 /// A key with no failure for this long is forgotten.
 const FORGET_AFTER: Duration = Duration::from_secs(60 * 60);
 /// The most keys kept; beyond it the oldest are dropped (a flood of names cannot grow the map for ever).
@@ -61,7 +66,22 @@ fn network(ip: IpAddr) -> IpAddr {
 
 #[derive(Debug, Default)]
 pub struct LoginThrottle {
-    entries: Mutex<HashMap<ThrottleKey, Entry>>,
+    entries: Mutex<Entries>,
+}
+
+#[derive(Debug, Default)]
+struct Entries {
+    failures: HashMap<ThrottleKey, Entry>,
+    /// Attempts begun and not yet ended, per key (at most a few: one per hashing permit).
+    running: HashMap<ThrottleKey, u32>,
+}
+
+/// An attempt that may fail: counted against its keys until it ends ([`Attempt::failed`],
+/// [`Attempt::succeeded`], or dropped, which counts nothing).
+#[derive(Debug)]
+pub struct Attempt<'a> {
+    throttle: &'a LoginThrottle,
+    keys: Vec<ThrottleKey>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -72,23 +92,40 @@ struct Entry {
 }
 
 impl LoginThrottle {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
+        self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     /// `Err(wait)` while any of `keys` is locked.
     pub fn check(&self, keys: &[ThrottleKey]) -> Result<(), Duration> {
+        self.lock().locked(keys)
+    }
+
+    /// Like [`check`](Self::check), and then counts the attempt against `keys` while it runs: one that would
+    /// be past a key's free failures if those running fail is refused until they end.
+    pub fn begin(&self, keys: Vec<ThrottleKey>) -> Result<Attempt<'_>, Duration> {
         let now = Instant::now();
-        let entries = self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let wait = keys
-            .iter()
-            .filter_map(|key| entries.get(key)?.locked_until)
-            .filter(|until| *until > now)
-            .map(|until| until - now)
-            .max();
-        wait.map_or(Ok(()), Err)
+        let mut entries = self.lock();
+        entries.locked(&keys)?;
+        let crowded = keys.iter().any(|key| {
+            let running = entries.running.get(key).copied().unwrap_or(0);
+            let failures = entries.failures.get(key).map_or(0, |entry| entry.recent_failures(now));
+            running > 0 && failures + running > key.free_failures()
+        });
+        if crowded {
+            return Err(IN_FLIGHT_WAIT);
+        }
+        for key in &keys {
+            *entries.running.entry(key.clone()).or_default() += 1;
+        }
+        Ok(Attempt { throttle: self, keys })
     }
 
     /// Counts a failed login against each key.
-    pub fn record_failure(&self, keys: &[ThrottleKey]) {
+    fn record_failure(&self, keys: &[ThrottleKey]) {
         let now = Instant::now();
-        let mut entries = self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut guard = self.lock();
+        let entries = &mut guard.failures;
         if entries.len() + keys.len() > MAX_KEYS {
             entries.retain(|_, entry| now.duration_since(entry.last_failure) < FORGET_AFTER);
         }
@@ -102,10 +139,7 @@ impl LoginThrottle {
         for key in keys {
             let entry =
                 entries.entry(key.clone()).or_insert(Entry { failures: 0, locked_until: None, last_failure: now });
-            if now.duration_since(entry.last_failure) >= FORGET_AFTER {
-                entry.failures = 0;
-            }
-            entry.failures += 1;
+            entry.failures = entry.recent_failures(now) + 1;
             entry.last_failure = now;
             let free = key.free_failures();
             if entry.failures > free {
@@ -116,10 +150,54 @@ impl LoginThrottle {
     }
 
     /// A successful login clears the name's record (not the address's).
-    pub fn record_success(&self, keys: &[ThrottleKey]) {
-        let mut entries = self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    fn record_success(&self, keys: &[ThrottleKey]) {
+        let mut entries = self.lock();
         for key in keys.iter().filter(|key| matches!(key, ThrottleKey::Admin { .. })) {
-            entries.remove(key);
+            entries.failures.remove(key);
+        }
+    }
+}
+
+impl Entry {
+    fn recent_failures(&self, now: Instant) -> u32 {
+        if now.duration_since(self.last_failure) >= FORGET_AFTER { 0 } else { self.failures }
+    }
+}
+
+impl Entries {
+    fn locked(&self, keys: &[ThrottleKey]) -> Result<(), Duration> {
+        let now = Instant::now();
+        let wait = keys
+            .iter()
+            .filter_map(|key| self.failures.get(key)?.locked_until)
+            .filter(|until| *until > now)
+            .map(|until| until - now)
+            .max();
+        wait.map_or(Ok(()), Err)
+    }
+}
+
+impl Attempt<'_> {
+    /// The password was wrong (or the name unknown): counted against each key.
+    pub fn failed(self) {
+        self.throttle.record_failure(&self.keys);
+    }
+
+    pub fn succeeded(self) {
+        self.throttle.record_success(&self.keys);
+    }
+}
+
+impl Drop for Attempt<'_> {
+    fn drop(&mut self) {
+        let mut entries = self.throttle.lock();
+        for key in &self.keys {
+            if let Some(running) = entries.running.get_mut(key) {
+                *running -= 1;
+                if *running == 0 {
+                    entries.running.remove(key);
+                }
+            }
         }
     }
 }
@@ -144,6 +222,36 @@ mod tests {
         assert!(throttle.check(&keys).is_err());
         throttle.record_success(&keys);
         assert!(throttle.check(&keys).is_ok());
+    }
+
+    #[test]
+    fn attempts_running_side_by_side_count_in_advance() {
+        let throttle = LoginThrottle::default();
+        let keys = ThrottleKey::of_login("admin", ip(1));
+        for _ in 0..FREE_FAILURES - 1 {
+            throttle.record_failure(&keys);
+        }
+        // Four failures: the fifth and the sixth (which locks if it fails) may run together, not a seventh.
+        let fifth = throttle.begin(keys.clone()).expect("fifth");
+        let sixth = throttle.begin(keys.clone()).expect("sixth");
+        assert_eq!(throttle.begin(keys.clone()).err(), Some(IN_FLIGHT_WAIT));
+        assert!(throttle.begin(ThrottleKey::of_login("other", ip(2))).is_ok(), "other keys are not held");
+        fifth.failed();
+        assert!(throttle.begin(keys.clone()).is_err(), "the sixth still runs");
+        sixth.failed();
+        assert!(throttle.begin(keys.clone()).is_err_and(|wait| wait > IN_FLIGHT_WAIT), "locked");
+
+        // An attempt that ends without a verdict (the store failed) counts nothing.
+        let throttle = LoginThrottle::default();
+        for _ in 0..FREE_FAILURES {
+            throttle.record_failure(&keys);
+        }
+        drop(throttle.begin(keys.clone()).expect("sixth"));
+        let sixth = throttle.begin(keys.clone()).expect("the sixth again");
+        assert!(throttle.begin(keys.clone()).is_err());
+        sixth.succeeded();
+        assert!(throttle.begin(keys.clone()).is_ok(), "a success clears the name");
+        assert!(throttle.lock().running.is_empty(), "every attempt ended");
     }
 
     #[test]
@@ -193,7 +301,7 @@ mod tests {
             let client = IpAddr::from([10, 0, (n >> 8) as u8, n as u8]);
             throttle.record_failure(&ThrottleKey::of_login(&format!("{n}{long}"), Some(client)));
         }
-        let entries = throttle.entries.lock().expect("lock");
+        let entries = &throttle.lock().failures;
         assert!(entries.len() <= MAX_KEYS, "{}", entries.len());
         assert!(entries.keys().all(|key| match key {
             ThrottleKey::Admin { name, .. } => name.chars().count() <= crate::auth::MAX_USERNAME_CHARS + 1,
