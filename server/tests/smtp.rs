@@ -397,6 +397,46 @@ async fn a_non_ascii_address_without_smtputf8() {
     assert_eq!(named(&probe).as_deref(), Some("bø@example.com"), "{probe:#?}");
 }
 
+/// What the admin typed comes back as it went, whether it holds the stored password or not: redacting inside it
+/// would answer a guess put into a from address or a recipient (here echoed by a server's refusal, as Postfix
+/// does). The report for the right guess and a wrong one differ only by the guess.
+#[tokio::test]
+async fn an_address_holding_the_password_answers_no_guess() {
+    let pki = Pki::new("Test CA");
+    let password = canary("oracle");
+    let wrong = canary("oracle-wrong");
+    let refuses = starttls_peer(&pki, &["--user", USER, "--password", &password, "--reject-sender-at", "mail"]);
+    let accepts = starttls_peer(&pki, &["--user", USER, "--password", &password]);
+    let mut transcripts = Vec::new();
+    for guess in [&password, &wrong] {
+        let mut at_mail = case(refuses.port, TlsMode::StarttlsRequired, Some((USER, &password)), Some(&pki.ca_pem));
+        at_mail.target.from = FromAddress::parse(&format!("{guess}@example.com")).expect("from");
+        let refused = probe(&at_mail.target, &at_mail.options).await;
+        assert_eq!(code_of(refused.diagnosis.as_ref()), Some((DiagnosisCode::SenderRejected, Step::MailFrom)));
+        let reply = refused.diagnosis.as_ref().and_then(|d| d.reply.clone()).unwrap_or_default();
+        assert!(reply.starts_with(&format!("553 5.7.1 <{guess}@example.com>: Sender")), "{reply}");
+
+        let mut fine = case(accepts.port, TlsMode::StarttlsRequired, Some((USER, &password)), Some(&pki.ca_pem));
+        fine.options.recipient = Some(format!("{guess}@example.net").parse().expect("recipient"));
+        let checked = probe(&fine.target, &fine.options).await;
+        assert!(checked.ok, "{checked:#?}");
+        let email = TestEmail { to: format!("r.{guess}@example.net").parse().expect("to"), requested_by: None };
+        let sent = send_test(&fine.target, &email, &fine.options).await;
+        assert!(sent.ok, "{sent:#?}");
+        let said = [refused.transcript, checked.transcript, sent.transcript].concat().join("\n");
+        for line in [
+            format!("S: 553 5.7.1 <{guess}@example.com>: Sender address rejected"),
+            format!("C: RCPT TO:<{guess}@example.net>"),
+            format!("C: RCPT TO:<r.{guess}@example.net>"),
+        ] {
+            assert!(said.contains(&line), "{line} in {said}");
+        }
+        assert!(!said.contains("<redacted>@") && !said.contains(".<redacted>"), "{said}");
+        transcripts.push(said.replace(guess.as_str(), "GUESS"));
+    }
+    assert_eq!(transcripts[0].lines().count(), transcripts[1].lines().count(), "{transcripts:#?}");
+}
+
 #[tokio::test]
 async fn sender_refused_at_rcpt_to_is_still_sender_rejected() {
     let pki = Pki::new("Test CA");

@@ -168,6 +168,7 @@ pub async fn send_test(target: &SmtpTarget, email: &TestEmail, options: &ProbeOp
     let origin =
         Origin { host: &target.host, port: target.port, tls: target.tls, username: target.username.as_deref() };
     let mut session = Session::new(target, options);
+    session.redactor.add_typed([email.to.to_string().as_str()]);
     let (result, message_id) = match message::build(&target.from, email, &origin, options.locale) {
         Ok(built) => {
             let id = built.message_id.clone();
@@ -304,6 +305,11 @@ impl<'a> Session<'a> {
     fn new(target: &'a SmtpTarget, options: &'a ProbeOptions) -> Session<'a> {
         let started = Instant::now();
         let hello = ClientId::Domain(options.hello_name.clone().unwrap_or_else(message::hostname));
+        let mut redactor =
+            Redactor::new(target.username.as_deref(), target.password.as_ref().map(ExposeSecret::expose_secret));
+        let (from, recipient) = (target.from.address(), options.recipient.as_ref().map(Address::to_string));
+        redactor
+            .add_typed([Some(from.as_str()), target.from.display_name(), recipient.as_deref()].into_iter().flatten());
         Session {
             target,
             options,
@@ -319,10 +325,7 @@ impl<'a> Session<'a> {
             message_reply: None,
             connect_started: None,
             peer: None,
-            redactor: Redactor::new(
-                target.username.as_deref(),
-                target.password.as_ref().map(ExposeSecret::expose_secret),
-            ),
+            redactor,
         }
     }
 
@@ -402,7 +405,7 @@ impl<'a> Session<'a> {
                 .detail(format!("{what} (waiting for {waiting_for})")),
             IoFailure::Malformed(what, mut line) => {
                 if let Some(line) = &mut line {
-                    self.redactor.clean(line);
+                    self.redactor.clean_for(step, line);
                 }
                 // What answers first with something else is not an SMTP server (an IMAP or POP3 port typed); a
                 // broken reply later in the dialogue is a server that ended it.
@@ -1108,21 +1111,16 @@ impl Session<'_> {
         }
         let redactor = &self.redactor;
         redactor.clean_transcript(&mut transcript);
-        // The server's answer to AUTH is where an echo of the password would be: pieces of it count there.
-        let clean_reply = |step: Step, text: &mut String| match step {
-            Step::Auth => redactor.clean_auth_answer(text),
-            _ => redactor.clean(text),
-        };
         for step in &mut steps {
-            put_into_words(redactor, &mut step.note, &mut step.detail, locale);
-            step.reply.iter_mut().for_each(|text| clean_reply(step.step, text));
+            put_into_words(redactor, step.step, &mut step.note, &mut step.detail, locale);
+            step.reply.iter_mut().for_each(|text| redactor.clean_for(step.step, text));
         }
         if let Some(found) = diagnosis.as_mut() {
-            put_into_words(redactor, &mut found.note, &mut found.detail, locale);
-            found.reply.iter_mut().for_each(|text| clean_reply(found.step, text));
+            put_into_words(redactor, found.step, &mut found.note, &mut found.detail, locale);
+            found.reply.iter_mut().for_each(|text| redactor.clean_for(found.step, text));
         }
         let mut message_reply = self.message_reply;
-        message_reply.iter_mut().for_each(|text| redactor.clean(text));
+        message_reply.iter_mut().for_each(|text| redactor.clean_for(Step::Data, text));
         let mut capabilities = self.capabilities;
         for text in capabilities.iter_mut().flat_map(|caps| caps.extensions.iter_mut().chain(caps.auth.iter_mut())) {
             redactor.clean(text);
@@ -1154,12 +1152,23 @@ fn credentials_stay_here(host: &Host, peer: Option<SocketAddr>) -> bool {
 }
 
 /// A note's value scrubbed, and `detail` set to the note in words; a detail without a note scrubbed as it is.
-fn put_into_words(redactor: &Redactor, note: &mut Option<Note>, detail: &mut Option<String>, locale: Locale) {
+fn put_into_words(
+    redactor: &Redactor,
+    step: Step,
+    note: &mut Option<Note>,
+    detail: &mut Option<String>,
+    locale: Locale,
+) {
+    // The client's own words, not the server's answer to AUTH: no pieces looked for.
+    let clean = |text: &mut String| match step {
+        Step::Auth => redactor.clean(text),
+        _ => redactor.clean_for(step, text),
+    };
     if let Some(note) = note.as_mut() {
-        note.value.iter_mut().for_each(|value| redactor.clean(value));
+        note.value.iter_mut().for_each(clean);
         *detail = Some(note.text(locale));
     }
-    detail.iter_mut().for_each(|text| redactor.clean(text));
+    detail.iter_mut().for_each(clean);
 }
 
 /// A server's line cut for a detail (after redaction: a cut password could not be recognised).

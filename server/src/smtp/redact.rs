@@ -4,9 +4,15 @@
 //! in pieces of [`PIECE`] characters or more that are not letters alone (a prefix, a suffix, a payload cut short).
 //! Not every transformation a server could apply is undone (a password reversed, or in another Unicode normal form,
 //! stays as it came).
+//!
+//! What the admin typed for the request (the from address, the recipient) is never searched: redacting inside it
+//! would tell them whether it holds the stored password, one guess per address sent. So the client's own lines are
+//! left alone (AUTH's are written redacted), and in what the server said after `MAIL FROM` — where it may echo an
+//! address — those texts are set aside before the search and put back after it.
 
 use base64::Engine;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use smtp_endpoint::Step;
 use zeroize::{Zeroize, Zeroizing};
 
 const REDACTED: &str = "<redacted>";
@@ -28,12 +34,21 @@ pub(crate) struct Redactor {
     login: Option<Zeroizing<String>>,
     /// Whether the password is shorter than [`SHORT`] bytes.
     short: bool,
+    /// What the admin typed, ASCII-lowercased, longest first: each address, its local part and domain, a display
+    /// name. Set aside in a server's echo ([`Redactor::clean_echo`]).
+    typed: Vec<String>,
 }
 
 impl Redactor {
     pub(crate) fn new(username: Option<&str>, password: Option<&str>) -> Redactor {
         let Some(password) = password.filter(|password| !password.is_empty()) else {
-            return Redactor { password: Zeroizing::default(), needles: Vec::new(), login: None, short: false };
+            return Redactor {
+                password: Zeroizing::default(),
+                needles: Vec::new(),
+                login: None,
+                short: false,
+                typed: Vec::new(),
+            };
         };
         let base64 = base64::engine::general_purpose::STANDARD;
         let mut needles: Vec<Zeroizing<String>> =
@@ -54,7 +69,21 @@ impl Redactor {
         needles.sort_unstable_by_key(|needle| std::cmp::Reverse(needle.len()));
         needles.dedup();
         let short = password.len() < SHORT;
-        Redactor { password: Zeroizing::new(password.to_ascii_lowercase()), needles, login, short }
+        Redactor { password: Zeroizing::new(password.to_ascii_lowercase()), needles, login, short, typed: Vec::new() }
+    }
+
+    /// Adds what the admin typed for this request (addresses, a display name): left as it is wherever a server
+    /// echoes it after `MAIL FROM`.
+    pub(crate) fn add_typed<'t>(&mut self, texts: impl IntoIterator<Item = &'t str>) {
+        for text in texts {
+            let mut parts = vec![text];
+            if let Some((local, domain)) = text.rsplit_once('@') {
+                parts.extend([local, domain]);
+            }
+            self.typed.extend(parts.into_iter().filter(|part| !part.is_empty()).map(str::to_ascii_lowercase));
+        }
+        self.typed.sort_unstable_by_key(|text| std::cmp::Reverse(text.len()));
+        self.typed.dedup();
     }
 
     /// One line, or a multi-line reply as one text (lines joined by `\n`): every trace of the password replaced.
@@ -69,6 +98,50 @@ impl Redactor {
         self.clean_text(text, true);
     }
 
+    /// What a server said in `step`, or the client saw there, cleaned as that step's words need: an answer to AUTH
+    /// with [`Redactor::clean_auth_answer`], anything from `MAIL FROM` on with [`Redactor::clean_echo`].
+    pub(crate) fn clean_for(&self, step: Step, text: &mut String) {
+        match step {
+            Step::Auth => self.clean_auth_answer(text),
+            Step::MailFrom | Step::RcptTo | Step::Data | Step::Rset | Step::Quit => self.clean_echo(text),
+            Step::Resolve | Step::Connect | Step::Tls | Step::Ehlo | Step::Starttls => self.clean(text),
+        }
+    }
+
+    /// [`Redactor::clean`] for what a server said after `MAIL FROM`: an echo of what the admin typed is kept as it
+    /// came, whatever it holds.
+    pub(crate) fn clean_echo(&self, text: &mut String) {
+        if self.password.is_empty() {
+            return;
+        }
+        let (mut masked, kept) = self.set_aside(text);
+        self.clean_text(&mut masked, false);
+        let back = put_back(&masked, &kept);
+        replace_wiped(text, back);
+    }
+
+    /// `text` with each occurrence of a typed text (ASCII case ignored) replaced by a placeholder of control
+    /// characters, which no form of a password holds (it may not have control characters), and what each stood for.
+    fn set_aside(&self, text: &str) -> (String, Vec<String>) {
+        let mut kept = Vec::new();
+        let mut text = text.to_owned();
+        for typed in &self.typed {
+            let lower = text.to_ascii_lowercase();
+            let mut out = String::with_capacity(text.len());
+            let mut from = 0;
+            while let Some(found) = find(&lower.as_bytes()[from..], typed.as_bytes()) {
+                let (start, end) = (from + found, from + found + typed.len());
+                out.push_str(&text[from..start]);
+                out.push_str(&placeholder(kept.len()));
+                kept.push(text[start..end].to_owned());
+                from = end;
+            }
+            out.push_str(&text[from..]);
+            text = out;
+        }
+        (text, kept)
+    }
+
     fn clean_text(&self, text: &mut String, answers_auth: bool) {
         if self.password.is_empty() {
             return;
@@ -81,11 +154,25 @@ impl Redactor {
     }
 
     /// A transcript: each server reply as a whole (`S: 535-…` continued by `S: 535 …`), then each line. The
-    /// server's answers from `C: AUTH` up to the first that is not a challenge (`334`) answer AUTH.
+    /// server's answers from `C: AUTH` up to the first that is not a challenge (`334`) answer AUTH. The client's
+    /// own lines (`C: …`) are left as they are; from `C: MAIL FROM` on, the typed texts are set aside.
     pub(crate) fn clean_transcript(&self, transcript: &mut [String]) {
         if self.password.is_empty() {
             return;
         }
+        let mut after_mail = false;
+        let kept: Vec<Option<Vec<String>>> = transcript
+            .iter_mut()
+            .map(|line| {
+                after_mail |= line.starts_with("C: MAIL FROM");
+                if !after_mail || line.starts_with("C: ") {
+                    return None;
+                }
+                let (masked, kept) = self.set_aside(line);
+                replace_wiped(line, masked);
+                Some(kept)
+            })
+            .collect();
         let mut in_auth = false;
         let answers_auth: Vec<bool> = transcript
             .iter()
@@ -115,8 +202,14 @@ impl Redactor {
             }
             start = end;
         }
-        for (line, &answers_auth) in transcript.iter_mut().zip(&answers_auth) {
-            let cleaned = self.clean_line(line, answers_auth);
+        for ((line, &answers_auth), kept) in transcript.iter_mut().zip(&answers_auth).zip(&kept) {
+            if line.starts_with("C: ") {
+                continue;
+            }
+            let mut cleaned = self.clean_line(line, answers_auth);
+            if let Some(kept) = kept {
+                cleaned = put_back(&cleaned, kept);
+            }
             replace_wiped(line, cleaned);
         }
     }
@@ -226,6 +319,31 @@ impl Redactor {
                 })
         })
     }
+}
+
+/// The `n`th placeholder of [`Redactor::set_aside`]: `\x01`, `n` in base 7 as `\x02`–`\x08`, `\x01` (no line
+/// break, nothing alphanumeric: no needle can match inside or across it).
+fn placeholder(n: usize) -> String {
+    let mut digits = Vec::new();
+    let mut n = n;
+    loop {
+        digits.push(char::from(2 + (n % 7) as u8));
+        n /= 7;
+        if n == 0 {
+            break;
+        }
+    }
+    std::iter::once('\x01').chain(digits.into_iter().rev()).chain(std::iter::once('\x01')).collect()
+}
+
+/// `text` with [`Redactor::set_aside`]'s placeholders replaced by what they stood for (one the cleaning swallowed
+/// is gone with the text around it).
+fn put_back(text: &str, kept: &[String]) -> String {
+    let mut out = text.to_owned();
+    for (n, original) in kept.iter().enumerate().rev() {
+        out = out.replacen(&placeholder(n), original, 1);
+    }
+    out
 }
 
 /// `text` replaced by `cleaned` when they differ, the old text wiped first (it may hold the password).
@@ -420,6 +538,54 @@ mod tests {
         let mut transcript = vec![format!("S: 535-5.7.8 {head}"), format!("S: 535 5.7.8 {tail}")];
         redactor.clean_transcript(&mut transcript);
         assert_eq!(transcript, ["S: 535-5.7.8 <redacted>", "S: 535 5.7.8 <redacted>"]);
+    }
+
+    /// Redacting inside what the admin typed would answer "is this the stored password?" for each guess put into
+    /// an address: what they typed comes back as it went, in the client's lines and in the server's echo of it.
+    #[test]
+    fn what_the_admin_typed_is_never_searched() {
+        let guess = |text: &str| {
+            let mut redactor = Redactor::new(Some("mailuser"), Some(PASSWORD));
+            let from = format!("x.{text}@example.com");
+            let to = format!("{}@{}.example.net", text.to_uppercase(), hex(text.as_bytes()));
+            redactor.add_typed([from.as_str(), "App", to.as_str()]);
+            let mut transcript = vec![
+                "S: 220 mail.example.com ESMTP".to_owned(),
+                format!("C: MAIL FROM:<{from}>"),
+                format!("S: 553-5.7.1 <{}>: Sender address", from.to_uppercase()),
+                format!("S: 553 5.7.1 rejected: {text} is not owned by user"),
+                format!("C: RCPT TO:<{to}>"),
+                format!("S: 550 5.1.1 <{to}>: unknown"),
+            ];
+            let before = transcript.clone();
+            redactor.clean_transcript(&mut transcript);
+            let mut reply = format!("550 5.1.1 <{to}> unknown; from {from}");
+            let sent = reply.clone();
+            redactor.clean_for(Step::RcptTo, &mut reply);
+            (transcript == before, reply == sent)
+        };
+        assert_eq!(guess(PASSWORD), (true, true), "the right guess");
+        assert_eq!(guess("Zq7-SECRET-pw-80"), (true, true), "a wrong one: the same answer");
+
+        // The server's own echo of the password is still redacted, after MAIL FROM too, beside a typed address.
+        let mut redactor = Redactor::new(Some("mailuser"), Some(PASSWORD));
+        redactor.add_typed(["a@example.com"]);
+        let mut transcript = vec![
+            "C: MAIL FROM:<a@example.com>".to_owned(),
+            format!("S: 250 2.1.0 <a@example.com> ok, you are {PASSWORD}"),
+        ];
+        redactor.clean_transcript(&mut transcript);
+        assert_eq!(transcript[1], "S: 250 2.1.0 <a@example.com> ok, you are <redacted>");
+        let mut reply = format!("250 2.0.0 queued for A@EXAMPLE.COM; {PASSWORD}");
+        redactor.clean_for(Step::Data, &mut reply);
+        assert_eq!(reply, "250 2.0.0 queued for A@EXAMPLE.COM; <redacted>");
+        // Before MAIL FROM nothing is set aside: an answer to AUTH that echoes the password with a typed text
+        // inside it (the local part `a`) is redacted whole.
+        let mut answer = format!("535 5.7.8 {PASSWORD} bad");
+        redactor.add_typed(["zq7@example.com"]);
+        redactor.clean_for(Step::Auth, &mut answer);
+        assert_eq!(answer, "535 5.7.8 <redacted> bad");
+        assert!(placeholder(0) != placeholder(7) && (0..60).map(placeholder).all(|p| !p.contains('\n')));
     }
 
     #[test]
