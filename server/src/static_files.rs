@@ -8,6 +8,8 @@
 //!   browser); a missing file with an extension is a plain 404.
 //! - Every answer carries a Content-Security-Policy that allows only this origin's script and style, plus
 //!   `'wasm-unsafe-eval'` to compile the WebAssembly: the page has no inline script or style.
+//! - A path that leads into the data dir — through a link put into the static dir while the server runs; one there
+//!   at start stops the start (`cli.rs`) — is a 404: it would serve the database and `master.key`.
 
 use axum::Router;
 use axum::body::Body;
@@ -16,7 +18,7 @@ use axum::handler::Handler;
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
@@ -31,14 +33,67 @@ const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 const REVALIDATE: &str = "no-cache";
 
 /// The router for the page's files, mounted as the fallback of the whole app when `--static-dir` is given.
-pub fn router(static_dir: &Path) -> Router {
+pub fn router(static_dir: &Path, data_dir: &Path) -> Router {
     let index = Arc::new(static_dir.join("index.html"));
     let files = ServeDir::new(static_dir)
         .precompressed_br()
         .precompressed_gzip()
         .append_index_html_on_directories(true)
         .fallback(page_route.with_state(index));
-    Router::new().fallback_service(files).layer(middleware::from_fn(headers))
+    let data = Arc::new(DataDir { pages: static_dir.to_path_buf(), data: data_dir.canonicalize().ok() });
+    Router::new()
+        .fallback_service(files)
+        .layer(middleware::from_fn_with_state(data, stay_out_of_data))
+        .layer(middleware::from_fn(headers))
+}
+
+/// Where the static dir is and where the data dir really is (links resolved).
+#[derive(Debug)]
+struct DataDir {
+    pages: PathBuf,
+    data: Option<PathBuf>,
+}
+
+impl DataDir {
+    /// Whether the file the file server would answer `path` with — itself, its `.br` / `.gz`, or a folder's
+    /// `index.html` — is in the data dir once links are resolved. Decoded as the file server decodes it; a path
+    /// it refuses (`..`) it refuses anyway.
+    async fn holds(&self, path: &str) -> bool {
+        let Some(data) = &self.data else { return false };
+        let Ok(decoded) = percent_encoding::percent_decode_str(path).decode_utf8() else { return false };
+        let mut file = self.pages.clone();
+        for part in decoded.split('/').filter(|part| !part.is_empty()) {
+            match Path::new(part).components().collect::<Vec<_>>()[..] {
+                [Component::Normal(name)] => file.push(name),
+                _ => return false,
+            }
+        }
+        let mut candidates = Vec::new();
+        for base in [file.clone(), file.join("index.html")] {
+            for suffix in ["", ".br", ".gz"] {
+                let mut name = base.clone().into_os_string();
+                name.push(suffix);
+                candidates.push(PathBuf::from(name));
+            }
+        }
+        for candidate in candidates {
+            if tokio::fs::canonicalize(&candidate).await.is_ok_and(|real| real.starts_with(data)) {
+                return true;
+            }
+        }
+        false
+    }
+}
+
+async fn stay_out_of_data(State(data): State<Arc<DataDir>>, request: Request, next: Next) -> Response {
+    if data.holds(request.uri().path()).await {
+        tracing::warn!(
+            path = request.uri().path(),
+            "refused a page path that leads into the data dir (a link in --static-dir): remove the link"
+        );
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    next.run(request).await
 }
 
 /// A path that matched no file: `index.html` for page routes, 404 for anything that looks like a file.
@@ -148,7 +203,8 @@ mod tests {
     #[tokio::test]
     async fn serves_the_page_with_the_right_headers() {
         let dir = dist();
-        let router = router(dir.path());
+        let data = tempfile::tempdir().expect("data dir");
+        let router = router(dir.path(), data.path());
 
         let index = get(&router, "/", None).await;
         assert_eq!(index.status(), StatusCode::OK);
@@ -186,5 +242,44 @@ mod tests {
         let missing = get(&router, "/missing-0123456789abcdef.js", None).await;
         assert_eq!(missing.status(), StatusCode::NOT_FOUND);
         assert_eq!(header_of(&missing, header::CACHE_CONTROL), REVALIDATE);
+    }
+
+    /// A link into the data dir put into the static dir while the server runs (the start refuses one that is
+    /// there already) serves nothing from it: not through a folder, nor as a file's precompressed form, nor a
+    /// folder's index.html. A link elsewhere still serves.
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn links_into_the_data_dir_serve_nothing() {
+        use std::os::unix::fs::symlink;
+        let dir = dist();
+        let data = tempfile::tempdir().expect("data dir");
+        let secret = b"the master key";
+        std::fs::write(data.path().join("master.key"), secret).expect("key");
+        std::fs::create_dir(data.path().join("inner")).expect("folder");
+        std::fs::write(data.path().join("inner/index.html"), secret).expect("html");
+        let elsewhere = tempfile::tempdir().expect("elsewhere");
+        std::fs::write(elsewhere.path().join("extra.css"), b"p {}").expect("css");
+        let router = router(dir.path(), data.path());
+
+        symlink(data.path(), dir.path().join("d")).expect("link");
+        symlink(data.path().join("master.key"), dir.path().join("key.txt.br")).expect("link");
+        symlink(data.path().join("inner"), dir.path().join("inner")).expect("link");
+        symlink(elsewhere.path().join("extra.css"), dir.path().join("extra.css")).expect("link");
+        for (path, encoding) in [
+            ("/d/master.key", None),
+            ("/%64/master%2Ekey", None),
+            ("/d//master.key", None),
+            ("/key.txt", Some("br")),
+            ("/inner/", None),
+            ("/d/", None),
+        ] {
+            let response = get(&router, path, encoding).await;
+            let status = response.status();
+            let body = axum::body::to_bytes(response.into_body(), 1 << 20).await.expect("body");
+            assert!(!body.windows(secret.len()).any(|w| w == secret), "{path} served the data dir ({status})");
+        }
+        assert_eq!(get(&router, "/d/master.key", None).await.status(), StatusCode::NOT_FOUND);
+        assert_eq!(get(&router, "/extra.css", None).await.status(), StatusCode::OK, "a link elsewhere serves");
+        assert_eq!(get(&router, "/app-0123456789abcdef.js", None).await.status(), StatusCode::OK);
     }
 }

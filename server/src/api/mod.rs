@@ -148,7 +148,7 @@ pub fn app(state: AppState) -> Router {
         .with_state(state.clone());
     // The page owns every path outside `/api` and `/healthz`.
     let page = match &state.config().static_dir {
-        Some(dir) => crate::static_files::router(dir),
+        Some(dir) => crate::static_files::router(dir, &state.config().data_dir),
         None => Router::new().fallback(not_found),
     };
     api.merge(page)
