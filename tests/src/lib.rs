@@ -174,6 +174,7 @@ pub struct Stack {
     _server: Child,
     _driver: Child,
     dir: TempDir,
+    master_key: String,
 }
 
 impl Stack {
@@ -188,21 +189,7 @@ impl Stack {
         let master_key = random_hex(32);
         let server = server_binary();
         let dist = dist_dir();
-
-        let mut admin = Command::new(&server)
-            .args(["admin", "create", "--username", ADMIN, "--password-stdin"])
-            .env("SMTP_ENDPOINT_DATA_DIR", &data)
-            .env("SMTP_ENDPOINT_MASTER_KEY", &master_key)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()?;
-        let mut stdin = admin.stdin.take().expect("piped");
-        stdin.write_all(format!("{ADMIN_PASSWORD}\n").as_bytes()).await?;
-        drop(stdin);
-        let status = tokio::time::timeout(PATIENCE, admin.wait()).await??;
-        if !status.success() {
-            return Err(format!("admin create failed: {status}").into());
-        }
+        create_admin(&data, &master_key, ADMIN, ADMIN_PASSWORD).await?;
 
         let mut server = Command::new(&server)
             .args(["serve", "--bind", "127.0.0.1:0", "--static-dir"])
@@ -254,11 +241,16 @@ impl Stack {
             params: json!({ "source": format!("({FETCH_HOOK})(null, null);") }),
         };
         browser.issue_cmd(hook).await?;
-        Ok(Stack { base, sink, browser, _server: server, _driver: driver, dir })
+        Ok(Stack { base, sink, browser, _server: server, _driver: driver, dir, master_key })
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// Another admin, made with the `admin create` command beside the running server.
+    pub async fn create_admin(&self, username: &str, password: &str) -> Result<()> {
+        create_admin(&self.dir.path().join("data"), &self.master_key, username, password).await
     }
 
     pub async fn close(self) -> Result<()> {
@@ -266,6 +258,24 @@ impl Stack {
         self.browser.clone().close().await?;
         Ok(())
     }
+}
+
+async fn create_admin(data: &Path, master_key: &str, username: &str, password: &str) -> Result<()> {
+    let mut admin = Command::new(server_binary())
+        .args(["admin", "create", "--username", username, "--password-stdin"])
+        .env("SMTP_ENDPOINT_DATA_DIR", data)
+        .env("SMTP_ENDPOINT_MASTER_KEY", master_key)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()?;
+    let mut stdin = admin.stdin.take().expect("piped");
+    stdin.write_all(format!("{password}\n").as_bytes()).await?;
+    drop(stdin);
+    let status = tokio::time::timeout(PATIENCE, admin.wait()).await??;
+    if !status.success() {
+        return Err(format!("admin create failed: {status}").into());
+    }
+    Ok(())
 }
 
 /// A test that fails before [`Stack::close`] would leave Chromium running: chromedriver is killed, not asked to

@@ -863,6 +863,40 @@ async fn other_admin_puts(page: &Page, change: serde_json::Value) -> Result<()> 
     Ok(())
 }
 
+/// Where one admin's session ended, another admin who signs in gets the stored values, not what the first typed
+/// (a password among it, which "Show" would reveal); the same admin signing in again keeps them (the main test).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_admin_signing_in_after_an_expired_session_sees_nothing_typed() -> Result<()> {
+    let stack = Stack::start().await?;
+    stack.create_admin("second", "second admin's password").await?;
+    let page = Page::new(&stack.browser);
+    page.browser.goto(&stack.url("/")).await?;
+    page.login(ADMIN, ADMIN_PASSWORD).await?;
+    page.type_into("#uri", "smtp://mail.example.com:587").await?;
+    page.type_into("#default_from_address", FROM).await?;
+    page.click("#save").await?;
+    page.wait_contains("#save-status", "Saved").await?;
+
+    page.type_into("#username", "typed-first").await?;
+    page.type_into("#password", "typed by the first admin").await?;
+    page.type_into("#default_from_address", "typed-first@example.com").await?;
+    page.type_into("#test-recipient", "first@example.org").await?;
+    page.browser.execute("return fetch('/api/session', {method: 'DELETE'}).then(r => r.status);", vec![]).await?;
+    page.click("#save").await?;
+    page.wait_text("#session-expired").await?;
+    page.login("second", "second admin's password").await?;
+    eventually("the stored from address", || async {
+        Ok((page.value("#default_from_address").await? == FROM).then_some(()))
+    })
+    .await?;
+    assert_eq!(page.value("#password").await?, "", "the first admin's typed password is gone");
+    assert_eq!(page.value("#test-recipient").await?, "");
+    assert_eq!(page.value("#uri").await?, "smtp://mail.example.com:587");
+    assert_eq!(page.value("#username").await?, "");
+    assert!(!page.leaving_is_questioned().await?, "nothing unsaved");
+    stack.close().await
+}
+
 /// "Save mine instead" when their version added a login and this tab changed the server: their stored password
 /// would have to go to the server typed here, so nothing is saved yet — the keyboard goes to the password, and the
 /// conflict with both offers stays; with the password typed, the same offer saves.

@@ -130,6 +130,17 @@ impl State {
             self.auth.set(Auth::Expired(name));
         }
     }
+
+    /// Forgets what was typed and loaded: at sign-out, and when another admin signs in where one's session ended
+    /// (what the first typed, a password among it, is not the next one's to see).
+    pub fn forget(self) {
+        self.form.clear();
+        self.check_to.set(String::new());
+        self.test_to.set(String::new());
+        self.stored.set(None);
+        // The read-out region would otherwise keep saying the last field's messages.
+        crate::announce::say(String::new());
+    }
 }
 
 pub fn use_state() -> State {
@@ -259,13 +270,8 @@ fn SignOut() -> impl IntoView {
                 }
                 return;
             }
-            state.form.clear();
-            state.check_to.set(String::new());
-            state.test_to.set(String::new());
-            state.stored.set(None);
+            state.forget();
             state.auth.set(Auth::SignedOut);
-            // The read-out region would otherwise keep saying the last field's messages on the login form.
-            crate::announce::say(String::new());
         });
     };
     move || {

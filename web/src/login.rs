@@ -1,4 +1,5 @@
-//! The login form. After an expired session it says so, and the settings form's values are still there.
+//! The login form. After an expired session it says so, and the settings form's values are still there — for the
+//! admin whose session it was; another admin who signs in here gets the stored values.
 
 use crate::api;
 use crate::app::{Auth, use_state};
@@ -75,6 +76,9 @@ pub fn Login() -> impl IntoView {
                 Ok(()) => {
                     password.try_set(String::new());
                     let name = api::session(locale).await.map(|s| s.username).unwrap_or(user);
+                    if matches!(state.auth.get_untracked(), Auth::Expired(was) if was != name) {
+                        state.forget();
+                    }
                     state.signed_in_here.set_value(true);
                     state.auth.set(Auth::SignedIn(name));
                 }
