@@ -328,7 +328,8 @@ async fn serve(data_dir: PathBuf, args: ServeArgs) -> Result<ExitCode, CliError>
     let stop = count_stop_signals();
     let mut graceful = stop.clone();
     let mut forced = stop;
-    let server = crate::listen::serve(listener, crate::app(state), async move {
+    let per_client = crate::listen::PerClient::new(crate::listen::CONNECTIONS_PER_CLIENT, &args.trusted_proxy);
+    let server = crate::listen::serve(listener, crate::app(state), per_client, async move {
         stopped(&mut graceful, 1).await;
         tracing::info!(
             grace_s = SHUTDOWN_GRACE.as_secs(),
