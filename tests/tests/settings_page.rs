@@ -42,7 +42,8 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
     // A new install: the empty URI is a step still to take, said as a hint, not marked wrong before any typing.
     page.wait_text("#uri-messages li.hint[data-code='uri.required']").await?;
     assert_eq!(page.attr("#uri", "aria-invalid").await?.as_deref(), Some("false"));
-    assert_eq!(page.text_content("#save-status").await?, "Fill in or correct the fields above to save.");
+    // Save says which fields it waits for: they may be far above it, and a disabled button takes no keyboard.
+    assert_eq!(page.text_content("#save-status").await?, "To save, fill in or correct: URI, Default From Address.");
 
     // A URI without a scheme: the message appears at once, judged in the browser without asking the server.
     let requests_before = page.api_requests().await?;
@@ -331,7 +332,7 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
     assert_eq!(page.attr("#save", "disabled").await?.as_deref(), Some("true"));
     // The check and the test email are off too, and say why beside their buttons.
     assert_eq!(page.attr("#verify", "disabled").await?.as_deref(), Some("true"));
-    assert_eq!(page.wait_text("#probe-blocked").await?, "Fill in or correct the form above first.");
+    assert_eq!(page.wait_text("#probe-blocked").await?, "First fill in or correct: Password.");
     assert_eq!(page.attr("#send-test", "aria-describedby").await?.as_deref(), Some("test-blocked"));
 
     // A failing probe (nothing listens there) shows the diagnosis.

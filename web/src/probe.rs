@@ -62,7 +62,7 @@ impl Trouble {
 
     pub fn words(&self, t: &Text) -> String {
         match self {
-            Trouble::Refused => t.fix_first.to_owned(),
+            Trouble::Refused => t.server_refused.to_owned(),
             Trouble::RefusedEdited => t.refused_edited.to_owned(),
             Trouble::RateLimited(None) => t.too_many_checks.to_owned(),
             Trouble::RateLimited(Some(w)) => fill(t.try_again_in, wait(t, *w)),
@@ -294,7 +294,12 @@ pub fn trouble_line(trouble: Trouble, t: &Text, cancelled: fn(&Text) -> &'static
 #[component]
 pub fn Blocked(id: &'static str) -> impl IntoView {
     let judged = use_judged();
-    move || judged.has_errors().then(|| view! { <p class="hint" id=id>{tr(|t| t.fix_first)}</p> })
+    let i18n = use_i18n();
+    move || {
+        judged
+            .has_errors()
+            .then(|| view! { <p class="hint" id=id>{move || judged.blocked(i18n.text().fix_first, i18n.text())}</p> })
+    }
 }
 
 #[component]
@@ -1013,7 +1018,7 @@ mod tests {
                      then try again."
                         .to_owned()
                 ),
-                Some(t.fix_first.to_owned()),
+                Some(t.server_refused.to_owned()),
                 None,
                 None,
                 None,

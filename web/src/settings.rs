@@ -123,6 +123,14 @@ impl Judged {
             || self.server.with(|s| s.iter().any(|(_, m)| m.error))
     }
 
+    /// `words` and the fields with an error under them, in the form's order: what a disabled button waits for
+    /// (the errors may be far above it, and a disabled button takes no keyboard to lead there).
+    pub fn blocked(self, words: &str, t: &Text) -> String {
+        let fields: Vec<String> =
+            Field::ALL.iter().filter(|&&field| self.has_error(field)).map(|f| t.field_name(f.as_str())).collect();
+        format!("{words} {}.", fields.join(", "))
+    }
+
     /// Whether an error stands under `field`: the core's, the re-entry rule's (password) or the server's.
     fn has_error(self, field: Field) -> bool {
         self.report.with(|r| r.errors.iter().any(|i| i.field == field))
@@ -461,7 +469,7 @@ pub fn Settings() -> impl IntoView {
             return Some(failure.words(t));
         }
         match shown_state() {
-            SaveState::Idle if judged.has_errors() => Some(t.save_blocked.to_owned()),
+            SaveState::Idle if judged.has_errors() => Some(judged.blocked(t.save_blocked, t)),
             SaveState::Idle if form.dirty.get() => Some(t.unsaved_changes.to_owned()),
             SaveState::Idle => None,
             SaveState::Saving => Some(t.saving.to_owned()),
@@ -974,6 +982,13 @@ mod tests {
         form.from.set("mail@example.com".into());
         assert_eq!(judged.first_invalid(), None);
         form.from.set("no at sign".into());
+        // What a disabled button waits for, by the fields' names in the form's order.
+        form.username.set("mailer".into());
+        let (en, de) = (text(Locale::En), text(Locale::De));
+        let blocked = untrack(|| judged.blocked(en.save_blocked, en));
+        assert_eq!(blocked, "To save, fill in or correct: Password, Default From Address.");
+        let blocked = untrack(|| judged.blocked(de.fix_first, de));
+        assert_eq!(blocked, "Zuerst ausfüllen oder korrigieren: Passwort, Standard-Absenderadresse.");
         owner.cleanup();
         assert_eq!(judged.first_invalid(), None, "the form is gone");
     }
