@@ -321,6 +321,14 @@ fn missing_scheme(input: &str) -> Problem {
             };
         }
     }
+    // `smtps//host`: the colon left out.
+    if let Some((prefix, rest)) = input.split_once('/')
+        && (prefix.eq_ignore_ascii_case("smtp") || prefix.eq_ignore_ascii_case("smtps"))
+    {
+        return Problem::UriMissingScheme {
+            suggestion: suggest(&format!("{prefix}://{}", rest.trim_start_matches('/'))),
+        };
+    }
     Problem::UriMissingScheme { suggestion: suggest(&format!("smtp://{input}")) }
 }
 

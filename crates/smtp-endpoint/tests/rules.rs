@@ -329,6 +329,22 @@ fn rows() -> Vec<Row> {
             ..BASE
         },
         Row {
+            name: "a scheme without its colon",
+            uri: "smtps//mail.example.com",
+            errors: &["uri.missing_scheme"],
+            effective: None,
+            suggests: &["smtps://mail.example.com"],
+            ..BASE
+        },
+        Row {
+            name: "a scheme with one slash, on port 587",
+            uri: "SMTP:/mail.example.com:587",
+            errors: &["uri.missing_scheme"],
+            effective: None,
+            suggests: &["smtp://mail.example.com:587"],
+            ..BASE
+        },
+        Row {
             name: "an empty scheme",
             uri: "://mail.example.com",
             errors: &["uri.missing_scheme"],
