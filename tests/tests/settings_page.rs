@@ -237,6 +237,7 @@ async fn an_admin_configures_verifies_and_tests_the_endpoint() -> Result<()> {
     page.wait_text("#probe-steps li[data-step='quit']").await?;
     let verdict = page.wait_text("#probe-verdict").await?;
     assert_eq!(page.attr("#probe-verdict", "class").await?.as_deref(), Some("ok"), "{verdict}");
+    assert!(verdict.ends_with("The connection was not encrypted: the server offers no STARTTLS."), "{verdict}");
     // Every step in its place: plain SMTP to this machine, so no TLS and no STARTTLS; no recipient to check.
     let mut steps = Vec::new();
     for step in page.browser.find_all(Locator::Css("#probe-steps li")).await? {

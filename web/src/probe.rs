@@ -9,7 +9,7 @@ use crate::settings::{Judged, draft, use_judged};
 use crate::{focus, focus_soon, has_focus, refocus_or};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use smtp_endpoint::{DiagnosisCode, Field, Locale, SmtpUri};
+use smtp_endpoint::{DiagnosisCode, Field, Locale, SmtpUri, StepNote};
 
 /// What a request ended with, other than its own result: a probe, a test email, a save, a sign-in, the session
 /// check, or loading what is stored or the history.
@@ -369,7 +369,7 @@ pub fn Probe() -> impl IntoView {
                         let t = i18n.text();
                         view! {
                             <p class=if r.ok { "ok" } else { "error" } id="probe-verdict">
-                                {if r.ok { t.probe_ok.to_owned() } else { failure_line(t.probe_failed, Some(&r), i18n.get()) }}
+                                {if r.ok { passed_line(&r, t) } else { failure_line(t.probe_failed, Some(&r), i18n.get()) }}
                             </p>
                         }
                     })
@@ -379,6 +379,17 @@ pub fn Probe() -> impl IntoView {
             {move || result.get().map(|r| view! { <ProbeReport result=r ids=&PROBE_IDS /> })}
         </section>
     }
+}
+
+/// A passed check's verdict, which says so when the connection stayed unencrypted (the server offers no STARTTLS
+/// and the URI allows that): only its step said it before, far below.
+fn passed_line(result: &ProbeResult, t: &Text) -> String {
+    let mut line = t.probe_ok.to_owned();
+    if result.steps.iter().any(|s| matches!(s.note, Some(api::Note::Known(StepNote::StarttlsNotOffered, _)))) {
+        line.push(' ');
+        line.push_str(t.probe_unencrypted);
+    }
+    line
 }
 
 /// The element ids of a [`ProbeReport`]: the check's, or a failed test email's.
