@@ -58,6 +58,33 @@ proptest! {
         redactor.clean_transcript(&mut transcript);
     }
 
+    /// What the admin typed, echoed after MAIL FROM in any letter case and next to any text, comes back as it was
+    /// whatever it holds — the password too: the answer is the same for a right guess and a wrong one.
+    #[test]
+    fn what_the_admin_typed_comes_back_as_sent(
+        password in "[!-~]{1,16}",
+        local in "[a-z0-9.!#-]{0,8}",
+        guess_is_password in any::<bool>(),
+        before in "[ -~]{0,20}",
+        after in "[ -~]{0,20}",
+        upper in any::<bool>(),
+    ) {
+        let guess = if guess_is_password { password.clone() } else { format!("{password}x") };
+        let address = format!("{local}{guess}@example.com");
+        let mut redactor = Redactor::new(Some("user"), Some(&password));
+        redactor.add_typed([address.as_str()]);
+        let echoed = if upper { address.to_uppercase() } else { address.clone() };
+        let sent = format!("553 5.7.1 {before}<{echoed}>{after}");
+        let mut reply = sent.clone();
+        redactor.clean_echo(&mut reply);
+        let mut transcript = vec![format!("C: MAIL FROM:<{address}>"), format!("S: {sent}")];
+        redactor.clean_transcript(&mut transcript);
+        prop_assert_eq!(&transcript[0], &format!("C: MAIL FROM:<{address}>"));
+        // Only what the server added around the echo may change: the echo itself stays whole.
+        prop_assert!(reply.contains(&echoed), "{}", reply);
+        prop_assert!(transcript[1].contains(&echoed), "{}", transcript[1]);
+    }
+
     #[test]
     fn a_history_page_reads_back(before in proptest::option::of(1..i64::MAX), limit in 1..=100u32, oldest in 1..i64::MAX) {
         let page = HistoryPage { before, limit };
