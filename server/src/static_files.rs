@@ -55,30 +55,32 @@ struct DataDir {
 }
 
 impl DataDir {
-    /// Whether the file the file server would answer `path` with — itself, its `.br` / `.gz`, or a folder's
-    /// `index.html` — is in the data dir once links are resolved. Decoded as the file server decodes it; a path
-    /// it refuses (`..`) it refuses anyway.
+    /// Whether a file the file server could answer `path` with — itself, its `.br` / `.gz`, a folder's
+    /// `index.html`, or the page's `index.html` for a page route — is in the data dir once links are resolved.
+    /// The path is read as tower-http's `ServeDir` reads it: the leading `/` trimmed, percent-decoded, `.` skipped;
+    /// a path it refuses (`..`, not UTF-8) goes to the page route, so only the page's `index.html` counts then.
     async fn holds(&self, path: &str) -> bool {
         let Some(data) = &self.data else { return false };
-        let Ok(decoded) = percent_encoding::percent_decode_str(path).decode_utf8() else { return false };
-        let mut file = self.pages.clone();
-        for part in decoded.split('/').filter(|part| !part.is_empty()) {
-            match Path::new(part).components().collect::<Vec<_>>()[..] {
-                [Component::Normal(name)] => file.push(name),
-                _ => return false,
-            }
-        }
-        let mut candidates = Vec::new();
-        for base in [file.clone(), file.join("index.html")] {
+        let file =
+            percent_encoding::percent_decode_str(path.trim_start_matches('/')).decode_utf8().ok().and_then(|decoded| {
+                let mut file = self.pages.clone();
+                for part in Path::new(&*decoded).components() {
+                    match part {
+                        Component::Normal(name) => file.push(name),
+                        Component::CurDir => {}
+                        Component::ParentDir | Component::RootDir | Component::Prefix(_) => return None,
+                    }
+                }
+                Some(file)
+            });
+        let bases = file.map(|file| [file.join("index.html"), file]).into_iter().flatten();
+        for base in bases.chain([self.pages.join("index.html")]) {
             for suffix in ["", ".br", ".gz"] {
                 let mut name = base.clone().into_os_string();
                 name.push(suffix);
-                candidates.push(PathBuf::from(name));
-            }
-        }
-        for candidate in candidates {
-            if tokio::fs::canonicalize(&candidate).await.is_ok_and(|real| real.starts_with(data)) {
-                return true;
+                if tokio::fs::canonicalize(PathBuf::from(name)).await.is_ok_and(|real| real.starts_with(data)) {
+                    return true;
+                }
             }
         }
         false
@@ -269,6 +271,10 @@ mod tests {
             ("/d/master.key", None),
             ("/%64/master%2Ekey", None),
             ("/d//master.key", None),
+            ("/d/./master.key", None),
+            ("/./d/master.key", None),
+            ("/d/%2E/master.key", None),
+            ("/d/master.key/.", None),
             ("/key.txt", Some("br")),
             ("/inner/", None),
             ("/d/", None),
@@ -281,5 +287,13 @@ mod tests {
         assert_eq!(get(&router, "/d/master.key", None).await.status(), StatusCode::NOT_FOUND);
         assert_eq!(get(&router, "/extra.css", None).await.status(), StatusCode::OK, "a link elsewhere serves");
         assert_eq!(get(&router, "/app-0123456789abcdef.js", None).await.status(), StatusCode::OK);
+        // The page's own index.html made a link into the data dir: no page route serves it (nor any
+        // other path: the page is not served while its index.html is the data dir's).
+        std::fs::remove_file(dir.path().join("index.html")).expect("remove");
+        symlink(data.path().join("master.key"), dir.path().join("index.html")).expect("link");
+        for path in ["/settings/smtp", "/", "/../x", "/%FF"] {
+            let body = axum::body::to_bytes(get(&router, path, None).await.into_body(), 1 << 20).await.expect("body");
+            assert!(!body.windows(secret.len()).any(|w| w == secret), "{path} served the data dir");
+        }
     }
 }
