@@ -85,6 +85,25 @@ proptest! {
         prop_assert!(transcript[1].contains(&echoed), "{}", transcript[1]);
     }
 
+    /// The converse: a server's echo of the password after MAIL FROM is still redacted beside any short typed
+    /// text that does not hold it (one that would otherwise be set aside inside the echo).
+    #[test]
+    fn the_password_beside_typed_text_is_still_redacted(
+        password in "[a-zA-Z0-9!#%+=?~-]{8,16}",
+        local in "[a-z0-9]{1,3}",
+        domain in "[a-z]{1,3}",
+        glue in proptest::sample::select(vec![" ", ", ", " <", "> "]),
+    ) {
+        let address = format!("{local}@{domain}");
+        prop_assume!(!password.to_ascii_lowercase().contains(&address));
+        let mut redactor = Redactor::new(Some("user"), Some(&password));
+        redactor.add_typed([address.as_str()]);
+        let mut reply = format!("250 2.1.0 {address}{glue}{password}{glue}{local}");
+        redactor.clean_echo(&mut reply);
+        prop_assert!(!reply.to_ascii_lowercase().contains(&password.to_ascii_lowercase()), "{}", reply);
+        prop_assert!(reply.starts_with(&format!("250 2.1.0 {address}")), "{}", reply);
+    }
+
     #[test]
     fn a_history_page_reads_back(before in proptest::option::of(1..i64::MAX), limit in 1..=100u32, oldest in 1..i64::MAX) {
         let page = HistoryPage { before, limit };

@@ -404,7 +404,8 @@ async fn a_non_ascii_address_without_smtputf8() {
 async fn an_address_holding_the_password_answers_no_guess() {
     let pki = Pki::new("Test CA");
     let password = canary("oracle");
-    let wrong = canary("oracle-wrong");
+    // A wrong guess as long as the right one, so the two reports can be compared line for line.
+    let wrong = format!("{}z", &password[..password.len() - 1]);
     let refuses = starttls_peer(&pki, &["--user", USER, "--password", &password, "--reject-sender-at", "mail"]);
     let accepts = starttls_peer(&pki, &["--user", USER, "--password", &password]);
     let mut transcripts = Vec::new();
@@ -434,7 +435,7 @@ async fn an_address_holding_the_password_answers_no_guess() {
         assert!(!said.contains("<redacted>@") && !said.contains(".<redacted>"), "{said}");
         transcripts.push(said.replace(guess.as_str(), "GUESS"));
     }
-    assert_eq!(transcripts[0].lines().count(), transcripts[1].lines().count(), "{transcripts:#?}");
+    assert_eq!(transcripts[0], transcripts[1], "the right guess and a wrong one: the same transcript");
 }
 
 #[tokio::test]

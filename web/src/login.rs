@@ -76,7 +76,7 @@ pub fn Login() -> impl IntoView {
                 Ok(()) => {
                     password.try_set(String::new());
                     let name = api::session(locale).await.map(|s| s.username).unwrap_or(user);
-                    if matches!(state.auth.get_untracked(), Auth::Expired(was) if was != name) {
+                    if matches!(state.auth.get_untracked(), Auth::Expired(was) if !was.eq_ignore_ascii_case(&name)) {
                         state.forget();
                     }
                     state.signed_in_here.set_value(true);

@@ -309,9 +309,8 @@ fn missing_scheme(input: &str) -> Problem {
     if let Some((prefix, rest)) = input.split_once(':') {
         let looks_like_port = !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit());
         if is_scheme_name(prefix) && !prefix.contains('.') && !looks_like_port {
-            return if prefix.eq_ignore_ascii_case("smtp") || prefix.eq_ignore_ascii_case("smtps") {
-                let candidate = format!("{prefix}://{}", rest.trim_start_matches('/'));
-                Problem::UriMissingScheme { suggestion: suggest(&candidate) }
+            return if let Some(problem) = scheme_slip(prefix, rest) {
+                problem
             } else if rest.starts_with("//") || rest.contains('.') {
                 unknown_scheme(prefix, rest)
             } else {
@@ -322,14 +321,18 @@ fn missing_scheme(input: &str) -> Problem {
         }
     }
     // `smtps//host`: the colon left out.
-    if let Some((prefix, rest)) = input.split_once('/')
-        && (prefix.eq_ignore_ascii_case("smtp") || prefix.eq_ignore_ascii_case("smtps"))
-    {
-        return Problem::UriMissingScheme {
-            suggestion: suggest(&format!("{prefix}://{}", rest.trim_start_matches('/'))),
-        };
+    if let Some(problem) = input.split_once('/').and_then(|(prefix, rest)| scheme_slip(prefix, rest)) {
+        return problem;
     }
     Problem::UriMissingScheme { suggestion: suggest(&format!("smtp://{input}")) }
+}
+
+/// `smtp:host`, `smtps:/host`, `smtp//host`: our scheme, its `://` mistyped; the URI with it written out.
+fn scheme_slip(scheme: &str, rest: &str) -> Option<Problem> {
+    let ours = scheme.eq_ignore_ascii_case("smtp") || scheme.eq_ignore_ascii_case("smtps");
+    ours.then(|| Problem::UriMissingScheme {
+        suggestion: suggest(&format!("{scheme}://{}", rest.trim_start_matches('/'))),
+    })
 }
 
 /// The one way to a suggested URI: only a valid one, in its normalised form, and what its port asks for when that

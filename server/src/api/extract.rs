@@ -177,7 +177,7 @@ impl FromRequestParts<AppState> for ClientIp {
 /// written by someone the trusted proxies do not vouch for.
 pub(crate) fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
     let peer = peer.to_canonical();
-    let is_trusted = |ip: &IpAddr| trusted.iter().any(|proxy| proxy.to_canonical() == *ip);
+    let is_trusted = |ip: &IpAddr| crate::client::is_trusted_proxy(*ip, trusted);
     if !is_trusted(&peer) {
         return peer;
     }

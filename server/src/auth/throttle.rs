@@ -42,7 +42,7 @@ impl ThrottleKey {
     /// keys, and the map does not hold what a client sends in full.
     pub fn of_login(username: &str, client: Option<IpAddr>) -> Vec<ThrottleKey> {
         let name = username.chars().take(crate::auth::MAX_USERNAME_CHARS + 1).collect::<String>().to_lowercase();
-        let client = client.map(network);
+        let client = client.map(crate::client::counted_as);
         let mut keys = vec![ThrottleKey::Admin { name, from: client }];
         keys.extend(client.map(ThrottleKey::Address));
         keys
@@ -53,14 +53,6 @@ impl ThrottleKey {
             ThrottleKey::Admin { .. } => FREE_FAILURES,
             ThrottleKey::Address(_) => FREE_FAILURES_PER_ADDRESS,
         }
-    }
-}
-
-/// The address a client is counted by: an IPv4 address (also when written IPv4-mapped), or an IPv6 /64.
-fn network(ip: IpAddr) -> IpAddr {
-    match ip.to_canonical() {
-        IpAddr::V6(v6) => IpAddr::V6((u128::from(v6) & !u128::from(u64::MAX)).into()),
-        v4 => v4,
     }
 }
 
@@ -120,12 +112,19 @@ impl LoginThrottle {
         }
         Ok(Attempt { throttle: self, keys })
     }
+}
 
+impl Entry {
+    fn recent_failures(&self, now: Instant) -> u32 {
+        if now.duration_since(self.last_failure) >= FORGET_AFTER { 0 } else { self.failures }
+    }
+}
+
+impl Entries {
     /// Counts a failed login against each key.
-    fn record_failure(&self, keys: &[ThrottleKey]) {
+    fn record_failure(&mut self, keys: &[ThrottleKey]) {
         let now = Instant::now();
-        let mut guard = self.lock();
-        let entries = &mut guard.failures;
+        let entries = &mut self.failures;
         if entries.len() + keys.len() > MAX_KEYS {
             entries.retain(|_, entry| now.duration_since(entry.last_failure) < FORGET_AFTER);
         }
@@ -150,21 +149,24 @@ impl LoginThrottle {
     }
 
     /// A successful login clears the name's record (not the address's).
-    fn record_success(&self, keys: &[ThrottleKey]) {
-        let mut entries = self.lock();
+    fn record_success(&mut self, keys: &[ThrottleKey]) {
         for key in keys.iter().filter(|key| matches!(key, ThrottleKey::Admin { .. })) {
-            entries.failures.remove(key);
+            self.failures.remove(key);
         }
     }
-}
 
-impl Entry {
-    fn recent_failures(&self, now: Instant) -> u32 {
-        if now.duration_since(self.last_failure) >= FORGET_AFTER { 0 } else { self.failures }
+    /// An attempt is over: no longer counted as running on its keys.
+    fn end(&mut self, keys: &[ThrottleKey]) {
+        for key in keys {
+            if let Some(running) = self.running.get_mut(key) {
+                *running -= 1;
+                if *running == 0 {
+                    self.running.remove(key);
+                }
+            }
+        }
     }
-}
 
-impl Entries {
     fn locked(&self, keys: &[ThrottleKey]) -> Result<(), Duration> {
         let now = Instant::now();
         let wait = keys
@@ -178,27 +180,27 @@ impl Entries {
 }
 
 impl Attempt<'_> {
-    /// The password was wrong (or the name unknown): counted against each key.
-    pub fn failed(self) {
-        self.throttle.record_failure(&self.keys);
+    /// The password was wrong (or the name unknown): counted against each key, as the attempt ends (one step:
+    /// it is never counted both as running and as failed).
+    pub fn failed(mut self) {
+        let keys = std::mem::take(&mut self.keys);
+        let mut entries = self.throttle.lock();
+        entries.record_failure(&keys);
+        entries.end(&keys);
     }
 
-    pub fn succeeded(self) {
-        self.throttle.record_success(&self.keys);
+    pub fn succeeded(mut self) {
+        let keys = std::mem::take(&mut self.keys);
+        let mut entries = self.throttle.lock();
+        entries.record_success(&keys);
+        entries.end(&keys);
     }
 }
 
+/// An attempt that ends without a verdict (the store failed) counts nothing.
 impl Drop for Attempt<'_> {
     fn drop(&mut self) {
-        let mut entries = self.throttle.lock();
-        for key in &self.keys {
-            if let Some(running) = entries.running.get_mut(key) {
-                *running -= 1;
-                if *running == 0 {
-                    entries.running.remove(key);
-                }
-            }
-        }
+        self.throttle.lock().end(&self.keys);
     }
 }
 
@@ -215,12 +217,12 @@ mod tests {
         let throttle = LoginThrottle::default();
         let keys = ThrottleKey::of_login("Admin", ip(1));
         for _ in 0..FREE_FAILURES {
-            throttle.record_failure(&keys);
+            throttle.lock().record_failure(&keys);
             assert!(throttle.check(&keys).is_ok());
         }
-        throttle.record_failure(&keys);
+        throttle.lock().record_failure(&keys);
         assert!(throttle.check(&keys).is_err());
-        throttle.record_success(&keys);
+        throttle.lock().record_success(&keys);
         assert!(throttle.check(&keys).is_ok());
     }
 
@@ -229,7 +231,7 @@ mod tests {
         let throttle = LoginThrottle::default();
         let keys = ThrottleKey::of_login("admin", ip(1));
         for _ in 0..FREE_FAILURES - 1 {
-            throttle.record_failure(&keys);
+            throttle.lock().record_failure(&keys);
         }
         // Four failures: the fifth and the sixth (which locks if it fails) may run together, not a seventh.
         let fifth = throttle.begin(keys.clone()).expect("fifth");
@@ -244,7 +246,7 @@ mod tests {
         // An attempt that ends without a verdict (the store failed) counts nothing.
         let throttle = LoginThrottle::default();
         for _ in 0..FREE_FAILURES {
-            throttle.record_failure(&keys);
+            throttle.lock().record_failure(&keys);
         }
         drop(throttle.begin(keys.clone()).expect("sixth"));
         let sixth = throttle.begin(keys.clone()).expect("the sixth again");
@@ -259,7 +261,7 @@ mod tests {
         let throttle = LoginThrottle::default();
         let attacker = ThrottleKey::of_login("admin", ip(66));
         for _ in 0..=FREE_FAILURES {
-            throttle.record_failure(&attacker);
+            throttle.lock().record_failure(&attacker);
         }
         assert!(throttle.check(&attacker).is_err());
         assert!(throttle.check(&ThrottleKey::of_login("ADMIN", ip(66))).is_err(), "names match in any case");
@@ -271,7 +273,7 @@ mod tests {
         let throttle = LoginThrottle::default();
         let address = |last: u16| Some(IpAddr::from([0x2001, 0xdb8, 0, 1, 0, 0, 0, last]));
         for n in 0..=FREE_FAILURES as u16 {
-            throttle.record_failure(&ThrottleKey::of_login("admin", address(n)));
+            throttle.lock().record_failure(&ThrottleKey::of_login("admin", address(n)));
         }
         assert!(throttle.check(&ThrottleKey::of_login("admin", address(999))).is_err(), "another address of the /64");
         let elsewhere = Some(IpAddr::from([0x2001, 0xdb8, 0, 2, 0, 0, 0, 1]));
@@ -286,7 +288,7 @@ mod tests {
         for n in 0..=FREE_FAILURES_PER_ADDRESS {
             let keys = ThrottleKey::of_login(&format!("name{n}"), ip(66));
             assert!(throttle.check(&keys).is_ok(), "attempt {n}");
-            throttle.record_failure(&keys);
+            throttle.lock().record_failure(&keys);
         }
         assert!(throttle.check(&ThrottleKey::of_login("another", ip(66))).is_err());
         assert!(throttle.check(&ThrottleKey::of_login("another", ip(1))).is_ok());
@@ -299,7 +301,7 @@ mod tests {
         // Two keys a failure: the last ones no longer fit.
         for n in 0..MAX_KEYS / 2 + 10 {
             let client = IpAddr::from([10, 0, (n >> 8) as u8, n as u8]);
-            throttle.record_failure(&ThrottleKey::of_login(&format!("{n}{long}"), Some(client)));
+            throttle.lock().record_failure(&ThrottleKey::of_login(&format!("{n}{long}"), Some(client)));
         }
         let entries = &throttle.lock().failures;
         assert!(entries.len() <= MAX_KEYS, "{}", entries.len());

@@ -8,7 +8,8 @@
 //! What the admin typed for the request (the from address, the recipient) is never searched: redacting inside it
 //! would tell them whether it holds the stored password, one guess per address sent. So the client's own lines are
 //! left alone (AUTH's are written redacted), and in what the server said after `MAIL FROM` — where it may echo an
-//! address — those texts are set aside before the search and put back after it.
+//! address — those texts are set aside before the search and put back after it, where they stand alone (an echo
+//! the server changed, such as an address cut across lines, is searched as any text).
 
 use base64::Engine;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
@@ -34,8 +35,8 @@ pub(crate) struct Redactor {
     login: Option<Zeroizing<String>>,
     /// Whether the password is shorter than [`SHORT`] bytes.
     short: bool,
-    /// What the admin typed, ASCII-lowercased, longest first: each address, its local part and domain, a display
-    /// name. Set aside in a server's echo ([`Redactor::clean_echo`]).
+    /// What the admin typed, ASCII-lowercased, longest first: each address, its local part and its domain. Set
+    /// aside in a server's echo ([`Redactor::clean_echo`]).
     typed: Vec<String>,
 }
 
@@ -72,8 +73,8 @@ impl Redactor {
         Redactor { password: Zeroizing::new(password.to_ascii_lowercase()), needles, login, short, typed: Vec::new() }
     }
 
-    /// Adds what the admin typed for this request (addresses, a display name): left as it is wherever a server
-    /// echoes it after `MAIL FROM`.
+    /// Adds the addresses the admin typed for this request: left as they are wherever a server echoes them after
+    /// `MAIL FROM`.
     pub(crate) fn add_typed<'t>(&mut self, texts: impl IntoIterator<Item = &'t str>) {
         for text in texts {
             let mut parts = vec![text];
@@ -82,7 +83,7 @@ impl Redactor {
             }
             self.typed.extend(parts.into_iter().filter(|part| !part.is_empty()).map(str::to_ascii_lowercase));
         }
-        self.typed.sort_unstable_by_key(|text| std::cmp::Reverse(text.len()));
+        self.typed.sort_unstable_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         self.typed.dedup();
     }
 
@@ -120,26 +121,25 @@ impl Redactor {
         replace_wiped(text, back);
     }
 
-    /// `text` with each occurrence of a typed text (ASCII case ignored) replaced by a placeholder of control
-    /// characters, which no form of a password holds (it may not have control characters), and what each stood for.
+    /// `text` (lines joined by `\n`) with each typed text that stands alone in a reply's words — not its `S: ` or
+    /// codes, and not inside a longer word of address characters, so a piece of a password echoed by the server
+    /// is not taken for one — replaced by a placeholder of control characters, which no form of a password holds
+    /// (it may not have control characters); and what each stood for. ASCII case is ignored.
     fn set_aside(&self, text: &str) -> (String, Vec<String>) {
         let mut kept = Vec::new();
-        let mut text = text.to_owned();
-        for typed in &self.typed {
-            let lower = text.to_ascii_lowercase();
-            let mut out = String::with_capacity(text.len());
-            let mut from = 0;
-            while let Some(found) = find(&lower.as_bytes()[from..], typed.as_bytes()) {
-                let (start, end) = (from + found, from + found + typed.len());
-                out.push_str(&text[from..start]);
-                out.push_str(&placeholder(kept.len()));
-                kept.push(text[start..end].to_owned());
-                from = end;
-            }
-            out.push_str(&text[from..]);
-            text = out;
-        }
-        (text, kept)
+        let lines: Vec<String> = text
+            .split('\n')
+            .map(|line| {
+                let head = line.strip_prefix("S: ").map_or(0, |_| 3);
+                let head = head + reply_text(&line[head..]).map_or(0, |(codes, _)| codes.len());
+                let mut words = line[head..].to_owned();
+                for typed in &self.typed {
+                    words = set_aside_one(&words, typed, &mut kept);
+                }
+                format!("{}{words}", &line[..head])
+            })
+            .collect();
+        (lines.join("\n"), kept)
     }
 
     fn clean_text(&self, text: &mut String, answers_auth: bool) {
@@ -334,6 +334,29 @@ fn placeholder(n: usize) -> String {
         }
     }
     std::iter::once('\x01').chain(digits.into_iter().rev()).chain(std::iter::once('\x01')).collect()
+}
+
+/// `text` with each occurrence of `typed` (ASCII-lowercase) that stands alone replaced by the next placeholder.
+fn set_aside_one(text: &str, typed: &str, kept: &mut Vec<String>) -> String {
+    // What an address is written with; a typed text next to one of these is part of a longer word.
+    let in_address = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
+    let lower = text.to_ascii_lowercase();
+    let mut out = String::with_capacity(text.len());
+    let mut from = 0;
+    let mut at = 0;
+    while let Some(found) = find(&lower.as_bytes()[at..], typed.as_bytes()) {
+        let (start, end) = (at + found, at + found + typed.len());
+        if in_address(text[..start].chars().next_back()) || in_address(text[end..].chars().next()) {
+            at = start + text[start..].chars().next().map_or(1, char::len_utf8);
+            continue;
+        }
+        out.push_str(&text[from..start]);
+        out.push_str(&placeholder(kept.len()));
+        kept.push(text[start..end].to_owned());
+        (from, at) = (end, end);
+    }
+    out.push_str(&text[from..]);
+    out
 }
 
 /// `text` with [`Redactor::set_aside`]'s placeholders replaced by what they stood for (one the cleaning swallowed
@@ -579,6 +602,22 @@ mod tests {
         let mut reply = format!("250 2.0.0 queued for A@EXAMPLE.COM; {PASSWORD}");
         redactor.clean_for(Step::Data, &mut reply);
         assert_eq!(reply, "250 2.0.0 queued for A@EXAMPLE.COM; <redacted>");
+        // A typed text inside a longer word is not set aside: the password that holds it is still found (here
+        // `e` and `250`, which the password and the reply's codes hold, typed as local parts).
+        let mut redactor = Redactor::new(Some("mailuser"), Some(PASSWORD));
+        redactor.add_typed(["e@example.com", "250@example.com", "s@example.com"]);
+        let mut transcript = vec![
+            "C: MAIL FROM:<e@example.com>".to_owned(),
+            format!("S: 250 2.1.0 ok, you are {PASSWORD}"),
+            "C: RCPT TO:<s@example.com>".to_owned(),
+            "S: 250 2.1.5 <s@example.com> ok".to_owned(),
+        ];
+        redactor.clean_transcript(&mut transcript);
+        assert_eq!(transcript[1], "S: 250 2.1.0 ok, you are <redacted>");
+        assert_eq!(transcript[3], "S: 250 2.1.5 <s@example.com> ok");
+        let mut reply = format!("250 2.1.5 e {PASSWORD}-e");
+        redactor.clean_for(Step::RcptTo, &mut reply);
+        assert_eq!(reply, "250 2.1.5 e <redacted>-e");
         // Before MAIL FROM nothing is set aside: an answer to AUTH that echoes the password with a typed text
         // inside it (the local part `a`) is redacted whole.
         let mut answer = format!("535 5.7.8 {PASSWORD} bad");

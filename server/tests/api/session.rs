@@ -106,7 +106,7 @@ async fn repeated_failed_logins_are_throttled() {
 
 /// Wrong passwords sent all at once get no more guesses than sent one after another: each attempt is checked
 /// against the throttle again when its turn to be hashed comes, counting the one hashed beside it as failed.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn guesses_sent_at_once_are_throttled_too() {
     let app = spawn_app().await;
     let mut attempts = tokio::task::JoinSet::new();
