@@ -76,7 +76,9 @@ pub fn Login() -> impl IntoView {
                 Ok(()) => {
                     password.try_set(String::new());
                     let name = api::session(locale).await.map(|s| s.username).unwrap_or(user);
-                    if matches!(state.auth.get_untracked(), Auth::Expired(was) if !was.eq_ignore_ascii_case(&name)) {
+                    // The name as stored, from the session (only when that check fails, as typed: then a name
+                    // typed in another case forgets too, which loses typing but shows nothing).
+                    if matches!(state.auth.get_untracked(), Auth::Expired(was) if was != name) {
                         state.forget();
                     }
                     state.signed_in_here.set_value(true);
