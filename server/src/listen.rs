@@ -33,7 +33,7 @@ pub const CONNECTIONS_PER_CLIENT: u32 = 256;
 pub struct PerClient {
     limit: u32,
     trusted_proxies: Vec<IpAddr>,
-    /// Per client key: connections open, and whether a refusal was logged since it last had none.
+    /// Per client key: connections open, and whether a refusal was logged since it last held under half the limit.
     open: Mutex<HashMap<IpAddr, (u32, bool)>>,
 }
 
@@ -43,7 +43,8 @@ impl PerClient {
     }
 
     /// A place for a connection from `ip`, held until dropped; `Err(first)` when the client holds the limit
-    /// already, `first` for its first refusal since it last had no connection open.
+    /// already, `first` for its first refusal since it last held under half the limit (said once per wave, not
+    /// once per refused connection).
     fn admit(self: &Arc<PerClient>, ip: IpAddr) -> Result<Slot, bool> {
         if crate::client::is_trusted_proxy(ip, &self.trusted_proxies) {
             return Ok(Slot { count: Arc::clone(self), key: None });
@@ -70,8 +71,9 @@ impl Drop for Slot {
     fn drop(&mut self) {
         let Some(key) = self.key else { return };
         let mut open = self.count.open.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some((count, _)) = open.get_mut(&key) {
+        if let Some((count, refused)) = open.get_mut(&key) {
             *count -= 1;
+            *refused &= *count >= self.count.limit / 2;
             if *count == 0 {
                 open.remove(&key);
             }
@@ -107,8 +109,9 @@ pub async fn serve(listener: TcpListener, app: Router, per_client: Arc<PerClient
                     tracing::warn!(
                         client = %remote.ip(),
                         limit = per_client.limit,
-                        "refusing connections over the limit one client may hold open (said once until it holds \
-                         none); a proxy in front whose clients all come from its address: name it with --trusted-proxy"
+                        "refusing connections over the limit one client may hold open (said again once it held \
+                         under half); a proxy in front whose clients all come from its address: name it with \
+                         --trusted-proxy"
                     );
                 }
                 continue;
@@ -163,6 +166,27 @@ mod tests {
         let read = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut answer)).await;
         assert!(read.is_ok(), "neither answered nor closed");
         String::from_utf8_lossy(&answer).into_owned()
+    }
+
+    /// A refusal is logged once per wave: again only after the client held under half its limit.
+    #[test]
+    fn a_refusal_is_said_once_a_wave() {
+        let per_client = PerClient::new(4, &[]);
+        let ip = IpAddr::from([192, 0, 2, 1]);
+        let mut held: Vec<Slot> = (0..4).map(|_| per_client.admit(ip).expect("under the limit")).collect();
+        assert_eq!(per_client.admit(ip).err(), Some(true), "the first refusal is said");
+        assert_eq!(per_client.admit(ip).err(), Some(false));
+        held.pop();
+        held.push(per_client.admit(ip).expect("a place came back"));
+        assert_eq!(per_client.admit(ip).err(), Some(false), "still the same wave");
+        held.truncate(1);
+        held.extend((0..3).map(|_| per_client.admit(ip).expect("under the limit")));
+        assert_eq!(per_client.admit(ip).err(), Some(true), "a new wave");
+        let v6 = |last: u16| IpAddr::from([0x2001, 0xdb8, 0, 1, 0, 0, 0, last]);
+        let other: Vec<Slot> = (0..4).map(|n| per_client.admit(v6(n)).expect("under the limit")).collect();
+        assert!(per_client.admit(v6(999)).is_err(), "an IPv6 client counts by its /64");
+        drop((held, other));
+        assert!(per_client.open.lock().expect("lock").is_empty());
     }
 
     #[tokio::test]
