@@ -308,7 +308,8 @@ impl<'a> Session<'a> {
         let mut redactor =
             Redactor::new(target.username.as_deref(), target.password.as_ref().map(ExposeSecret::expose_secret));
         let (from, recipient) = (target.from.address(), options.recipient.as_ref().map(Address::to_string));
-        redactor.add_typed([Some(from.as_str()), recipient.as_deref()].into_iter().flatten());
+        let typed = [Some(from.as_str()), target.from.display_name(), recipient.as_deref()];
+        redactor.add_typed(typed.into_iter().flatten());
         Session {
             target,
             options,
