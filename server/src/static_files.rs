@@ -56,7 +56,8 @@ struct DataDir {
 
 impl DataDir {
     /// Whether a file the file server could answer `path` with — itself, its `.br` / `.gz`, a folder's
-    /// `index.html`, or the page's `index.html` for a page route — is in the data dir once links are resolved.
+    /// `index.html`, or the page's `index.html` for a page route — is in the data dir once links are resolved, or
+    /// is one of its files under another name (a hard link: the same device and inode).
     /// The path is read as tower-http's `ServeDir` reads it: the leading `/` trimmed, percent-decoded, `.` skipped;
     /// a path it refuses (`..`, not UTF-8) goes to the page route, so only the page's `index.html` counts then.
     async fn holds(&self, path: &str) -> bool {
@@ -74,17 +75,64 @@ impl DataDir {
                 Some(file)
             });
         let bases = file.map(|file| [file.join("index.html"), file]).into_iter().flatten();
+        let mut data_files = None;
         for base in bases.chain([self.pages.join("index.html")]) {
             for suffix in ["", ".br", ".gz"] {
                 let mut name = base.clone().into_os_string();
                 name.push(suffix);
-                if tokio::fs::canonicalize(PathBuf::from(name)).await.is_ok_and(|real| real.starts_with(data)) {
+                let name = PathBuf::from(name);
+                if tokio::fs::canonicalize(&name).await.is_ok_and(|real| real.starts_with(data)) {
+                    return true;
+                }
+                let Some(served) = identity(&name).await else { continue };
+                if data_files.is_none() {
+                    data_files = Some(files_of(data).await);
+                }
+                if data_files.as_ref().is_some_and(|files| files.contains(&served)) {
                     return true;
                 }
             }
         }
         false
     }
+}
+
+/// The first folder of the static dir (itself included) that its group or other users may write into, where a
+/// link made while the server runs could race [`DataDir::holds`] (checked, then opened by the file server).
+pub fn writable_by_others(static_dir: &Path) -> Option<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut folders = vec![static_dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        let meta = std::fs::metadata(&folder).ok()?;
+        if meta.permissions().mode() & 0o022 != 0 {
+            return Some(folder);
+        }
+        for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
+            if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
+                folders.push(entry.path());
+            }
+        }
+    }
+    None
+}
+
+/// A file's device and inode (links followed), which a hard link shares.
+async fn identity(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = tokio::fs::metadata(path).await.ok()?;
+    meta.is_file().then(|| (meta.dev(), meta.ino()))
+}
+
+/// The identities of the files in `dir` (the data dir holds no folders), read when asked: its `-wal` and `-shm`
+/// come and go.
+async fn files_of(dir: &Path) -> Vec<(u64, u64)> {
+    let mut files = Vec::new();
+    if let Ok(mut entries) = tokio::fs::read_dir(dir).await {
+        while let Ok(Some(entry)) = entries.next_entry().await {
+            files.extend(identity(&entry.path()).await);
+        }
+    }
+    files
 }
 
 async fn stay_out_of_data(State(data): State<Arc<DataDir>>, request: Request, next: Next) -> Response {
@@ -246,6 +294,21 @@ mod tests {
         assert_eq!(header_of(&missing, header::CACHE_CONTROL), REVALIDATE);
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn a_static_dir_others_may_write_into_is_found() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = dist();
+        assert_eq!(writable_by_others(dir.path()), None);
+        let assets = dir.path().join("assets");
+        std::fs::create_dir(&assets).expect("folder");
+        std::fs::set_permissions(&assets, std::fs::Permissions::from_mode(0o775)).expect("mode");
+        assert_eq!(writable_by_others(dir.path()), Some(assets.clone()), "group-writable");
+        std::fs::set_permissions(&assets, std::fs::Permissions::from_mode(0o755)).expect("mode");
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).expect("mode");
+        assert_eq!(writable_by_others(dir.path()), Some(dir.path().to_path_buf()));
+    }
+
     /// A link into the data dir put into the static dir while the server runs (the start refuses one that is
     /// there already) serves nothing from it: not through a folder, nor as a file's precompressed form, nor a
     /// folder's index.html. A link elsewhere still serves.
@@ -285,6 +348,14 @@ mod tests {
             assert!(!body.windows(secret.len()).any(|w| w == secret), "{path} served the data dir ({status})");
         }
         assert_eq!(get(&router, "/d/master.key", None).await.status(), StatusCode::NOT_FOUND);
+        // A hard link has no other path to resolve: it is known by its device and inode.
+        std::fs::hard_link(data.path().join("master.key"), dir.path().join("hard.txt")).expect("hard link");
+        std::fs::hard_link(data.path().join("master.key"), dir.path().join("hard2.txt.br")).expect("hard link");
+        for (path, encoding) in [("/hard.txt", None), ("/hard2.txt", Some("br"))] {
+            let response = get(&router, path, encoding).await;
+            let body = axum::body::to_bytes(response.into_body(), 1 << 20).await.expect("body");
+            assert!(!body.windows(secret.len()).any(|w| w == secret), "{path} served the data dir");
+        }
         assert_eq!(get(&router, "/extra.css", None).await.status(), StatusCode::OK, "a link elsewhere serves");
         assert_eq!(get(&router, "/app-0123456789abcdef.js", None).await.status(), StatusCode::OK);
         // The page's own index.html made a link into the data dir: no page route serves it (nor any
