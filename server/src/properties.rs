@@ -69,7 +69,11 @@ proptest! {
         after in "[ -~]{0,20}",
         upper in any::<bool>(),
     ) {
-        let guess = if guess_is_password { password.clone() } else { format!("{password}x") };
+        // A wrong guess as long as the right one: its last character changed.
+        let wrong: String = password.chars().rev().skip(1).collect::<Vec<_>>().into_iter().rev().chain(
+            [if password.ends_with('x') { 'y' } else { 'x' }],
+        ).collect();
+        let guess = if guess_is_password { password.clone() } else { wrong };
         let address = format!("{local}{guess}@example.com");
         let mut redactor = Redactor::new(Some("user"), Some(&password));
         redactor.add_typed([address.as_str()]);

@@ -7,16 +7,15 @@
 //!
 //! What the admin typed for the request (the from address, its display name, the recipient) is never searched:
 //! redacting inside it would tell them whether it holds the stored password, one guess per address sent. So the
-//! client's own lines are left alone (AUTH's are written redacted), and what the server said after `MAIL FROM` —
-//! where it may echo an address in any shape — is searched line by line for the password standing alone only (no
-//! address character beside it, as inside an address it never stands alone), and not inside a typed text standing
-//! alone ([`Redactor::clean_echo_line`]). The password the server itself echoes there, glued to other text, is
-//! the price: a server has no reason to repeat it after the login; in an answer to AUTH every rule applies.
+//! client's own lines are left alone (AUTH's are written redacted), and when what they typed holds the password
+//! (in any form found here, any letter case), what the server said after `MAIL FROM` — where it may echo an address
+//! in any shape, folded, cut, re-encoded — is left as it came ([`Redactor::add_typed`]); otherwise every rule
+//! applies there as before it. A server that repeats the password itself after the login, to an admin who typed it
+//! into an address, shows it to someone who has it.
 
 use base64::Engine;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use smtp_endpoint::Step;
-use std::ops::Range;
 use zeroize::{Zeroize, Zeroizing};
 
 const REDACTED: &str = "<redacted>";
@@ -38,10 +37,9 @@ pub(crate) struct Redactor {
     login: Option<Zeroizing<String>>,
     /// Whether the password is shorter than [`SHORT`] bytes.
     short: bool,
-    /// What the admin typed, ASCII-lowercased, longest first: each address, its local part and its domain, the
-    /// display name, each also in base64, hex and percent-encoded. Never searched where it stands alone in a
-    /// server's echo ([`Redactor::clean_echo_line`]).
-    typed: Vec<String>,
+    /// Whether what the admin typed for this request holds the password ([`Redactor::add_typed`]): then what the
+    /// server says after `MAIL FROM` is left as it came ([`Redactor::clean_echo`]).
+    typed_holds_password: bool,
 }
 
 impl Redactor {
@@ -52,7 +50,7 @@ impl Redactor {
                 needles: Vec::new(),
                 login: None,
                 short: false,
-                typed: Vec::new(),
+                typed_holds_password: false,
             };
         };
         let base64 = base64::engine::general_purpose::STANDARD;
@@ -74,26 +72,32 @@ impl Redactor {
         needles.sort_unstable_by_key(|needle| std::cmp::Reverse(needle.len()));
         needles.dedup();
         let short = password.len() < SHORT;
-        Redactor { password: Zeroizing::new(password.to_ascii_lowercase()), needles, login, short, typed: Vec::new() }
+        Redactor {
+            password: Zeroizing::new(password.to_ascii_lowercase()),
+            needles,
+            login,
+            short,
+            typed_holds_password: false,
+        }
     }
 
-    /// Adds what the admin typed for this request (addresses, a display name): left as it is wherever a server
-    /// echoes it after `MAIL FROM`.
+    /// Adds what the admin typed for this request (addresses, a display name). When any of it holds the password —
+    /// in any form this redactor finds, in any letter case, also once percent-decoded — a server's echo of it after
+    /// `MAIL FROM` would too: what the server says there is then left as it came, as redacting it would tell the
+    /// admin that what they typed holds the password. Whether it does shows nowhere else.
     pub(crate) fn add_typed<'t>(&mut self, texts: impl IntoIterator<Item = &'t str>) {
-        for text in texts {
-            let mut parts = vec![text];
-            if let Some((local, domain)) = text.rsplit_once('@') {
-                parts.extend([local, domain]);
-            }
-            // Each also in the forms the password is looked for in: a server may echo them so too.
-            let base64 = base64::engine::general_purpose::STANDARD;
-            for part in parts.into_iter().filter(|part| !part.is_empty()) {
-                let forms = [part.to_owned(), base64.encode(part), hex(part.as_bytes()), percent_encoded(part)];
-                self.typed.extend(forms.into_iter().map(|form| form.to_ascii_lowercase()));
-            }
+        if self.password.is_empty() {
+            return;
         }
-        self.typed.sort_unstable_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
-        self.typed.dedup();
+        let holds = texts.into_iter().any(|text| {
+            let decoded = percent_encoding::percent_decode_str(text).decode_utf8_lossy().into_owned();
+            [text.to_owned(), decoded, text.to_lowercase(), text.to_uppercase()].into_iter().any(|form| {
+                let mut cleaned = form.clone();
+                self.clean(&mut cleaned);
+                cleaned != form
+            })
+        });
+        self.typed_holds_password |= holds;
     }
 
     /// One line, or a multi-line reply as one text (lines joined by `\n`): every trace of the password replaced.
@@ -118,71 +122,12 @@ impl Redactor {
         }
     }
 
-    /// [`Redactor::clean`] for what a server said after `MAIL FROM`, line by line ([`Redactor::clean_echo_line`]).
+    /// [`Redactor::clean`] for what a server said after `MAIL FROM`: left as it came when what the admin typed holds
+    /// the password ([`Redactor::add_typed`]).
     pub(crate) fn clean_echo(&self, text: &mut String) {
-        if self.password.is_empty() {
-            return;
+        if !self.typed_holds_password {
+            self.clean(text);
         }
-        let lines: Vec<String> = text.split('\n').map(|line| self.clean_echo_line(line)).collect();
-        replace_wiped(text, lines.join("\n"));
-    }
-
-    /// A line the server said after `MAIL FROM`, where it may echo what the admin typed. Whether that holds the
-    /// password must not show, so only the password standing alone is redacted — no address character on either
-    /// side, as inside an address it never stands alone — and not inside a typed text (an address, its local part
-    /// or domain, the display name) standing alone. The password itself echoed by the server is redacted beside
-    /// anything typed: in clear, hex or percent-encoded, or as a word of base64 alone.
-    fn clean_echo_line(&self, line: &str) -> String {
-        let head = line.strip_prefix("S: ").map_or(0, |_| 3);
-        let head = head + reply_text(&line[head..]).map_or(0, |(codes, _)| codes.len());
-        let words = &line[head..];
-        let lower = Zeroizing::new(words.to_ascii_lowercase());
-        let typed = self.typed_in(words, &lower);
-        let outside_typed = |found: &Range<usize>| !typed.iter().any(|t| t.start <= found.start && found.end <= t.end);
-        let mut hidden: Vec<Range<usize>> = self
-            .needles
-            .iter()
-            .chain(&self.login)
-            .flat_map(|needle| alone(words, &lower, needle))
-            .filter(outside_typed)
-            .collect();
-        // The same rule inside a word of base64: the password alone in what it decodes to, outside typed text.
-        let decoded_alone = |bytes: &[u8]| {
-            let text = String::from_utf8_lossy(bytes);
-            let typed = self.typed_in(&text, &text);
-            alone(&text, &text, &self.password)
-                .iter()
-                .any(|found| !typed.iter().any(|t| t.start <= found.start && found.end <= t.end))
-        };
-        let mut at = 0;
-        for word in words.split(|c: char| !in_address(Some(c))) {
-            let found = at..at + word.len();
-            at = found.end + words[found.end..].chars().next().map_or(0, char::len_utf8);
-            let base64 = !word.is_empty() && word.bytes().all(|b| b.is_ascii_alphanumeric() || b"+/=-_".contains(&b));
-            if base64 && !self.short && outside_typed(&found) && self.decodes_to(word, decoded_alone) {
-                hidden.push(found);
-            }
-        }
-        hidden.sort_unstable_by_key(|found| found.start);
-        let mut out = String::with_capacity(line.len());
-        out.push_str(&line[..head]);
-        let mut from = 0;
-        for found in hidden {
-            if found.start >= from {
-                out.push_str(&words[from..found.start]);
-                out.push_str(REDACTED);
-                from = found.end;
-            } else if found.end > from {
-                from = found.end;
-            }
-        }
-        out.push_str(&words[from..]);
-        out
-    }
-
-    /// Where the typed texts stand alone in `text` (`lower` its ASCII-lowercase form).
-    fn typed_in(&self, text: &str, lower: &str) -> Vec<Range<usize>> {
-        self.typed.iter().flat_map(|typed| alone(text, lower, typed)).collect()
     }
 
     fn clean_text(&self, text: &mut String, answers_auth: bool) {
@@ -198,18 +143,18 @@ impl Redactor {
 
     /// A transcript: each server reply as a whole (`S: 535-…` continued by `S: 535 …`), then each line. The
     /// server's answers from `C: AUTH` up to the first that is not a challenge (`334`) answer AUTH. The client's
-    /// own lines (`C: …`) are left as they are; from `C: MAIL FROM` on, each line is cleaned alone as an echo
-    /// ([`Redactor::clean_echo_line`]).
+    /// own lines (`C: …`) are left as they are; from `C: MAIL FROM` on, the server's are cleaned as echoes
+    /// ([`Redactor::clean_echo`]).
     pub(crate) fn clean_transcript(&self, transcript: &mut [String]) {
         if self.password.is_empty() {
             return;
         }
         let mut after_mail = false;
-        let echo: Vec<bool> = transcript
+        let left: Vec<bool> = transcript
             .iter()
             .map(|line| {
                 after_mail |= line.starts_with("C: MAIL FROM");
-                after_mail
+                line.starts_with("C: ") || (after_mail && self.typed_holds_password)
             })
             .collect();
         let mut in_auth = false;
@@ -231,7 +176,7 @@ impl Redactor {
         while start < transcript.len() {
             let mut end = start + 1;
             let reply = reply_text(transcript[start].strip_prefix("S: ").unwrap_or_default()).is_some();
-            if reply && !echo[start] {
+            if reply && !left[start] {
                 while end < transcript.len()
                     && transcript[end - 1].get(6..7) == Some("-")
                     && transcript[end].starts_with("S: ")
@@ -242,12 +187,11 @@ impl Redactor {
             }
             start = end;
         }
-        for ((line, &answers_auth), &echo) in transcript.iter_mut().zip(&answers_auth).zip(&echo) {
-            if line.starts_with("C: ") {
-                continue;
+        for ((line, &answers_auth), &left) in transcript.iter_mut().zip(&answers_auth).zip(&left) {
+            if !left {
+                let cleaned = self.clean_line(line, answers_auth);
+                replace_wiped(line, cleaned);
             }
-            let cleaned = if echo { self.clean_echo_line(line) } else { self.clean_line(line, answers_auth) };
-            replace_wiped(line, cleaned);
         }
     }
 
@@ -326,11 +270,6 @@ impl Redactor {
     }
 
     fn decodes_to_password(&self, token: &str) -> bool {
-        self.decodes_to(token, |bytes| find(bytes, self.password.as_bytes()).is_some())
-    }
-
-    /// Whether base64 in `token` decodes to bytes (ASCII-lowercased) that `holds` accepts.
-    fn decodes_to(&self, token: &str, holds: impl Fn(&[u8]) -> bool) -> bool {
         let lenient = GeneralPurposeConfig::new()
             .with_decode_padding_mode(DecodePaddingMode::Indifferent)
             .with_decode_allow_trailing_bits(true);
@@ -354,33 +293,13 @@ impl Redactor {
                                 && engine.decode(part).is_ok_and(|bytes| {
                                     let mut bytes = Zeroizing::new(bytes);
                                     bytes.make_ascii_lowercase();
-                                    holds(&bytes)
+                                    find(&bytes, self.password.as_bytes()).is_some()
                                 })
                         })
                     })
                 })
         })
     }
-}
-
-/// What an address is written with (RFC 5322's atext, the dot, `@`): a match next to one is part of a longer word.
-fn in_address(c: Option<char>) -> bool {
-    c.is_some_and(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.@".contains(c))
-}
-
-/// Where `needle` (ASCII-lowercase) occurs in `text` (`lower` its ASCII-lowercase form) standing alone: no address
-/// character right before or after it.
-fn alone(text: &str, lower: &str, needle: &str) -> Vec<Range<usize>> {
-    let mut found = Vec::new();
-    let mut at = 0;
-    while let Some(offset) = find(&lower.as_bytes()[at..], needle.as_bytes()) {
-        let (start, end) = (at + offset, at + offset + needle.len());
-        if !in_address(text[..start].chars().next_back()) && !in_address(text[end..].chars().next()) {
-            found.push(start..end);
-        }
-        at = start + text[start..].chars().next().map_or(1, char::len_utf8);
-    }
-    found
 }
 
 /// `text` replaced by `cleaned` when they differ, the old text wiped first (it may hold the password).
@@ -587,15 +506,27 @@ mod tests {
         }
         /// Where a guess goes: the from address, and a display name.
         type Placed = fn(&str) -> (String, Option<String>);
-        let placed: [Placed; 6] = [
+        let placed: [Placed; 10] = [
             |g| (format!("{g}@example.com"), None),
+            |g| (format!("{g}€@example.com"), None),
+            |g| (format!("ü€{g}€@example.com"), None),
+            |g| (format!("{g}+tag@example.com"), None),
+            |g| ("x@example.com".to_owned(), Some(format!("Aaaaaaaaaaaa Bbbbbbbbbbbbbb Ffff {g}"))),
             |g| (format!("x.{g}@example.com"), None),
             |g| (format!("x@{g}.example.com"), None),
             |g| (format!("{}@example.com", hex(g.as_bytes())), None),
             |g| (format!("{}@example.com", b64(g)), None),
             |g| ("x@example.com".to_owned(), Some(format!("Name <{g}>"))),
         ];
-        let echoes: [fn(&str, &str, &str) -> String; 10] = [
+        let echoes: [fn(&str, &str, &str) -> String; 15] = [
+            |a, _, _| format!("250 2.1.5 Recipient {a}."),
+            |a, _, _| format!("550 5.7.1 Unable to relay for {}.", a.to_uppercase()),
+            |a, _, _| format!("550 5.1.1 User {} unknown", a.split(['@', '+']).next().unwrap_or_default()),
+            |_, n, _| {
+                let (head, tail) = n.rsplit_once(' ').unwrap_or((n, ""));
+                format!("250-2.0.0 queued; From: \"{head}\n250 2.0.0  {tail}\" <x@example.com>")
+            },
+            |a, _, _| format!("250 ok {}", b64(&format!("{a}."))),
             |a, _, _| format!("553 5.7.1 <{a}>: Sender address rejected"),
             |a, _, _| format!("250 2.1.0 Sender '{a}' ok"),
             |a, _, _| format!("250 2.1.0 Sender {}.", a.to_uppercase()),
@@ -619,11 +550,9 @@ mod tests {
                 redactor.add_typed([address.as_str(), name.as_str()]);
                 for echo in echoes {
                     let said = echo(&address, &name, guess);
-                    let sent = vec![
-                        "S: 220 mail.example.com ESMTP".to_owned(),
-                        format!("C: MAIL FROM:<{address}>"),
-                        format!("S: {said}"),
-                    ];
+                    let mut sent =
+                        vec!["S: 220 mail.example.com ESMTP".to_owned(), format!("C: MAIL FROM:<{address}>")];
+                    sent.extend(said.split('\n').map(|line| format!("S: {line}")));
                     let mut transcript = sent.clone();
                     redactor.clean_transcript(&mut transcript);
                     assert_eq!(transcript, sent, "{guess}");
@@ -634,8 +563,8 @@ mod tests {
             }
         }
 
-        // The server's own echo of the password, standing alone, is still redacted after MAIL FROM, beside
-        // anything typed — also typed texts that are pieces of it, or that it holds as words.
+        // The server's own echo of the password is still redacted after MAIL FROM, glued to other text too, beside
+        // anything typed that does not hold it — also typed texts that are pieces of it, or that it holds as words.
         for (password, typed, name) in [
             ("Summer@2024!", "summer@example.com", "App"),
             ("Zq7(e)SECRET-81", "e@x.io", "App"),
@@ -661,9 +590,19 @@ mod tests {
                 format!("S: 250 2.1.0 {name} hex <redacted> base64 <redacted>"),
             ];
             assert_eq!(transcript, expected, "{password}");
-            let mut reply = format!("250 2.0.0 queued for {typed}; {password}");
-            redactor.clean_for(Step::Data, &mut reply);
-            assert_eq!(reply, format!("250 2.0.0 queued for {typed}; <redacted>"), "{password}");
+            for (said, redacted) in [
+                (
+                    format!("250 2.0.0 queued for {typed}; {password}"),
+                    format!("250 2.0.0 queued for {typed}; <redacted>"),
+                ),
+                (format!("250 password '{password}' accepted"), "250 password '<redacted>' accepted".to_owned()),
+                (format!("250 ok, you are {password}."), "250 ok, you are <redacted>.".to_owned()),
+                (format!("250 pw={password};"), "250 pw=<redacted>;".to_owned()),
+            ] {
+                let mut reply = said;
+                redactor.clean_for(Step::Data, &mut reply);
+                assert_eq!(reply, redacted, "{password}");
+            }
         }
         // A typed `S`, `250` or `e` does not break a reply's codes or the password it holds.
         let mut redactor = Redactor::new(Some("mailuser"), Some(PASSWORD));
