@@ -317,11 +317,12 @@ async fn serve(data_dir: PathBuf, args: ServeArgs) -> Result<ExitCode, CliError>
     match &args.static_dir {
         Some(dir) if dir.join("index.html").is_file() => {
             tracing::info!(dir = %absolute(dir).display(), "serving the page");
-            if let Some(folder) = crate::static_files::writable_by_others(dir) {
+            if let Some(path) = crate::static_files::writable_by_others(dir) {
                 tracing::warn!(
-                    folder = %absolute(&folder).display(),
-                    "other users may write into --static-dir: one who makes a link there while the server runs \
-                     could race its check and be served the data dir; let only whoever deploys the page write there"
+                    path = %absolute(&path).display(),
+                    "other users may change what --static-dir serves: one who writes there could change the page, \
+                     or make a link there that races its check and be served the data dir; let only whoever \
+                     deploys the page write there"
                 );
             }
         }

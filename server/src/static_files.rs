@@ -97,19 +97,30 @@ impl DataDir {
     }
 }
 
-/// The first folder of the static dir (itself included) that its group or other users may write into, where a
-/// link made while the server runs could race [`DataDir::holds`] (checked, then opened by the file server).
+/// The first place where the static dir's group or other users may change what it serves: a folder or file in it
+/// (itself included) they may write into, or a folder above it they may write into without the sticky bit (which
+/// keeps them from renaming what is not theirs, as in /tmp). A link made there while the server runs could race
+/// [`DataDir::holds`] (checked, then opened by the file server), and a file written there changes the page.
 pub fn writable_by_others(static_dir: &Path) -> Option<PathBuf> {
     use std::os::unix::fs::PermissionsExt;
+    let mode = |path: &Path| std::fs::metadata(path).map(|meta| meta.permissions().mode()).ok();
+    let open = |mode: u32| mode & 0o022 != 0;
+    let above = std::fs::canonicalize(static_dir).ok()?;
+    if let Some(folder) =
+        above.ancestors().skip(1).find(|folder| mode(folder).is_some_and(|m| open(m) && m & 0o1000 == 0))
+    {
+        return Some(folder.to_path_buf());
+    }
     let mut folders = vec![static_dir.to_path_buf()];
     while let Some(folder) = folders.pop() {
-        let meta = std::fs::metadata(&folder).ok()?;
-        if meta.permissions().mode() & 0o022 != 0 {
+        if mode(&folder).is_some_and(open) {
             return Some(folder);
         }
         for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
-            if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
-                folders.push(entry.path());
+            match entry.file_type() {
+                Ok(kind) if kind.is_dir() => folders.push(entry.path()),
+                Ok(kind) if kind.is_file() && mode(&entry.path()).is_some_and(open) => return Some(entry.path()),
+                _ => {}
             }
         }
     }
@@ -305,8 +316,21 @@ mod tests {
         std::fs::set_permissions(&assets, std::fs::Permissions::from_mode(0o775)).expect("mode");
         assert_eq!(writable_by_others(dir.path()), Some(assets.clone()), "group-writable");
         std::fs::set_permissions(&assets, std::fs::Permissions::from_mode(0o755)).expect("mode");
+        let index = dir.path().join("index.html");
+        std::fs::set_permissions(&index, std::fs::Permissions::from_mode(0o666)).expect("mode");
+        assert_eq!(writable_by_others(dir.path()), Some(index.clone()), "a file others may rewrite");
+        std::fs::set_permissions(&index, std::fs::Permissions::from_mode(0o644)).expect("mode");
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).expect("mode");
         assert_eq!(writable_by_others(dir.path()), Some(dir.path().to_path_buf()));
+        // A folder above it that others may write into lets them swap the whole static dir; /tmp's sticky bit
+        // does not (the temp dir itself is in /tmp).
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("mode");
+        let inner = dir.path().join("release/dist");
+        std::fs::create_dir_all(&inner).expect("folders");
+        std::fs::set_permissions(dir.path().join("release"), std::fs::Permissions::from_mode(0o777)).expect("mode");
+        assert_eq!(writable_by_others(&inner), Some(dir.path().join("release")));
+        std::fs::set_permissions(dir.path().join("release"), std::fs::Permissions::from_mode(0o1777)).expect("mode");
+        assert_eq!(writable_by_others(&inner), None, "sticky, as /tmp");
     }
 
     /// A link into the data dir put into the static dir while the server runs (the start refuses one that is
