@@ -168,7 +168,6 @@ pub async fn send_test(target: &SmtpTarget, email: &TestEmail, options: &ProbeOp
     let origin =
         Origin { host: &target.host, port: target.port, tls: target.tls, username: target.username.as_deref() };
     let mut session = Session::new(target, options);
-    session.redactor.add_typed([email.to.to_string().as_str()]);
     let (result, message_id) = match message::build(&target.from, email, &origin, options.locale) {
         Ok(built) => {
             let id = built.message_id.clone();
@@ -305,11 +304,8 @@ impl<'a> Session<'a> {
     fn new(target: &'a SmtpTarget, options: &'a ProbeOptions) -> Session<'a> {
         let started = Instant::now();
         let hello = ClientId::Domain(options.hello_name.clone().unwrap_or_else(message::hostname));
-        let mut redactor =
+        let redactor =
             Redactor::new(target.username.as_deref(), target.password.as_ref().map(ExposeSecret::expose_secret));
-        let (from, recipient) = (target.from.address(), options.recipient.as_ref().map(Address::to_string));
-        let typed = [Some(from.as_str()), target.from.display_name(), recipient.as_deref()];
-        redactor.add_typed(typed.into_iter().flatten());
         Session {
             target,
             options,
@@ -975,6 +971,7 @@ impl Session<'_> {
             }
         }
         let command = Mail::new(Some(from), parameters).to_string();
+        self.redactor.mail_sent();
         self.simple_command(Step::MailFrom, &command, "a reply to MAIL FROM").await
     }
 
