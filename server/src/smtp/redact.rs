@@ -1,17 +1,19 @@
 //! Removes the password from anything a report shows. AUTH payloads never reach the transcript in the first place;
 //! this is the second line of defence, against a server that echoes what it got — in clear or base64 (at any byte
-//! offset, split across a reply's lines), in any letter case, in hex or percent-encoded; in an answer to AUTH also
+//! offset, split across a reply's lines), in any ASCII letter case, in hex (of its UTF-8) or percent-encoded; in an
+//! answer to AUTH also
 //! in pieces of [`PIECE`] characters or more that are not letters alone (a prefix, a suffix, a payload cut short).
-//! Not every transformation a server could apply is undone (a password reversed, or in another Unicode normal form,
-//! stays as it came).
+//! Not every transformation a server could apply is undone (a password reversed, in another Unicode normal form or
+//! with its non-ASCII letters' case changed, stays as it came).
 //!
 //! What the admin typed for the request (the from address, its display name, the recipient) is never searched:
 //! redacting inside it would tell them whether it holds the stored password, one guess per address sent. So the
 //! client's own lines are left alone (AUTH's are written redacted), and so is everything from `MAIL FROM` on, where
 //! the server may echo the addresses in any shape — folded, cut, re-encoded, normalised, rewritten — that could
 //! turn a typed guess into the password ([`Redactor::clean_for`]; three black-box rounds beat every narrower rule).
-//! Nothing typed is sent before it, and there every rule applies. The price: a server that repeats the password
-//! itself after the login would show it, which no server does (the AUTH answer is where echoes come).
+//! Nothing typed is sent before it in this session, and there every rule applies (a server that repeated an earlier
+//! session's sender in its greeting would be searched). The price: a server that repeats the password itself after
+//! the login would show it, which no server does (the AUTH answer is where echoes come).
 
 use base64::Engine;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
