@@ -865,12 +865,8 @@ async fn other_admin_puts(page: &Page, change: serde_json::Value) -> Result<()> 
     Ok(())
 }
 
-/// Where one admin's session ended, another admin who signs in gets the stored values, not what the first typed
-/// (a password among it, which "Show" would reveal); the same admin signing in again keeps them (the main test).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn another_admin_signing_in_after_an_expired_session_sees_nothing_typed() -> Result<()> {
-    let stack = Stack::start().await?;
-    stack.create_admin("second", "second admin's password").await?;
+/// The page signed in as the harness's admin, with `smtp://mail.example.com:587` and [`FROM`] saved (version 2).
+async fn signed_in_with_a_saved_endpoint(stack: &Stack) -> Result<Page> {
     let page = Page::new(&stack.browser);
     page.browser.goto(&stack.url("/")).await?;
     page.login(ADMIN, ADMIN_PASSWORD).await?;
@@ -878,6 +874,16 @@ async fn another_admin_signing_in_after_an_expired_session_sees_nothing_typed() 
     page.type_into("#default_from_address", FROM).await?;
     page.click("#save").await?;
     page.wait_contains("#save-status", "Saved").await?;
+    Ok(page)
+}
+
+/// Where one admin's session ended, another admin who signs in gets the stored values, not what the first typed
+/// (a password among it, which "Show" would reveal); the same admin signing in again keeps them (the main test).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_admin_signing_in_after_an_expired_session_sees_nothing_typed() -> Result<()> {
+    let stack = Stack::start().await?;
+    stack.create_admin("second", "second admin's password").await?;
+    let page = signed_in_with_a_saved_endpoint(&stack).await?;
 
     page.type_into("#username", "typed-first").await?;
     page.type_into("#password", "typed by the first admin").await?;
@@ -905,13 +911,7 @@ async fn another_admin_signing_in_after_an_expired_session_sees_nothing_typed() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_save_over_theirs_that_needs_their_password_keeps_the_conflict() -> Result<()> {
     let stack = Stack::start().await?;
-    let page = Page::new(&stack.browser);
-    page.browser.goto(&stack.url("/")).await?;
-    page.login(ADMIN, ADMIN_PASSWORD).await?;
-    page.type_into("#uri", "smtp://mail.example.com:587").await?;
-    page.type_into("#default_from_address", FROM).await?;
-    page.click("#save").await?;
-    page.wait_contains("#save-status", "Saved").await?;
+    let page = signed_in_with_a_saved_endpoint(&stack).await?;
 
     other_admin_puts(&page, json!({ "username": "theirs", "password": "their password" })).await?;
     page.type_into("#uri", "smtp://relay.example.com:587").await?;
