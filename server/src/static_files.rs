@@ -40,28 +40,27 @@ pub fn router(static_dir: &Path, data_dir: &Path) -> Router {
         .precompressed_gzip()
         .append_index_html_on_directories(true)
         .fallback(page_route.with_state(index));
-    let data = Arc::new(DataDir { pages: static_dir.to_path_buf(), data: data_dir.canonicalize().ok() });
+    let data = Arc::new(DataDir { pages: static_dir.to_path_buf(), data: data_dir.to_path_buf() });
     Router::new()
         .fallback_service(files)
         .layer(middleware::from_fn_with_state(data, stay_out_of_data))
         .layer(middleware::from_fn(headers))
 }
 
-/// Where the static dir is and where the data dir really is (links resolved).
+/// Where the static dir and the data dir are.
 #[derive(Debug)]
 struct DataDir {
     pages: PathBuf,
-    data: Option<PathBuf>,
+    data: PathBuf,
 }
 
 impl DataDir {
     /// Whether a file the file server could answer `path` with — itself, its `.br` / `.gz`, a folder's
-    /// `index.html`, or the page's `index.html` for a page route — is in the data dir once links are resolved, or
-    /// is one of its files under another name (a hard link: the same device and inode).
+    /// `index.html`, or the page's `index.html` for a page route — is one of the data dir's files: the same device
+    /// and inode, reached through a symbolic link (to it or to a folder above it) or a hard link alike.
     /// The path is read as tower-http's `ServeDir` reads it: the leading `/` trimmed, percent-decoded, `.` skipped;
     /// a path it refuses (`..`, not UTF-8) goes to the page route, so only the page's `index.html` counts then.
     async fn holds(&self, path: &str) -> bool {
-        let Some(data) = &self.data else { return false };
         let file =
             percent_encoding::percent_decode_str(path.trim_start_matches('/')).decode_utf8().ok().and_then(|decoded| {
                 let mut file = self.pages.clone();
@@ -80,15 +79,12 @@ impl DataDir {
             for suffix in ["", ".br", ".gz"] {
                 let mut name = base.clone().into_os_string();
                 name.push(suffix);
-                let name = PathBuf::from(name);
-                if tokio::fs::canonicalize(&name).await.is_ok_and(|real| real.starts_with(data)) {
-                    return true;
-                }
-                let Some(served) = identity(&name).await else { continue };
-                if data_files.is_none() {
-                    data_files = Some(files_of(data).await);
-                }
-                if data_files.as_ref().is_some_and(|files| files.contains(&served)) {
+                let Some(served) = identity(Path::new(&name)).await else { continue };
+                let files = match &data_files {
+                    Some(files) => files,
+                    None => data_files.insert(files_of(&self.data).await),
+                };
+                if files.contains(&served) {
                     return true;
                 }
             }
@@ -134,13 +130,17 @@ async fn identity(path: &Path) -> Option<(u64, u64)> {
     meta.is_file().then(|| (meta.dev(), meta.ino()))
 }
 
-/// The identities of the files in `dir` (the data dir holds no folders), read when asked: its `-wal` and `-shm`
-/// come and go.
+/// The identities of the files in `dir` and its folders, read when asked: the data dir's `-wal` and `-shm` come
+/// and go.
 async fn files_of(dir: &Path) -> Vec<(u64, u64)> {
-    let mut files = Vec::new();
-    if let Ok(mut entries) = tokio::fs::read_dir(dir).await {
+    let (mut files, mut folders) = (Vec::new(), vec![dir.to_path_buf()]);
+    while let Some(folder) = folders.pop() {
+        let Ok(mut entries) = tokio::fs::read_dir(&folder).await else { continue };
         while let Ok(Some(entry)) = entries.next_entry().await {
-            files.extend(identity(&entry.path()).await);
+            match entry.file_type().await {
+                Ok(kind) if kind.is_dir() => folders.push(entry.path()),
+                _ => files.extend(identity(&entry.path()).await),
+            }
         }
     }
     files
