@@ -42,6 +42,10 @@ impl PerClient {
         Arc::new(PerClient { limit, trusted_proxies: trusted_proxies.to_vec(), open: Mutex::default() })
     }
 
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<IpAddr, (u32, bool)>> {
+        self.open.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     /// A place for a connection from `ip`, held until dropped; `Err(first)` when the client holds the limit
     /// already, `first` for its first refusal since it last held under half the limit (said once per wave, not
     /// once per refused connection).
@@ -50,7 +54,7 @@ impl PerClient {
             return Ok(Slot { count: Arc::clone(self), key: None });
         }
         let key = crate::client::counted_as(ip);
-        let mut open = self.open.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut open = self.lock();
         let (count, refused) = open.entry(key).or_insert((0, false));
         if *count >= self.limit {
             return Err(!std::mem::replace(refused, true));
@@ -70,7 +74,7 @@ struct Slot {
 impl Drop for Slot {
     fn drop(&mut self) {
         let Some(key) = self.key else { return };
-        let mut open = self.count.open.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut open = self.count.lock();
         if let Some((count, refused)) = open.get_mut(&key) {
             *count -= 1;
             *refused &= *count >= self.count.limit / 2;

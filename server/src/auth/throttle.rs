@@ -180,19 +180,20 @@ impl Entries {
 }
 
 impl Attempt<'_> {
-    /// The password was wrong (or the name unknown): counted against each key, as the attempt ends (one step:
-    /// it is never counted both as running and as failed).
-    pub fn failed(mut self) {
-        let keys = std::mem::take(&mut self.keys);
-        let mut entries = self.throttle.lock();
-        entries.record_failure(&keys);
-        entries.end(&keys);
+    /// The password was wrong (or the name unknown): counted against each key.
+    pub fn failed(self) {
+        self.end_with(Entries::record_failure);
     }
 
-    pub fn succeeded(mut self) {
+    pub fn succeeded(self) {
+        self.end_with(Entries::record_success);
+    }
+
+    /// The verdict recorded as the attempt ends, in one step: it is never counted both as running and as failed.
+    fn end_with(mut self, record: fn(&mut Entries, &[ThrottleKey])) {
         let keys = std::mem::take(&mut self.keys);
         let mut entries = self.throttle.lock();
-        entries.record_success(&keys);
+        record(&mut entries, &keys);
         entries.end(&keys);
     }
 }

@@ -304,8 +304,6 @@ impl<'a> Session<'a> {
     fn new(target: &'a SmtpTarget, options: &'a ProbeOptions) -> Session<'a> {
         let started = Instant::now();
         let hello = ClientId::Domain(options.hello_name.clone().unwrap_or_else(message::hostname));
-        let redactor =
-            Redactor::new(target.username.as_deref(), target.password.as_ref().map(ExposeSecret::expose_secret));
         Session {
             target,
             options,
@@ -321,7 +319,10 @@ impl<'a> Session<'a> {
             message_reply: None,
             connect_started: None,
             peer: None,
-            redactor,
+            redactor: Redactor::new(
+                target.username.as_deref(),
+                target.password.as_ref().map(ExposeSecret::expose_secret),
+            ),
         }
     }
 
